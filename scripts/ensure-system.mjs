@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Installs what a fresh Debian machine lacks before `npm start` / `npm test`:
+// the Debian packages Merezha drives (influxd, snmpd, ping, ...) and node_modules.
+// Plain Node with no dependencies, because it runs before `npm ci`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const forTests = process.argv.includes('--for-tests');
+
+/** command on PATH → Debian package that provides it */
+const NEEDED = {
+  influxd: 'influxdb',
+  ping: 'iputils-ping',
+  snmpd: 'snmpd',
+  snmpget: 'snmp',
+  openssl: 'openssl',
+  ...(forTests ? { nft: 'nftables', fping: 'fping' } : {}),
+};
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const missing = [...new Set(Object.entries(NEEDED).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+
+if (missing.length) {
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || !has('apt-get')) {
+    console.error(`merezha: missing Debian packages: ${missing.join(' ')}\n  install them with: sudo apt-get install -y ${missing.join(' ')}`);
+    process.exit(1);
+  }
+  console.error(`merezha: installing ${missing.join(' ')} (apt-get) ...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+}
+
+if (!existsSync(new URL('../node_modules/.package-lock.json', import.meta.url))) {
+  console.error('merezha: installing npm dependencies (npm ci) ...');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: new URL('..', import.meta.url) });
+}
