@@ -1,0 +1,318 @@
+/**
+ * The inventory config schema: the one definition of what `hromada.yaml` may hold.
+ *
+ * The loader (`load.ts`) validates a file against it once at start-up and turns
+ * every problem into a "file:line path: message" error; the JSON Schema for
+ * editors is generated from it (`merezha schema`). Everything past the loader
+ * works with the typed `Config` it produces and never re-checks it.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+const ID_RE = /^[a-z0-9][a-z0-9_-]*$/;
+const id = () =>
+  z.string().regex(ID_RE, 'must be lower-case letters, digits, "-" or "_", starting with a letter or digit');
+
+/** "10s", "500ms", "5m", "1h", "30d" → milliseconds. */
+const duration = () =>
+  z
+    .string()
+    .describe('A duration such as 500ms, 10s, 5m, 1h or 30d')
+    .transform((s, ctx) => {
+      const ms = parseDuration(s);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: `invalid duration "${s}" (use e.g. 500ms, 10s, 5m, 1h, 30d)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const HOST_RE = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*)$/;
+const IPV4_RE = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+// Digits and dots alone also match the host-name branch, so a mistyped address such as 127.0.1.300 needs its own check.
+const host = () =>
+  z
+    .string()
+    .regex(HOST_RE, 'must be an IP address or a host name')
+    .refine((s) => !/^[0-9.]+$/.test(s) || IPV4_RE.test(s), 'is not a valid IPv4 address (four numbers 0-255)');
+
+const isoDate = () =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date');
+
+const timezone = () =>
+  z.string().refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'is not a known IANA time zone (e.g. Europe/Kyiv)');
+
+export const LOCALES = ['uk', 'en'] as const;
+export const DEVICE_KINDS = ['uplink', 'wifi', 'institution'] as const;
+export const INSTITUTION_CATEGORIES = [
+  'school',
+  'kindergarten',
+  'clinic',
+  'library',
+  'culture',
+  'council',
+  'cnap',
+  'other',
+] as const;
+export const WIFI_VENDORS = ['mikrotik', 'unifi', 'tplink', 'generic'] as const;
+export const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+export const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
+
+const hromadaSchema = z.strictObject({
+  name: z.string().min(1),
+  timezone: timezone().default('Europe/Kyiv'),
+  locale: z.enum(LOCALES).default('uk'),
+});
+
+const influxSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  database: z.string().min(1).default('merezha'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+});
+
+const storageSchema = z.strictObject({
+  influx: influxSchema.optional(),
+  spool_dir: z.string().min(1).default('./data/spool'),
+  spool_max_mb: z.number().positive().default(1024),
+  managed_dir: z.string().min(1).default('./data/influxdb'),
+  retention: z
+    .strictObject({
+      raw: duration().prefault('30d'),
+      rollup: duration().prefault('800d'),
+    })
+    .prefault({})
+    .refine((r) => r.raw >= 30 * 86_400_000, { message: 'must be at least 30d', path: ['raw'] })
+    .refine((r) => r.rollup >= 730 * 86_400_000, { message: 'must be at least 730d (two years)', path: ['rollup'] }),
+  batch_size: z.int().min(1).max(50_000).default(5000),
+  flush_interval: duration().prefault('1s'),
+});
+
+const pingPollingSchema = z.strictObject({
+  interval: duration().prefault('10s'),
+  count: z.int().min(1).max(20).default(3),
+  timeout: duration().prefault('1s'),
+  packet_interval: duration().prefault('200ms'),
+});
+
+const snmpPollingSchema = z.strictObject({
+  interval: duration().prefault('60s'),
+  timeout: duration().prefault('2s'),
+  retries: z.int().min(0).max(5).default(1),
+});
+
+const servicePollingSchema = z.strictObject({
+  interval: duration().prefault('60s'),
+  timeout: duration().prefault('10s'),
+});
+
+const pollingSchema = z.strictObject({
+  ping: pingPollingSchema.prefault({}),
+  snmp: snmpPollingSchema.prefault({}),
+  services: servicePollingSchema.prefault({}),
+  concurrency: z.int().min(1).max(10_000).default(200),
+});
+
+const communityCredential = (version: '1' | '2c') =>
+  z.strictObject({
+    version: z.literal(version),
+    community: z.string().min(1),
+  });
+
+const v3Credential = z
+  .strictObject({
+    version: z.literal('3'),
+    user: z.string().min(1),
+    auth: z
+      .strictObject({
+        protocol: z.enum(AUTH_PROTOCOLS),
+        key: z.string().min(8, 'must be at least 8 characters (RFC 3414)'),
+      })
+      .optional(),
+    priv: z
+      .strictObject({
+        protocol: z.enum(PRIV_PROTOCOLS),
+        key: z.string().min(8, 'must be at least 8 characters (RFC 3414)'),
+      })
+      .optional(),
+  })
+  .refine((c) => !c.priv || c.auth, { message: 'needs auth as well: SNMPv3 has no privacy without authentication', path: ['priv'] });
+
+/**
+ * YAML reads `version: 2c` as a string but `version: 3` as a number; both
+ * spellings are accepted by normalising the number to a string first.
+ */
+const snmpCredentialSchema = z.preprocess(
+  (v) => (v && typeof v === 'object' && typeof (v as { version?: unknown }).version === 'number'
+    ? { ...v, version: String((v as { version: number }).version) }
+    : v),
+  z.discriminatedUnion('version', [communityCredential('1'), communityCredential('2c'), v3Credential]),
+);
+
+const providerSchema = z.strictObject({
+  id: id(),
+  name: z.string().min(1),
+  sla_pct: z.number().min(0).max(100).optional(),
+});
+
+const deviceSnmpSchema = z.strictObject({
+  credential: z.string().min(1),
+  port: z.int().min(1).max(65535).default(161),
+  /** ifName or ifDescr (a string) or ifIndex (a number). */
+  interface: z.union([z.string().min(1), z.int().min(1)]).optional(),
+});
+
+const deviceSchema = z.strictObject({
+  id: id(),
+  name: z.string().min(1).optional(),
+  kind: z.enum(DEVICE_KINDS),
+  host: host(),
+  provider: z.string().optional(),
+  category: z.enum(INSTITUTION_CATEGORIES).optional(),
+  vendor: z.enum(WIFI_VENDORS).optional(),
+  clients_oid: z.string().regex(/^\.?\d+(\.\d+)+$/, 'must be a numeric OID such as 1.3.6.1.4.1.9.9.1.0').optional(),
+  snmp: deviceSnmpSchema.optional(),
+  ping: z.boolean().default(true),
+  parent: z.string().optional(),
+  bandwidth_mbps: z.number().positive().optional(),
+  installed: isoDate().optional(),
+  public: z.boolean().default(false),
+});
+
+const villageSchema = z.strictObject({
+  id: id(),
+  name: z.string().min(1),
+  population: z.int().min(0).optional(),
+  location: z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
+  devices: z.array(deviceSchema).default([]),
+});
+
+const serviceSchema = z.strictObject({
+  id: id(),
+  name: z.string().min(1),
+  url: z.url({ protocol: /^https?$/ }).optional(),
+  tcp: z
+    .string()
+    .regex(/^(?:\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:25')
+    .optional(),
+  expect_status: z.array(z.int().min(100).max(599)).optional(),
+  tls_verify: z.boolean().default(true),
+  interval: duration().optional(),
+  timeout: duration().optional(),
+  public: z.boolean().default(true),
+});
+
+const rawConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  hromada: hromadaSchema,
+  storage: storageSchema.prefault({}),
+  polling: pollingSchema.prefault({}),
+  snmp_credentials: z.record(id(), snmpCredentialSchema).default({}),
+  providers: z.array(providerSchema).default([]),
+  villages: z.array(villageSchema).min(1, 'list at least one village'),
+  services: z.array(serviceSchema).default([]),
+});
+
+type RawConfig = z.output<typeof rawConfigSchema>;
+
+/**
+ * Checks that need the whole file: references between entities and rules that
+ * span several keys. Each issue carries the path of the offending key so the
+ * loader can point at its line.
+ */
+function crossCheck(cfg: RawConfig, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  const providers = new Set<string>();
+  cfg.providers.forEach((p, i) => {
+    if (providers.has(p.id)) issue(['providers', i, 'id'], `duplicate provider id "${p.id}"`);
+    providers.add(p.id);
+  });
+
+  const villages = new Set<string>();
+  const devices = new Map<string, (string | number)[]>();
+  cfg.villages.forEach((v, vi) => {
+    if (villages.has(v.id)) issue(['villages', vi, 'id'], `duplicate village id "${v.id}"`);
+    villages.add(v.id);
+    v.devices.forEach((d, di) => {
+      const at = ['villages', vi, 'devices', di];
+      if (devices.has(d.id)) issue([...at, 'id'], `duplicate device id "${d.id}" (device ids are unique across all villages)`);
+      else devices.set(d.id, at);
+    });
+  });
+
+  cfg.villages.forEach((v, vi) =>
+    v.devices.forEach((d, di) => {
+      const at = ['villages', vi, 'devices', di];
+      if (d.snmp && !(d.snmp.credential in cfg.snmp_credentials)) {
+        issue([...at, 'snmp', 'credential'], `unknown credential "${d.snmp.credential}"`);
+      }
+      if (d.provider !== undefined && !providers.has(d.provider)) {
+        issue([...at, 'provider'], `unknown provider "${d.provider}"`);
+      }
+      if (d.parent !== undefined) {
+        if (d.parent === d.id) issue([...at, 'parent'], 'a device cannot be its own parent');
+        else if (!devices.has(d.parent)) issue([...at, 'parent'], `unknown device "${d.parent}"`);
+      }
+      if (d.kind === 'institution' && d.category === undefined) {
+        issue([...at, 'category'], `is required for an institution (one of: ${INSTITUTION_CATEGORIES.join(', ')})`);
+      }
+      if (d.kind !== 'institution' && d.category !== undefined) {
+        issue([...at, 'category'], `only applies to kind institution, not ${d.kind}`);
+      }
+      if (d.vendor !== undefined && d.kind !== 'wifi') issue([...at, 'vendor'], `only applies to kind wifi, not ${d.kind}`);
+      if (d.vendor !== undefined && !d.snmp) issue([...at, 'snmp'], `is required to read Wi-Fi clients from vendor ${d.vendor}`);
+      if (d.vendor === 'generic' && d.clients_oid === undefined) issue([...at, 'clients_oid'], 'is required with vendor generic');
+      if (d.clients_oid !== undefined && d.vendor !== 'generic') issue([...at, 'clients_oid'], 'only applies with vendor generic');
+      if (!d.ping && !d.snmp) issue([...at, 'ping'], 'cannot be false on a device without snmp: nothing would poll it');
+    }),
+  );
+
+  // Parent chains must end: a cycle would make every device in it "unreachable" forever.
+  const parentOf = new Map<string, string | undefined>();
+  cfg.villages.forEach((v) => v.devices.forEach((d) => parentOf.set(d.id, d.parent)));
+  for (const [deviceId, at] of devices) {
+    const chain = [deviceId];
+    let p = parentOf.get(deviceId);
+    while (p !== undefined && parentOf.has(p)) {
+      const looped = chain.includes(p);
+      chain.push(p);
+      if (looped) {
+        issue([...at, 'parent'], `parents form a loop: ${chain.join(' → ')}`);
+        break;
+      }
+      p = parentOf.get(p);
+    }
+  }
+
+  const services = new Set<string>();
+  cfg.services.forEach((s, i) => {
+    if (services.has(s.id)) issue(['services', i, 'id'], `duplicate service id "${s.id}"`);
+    services.add(s.id);
+    if (s.url !== undefined && s.tcp !== undefined) issue(['services', i], 'has both url and tcp: keep one (a service is checked one way)');
+    if (s.url === undefined && s.tcp === undefined) issue(['services', i], 'needs url (an HTTP check) or tcp (a port check)');
+    if (s.expect_status && !s.url) issue(['services', i, 'expect_status'], 'only applies to url checks');
+  });
+}
+
+export const configSchema = rawConfigSchema.superRefine(crossCheck);
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type VillageConfig = Config['villages'][number];
+export type DeviceConfig = VillageConfig['devices'][number];
+export type ServiceConfig = Config['services'][number];
+export type ProviderConfig = Config['providers'][number];
+export type SnmpCredential = Config['snmp_credentials'][string];
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+export type WifiVendor = (typeof WIFI_VENDORS)[number];
