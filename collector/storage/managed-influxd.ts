@@ -1,0 +1,376 @@
+/**
+ * A local influxd that Merezha starts, watches and stops itself, for when no
+ * InfluxDB is configured (`npm start`) and for tests.
+ *
+ * Everything lives in one directory: the config, meta/data/wal, the chosen
+ * ports (reused on the next start when free) and a pid file (to stop an
+ * influxd orphaned by a crash before starting a second one on the same data).
+ * It listens on 127.0.0.1 only and has usage reporting off, so it never
+ * sends a packet off the machine.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { delimiter, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../../common/log.ts';
+import { freeTcpPorts, isTcpPortFree, LOOPBACK } from './ports.ts';
+
+export interface ManagedInfluxdOptions {
+  dir: string;
+  /** Preferred ports; by default the ones remembered in `dir`, else 8086/8088. Busy ones are replaced. */
+  httpPort?: number;
+  rpcPort?: number;
+  log: Logger;
+  /** The influxd executable, looked up on PATH when it has no slash. */
+  binary?: string;
+  readyTimeoutMs?: number;
+  stopTimeoutMs?: number;
+}
+
+export interface ManagedInfluxd {
+  url: string;
+  httpPort: number;
+  rpcPort: number;
+  dir: string;
+  /** SIGTERM, SIGKILL after a timeout; resolves once the process is gone. Supervision ends too. */
+  stop(): Promise<void>;
+  /** Stops influxd if it runs and starts it again on the same ports and data. */
+  restart(): Promise<void>;
+}
+
+interface Ports {
+  http: number;
+  rpc: number;
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: Error;
+}
+
+/** One influxd process. */
+interface Run {
+  child: ChildProcess;
+  startedAt: number;
+  exited: Promise<Exit>;
+  running: boolean;
+}
+
+const DEFAULT_PORTS: Ports = { http: 8086, rpc: 8088 };
+const PORTS_FILE = 'ports.json';
+const PID_FILE = 'influxd.pid';
+const CONFIG_FILE = 'influxdb.conf';
+const READY_POLL_MS = 50;
+const RESTART_MIN_MS = 1_000;
+const RESTART_MAX_MS = 60_000;
+/** A run this long counts as healthy: the next crash starts the back-off afresh. */
+const STABLE_RUN_MS = 60_000;
+const OUTPUT_TAIL_LINES = 20;
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function findExecutable(name: string): Promise<string> {
+  const candidates = name.includes('/') ? [resolve(name)] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+  for (const candidate of candidates) if (await isExecutable(candidate)) return candidate;
+  throw new Error(`influxd was not found (looked for "${name}" on PATH). Install the Debian package influxdb: apt-get install influxdb`);
+}
+
+/** TOML basic strings take JSON's escapes. */
+const tomlString = (text: string) => JSON.stringify(text);
+
+function renderConfig(dir: string, ports: Ports): string {
+  return `# Written by Merezha at every start; edits are overwritten.
+reporting-disabled = true
+bind-address = ${tomlString(`${LOOPBACK}:${ports.rpc}`)}
+
+[meta]
+  dir = ${tomlString(join(dir, 'meta'))}
+
+[data]
+  dir = ${tomlString(join(dir, 'data'))}
+  wal-dir = ${tomlString(join(dir, 'wal'))}
+  query-log-enabled = false
+
+[http]
+  enabled = true
+  bind-address = ${tomlString(`${LOOPBACK}:${ports.http}`)}
+  log-enabled = false
+
+[monitor]
+  store-enabled = false
+
+[continuous_queries]
+  enabled = true
+  log-enabled = false
+`;
+}
+
+async function readRememberedPorts(dir: string): Promise<Partial<Ports>> {
+  try {
+    const saved = JSON.parse(await readFile(join(dir, PORTS_FILE), 'utf8')) as Partial<Ports>;
+    return { http: Number.isInteger(saved.http) ? saved.http : undefined, rpc: Number.isInteger(saved.rpc) ? saved.rpc : undefined };
+  } catch {
+    return {};
+  }
+}
+
+async function choosePorts(dir: string, options: ManagedInfluxdOptions): Promise<Ports> {
+  const remembered = await readRememberedPorts(dir);
+  const preferred: Ports = {
+    http: options.httpPort ?? remembered.http ?? DEFAULT_PORTS.http,
+    rpc: options.rpcPort ?? remembered.rpc ?? DEFAULT_PORTS.rpc,
+  };
+  const chosen: Ports = { ...preferred };
+  const taken = new Set<number>();
+  for (const kind of ['http', 'rpc'] as const) {
+    if (taken.has(preferred[kind]) || !(await isTcpPortFree(preferred[kind]))) {
+      let port: number;
+      do [port] = (await freeTcpPorts(1)) as [number];
+      while (taken.has(port));
+      chosen[kind] = port;
+      options.log.warn({ wanted: preferred[kind], using: port }, `influxd ${kind} port ${preferred[kind]} is busy; using ${port}`);
+    }
+    taken.add(chosen[kind]);
+  }
+  await writeFile(join(dir, PORTS_FILE), JSON.stringify(chosen) + '\n');
+  return chosen;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether the promise settles within the time; the timer does not outlive the answer. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timeout = new AbortController();
+  try {
+    return await Promise.race([
+      promise.then(() => true),
+      sleep(ms, false, { signal: timeout.signal }),
+    ]);
+  } finally {
+    timeout.abort();
+  }
+}
+
+async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await sleep(READY_POLL_MS);
+  }
+  return true;
+}
+
+/**
+ * An influxd left running by a crashed Merezha would share the data dir with
+ * the one we start, and two servers on one data dir corrupt it. Only a process
+ * whose command line names our config file is stopped.
+ */
+async function stopLeftover(dir: string, configPath: string, stopTimeoutMs: number, log: Logger): Promise<void> {
+  let pid: number;
+  let cmdline: string;
+  try {
+    pid = Number((await readFile(join(dir, PID_FILE), 'utf8')).trim());
+    cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
+  } catch {
+    return; // no pid file, or that process is gone
+  }
+  if (!cmdline.includes('influxd') || !cmdline.includes(configPath)) return;
+  log.warn({ pid }, 'stopping an influxd left running by an earlier Merezha');
+  process.kill(pid, 'SIGTERM');
+  if (!(await waitUntilGone(pid, stopTimeoutMs))) {
+    process.kill(pid, 'SIGKILL');
+    await waitUntilGone(pid, stopTimeoutMs);
+  }
+}
+
+class InfluxdProcess implements ManagedInfluxd {
+  readonly url: string;
+  private run: Run | null = null;
+  private supervision: Promise<void> = Promise.resolve();
+  private stopping = new AbortController();
+  private readonly output: string[] = [];
+  private readonly killOnExit = () => {
+    if (this.run?.running) this.run.child.kill('SIGTERM');
+  };
+
+  constructor(
+    private readonly binary: string,
+    private readonly configPath: string,
+    readonly dir: string,
+    private readonly ports: Ports,
+    private readonly log: Logger,
+    private readonly readyTimeoutMs: number,
+    private readonly stopTimeoutMs: number,
+  ) {
+    this.url = `http://${LOOPBACK}:${ports.http}`;
+  }
+
+  get httpPort(): number {
+    return this.ports.http;
+  }
+
+  get rpcPort(): number {
+    return this.ports.rpc;
+  }
+
+  async start(): Promise<void> {
+    this.stopping = new AbortController();
+    // influxd runs in its own process group (so a Ctrl-C meant for Merezha does
+    // not kill it behind the supervisor's back); this stops it if we exit without stop().
+    process.on('exit', this.killOnExit);
+    let run: Run;
+    try {
+      run = await this.launch();
+    } catch (err) {
+      process.off('exit', this.killOnExit);
+      throw err;
+    }
+    this.supervision = this.supervise(run);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    const run = this.run;
+    if (run?.running) {
+      run.child.kill('SIGTERM');
+      if (!(await settlesWithin(run.exited, this.stopTimeoutMs))) {
+        this.log.warn({ pid: run.child.pid, timeoutMs: this.stopTimeoutMs }, 'influxd did not stop after SIGTERM; sending SIGKILL');
+        run.child.kill('SIGKILL');
+      }
+      await run.exited;
+    }
+    await this.supervision;
+    process.off('exit', this.killOnExit);
+    await rm(join(this.dir, PID_FILE), { force: true });
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Spawns influxd and waits until /ping answers; throws (leaving no process) if it does not. */
+  private async launch(): Promise<Run> {
+    // The supervisor's back-off may end just as stop() is called.
+    if (this.stopping.signal.aborted) throw new Error('influxd is being stopped');
+    const child = spawn(this.binary, ['-config', this.configPath], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run: Run = {
+      child,
+      startedAt: Date.now(),
+      running: true,
+      exited: new Promise<Exit>((done) => {
+        child.once('exit', (code, signal) => done({ code, signal }));
+        // Spawn failures (EACCES, ...) may come without an exit event.
+        child.once('error', (error) => done({ code: null, signal: null, error }));
+      }),
+    };
+    void run.exited.then(() => {
+      run.running = false;
+    });
+    // Visible to stop() from now on, so a stop during start kills this process.
+    this.run = run;
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => this.onOutput(line));
+    }
+    if (child.pid !== undefined) await writeFile(join(this.dir, PID_FILE), `${child.pid}\n`);
+    try {
+      await this.waitReady(run);
+    } catch (err) {
+      if (run.running) {
+        child.kill('SIGKILL');
+        await run.exited;
+      }
+      throw err;
+    }
+    this.log.info({ pid: child.pid, url: this.url, dir: this.dir }, 'influxd is ready');
+    return run;
+  }
+
+  private async waitReady(run: Run): Promise<void> {
+    const deadline = Date.now() + this.readyTimeoutMs;
+    while (Date.now() < deadline) {
+      if (!run.running) {
+        const exit = await run.exited;
+        throw new Error(
+          `influxd exited while starting (${exit.error?.message ?? `code ${exit.code}, signal ${exit.signal}`}). Its last output:\n${this.output.join('\n')}`,
+        );
+      }
+      if (await this.answersPing()) return;
+      await sleep(READY_POLL_MS);
+    }
+    throw new Error(`influxd did not answer ${this.url}/ping within ${this.readyTimeoutMs} ms. Its last output:\n${this.output.join('\n')}`);
+  }
+
+  private async answersPing(): Promise<boolean> {
+    try {
+      const response = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(1_000) });
+      return response.status === 204;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Restarts influxd with back-off whenever it dies while it should be running. */
+  private async supervise(first: Run): Promise<void> {
+    let { exited, startedAt } = first;
+    let crashes = 0;
+    for (;;) {
+      const exit = await exited;
+      if (this.stopping.signal.aborted) return;
+      crashes = Date.now() - startedAt >= STABLE_RUN_MS ? 1 : crashes + 1;
+      const delay = Math.min(RESTART_MIN_MS * 2 ** (crashes - 1), RESTART_MAX_MS);
+      this.log.error(
+        { code: exit.code, signal: exit.signal, err: exit.error?.message, output: this.output.join('\n'), restartInMs: delay },
+        'influxd exited unexpectedly; restarting it',
+      );
+      try {
+        await sleep(delay, undefined, { signal: this.stopping.signal });
+        ({ exited, startedAt } = await this.launch());
+      } catch (err) {
+        if (this.stopping.signal.aborted) return;
+        // A failed start counts as one more crash, with the reason for the log.
+        exited = Promise.resolve({ code: null, signal: null, error: err instanceof Error ? err : new Error(String(err)) });
+        startedAt = Date.now();
+      }
+    }
+  }
+
+  private onOutput(line: string): void {
+    this.output.push(line);
+    if (this.output.length > OUTPUT_TAIL_LINES) this.output.shift();
+    // influxd logs in logfmt; its warnings and errors matter to an operator, the rest is noise.
+    this.log[/\blvl=(warn|error)\b/.test(line) ? 'warn' : 'debug']({ influxd: line }, 'influxd');
+  }
+}
+
+/** Starts influxd in `dir` and resolves once it answers /ping. */
+export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promise<ManagedInfluxd> {
+  const binary = await findExecutable(options.binary ?? 'influxd');
+  const dir = resolve(options.dir);
+  const configPath = join(dir, CONFIG_FILE);
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  await mkdir(dir, { recursive: true });
+  await stopLeftover(dir, configPath, stopTimeoutMs, options.log);
+  const ports = await choosePorts(dir, options);
+  await writeFile(configPath, renderConfig(dir, ports));
+  const influxd = new InfluxdProcess(binary, configPath, dir, ports, options.log, options.readyTimeoutMs ?? 30_000, stopTimeoutMs);
+  await influxd.start();
+  return influxd;
+}

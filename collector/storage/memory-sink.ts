@@ -1,0 +1,40 @@
+/**
+ * An in-memory PointSink for tests of the parts that produce points. It runs
+ * the same schema check as the InfluxDB writer, so a probe that writes a
+ * float into an integer field fails its unit test instead of production.
+ */
+import { checkPoint } from './point-check.ts';
+import type { Point, PointSink } from './point.ts';
+
+export class MemorySink implements PointSink {
+  /** Accepted points, in the order they were written. */
+  readonly points: Point[] = [];
+  /** Points the schema check refused, with the reason. */
+  readonly rejected: Array<{ point: Point; reason: string }> = [];
+
+  write(points: Point[]): void {
+    for (const point of points) {
+      const check = checkPoint(point);
+      if (check.ok) this.points.push(check.point);
+      else this.rejected.push({ point, reason: check.reason });
+    }
+  }
+
+  /** Accepted points of one measurement. */
+  pointsOf(measurement: string): Point[] {
+    return this.points.filter((p) => p.measurement === measurement);
+  }
+
+  clear(): void {
+    this.points.length = 0;
+    this.rejected.length = 0;
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
