@@ -1,0 +1,373 @@
+/**
+ * SNMP probe: system group, the configured interface (IF-MIB) and Wi-Fi
+ * clients through the device's vendor profile, in as few round trips as the
+ * agent allows (one GET per poll once the interface is resolved).
+ *
+ * The runner keeps, per device, the resolved ifIndex and the previous counter
+ * reading, so that it can turn counters into rates, see reboots and survive
+ * counter wraps. A malformed reply or varbind is logged with the device id and
+ * recorded in the result; it never throws.
+ */
+import type { Config, DeviceConfig } from '../../config/schema.ts';
+import type { Logger } from '../../common/log.ts';
+import { counterDelta, counterValue, isReboot, octetRate, type CounterBits } from '../counters.ts';
+import {
+  describeSnmpError,
+  isMissing,
+  netSnmpClientFactory,
+  ObjectType,
+  type GetResult,
+  type SnmpClient,
+  type SnmpClientFactory,
+} from '../snmp/client.ts';
+import { IF, SYS } from '../snmp/oids.ts';
+import { deviceTargets } from '../targets.ts';
+import { WIFI_VENDOR_PROFILES } from '../vendors/index.ts';
+import type { Point } from '../storage/point.ts';
+import type { DeviceTarget, ProbeKind, ProbeRunner } from './types.ts';
+
+export interface InterfaceReading {
+  name: string;
+  index: number;
+  oper_up: boolean | null;
+  speed_mbps: number | null;
+  in_bps: number | null;
+  out_bps: number | null;
+  in_errors: number | null;
+  out_errors: number | null;
+  in_discards: number | null;
+  out_discards: number | null;
+}
+
+export interface SnmpResult {
+  ok: boolean;
+  error?: string;
+  response_ms: number;
+  sys_uptime_s?: number;
+  sys_name?: string;
+  sys_descr?: string;
+  interface?: InterfaceReading;
+  interface_error?: string;
+  wifi?: { clients: number; radios_up?: number };
+  wifi_error?: string;
+  reboot?: { previous_uptime_s: number; uptime_s: number };
+  /** Varbinds that came back missing or of the wrong type, in words. */
+  warnings: string[];
+}
+
+type CounterName = 'in' | 'out' | 'inErrors' | 'outErrors' | 'inDiscards' | 'outDiscards';
+
+interface Reading {
+  mono: number;
+  uptimeTicks: number;
+  bits: CounterBits;
+  counters: Partial<Record<CounterName, bigint>>;
+}
+
+interface DeviceState {
+  ifIndex?: number;
+  ifName?: string;
+  last?: Reading;
+}
+
+interface InterfaceOids {
+  oper: string;
+  speed: string;
+  in: string;
+  out: string;
+  inErrors: string;
+  outErrors: string;
+  inDiscards: string;
+  outDiscards: string;
+  bits: CounterBits;
+  speedUnit: 'mbps' | 'bps';
+}
+
+/** SNMPv1 cannot carry Counter64: it gets the 32-bit counters and ifSpeed. */
+function interfaceOids(index: number, version: SnmpClient['version']): InterfaceOids {
+  const hc = version !== '1';
+  return {
+    oper: `${IF.operStatus}.${index}`,
+    speed: `${hc ? IF.highSpeed : IF.speed}.${index}`,
+    in: `${hc ? IF.hcInOctets : IF.inOctets}.${index}`,
+    out: `${hc ? IF.hcOutOctets : IF.outOctets}.${index}`,
+    inErrors: `${IF.inErrors}.${index}`,
+    outErrors: `${IF.outErrors}.${index}`,
+    inDiscards: `${IF.inDiscards}.${index}`,
+    outDiscards: `${IF.outDiscards}.${index}`,
+    bits: hc ? 64 : 32,
+    speedUnit: hc ? 'mbps' : 'bps',
+  };
+}
+
+/** net-snmp's ObjectType maps both ways; code → canonical name. */
+const TYPE_NAMES = ObjectType as unknown as Record<number, string | undefined>;
+
+/** Reads typed values out of a GET answer, noting every varbind it cannot use. */
+class Reader {
+  private readonly byOid: Map<string, GetResult>;
+
+  constructor(
+    results: GetResult[],
+    private readonly warnings: string[],
+  ) {
+    this.byOid = new Map(results.map((r) => [r.oid, r]));
+  }
+
+  private typed(oid: string, what: string, types: number[]): unknown {
+    const r = this.byOid.get(oid);
+    if (!r || isMissing(r)) {
+      this.warnings.push(`${what} (${oid}) ${r ? r.missing : 'missing from the reply'}`);
+      return undefined;
+    }
+    if (!types.includes(r.type)) {
+      this.warnings.push(`${what} (${oid}) has type ${TYPE_NAMES[r.type] ?? r.type}, expected ${types.map((t) => TYPE_NAMES[t]).join('/')}`);
+      return undefined;
+    }
+    return r.value;
+  }
+
+  has(oid: string): boolean {
+    const r = this.byOid.get(oid);
+    return !!r && !isMissing(r);
+  }
+
+  string(oid: string, what: string): string | undefined {
+    const v = this.typed(oid, what, [ObjectType.OctetString!]);
+    return Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : undefined;
+  }
+
+  integer(oid: string, what: string, types: number[]): number | undefined {
+    const v = this.typed(oid, what, types);
+    if (v === undefined) return undefined;
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    this.warnings.push(`${what} (${oid}) is not a number`);
+    return undefined;
+  }
+
+  counter(oid: string, what: string): bigint | undefined {
+    const v = this.typed(oid, what, [ObjectType.Counter32!, ObjectType.Counter64!]);
+    if (v === undefined) return undefined;
+    const c = counterValue(v);
+    if (c === null) this.warnings.push(`${what} (${oid}) is not a valid counter`);
+    return c ?? undefined;
+  }
+}
+
+/** Finds the ifIndex for an ifName, ifDescr or a number; null when the agent has no such interface. */
+export async function resolveInterface(client: SnmpClient, spec: string | number): Promise<{ index: number; name: string } | null> {
+  if (typeof spec === 'number') {
+    const [r] = await client.get([`${IF.descr}.${spec}`]);
+    if (!r || isMissing(r)) return null;
+    return { index: spec, name: Buffer.isBuffer(r.value) ? r.value.toString('utf8') : String(spec) };
+  }
+  for (const column of [IF.name, IF.descr]) {
+    const rows = await client.walk(column);
+    const hit = rows.find((vb) => Buffer.isBuffer(vb.value) && vb.value.toString('utf8') === spec);
+    if (hit) return { index: Number(hit.oid.slice(column.length + 1)), name: spec };
+  }
+  return null;
+}
+
+const INT_TYPES = [ObjectType.Integer!];
+const GAUGE_TYPES = [ObjectType.Gauge!, ObjectType.Integer!];
+
+export interface SnmpRunnerOptions {
+  config: Config;
+  log: Logger;
+  clientFactory?: SnmpClientFactory;
+  /** Monotonic clock in ms, for rates; injectable so tests can control elapsed time. */
+  now?: () => number;
+}
+
+export function createSnmpRunner({ config, log, clientFactory = netSnmpClientFactory, now = () => performance.now() }: SnmpRunnerOptions): ProbeRunner<DeviceTarget, SnmpResult> {
+  const states = new Map<string, DeviceState>();
+  const opts = config.polling.snmp;
+
+  async function poll(target: DeviceTarget, client: SnmpClient, result: SnmpResult): Promise<void> {
+    const device = target.device;
+    const snmpCfg = device.snmp!;
+    const state = states.get(target.key) ?? {};
+    states.set(target.key, state);
+
+    const ensureInterface = async (): Promise<InterfaceOids | undefined> => {
+      if (snmpCfg.interface === undefined) return undefined;
+      if (state.ifIndex === undefined) {
+        const found = await resolveInterface(client, snmpCfg.interface);
+        if (!found) {
+          result.interface_error = `interface ${JSON.stringify(snmpCfg.interface)} not found on the agent`;
+          return undefined;
+        }
+        state.ifIndex = found.index;
+        state.ifName = found.name;
+      }
+      return interfaceOids(state.ifIndex, client.version);
+    };
+
+    let ifOids = await ensureInterface();
+    const sysOids = [SYS.upTime, SYS.name, SYS.descr];
+    const ifList = (o: InterfaceOids) => [o.oper, o.speed, o.in, o.out, o.inErrors, o.outErrors, o.inDiscards, o.outDiscards];
+    let reader = new Reader(await client.get([...sysOids, ...(ifOids ? ifList(ifOids) : [])]), result.warnings);
+    const mono = now();
+    result.ok = true;
+
+    const uptimeTicks = reader.integer(SYS.upTime, 'sysUpTime', [ObjectType.TimeTicks!]);
+    if (uptimeTicks !== undefined) result.sys_uptime_s = uptimeTicks / 100;
+    result.sys_name = reader.string(SYS.name, 'sysName');
+    result.sys_descr = reader.string(SYS.descr, 'sysDescr');
+
+    const rebooted =
+      state.last !== undefined && uptimeTicks !== undefined && isReboot(state.last.uptimeTicks, uptimeTicks, mono - state.last.mono);
+    if (rebooted) {
+      result.reboot = { previous_uptime_s: state.last!.uptimeTicks / 100, uptime_s: uptimeTicks! / 100 };
+      state.last = undefined;
+    }
+
+    // The ifIndex may have moved (reboot, interface re-created): resolve again and re-read once.
+    if (ifOids && (rebooted || !reader.has(ifOids.oper))) {
+      const before = state.ifIndex;
+      state.ifIndex = undefined;
+      ifOids = await ensureInterface();
+      if (ifOids && state.ifIndex !== before) reader = new Reader(await client.get(ifList(ifOids)), result.warnings);
+    }
+
+    if (ifOids && state.ifIndex !== undefined) {
+      result.interface = readInterface(reader, ifOids, state, mono, uptimeTicks);
+    }
+
+    if (device.vendor) {
+      try {
+        const w = await WIFI_VENDOR_PROFILES[device.vendor].read(client, device);
+        result.wifi = w.radiosUp === undefined ? { clients: w.clients } : { clients: w.clients, radios_up: w.radiosUp };
+      } catch (err) {
+        result.wifi_error = describeSnmpError(err, opts.timeout).message;
+      }
+    }
+  }
+
+  function readInterface(reader: Reader, o: InterfaceOids, state: DeviceState, mono: number, uptimeTicks: number | undefined): InterfaceReading {
+    const oper = reader.integer(o.oper, 'ifOperStatus', INT_TYPES);
+    const speedRaw = reader.integer(o.speed, o.speedUnit === 'mbps' ? 'ifHighSpeed' : 'ifSpeed', GAUGE_TYPES);
+    const speedMbps = speedRaw === undefined ? null : o.speedUnit === 'mbps' ? speedRaw : speedRaw / 1e6;
+    const counters: Reading['counters'] = {
+      in: reader.counter(o.in, 'ifInOctets'),
+      out: reader.counter(o.out, 'ifOutOctets'),
+      inErrors: reader.counter(o.inErrors, 'ifInErrors'),
+      outErrors: reader.counter(o.outErrors, 'ifOutErrors'),
+      inDiscards: reader.counter(o.inDiscards, 'ifInDiscards'),
+      outDiscards: reader.counter(o.outDiscards, 'ifOutDiscards'),
+    };
+    const prev = state.last;
+    const elapsedMs = prev ? mono - prev.mono : 0;
+    const speedBps = speedMbps ? speedMbps * 1e6 : null;
+
+    const rate = (name: 'in' | 'out'): number | null => {
+      const a = prev?.counters[name];
+      const b = counters[name];
+      if (a === undefined || b === undefined || prev!.bits !== o.bits) return null;
+      return octetRate({ prev: a, cur: b, bits: o.bits, elapsedMs, speedBps }).bps;
+    };
+    // Error and discard counters are Counter32 everywhere; a decrease is a wrap.
+    const increase = (name: CounterName): number | null => {
+      const a = prev?.counters[name];
+      const b = counters[name];
+      if (a === undefined || b === undefined) return null;
+      return Number(counterDelta(a, b, 32).delta);
+    };
+
+    const reading: InterfaceReading = {
+      name: state.ifName ?? String(state.ifIndex),
+      index: state.ifIndex!,
+      oper_up: oper === undefined ? null : oper === 1,
+      speed_mbps: speedMbps,
+      in_bps: rate('in'),
+      out_bps: rate('out'),
+      in_errors: increase('inErrors'),
+      out_errors: increase('outErrors'),
+      in_discards: increase('inDiscards'),
+      out_discards: increase('outDiscards'),
+    };
+    if (uptimeTicks !== undefined) state.last = { mono, uptimeTicks, bits: o.bits, counters };
+    return reading;
+  }
+
+  return {
+    async run(target) {
+      const started = now();
+      const result: SnmpResult = { ok: false, response_ms: 0, warnings: [] };
+      const device = target.device;
+      const snmpCfg = device.snmp!;
+      const client = clientFactory({
+        host: device.host,
+        port: snmpCfg.port,
+        credential: config.snmp_credentials[snmpCfg.credential]!,
+        timeoutMs: opts.timeout,
+        retries: opts.retries,
+      });
+      try {
+        await poll(target, client, result);
+      } catch (err) {
+        const e = describeSnmpError(err, opts.timeout);
+        if (result.ok) {
+          // The agent answered the system group but failed later (e.g. during the interface walk).
+          result.warnings.push(e.message);
+        } else {
+          result.error = e.message;
+        }
+        if (e.kind === 'malformed') log.warn({ device: device.id, err: e.message }, 'malformed SNMP reply');
+      } finally {
+        client.close();
+      }
+      result.response_ms = Math.round((now() - started) * 10) / 10;
+      if (result.warnings.length) log.warn({ device: device.id, warnings: result.warnings }, 'SNMP reply had unusable varbinds');
+      if (result.wifi_error) log.warn({ device: device.id, err: result.wifi_error }, 'cannot read Wi-Fi clients');
+      if (result.interface_error) log.warn({ device: device.id, err: result.interface_error }, 'cannot read interface');
+      if (result.reboot) log.info({ device: device.id, ...result.reboot }, 'device rebooted');
+      return result;
+    },
+    points: snmpPoints,
+  };
+}
+
+export function snmpPoints(target: DeviceTarget, r: SnmpResult, time: number): Point[] {
+  const points: Point[] = [];
+  const snmpFields: Record<string, number> = { ok: r.ok ? 1 : 0, response_ms: r.response_ms };
+  if (r.sys_uptime_s !== undefined) snmpFields.sys_uptime_s = r.sys_uptime_s;
+  points.push({ measurement: 'snmp', tags: target.tags, fields: snmpFields, time });
+
+  const i = r.interface;
+  if (i) {
+    const fields: Record<string, number> = {};
+    if (i.oper_up !== null) fields.oper_up = i.oper_up ? 1 : 0;
+    for (const key of ['speed_mbps', 'in_bps', 'out_bps', 'in_errors', 'out_errors', 'in_discards', 'out_discards'] as const) {
+      const v = i[key];
+      if (v !== null) fields[key] = v;
+    }
+    if (Object.keys(fields).length) points.push({ measurement: 'interface', tags: { ...target.tags, interface: i.name }, fields, time });
+  }
+  if (r.wifi) {
+    const fields: Record<string, number> = { clients: r.wifi.clients };
+    if (r.wifi.radios_up !== undefined) fields.radios_up = r.wifi.radios_up;
+    points.push({ measurement: 'wifi', tags: { ...target.tags, vendor: target.device.vendor! }, fields, time });
+  }
+  if (r.reboot) {
+    points.push({
+      measurement: 'event',
+      tags: { ...target.tags, type: 'reboot' },
+      fields: {
+        message: `sysUpTime went back from ${r.reboot.previous_uptime_s} s to ${r.reboot.uptime_s} s`,
+        value: r.reboot.uptime_s,
+        previous: r.reboot.previous_uptime_s,
+      },
+      time,
+    });
+  }
+  return points;
+}
+
+export const snmpProbe: ProbeKind<DeviceTarget, SnmpResult> = {
+  kind: 'snmp',
+  targets: (config) => deviceTargets(config).filter((t): t is DeviceTarget & { device: DeviceConfig & { snmp: object } } => !!t.device.snmp),
+  intervalMs: (config) => config.polling.snmp.interval,
+  create: (deps) => createSnmpRunner(deps),
+};

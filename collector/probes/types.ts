@@ -1,0 +1,45 @@
+/**
+ * The small interface every probe kind implements (ping, snmp, http, tcp).
+ *
+ * A kind says which targets of the config it polls and how often; its runner
+ * polls one target and turns the result into points. Runners may keep state
+ * between polls of the same target (previous counters, resolved ifIndex), so
+ * the collector creates one runner per kind and reuses it.
+ */
+import type { Config, DeviceConfig, ServiceConfig, VillageConfig } from '../../config/schema.ts';
+import type { Logger } from '../../common/log.ts';
+import type { Point } from '../storage/point.ts';
+
+/** A device together with where it stands, as probes need it. */
+export interface DeviceTarget {
+  key: string;
+  device: DeviceConfig;
+  village: VillageConfig;
+  /** InfluxDB tags shared by every point about this device. */
+  tags: Record<string, string>;
+}
+
+export interface ServiceTarget {
+  key: string;
+  service: ServiceConfig;
+  tags: Record<string, string>;
+}
+
+export interface ProbeDeps {
+  config: Config;
+  log: Logger;
+}
+
+export interface ProbeRunner<Target, Result> {
+  /** Polls one target. Must resolve (never reject) with a result that records any failure. */
+  run(target: Target, signal: AbortSignal): Promise<Result>;
+  points(target: Target, result: Result, time: number): Point[];
+}
+
+export interface ProbeKind<Target = unknown, Result = unknown> {
+  readonly kind: string;
+  /** The targets of this kind in the config, each polled on its own schedule. */
+  targets(config: Config): Target[];
+  intervalMs(config: Config, target: Target): number;
+  create(deps: ProbeDeps): ProbeRunner<Target, Result>;
+}

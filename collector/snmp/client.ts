@@ -1,0 +1,186 @@
+/**
+ * The device boundary for SNMP: a small client interface (get, walk, close)
+ * and its implementation over npm `net-snmp`.
+ *
+ * Probes and vendor profiles only see `SnmpClient`, so unit tests hand them a
+ * fake built from a map of OID → value instead of patching net-snmp. Every
+ * error crossing this boundary is an `SnmpError` whose message is safe to log:
+ * net-snmp puts the community string into some of its messages, we never do.
+ */
+import snmp from 'net-snmp';
+import type { SnmpCredential } from '../../config/schema.ts';
+
+export interface Varbind {
+  oid: string;
+  type: number;
+  value: unknown;
+}
+
+/** A GET result slot: the value, or why the agent has none for that OID. */
+export type GetResult = Varbind | { oid: string; missing: 'noSuchObject' | 'noSuchInstance' | 'endOfMibView' };
+
+export interface SnmpClient {
+  readonly version: '1' | '2c' | '3';
+  /** One GET for all OIDs; results come back in the same order. */
+  get(oids: string[]): Promise<GetResult[]>;
+  /** Every varbind under `baseOid` (GETBULK on v2c/v3, GETNEXT on v1). */
+  walk(baseOid: string): Promise<Varbind[]>;
+  close(): void;
+}
+
+export interface SnmpTarget {
+  host: string;
+  port: number;
+  credential: SnmpCredential;
+  timeoutMs: number;
+  retries: number;
+}
+
+export type SnmpClientFactory = (target: SnmpTarget) => SnmpClient;
+
+export class SnmpError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'timeout' | 'auth' | 'malformed' | 'agent' | 'transport',
+  ) {
+    super(message);
+    this.name = 'SnmpError';
+  }
+}
+
+export const ObjectType = snmp.ObjectType as unknown as Record<string, number>;
+
+export function isMissing(r: GetResult): r is Extract<GetResult, { missing: string }> {
+  return 'missing' in r;
+}
+
+const MISSING_TYPES: Record<number, 'noSuchObject' | 'noSuchInstance' | 'endOfMibView'> = {
+  [snmp.ObjectType.NoSuchObject]: 'noSuchObject',
+  [snmp.ObjectType.NoSuchInstance]: 'noSuchInstance',
+  [snmp.ObjectType.EndOfMibView]: 'endOfMibView',
+};
+
+const AUTH = {
+  md5: snmp.AuthProtocols.md5,
+  sha: snmp.AuthProtocols.sha,
+  sha224: snmp.AuthProtocols.sha224,
+  sha256: snmp.AuthProtocols.sha256,
+  sha384: snmp.AuthProtocols.sha384,
+  sha512: snmp.AuthProtocols.sha512,
+} as const;
+
+const PRIV = {
+  des: snmp.PrivProtocols.des,
+  aes: snmp.PrivProtocols.aes,
+  aes256b: snmp.PrivProtocols.aes256b,
+  aes256r: snmp.PrivProtocols.aes256r,
+} as const;
+
+/** net-snmp's constant tables map both ways; these read code → name. */
+const STATUS_NAMES = snmp.ErrorStatus as unknown as Record<number, string | undefined>;
+const INVALID_CODE_NAMES = snmp.ResponseInvalidCode as unknown as Record<number, string | undefined>;
+
+/** Turns whatever net-snmp reports into a message with no secrets in it. */
+export function describeSnmpError(err: unknown, timeoutMs: number, parseError?: Error): SnmpError {
+  if (err instanceof SnmpError) return err;
+  const e = err as { name?: string; message?: string; status?: number; code?: number };
+  switch (e.name) {
+    case 'RequestTimedOutError':
+      if (parseError) return new SnmpError(`malformed reply: ${parseError.message}`, 'malformed');
+      return new SnmpError(`no answer within ${timeoutMs} ms (agent down, blocked, or wrong community/user)`, 'timeout');
+    case 'RequestFailedError':
+      return new SnmpError(`agent error: ${STATUS_NAMES[e.status ?? -1] ?? `status ${e.status}`}`, 'agent');
+    case 'ResponseInvalidError': {
+      if (/digest/i.test(e.message ?? '')) return new SnmpError('authentication failed (wrong SNMPv3 auth key?)', 'auth');
+      if (/community/i.test(e.message ?? '')) return new SnmpError('community in the reply does not match', 'auth');
+      const name = INVALID_CODE_NAMES[e.code ?? -1];
+      return new SnmpError(`invalid reply${name ? ` (${name})` : ''}`, /Usm|Auth|Decrypt/i.test(name ?? '') ? 'auth' : 'malformed');
+    }
+    default:
+      if (/digital envelope routines::unsupported/.test(e.message ?? '')) {
+        // Node 20's OpenSSL 3 hides DES unless the legacy provider is on.
+        return new SnmpError('DES privacy is unavailable: run node with --openssl-legacy-provider (bin/merezha does)', 'transport');
+      }
+      return new SnmpError(e.message ?? String(err), 'transport');
+  }
+}
+
+function createSession(t: SnmpTarget): snmp.Session {
+  const base = {
+    port: t.port,
+    retries: t.retries,
+    timeout: t.timeoutMs,
+    transport: t.host.includes(':') ? ('udp6' as const) : ('udp4' as const),
+    // Keep request ids positive 32-bit: some agents mishandle the full range.
+    idBitsSize: 32,
+  };
+  const c = t.credential;
+  if (c.version === '3') {
+    const level = c.priv ? snmp.SecurityLevel.authPriv : c.auth ? snmp.SecurityLevel.authNoPriv : snmp.SecurityLevel.noAuthNoPriv;
+    const user: snmp.User = { name: c.user, level };
+    if (c.auth) Object.assign(user, { authProtocol: AUTH[c.auth.protocol], authKey: c.auth.key });
+    if (c.priv) Object.assign(user, { privProtocol: PRIV[c.priv.protocol], privKey: c.priv.key });
+    return snmp.createV3Session(t.host, user, { ...base, version: snmp.Version3 as 3 });
+  }
+  return snmp.createSession(t.host, c.community, {
+    ...base,
+    version: c.version === '1' ? (snmp.Version1 as 0) : (snmp.Version2c as 1),
+  });
+}
+
+/** The real client: one net-snmp session (one UDP socket) for the life of the client. */
+export const netSnmpClientFactory: SnmpClientFactory = (target) => {
+  const session = createSession(target);
+  // net-snmp emits 'error' for replies it cannot decode; without a listener
+  // the EventEmitter would throw and take the whole collector down.
+  let parseError: Error | undefined;
+  session.on('error', (err: Error) => {
+    parseError = err;
+  });
+  const fail = (err: unknown) => describeSnmpError(err, target.timeoutMs, parseError);
+
+  const isV1 = target.credential.version === '1';
+  const get = (oids: string[]): Promise<GetResult[]> =>
+    new Promise((resolve, reject) => {
+      session.get(oids, (err, varbinds) => {
+        // SNMPv1 fails the whole PDU with noSuchName when any OID is absent;
+        // ask one OID at a time so v1 agents give the same per-OID answers as v2c.
+        if (isV1 && (err as { status?: number } | null)?.status === snmp.ErrorStatus.NoSuchName) {
+          if (oids.length === 1) return resolve([{ oid: oids[0]!, missing: 'noSuchObject' }]);
+          return Promise.all(oids.map((oid) => get([oid]))).then((r) => resolve(r.flat()), reject);
+        }
+        if (err || !varbinds) return reject(fail(err));
+          resolve(
+            varbinds.map((vb, i) => {
+              const type = Number(vb.type);
+              const missing = MISSING_TYPES[type];
+              return missing ? { oid: vb.oid ?? oids[i]!, missing } : { oid: vb.oid, type, value: vb.value };
+            }),
+          );
+      });
+    });
+
+  return {
+    version: target.credential.version,
+    get,
+    walk(baseOid) {
+      return new Promise((resolve, reject) => {
+        const out: Varbind[] = [];
+        session.subtree(
+          baseOid,
+          20,
+          (varbinds) => {
+            for (const vb of varbinds) {
+              const type = Number(vb.type);
+              if (!MISSING_TYPES[type]) out.push({ oid: vb.oid, type, value: vb.value });
+            }
+          },
+          (err) => (err ? reject(fail(err)) : resolve(out)),
+        );
+      });
+    },
+    close() {
+      session.close();
+    },
+  };
+};

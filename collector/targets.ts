@@ -1,0 +1,14 @@
+/** Turns the inventory into the device targets that device probes poll. */
+import type { Config } from '../config/schema.ts';
+import type { DeviceTarget } from './probes/types.ts';
+
+export function deviceTargets(config: Config): DeviceTarget[] {
+  return config.villages.flatMap((village) =>
+    village.devices.map((device) => {
+      const tags: Record<string, string> = { village: village.id, device: device.id, kind: device.kind };
+      if (device.provider) tags.provider = device.provider;
+      if (device.category) tags.category = device.category;
+      return { key: device.id, device, village, tags };
+    }),
+  );
+}
