@@ -204,6 +204,10 @@ const serviceSchema = z.strictObject({
   tcp: z
     .string()
     .regex(/^(?:\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:25')
+    .refine((t) => {
+      const port = Number(t.slice(t.lastIndexOf(':') + 1));
+      return port >= 1 && port <= 65535;
+    }, 'port must be 1-65535')
     .optional(),
   expect_status: z.array(z.int().min(100).max(599)).optional(),
   tls_verify: z.boolean().default(true),

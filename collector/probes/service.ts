@@ -1,0 +1,92 @@
+/**
+ * What the two service kinds (http, tcp) share: which services a kind polls,
+ * the service's own deadline on top of the scheduler's signal, failures worded
+ * for people, and the `service` point.
+ */
+import type { ServiceConfig } from '../../config/schema.ts';
+import type { MEASUREMENTS } from '../storage/measurements.ts';
+import type { Point } from '../storage/point.ts';
+import type { ProbeKind, ServiceTarget } from './types.ts';
+
+/** What one check saw; the numeric members are the `service` fields of the same name. */
+export interface ServiceResult {
+  up: boolean;
+  /** Time to the response headers (HTTP) or to the open connection (TCP). */
+  latency_ms?: number;
+  status_code?: number;
+  tls_days_left?: number;
+  /** Why the check failed, short and for people: "connection refused", "HTTP 503". */
+  error?: string;
+}
+
+/**
+ * Checks one service at `address` (its url or host:port). Resolves with what
+ * it saw, wording failures with `describe` so that timeouts and aborts read
+ * the same in every kind; a rejection is reported as a failure too.
+ */
+export type ServiceCheck = (
+  address: string,
+  service: ServiceConfig,
+  signal: AbortSignal,
+  describe: (error: unknown) => string,
+) => Promise<ServiceResult>;
+
+type ServiceField = keyof (typeof MEASUREMENTS)['service']['fields'];
+
+const MEASURED = ['latency_ms', 'status_code', 'tls_days_left'] as const satisfies readonly ServiceField[];
+
+const NETWORK_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  EPROTO: 'TLS handshake failed',
+};
+
+export function serviceKind(type: 'http' | 'tcp', check: ServiceCheck): ProbeKind<ServiceTarget, ServiceResult> {
+  const addressOf = (service: ServiceConfig) => (type === 'http' ? service.url : service.tcp);
+  return {
+    kind: type,
+    targets: (config) =>
+      config.services
+        .filter((service) => addressOf(service) !== undefined)
+        .map((service) => ({ key: `service:${service.id}`, service, tags: { service: service.id, type } })),
+    intervalMs: (config, target) => target.service.interval ?? config.polling.services.interval,
+    create: ({ config }) => ({
+      run: (target, signal) => {
+        const timeoutMs = target.service.timeout ?? config.polling.services.timeout;
+        const deadline = AbortSignal.timeout(timeoutMs);
+        // Whatever error an abort surfaces as, the abort is the real cause.
+        const describe = (error: unknown) =>
+          deadline.aborted ? `timeout after ${timeoutMs} ms` : signal.aborted ? 'aborted' : describeError(error);
+        // targets() only returns services that have this kind's address.
+        return check(addressOf(target.service)!, target.service, AbortSignal.any([signal, deadline]), describe).catch(
+          (error: unknown): ServiceResult => ({ up: false, error: describe(error) }),
+        );
+      },
+      points: (target, result, time): Point[] => {
+        const fields: Partial<Record<ServiceField, number>> = { up: result.up ? 1 : 0 };
+        for (const field of MEASURED) {
+          const value = result[field];
+          if (value !== undefined) fields[field] = value;
+        }
+        return [{ measurement: 'service', tags: target.tags, fields, time }];
+      },
+    }),
+  };
+}
+
+function describeError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    const known = NETWORK_ERRORS[code];
+    if (known) return known;
+    if (code.startsWith('HPE_')) return 'invalid HTTP response';
+    if (code.startsWith('ERR_SSL_')) return 'TLS handshake failed';
+  }
+  return error instanceof Error ? error.message : String(error);
+}
