@@ -39,7 +39,7 @@ interface QueryResponse {
   error?: string;
 }
 
-async function queryInflux(url: string, influxql: string, db?: string): Promise<Row[]> {
+export async function queryInflux(url: string, influxql: string, db?: string): Promise<Row[]> {
   const body = new URLSearchParams({ q: influxql, epoch: 'ms', ...(db === undefined ? {} : { db }) });
   const response = await fetch(`${url}/query`, { method: 'POST', body });
   const json = (await response.json()) as QueryResponse;

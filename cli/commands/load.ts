@@ -1,0 +1,24 @@
+/** Loads the config the way every command does, printing errors instead of throwing them. */
+import { createLogger } from '../../common/log.ts';
+import { ConfigError, loadConfig } from '../../config/load.ts';
+import type { Config } from '../../config/schema.ts';
+import { resolveConfigPath } from '../args.ts';
+
+export function loadConfigOrReport(flag: string | undefined, announceDemo = false): Config | undefined {
+  const { path, demo } = resolveConfigPath(flag);
+  try {
+    const config = loadConfig(path);
+    if (demo && announceDemo) {
+      createLogger().warn(
+        { config: path },
+        `DEMO: no config/hromada.yaml found, running the demo hromada "${config.hromada.name}" from ${path}. ` +
+          'To monitor your own network: cp config/example.yaml config/hromada.yaml, edit it, and restart (or pass --config FILE / MEREZHA_CONFIG).',
+      );
+    }
+    return config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return undefined;
+  }
+}

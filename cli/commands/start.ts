@@ -1,0 +1,63 @@
+/**
+ * `merezha start [--config FILE]`: the long-running process. Brings up the
+ * storage (the user's InfluxDB, or a managed local influxd), then the
+ * collector, and shuts all of it down in order on SIGINT/SIGTERM.
+ */
+import { resolve } from 'node:path';
+import { createLogger } from '../../common/log.ts';
+import { createCollector } from '../../collector/collector.ts';
+import { startManagedInfluxd, type ManagedInfluxd } from '../../collector/storage/managed-influxd.ts';
+import { openInfluxWriter } from '../../collector/storage/writer.ts';
+import { parse } from '../args.ts';
+import { loadConfigOrReport } from './load.ts';
+
+const STATUS_EVERY_MS = 60_000;
+
+export async function startCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { config: { type: 'string' } });
+  const config = loadConfigOrReport(values.config, true);
+  if (!config) return 1;
+  const log = createLogger();
+
+  let managed: ManagedInfluxd | undefined;
+  let url = process.env.INFLUX_URL ?? config.storage.influx?.url;
+  if (!url) {
+    managed = await startManagedInfluxd({ dir: resolve(config.storage.managed_dir), log });
+    url = managed.url;
+    log.info({ url, dir: config.storage.managed_dir }, 'started the managed influxd (set storage.influx or INFLUX_URL to use your own)');
+  }
+
+  const writer = await openInfluxWriter({
+    url,
+    database: config.storage.influx?.database ?? 'merezha',
+    ...(config.storage.influx?.username ? { username: config.storage.influx.username } : {}),
+    ...(config.storage.influx?.password ? { password: config.storage.influx.password } : {}),
+    spoolDir: resolve(config.storage.spool_dir),
+    spoolMaxBytes: config.storage.spool_max_mb * 1024 * 1024,
+    batchSize: config.storage.batch_size,
+    flushIntervalMs: config.storage.flush_interval,
+    retention: { rawMs: config.storage.retention.raw, rollupMs: config.storage.retention.rollup },
+    log,
+  });
+
+  const collector = createCollector({ config, sink: writer, log });
+  collector.start();
+  log.info({ hromada: config.hromada.name }, 'Merezha is running');
+
+  const status = setInterval(() => log.info({ collector: collector.stats(), storage: writer.stats() }, 'status'), STATUS_EVERY_MS);
+
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  clearInterval(status);
+  await collector.stop();
+  await writer.close();
+  await managed?.stop();
+  log.info('stopped');
+  return 0;
+}
