@@ -16,6 +16,7 @@ import {
   isMissing,
   netSnmpClientFactory,
   ObjectType,
+  SnmpError,
   type GetResult,
   type SnmpClient,
   type SnmpClientFactory,
@@ -292,7 +293,7 @@ export function createSnmpRunner({ config, log, clientFactory = netSnmpClientFac
   }
 
   return {
-    async run(target) {
+    async run(target, signal) {
       const started = now();
       const result: SnmpResult = { ok: false, response_ms: 0, warnings: [] };
       const device = target.device;
@@ -304,10 +305,14 @@ export function createSnmpRunner({ config, log, clientFactory = netSnmpClientFac
         timeoutMs: opts.timeout,
         retries: opts.retries,
       });
+      // Closing the session fails its pending requests at once, so a stopping
+      // collector does not wait out the retries of every dead device.
+      const abort = () => client.close();
+      signal.addEventListener('abort', abort, { once: true });
       try {
         await poll(target, client, result);
       } catch (err) {
-        const e = describeSnmpError(err, opts.timeout);
+        const e = signal.aborted ? new SnmpError('aborted', 'transport') : describeSnmpError(err, opts.timeout);
         if (result.ok) {
           // The agent answered the system group but failed later (e.g. during the interface walk).
           result.warnings.push(e.message);
@@ -316,6 +321,7 @@ export function createSnmpRunner({ config, log, clientFactory = netSnmpClientFac
         }
         if (e.kind === 'malformed') log.warn({ device: device.id, err: e.message }, 'malformed SNMP reply');
       } finally {
+        signal.removeEventListener('abort', abort);
         client.close();
       }
       result.response_ms = Math.round((now() - started) * 10) / 10;

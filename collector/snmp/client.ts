@@ -25,6 +25,7 @@ export interface SnmpClient {
   get(oids: string[]): Promise<GetResult[]>;
   /** Every varbind under `baseOid` (GETBULK on v2c/v3, GETNEXT on v1). */
   walk(baseOid: string): Promise<Varbind[]>;
+  /** Ends the session; requests still pending fail at once. Safe to call twice. */
   close(): void;
 }
 
@@ -139,6 +140,7 @@ export const netSnmpClientFactory: SnmpClientFactory = (target) => {
   });
   const fail = (err: unknown) => describeSnmpError(err, target.timeoutMs, parseError);
 
+  let closed = false;
   const isV1 = target.credential.version === '1';
   const get = (oids: string[]): Promise<GetResult[]> =>
     new Promise((resolve, reject) => {
@@ -180,6 +182,8 @@ export const netSnmpClientFactory: SnmpClientFactory = (target) => {
       });
     },
     close() {
+      if (closed) return;
+      closed = true;
       session.close();
     },
   };

@@ -189,6 +189,17 @@ describe('SNMP probe against snmpd', () => {
     }
   });
 
+  it('gives up on a silent agent at once when the poll is aborted', async () => {
+    const { config, targets } = setup([{ ...dev('b', 'v2'), host: silentHost }], { polling: { snmp: { timeout: '2s', retries: 1 } } });
+    const runner = createSnmpRunner({ config, log: silentLogger() });
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 100);
+    const r = await runner.run(targets[0]!, controller.signal);
+    expect(r).toMatchObject({ ok: false, error: 'aborted' });
+    expect(Date.now() - started).toBeLessThan(1000); // not the 4 s of timeout × tries
+  });
+
   it('survives an agent that answers garbage', async () => {
     const [r] = await pollOnce([{ ...dev('junk', 'v2'), host: garbageHost, snmp: { credential: 'v2', port: garbagePort } }]);
     expect(r!.ok).toBe(false);
