@@ -10,9 +10,9 @@ import { afterAll, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.ts';
 import { createCollector } from '../../collector/collector.ts';
 import type { MeasurementName } from '../../collector/storage/measurements.ts';
-import type { Point } from '../../collector/storage/point.ts';
 import { openInfluxWriter } from '../../collector/storage/writer.ts';
 import { loopbackAddress, testConfig } from '../support/config.ts';
+import { recordingSink } from '../support/recording-sink.ts';
 import { readPoints, sortPoints, startTestInfluxd, testWriterOptions, waitFor } from '../support/influxd.ts';
 import { startSnmpd } from '../support/snmpd.ts';
 
@@ -51,17 +51,9 @@ it('keeps polling through an InfluxDB outage and stores every point once it is b
       },
     ],
   });
-  const produced: Point[] = [];
-  const collector = createCollector({
-    config,
-    log: silentLogger(),
-    sink: {
-      write(points) {
-        produced.push(...points);
-        writer.write(points);
-      },
-    },
-  });
+  const sink = recordingSink(writer);
+  const produced = sink.points;
+  const collector = createCollector({ config, log: silentLogger(), sink });
   collector.start();
   cleanup.push(() => collector.stop());
 

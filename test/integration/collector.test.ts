@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.ts';
 import { createCollector } from '../../collector/collector.ts';
 import { MEASUREMENTS, type MeasurementName, type MeasurementSpec } from '../../collector/storage/measurements.ts';
-import type { Point } from '../../collector/storage/point.ts';
 import { openInfluxWriter, type InfluxWriter } from '../../collector/storage/writer.ts';
 import { loopbackAddress, testConfig } from '../support/config.ts';
+import { recordingSink } from '../support/recording-sink.ts';
 import { readPoints, sortPoints, startTestInfluxd, testWriterOptions, waitFor, type TestInfluxd } from '../support/influxd.ts';
 import { NftDropper, nftUnavailable } from '../support/nft.ts';
 import { freeTcpPort } from '../support/ports.ts';
@@ -37,7 +37,7 @@ let webPort = 0;
 let spoolDir: string;
 let writer: InfluxWriter;
 const nft = new NftDropper();
-const produced: Point[] = [];
+let sink: ReturnType<typeof recordingSink>;
 
 beforeAll(async () => {
   [influxd, agent] = await Promise.all([
@@ -86,23 +86,15 @@ beforeAll(async () => {
     services: [{ id: 'website', name: 'Сайт громади', url: `http://127.0.0.1:${webPort}/` }],
   });
 
-  const collector = createCollector({
-    config,
-    log: silentLogger(),
-    sink: {
-      write(points) {
-        produced.push(...points);
-        writer.write(points);
-      },
-    },
-  });
+  sink = recordingSink(writer);
+  const collector = createCollector({ config, log: silentLogger(), sink });
   collector.start();
   // Enough polls that every device has a rate (two SNMP readings with counters that moved).
   await waitFor(
     'rates and Wi-Fi readings',
     () => {
-      const ifPoints = produced.filter((p) => p.measurement === 'interface');
-      return ifPoints.length >= 4 && ifPoints.some((p) => (p.fields.in_bps as number) > 0) && produced.filter((p) => p.measurement === 'wifi').length >= 2;
+      const ifPoints = sink.points.filter((p) => p.measurement === 'interface');
+      return ifPoints.length >= 4 && ifPoints.some((p) => (p.fields.in_bps as number) > 0) && sink.points.filter((p) => p.measurement === 'wifi').length >= 2;
     },
     30_000,
   );
@@ -121,11 +113,11 @@ afterAll(async () => {
 describe('collector → InfluxDB', () => {
   it('stores every point it produced, value by value', async () => {
     expect(writer.stats()).toMatchObject({ spooled: 0, dropped: 0, rejected: 0 });
-    const measurements = [...new Set(produced.map((p) => p.measurement))].sort();
+    const measurements = [...new Set(sink.points.map((p) => p.measurement))].sort();
     expect(measurements).toEqual(['interface', 'ping', 'service', 'snmp', 'wifi']);
     for (const m of measurements) {
       const stored = await readPoints(influxd, DB, m as MeasurementName);
-      expect(stored, m).toEqual(sortPoints(produced.filter((p) => p.measurement === m)));
+      expect(stored, m).toEqual(sortPoints(sink.points.filter((p) => p.measurement === m)));
     }
   });
 
