@@ -8,10 +8,22 @@ type Command = (argv: string[]) => Promise<number>;
 
 // Loaded on demand, so `check-config` does not pay for net-snmp, influx and the rest.
 const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
-  start: { load: async () => (await import('./commands/start.ts')).startCommand, summary: 'start [--config FILE]                      run the collector (and, later, the server)' },
-  'check-config': { load: async () => (await import('./commands/check-config.ts')).checkConfigCommand, summary: 'check-config FILE                          validate a config file; exit 1 with every error' },
-  poll: { load: async () => (await import('./commands/poll.ts')).pollCommand, summary: 'poll [--config FILE] [--device ID] [--once] [--json]   poll devices now and print what they answer' },
-  schema: { load: async () => (await import('./commands/schema.ts')).schemaCommand, summary: 'schema [--out FILE]                        print the JSON Schema of the config file' },
+  start: {
+    load: async () => (await import('./commands/start.ts')).startCommand,
+    summary: 'start [--config FILE]                      run the collector (and, later, the server)',
+  },
+  'check-config': {
+    load: async () => (await import('./commands/check-config.ts')).checkConfigCommand,
+    summary: 'check-config FILE                          validate a config file; exit 1 with every error',
+  },
+  poll: {
+    load: async () => (await import('./commands/poll.ts')).pollCommand,
+    summary: 'poll [--config FILE] [--device ID] [--once] [--json]   poll devices now and print what they answer',
+  },
+  schema: {
+    load: async () => (await import('./commands/schema.ts')).schemaCommand,
+    summary: 'schema [--out FILE]                        print the JSON Schema of the config file',
+  },
 };
 
 export const USAGE = `Usage: merezha <command> [options]\n\nCommands:\n${Object.values(COMMANDS)
@@ -30,7 +42,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await command.load())(rest);
+    return await (
+      await command.load()
+    )(rest);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`merezha ${name}: ${err.message}\n`);

@@ -96,7 +96,10 @@ export class Scheduler {
   add(job: Job): void {
     if (this.jobs.has(job.key)) throw new Error(`job "${job.key}" is already scheduled`);
     const timeoutMs = job.timeoutMs ?? job.intervalMs;
-    for (const [name, ms] of [['intervalMs', job.intervalMs], ['timeoutMs', timeoutMs]] as const) {
+    for (const [name, ms] of [
+      ['intervalMs', job.intervalMs],
+      ['timeoutMs', timeoutMs],
+    ] as const) {
       if (!(Number.isFinite(ms) && ms > 0)) throw new RangeError(`job "${job.key}": ${name} must be > 0, got ${ms}`);
     }
     const jitter = Math.floor(Math.random() * (this.options.jitterMs ?? 0));

@@ -140,7 +140,11 @@ function toProblems(issue: z.core.$ZodIssue, allowedKeys: Map<string, string[]>)
   const path = toConfigPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeys.get(pathId(path)) ?? [];
-    return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(key, allowed), at: { path: [...path, key], anchor: 'key' } }));
+    return issue.keys.map((key) => ({
+      path: [...path, key],
+      message: unknownKeyMessage(key, allowed),
+      at: { path: [...path, key], anchor: 'key' },
+    }));
   }
   if (isMissingKey(issue)) {
     // Named by its full path, found at the line of the object that lacks it.

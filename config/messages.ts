@@ -66,7 +66,8 @@ function describedAs(schema: unknown): string | undefined {
 /** A key that is absent, as opposed to present with a wrong value. */
 export function isMissingKey(iss: { code?: string; input?: unknown; discriminator?: string }): boolean {
   if (iss.code === 'invalid_type' || iss.code === 'invalid_value') return iss.input === undefined;
-  if (iss.code === 'invalid_union' && iss.discriminator !== undefined) return discriminatorValue(iss.input, iss.discriminator) === undefined;
+  if (iss.code === 'invalid_union' && iss.discriminator !== undefined)
+    return discriminatorValue(iss.input, iss.discriminator) === undefined;
   return false;
 }
 
@@ -102,7 +103,8 @@ function discriminatorValue(input: unknown, key: string): unknown {
  * the right type for some branch, and that branch's own message says more.
  */
 function unionMessage(branches: readonly (readonly z.core.$ZodIssue[])[], got: string): string {
-  const typeMismatch = (issues: readonly z.core.$ZodIssue[]) => issues.length === 1 && issues[0]!.code === 'invalid_type' && issues[0]!.path.length === 0;
+  const typeMismatch = (issues: readonly z.core.$ZodIssue[]) =>
+    issues.length === 1 && issues[0]!.code === 'invalid_type' && issues[0]!.path.length === 0;
   const closer = branches.find((issues) => !typeMismatch(issues));
   if (closer?.[0]) return closer[0].message;
   const expected = branches.map((issues) => {
@@ -168,7 +170,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
 
 /** Levenshtein distance that also counts swapping two neighbouring letters ("hots") as one edit. */
 function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   const at = (i: number, j: number) => rows[i]![j]!;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {

@@ -10,8 +10,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 
 const ID_RE = /^[a-z0-9][a-z0-9_-]*$/;
-const id = () =>
-  z.string().regex(ID_RE, 'must be lower-case letters, digits, "-" or "_", starting with a letter or digit');
+const id = () => z.string().regex(ID_RE, 'must be lower-case letters, digits, "-" or "_", starting with a letter or digit');
 
 /** "10s", "500ms", "5m", "1h", "30d" → milliseconds. */
 const duration = () =>
@@ -27,7 +26,8 @@ const duration = () =>
       return ms;
     });
 
-const HOST_RE = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*)$/;
+const HOST_RE =
+  /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*)$/;
 const IPV4_RE = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 // Digits and dots alone also match the host-name branch, so a mistyped address such as 127.0.1.300 needs its own check.
 const host = () =>
@@ -54,16 +54,7 @@ const timezone = () =>
 
 export const LOCALES = ['uk', 'en'] as const;
 export const DEVICE_KINDS = ['uplink', 'wifi', 'institution'] as const;
-export const INSTITUTION_CATEGORIES = [
-  'school',
-  'kindergarten',
-  'clinic',
-  'library',
-  'culture',
-  'council',
-  'cnap',
-  'other',
-] as const;
+export const INSTITUTION_CATEGORIES = ['school', 'kindergarten', 'clinic', 'library', 'culture', 'council', 'cnap', 'other'] as const;
 export const WIFI_VENDORS = ['mikrotik', 'unifi', 'tplink', 'generic'] as const;
 export const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 export const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
@@ -153,9 +144,10 @@ const v3Credential = z
  * spellings are accepted by normalising the number to a string first.
  */
 const snmpCredentialSchema = z.preprocess(
-  (v) => (v && typeof v === 'object' && typeof (v as { version?: unknown }).version === 'number'
-    ? { ...v, version: String((v as { version: number }).version) }
-    : v),
+  (v) =>
+    v && typeof v === 'object' && typeof (v as { version?: unknown }).version === 'number'
+      ? { ...v, version: String((v as { version: number }).version) }
+      : v,
   z.discriminatedUnion('version', [communityCredential('1'), communityCredential('2c'), v3Credential]),
 );
 
@@ -180,7 +172,10 @@ const deviceSchema = z.strictObject({
   provider: z.string().optional(),
   category: z.enum(INSTITUTION_CATEGORIES).optional(),
   vendor: z.enum(WIFI_VENDORS).optional(),
-  clients_oid: z.string().regex(/^\.?\d+(\.\d+)+$/, 'must be a numeric OID such as 1.3.6.1.4.1.9.9.1.0').optional(),
+  clients_oid: z
+    .string()
+    .regex(/^\.?\d+(\.\d+)+$/, 'must be a numeric OID such as 1.3.6.1.4.1.9.9.1.0')
+    .optional(),
   snmp: deviceSnmpSchema.optional(),
   ping: z.boolean().default(true),
   parent: z.string().optional(),

@@ -5,7 +5,20 @@
  * but a person fixes them in the file: this module turns a data path such as
  * `villages[1].devices[0].snmp` back into the line to edit.
  */
-import { isAlias, isCollection, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar, type YAMLError } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+  type Scalar,
+  type YAMLError,
+} from 'yaml';
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -134,7 +147,10 @@ export function rewriteScalar(scalar: Scalar, text: string): void {
 
 function children(node: Node): [string | number, Child][] {
   if (isMap(node)) {
-    return node.items.map((pair) => [keyName(pair.key), { key: isNode(pair.key) ? pair.key : undefined, value: nodeOrUndefined(pair.value) }]);
+    return node.items.map((pair) => [
+      keyName(pair.key),
+      { key: isNode(pair.key) ? pair.key : undefined, value: nodeOrUndefined(pair.value) },
+    ]);
   }
   if (isSeq(node)) return node.items.map((item, i) => [i, { value: nodeOrUndefined(item) }]);
   return [];

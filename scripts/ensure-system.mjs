@@ -18,12 +18,20 @@ const NEEDED = {
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-const missing = [...new Set(Object.entries(NEEDED).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+const missing = [
+  ...new Set(
+    Object.entries(NEEDED)
+      .filter(([cmd]) => !has(cmd))
+      .map(([, pkg]) => pkg),
+  ),
+];
 
 if (missing.length) {
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !has('apt-get')) {
-    console.error(`merezha: missing Debian packages: ${missing.join(' ')}\n  install them with: sudo apt-get install -y ${missing.join(' ')}`);
+    console.error(
+      `merezha: missing Debian packages: ${missing.join(' ')}\n  install them with: sudo apt-get install -y ${missing.join(' ')}`,
+    );
     process.exit(1);
   }
   console.error(`merezha: installing ${missing.join(' ')} (apt-get) ...`);

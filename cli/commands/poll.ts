@@ -21,7 +21,11 @@ function bps(v: number | null | undefined): string {
 export function formatTable(reports: DeviceReport[]): string {
   const rows = reports.map((r) => {
     const s = r.snmp;
-    const snmp = !s ? '' : s.ok ? `${s.sys_name ?? '?'}${s.interface ? ` ${s.interface} ${s.if_oper_up ? 'up' : 'down'} ${fmt(s.speed_mbps, 0)}Mb in ${bps(s.in_bps)} out ${bps(s.out_bps)}` : ''}` : `SNMP: ${s.error}`;
+    const snmp = !s
+      ? ''
+      : s.ok
+        ? `${s.sys_name ?? '?'}${s.interface ? ` ${s.interface} ${s.if_oper_up ? 'up' : 'down'} ${fmt(s.speed_mbps, 0)}Mb in ${bps(s.in_bps)} out ${bps(s.out_bps)}` : ''}`
+        : `SNMP: ${s.error}`;
     // When SNMP failed as a whole, the Wi-Fi reading failed for the same reason: say it once.
     const wifi = r.wifi && s?.ok ? (r.wifi.clients === null ? ` wifi: ${r.wifi.error}` : ` clients ${r.wifi.clients}`) : '';
     return [r.village, r.device, r.host, r.reachable ? 'up' : 'DOWN', `${fmt(r.rtt_ms, 2)} ms`, `${fmt(r.loss_pct, 0)}%`, snmp + wifi];

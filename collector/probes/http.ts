@@ -48,24 +48,20 @@ const checkHttp: ServiceCheck = (address, service, signal, describe) =>
     const fail = (error: unknown) => finish({ ...seen, up: false, error: describe(error) });
 
     const client = url.protocol === 'https:' ? https : http;
-    const req = client.request(
-      url,
-      { agent: false, signal, rejectUnauthorized: false, headers: { 'user-agent': 'merezha' } },
-      (res) => {
-        const status = res.statusCode!; // always set on a client response
-        const expected = service.expect_status;
-        const up = expected ? expected.includes(status) : status >= 200 && status < 400;
-        seen = { up, status_code: status, latency_ms: performance.now() - started };
-        if (!up) seen.error = expected ? `HTTP ${status}, expected ${expected.join(' or ')}` : `HTTP ${status}`;
-        let bytes = 0;
-        res.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          if (bytes >= BODY_LIMIT) finish(seen);
-        });
-        res.on('end', () => finish(seen));
-        res.on('error', fail);
-      },
-    );
+    const req = client.request(url, { agent: false, signal, rejectUnauthorized: false, headers: { 'user-agent': 'merezha' } }, (res) => {
+      const status = res.statusCode!; // always set on a client response
+      const expected = service.expect_status;
+      const up = expected ? expected.includes(status) : status >= 200 && status < 400;
+      seen = { up, status_code: status, latency_ms: performance.now() - started };
+      if (!up) seen.error = expected ? `HTTP ${status}, expected ${expected.join(' or ')}` : `HTTP ${status}`;
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes >= BODY_LIMIT) finish(seen);
+      });
+      res.on('end', () => finish(seen));
+      res.on('error', fail);
+    });
     req.on('socket', (socket) => {
       if (!(socket instanceof TLSSocket)) return;
       socket.once('secureConnect', () => {

@@ -122,7 +122,9 @@ class Reader {
       return undefined;
     }
     if (!types.includes(r.type)) {
-      this.warnings.push(`${what} (${oid}) has type ${TYPE_NAMES[r.type] ?? r.type}, expected ${types.map((t) => TYPE_NAMES[t]).join('/')}`);
+      this.warnings.push(
+        `${what} (${oid}) has type ${TYPE_NAMES[r.type] ?? r.type}, expected ${types.map((t) => TYPE_NAMES[t]).join('/')}`,
+      );
       return undefined;
     }
     return r.value;
@@ -181,7 +183,12 @@ export interface SnmpRunnerOptions {
   now?: () => number;
 }
 
-export function createSnmpRunner({ config, log, clientFactory = netSnmpClientFactory, now = () => performance.now() }: SnmpRunnerOptions): ProbeRunner<DeviceTarget, SnmpResult> {
+export function createSnmpRunner({
+  config,
+  log,
+  clientFactory = netSnmpClientFactory,
+  now = () => performance.now(),
+}: SnmpRunnerOptions): ProbeRunner<DeviceTarget, SnmpResult> {
   const states = new Map<string, DeviceState>();
   const opts = config.polling.snmp;
 
@@ -246,7 +253,13 @@ export function createSnmpRunner({ config, log, clientFactory = netSnmpClientFac
     }
   }
 
-  function readInterface(reader: Reader, o: InterfaceOids, state: DeviceState, mono: number, uptimeTicks: number | undefined): InterfaceReading {
+  function readInterface(
+    reader: Reader,
+    o: InterfaceOids,
+    state: DeviceState,
+    mono: number,
+    uptimeTicks: number | undefined,
+  ): InterfaceReading {
     const oper = reader.integer(o.oper, 'ifOperStatus', INT_TYPES);
     const speedRaw = reader.integer(o.speed, o.speedUnit === 'mbps' ? 'ifHighSpeed' : 'ifSpeed', GAUGE_TYPES);
     const speedMbps = speedRaw === undefined ? null : o.speedUnit === 'mbps' ? speedRaw : speedRaw / 1e6;
@@ -373,7 +386,8 @@ export function snmpPoints(target: DeviceTarget, r: SnmpResult, time: number): P
 
 export const snmpProbe: ProbeKind<DeviceTarget, SnmpResult> = {
   kind: 'snmp',
-  targets: (config) => deviceTargets(config).filter((t): t is DeviceTarget & { device: DeviceConfig & { snmp: object } } => !!t.device.snmp),
+  targets: (config) =>
+    deviceTargets(config).filter((t): t is DeviceTarget & { device: DeviceConfig & { snmp: object } } => !!t.device.snmp),
   intervalMs: (config) => config.polling.snmp.interval,
   create: (deps) => createSnmpRunner(deps),
 };

@@ -152,13 +152,13 @@ export const netSnmpClientFactory: SnmpClientFactory = (target) => {
           return Promise.all(oids.map((oid) => get([oid]))).then((r) => resolve(r.flat()), reject);
         }
         if (err || !varbinds) return reject(fail(err));
-          resolve(
-            varbinds.map((vb, i) => {
-              const type = Number(vb.type);
-              const missing = MISSING_TYPES[type];
-              return missing ? { oid: vb.oid ?? oids[i]!, missing } : { oid: vb.oid, type, value: vb.value };
-            }),
-          );
+        resolve(
+          varbinds.map((vb, i) => {
+            const type = Number(vb.type);
+            const missing = MISSING_TYPES[type];
+            return missing ? { oid: vb.oid ?? oids[i]!, missing } : { oid: vb.oid, type, value: vb.value };
+          }),
+        );
       });
     });
 

@@ -80,7 +80,12 @@ async function isExecutable(path: string): Promise<boolean> {
 }
 
 async function findExecutable(name: string): Promise<string> {
-  const candidates = name.includes('/') ? [resolve(name)] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+  const candidates = name.includes('/')
+    ? [resolve(name)]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, name));
   for (const candidate of candidates) if (await isExecutable(candidate)) return candidate;
   throw new Error(`influxd was not found (looked for "${name}" on PATH). Install the Debian package influxdb: apt-get install influxdb`);
 }
@@ -159,10 +164,7 @@ function isAlive(pid: number): boolean {
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   const timeout = new AbortController();
   try {
-    return await Promise.race([
-      promise.then(() => true),
-      sleep(ms, false, { signal: timeout.signal }),
-    ]);
+    return await Promise.race([promise.then(() => true), sleep(ms, false, { signal: timeout.signal })]);
   } finally {
     timeout.abort();
   }
@@ -315,7 +317,9 @@ class InfluxdProcess implements ManagedInfluxd {
       if (await this.answersPing()) return;
       await sleep(READY_POLL_MS);
     }
-    throw new Error(`influxd did not answer ${this.url}/ping within ${this.readyTimeoutMs} ms. Its last output:\n${this.output.join('\n')}`);
+    throw new Error(
+      `influxd did not answer ${this.url}/ping within ${this.readyTimeoutMs} ms. Its last output:\n${this.output.join('\n')}`,
+    );
   }
 
   private async answersPing(): Promise<boolean> {

@@ -46,7 +46,12 @@ export const MEASUREMENTS = {
       },
       loss_pct: { type: 'float', unit: '%', description: 'Share of echo requests without a reply.', rollup: { loss_pct: 'mean' } },
       rtt_min_ms: { type: 'float', unit: 'ms', description: 'Fastest reply (absent when unreachable).', rollup: { rtt_min_ms: 'min' } },
-      rtt_avg_ms: { type: 'float', unit: 'ms', description: 'Average reply time (absent when unreachable).', rollup: { rtt_avg_ms: 'mean' } },
+      rtt_avg_ms: {
+        type: 'float',
+        unit: 'ms',
+        description: 'Average reply time (absent when unreachable).',
+        rollup: { rtt_avg_ms: 'mean' },
+      },
       rtt_max_ms: { type: 'float', unit: 'ms', description: 'Slowest reply (absent when unreachable).', rollup: { rtt_max_ms: 'max' } },
       sent: { type: 'integer', unit: 'packets', description: 'Echo requests sent in this probe.' },
     },
@@ -80,10 +85,30 @@ export const MEASUREMENTS = {
         description: 'Outbound rate since the previous poll (absent on the first poll and after a reboot).',
         rollup: { out_bps: 'mean', out_bps_max: 'max' },
       },
-      in_errors: { type: 'integer', unit: 'packets', description: 'ifInErrors added since the previous poll.', rollup: { in_errors: 'sum' } },
-      out_errors: { type: 'integer', unit: 'packets', description: 'ifOutErrors added since the previous poll.', rollup: { out_errors: 'sum' } },
-      in_discards: { type: 'integer', unit: 'packets', description: 'ifInDiscards added since the previous poll.', rollup: { in_discards: 'sum' } },
-      out_discards: { type: 'integer', unit: 'packets', description: 'ifOutDiscards added since the previous poll.', rollup: { out_discards: 'sum' } },
+      in_errors: {
+        type: 'integer',
+        unit: 'packets',
+        description: 'ifInErrors added since the previous poll.',
+        rollup: { in_errors: 'sum' },
+      },
+      out_errors: {
+        type: 'integer',
+        unit: 'packets',
+        description: 'ifOutErrors added since the previous poll.',
+        rollup: { out_errors: 'sum' },
+      },
+      in_discards: {
+        type: 'integer',
+        unit: 'packets',
+        description: 'ifInDiscards added since the previous poll.',
+        rollup: { in_discards: 'sum' },
+      },
+      out_discards: {
+        type: 'integer',
+        unit: 'packets',
+        description: 'ifOutDiscards added since the previous poll.',
+        rollup: { out_discards: 'sum' },
+      },
     },
   },
   wifi: {
@@ -91,8 +116,18 @@ export const MEASUREMENTS = {
     extraTags: ['vendor'],
     retention: 'raw',
     fields: {
-      clients: { type: 'integer', unit: 'clients', description: 'Associated clients, summed over radios/VAPs.', rollup: { clients: 'mean', clients_max: 'max' } },
-      radios_up: { type: 'integer', unit: 'radios', description: 'Radios or VAPs that are up, where the vendor MIB says.', rollup: { radios_up: 'mean' } },
+      clients: {
+        type: 'integer',
+        unit: 'clients',
+        description: 'Associated clients, summed over radios/VAPs.',
+        rollup: { clients: 'mean', clients_max: 'max' },
+      },
+      radios_up: {
+        type: 'integer',
+        unit: 'radios',
+        description: 'Radios or VAPs that are up, where the vendor MIB says.',
+        rollup: { radios_up: 'mean' },
+      },
     },
   },
   service: {
@@ -101,9 +136,19 @@ export const MEASUREMENTS = {
     retention: 'raw',
     fields: {
       up: { type: 'integer', unit: '0/1', description: '1 when the check passed.', rollup: { up: 'mean', samples: 'count' } },
-      latency_ms: { type: 'float', unit: 'ms', description: 'Time to the response (HTTP) or to the connection (TCP).', rollup: { latency_ms: 'mean' } },
+      latency_ms: {
+        type: 'float',
+        unit: 'ms',
+        description: 'Time to the response (HTTP) or to the connection (TCP).',
+        rollup: { latency_ms: 'mean' },
+      },
       status_code: { type: 'integer', unit: '', description: 'HTTP status code (HTTP checks that got a response).' },
-      tls_days_left: { type: 'float', unit: 'days', description: 'Days until the TLS certificate expires (HTTPS).', rollup: { tls_days_left: 'min' } },
+      tls_days_left: {
+        type: 'float',
+        unit: 'days',
+        description: 'Days until the TLS certificate expires (HTTPS).',
+        rollup: { tls_days_left: 'min' },
+      },
     },
   },
   event: {

@@ -19,7 +19,10 @@ export function measurementSpec(name: MeasurementName): MeasurementSpec {
 }
 
 const TAG_NAMES = new Map(
-  (Object.keys(MEASUREMENTS) as MeasurementName[]).map((name) => [name, [...DEVICE_TAGS, ...measurementSpec(name).extraTags] as readonly string[]]),
+  (Object.keys(MEASUREMENTS) as MeasurementName[]).map((name) => [
+    name,
+    [...DEVICE_TAGS, ...measurementSpec(name).extraTags] as readonly string[],
+  ]),
 );
 
 /** Every tag a measurement may carry: the device tags and its own. */

@@ -12,7 +12,11 @@ function measurementDoc(name: string, spec: MeasurementSpec): string {
   const tags = name === 'service' ? spec.extraTags : [...DEVICE_TAGS, ...spec.extraTags];
   const rp = RETENTION_POLICIES[spec.retention];
   const rows = Object.entries(spec.fields).map(([field, f]) => {
-    const rollup = f.rollup ? Object.entries(f.rollup).map(([out, agg]) => `\`${out}\` = ${agg}`).join(', ') : '—';
+    const rollup = f.rollup
+      ? Object.entries(f.rollup)
+          .map(([out, agg]) => `\`${out}\` = ${agg}`)
+          .join(', ')
+      : '—';
     return `| \`${field}\` | ${f.type} | ${f.unit || '—'} | ${f.description} | ${rollup} |`;
   });
   return [

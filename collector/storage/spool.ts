@@ -81,7 +81,8 @@ function parseSegment(name: string, text: string, log: Logger): Point[] {
   const lines = text.split('\n');
   // Whatever follows the last newline is a line whose write never finished.
   const torn = lines.pop();
-  if (torn) log.warn({ segment: name, bytes: Buffer.byteLength(torn) }, 'spool segment ends in a torn line (a write was cut off); skipping it');
+  if (torn)
+    log.warn({ segment: name, bytes: Buffer.byteLength(torn) }, 'spool segment ends in a torn line (a write was cut off); skipping it');
   const points: Point[] = [];
   let unreadable = 0;
   for (const line of lines) {
@@ -169,7 +170,8 @@ export class Spool {
     const nextSequence = last === undefined ? 1 : Number(SEGMENT_NAME.exec(last)![1]) + 1;
     const spool = new Spool(options, segments, nextSequence);
     const { points, bytes } = spool.stats();
-    if (segments.length > 0) options.log.info({ dir: options.dir, segments: segments.length, points, bytes }, 'spool holds points from an earlier run');
+    if (segments.length > 0)
+      options.log.info({ dir: options.dir, segments: segments.length, points, bytes }, 'spool holds points from an earlier run');
     return spool;
   }
 

@@ -196,7 +196,10 @@ class Writer implements InfluxWriter {
       const file = await this.spool.saveRejected(points, reason);
       this.log.error({ rejected: points.length, reason, file }, 'points refused; they will not be retried');
     } catch (err) {
-      this.log.error({ rejected: points.length, reason, err: errorMessage(err) }, 'points refused, and the rejected file could not be written');
+      this.log.error(
+        { rejected: points.length, reason, err: errorMessage(err) },
+        'points refused, and the rejected file could not be written',
+      );
     }
   }
 
@@ -352,7 +355,10 @@ class Writer implements InfluxWriter {
     try {
       const written = await recomputeRollups(this.influx, this.options.database, range.fromMs, range.toMs);
       this.replayRange = null;
-      this.log.info({ from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString(), written }, 'recomputed rollups for replayed points');
+      this.log.info(
+        { from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString(), written },
+        'recomputed rollups for replayed points',
+      );
     } catch (err) {
       // Kept for the next reconnection; not a reason to keep spooling.
       this.log.warn({ err: errorMessage(err) }, 'could not recompute rollups for replayed points');
@@ -365,7 +371,8 @@ class Writer implements InfluxWriter {
  * unreachable, points go to the spool until it answers.
  */
 export async function openInfluxWriter(options: InfluxWriterOptions): Promise<InfluxWriter> {
-  if (!(Number.isInteger(options.batchSize) && options.batchSize >= 1)) throw new Error(`batchSize must be a positive integer, got ${options.batchSize}`);
+  if (!(Number.isInteger(options.batchSize) && options.batchSize >= 1))
+    throw new Error(`batchSize must be a positive integer, got ${options.batchSize}`);
   if (!(options.flushIntervalMs > 0)) throw new Error(`flushIntervalMs must be positive, got ${options.flushIntervalMs}`);
   checkRetention(options.retention);
   const spool = await Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes, log: options.log });

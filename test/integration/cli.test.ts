@@ -102,7 +102,12 @@ describe('merezha CLI', () => {
     });
     expect(uplink.rtt_ms).toBeGreaterThan(0);
     expect(uplink.snmp.sys_uptime_s).toBeGreaterThan(0);
-    expect(ap).toMatchObject({ device: 'pomichna-park-wifi', reachable: true, snmp: { ok: true, sys_name: 'pomichna-agent' }, wifi: { clients: 8 } });
+    expect(ap).toMatchObject({
+      device: 'pomichna-park-wifi',
+      reachable: true,
+      snmp: { ok: true, sys_name: 'pomichna-agent' },
+      wifi: { clients: 8 },
+    });
     expect(school).toMatchObject({ device: 'pomichna-school-1', kind: 'institution', reachable: true });
     expect(school.snmp).toBeUndefined();
     // Secrets never reach the output.
@@ -143,7 +148,11 @@ describe('merezha CLI', () => {
           return 0;
         }
       };
-      await waitFor('points from every probe', async () => (await count('ping')) >= 3 && (await count('snmp')) >= 2 && (await count('wifi')) >= 1, 30_000);
+      await waitFor(
+        'points from every probe',
+        async () => (await count('ping')) >= 3 && (await count('snmp')) >= 2 && (await count('wifi')) >= 1,
+        30_000,
+      );
       const wifi = await queryInflux(url, `SELECT last("clients") FROM "wifi" WHERE "device" = 'pomichna-park-wifi'`, 'merezha');
       expect(wifi[0]?.last).toBe(8);
 

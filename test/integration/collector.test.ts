@@ -76,8 +76,21 @@ beforeAll(async () => {
         id: 'dmytrivka',
         name: 'Дмитрівка',
         devices: [
-          { id: 'dmytrivka-uplink', kind: 'uplink', provider: 'ukrtelecom', host: uplinkHost, snmp: { credential: 'public-v2', port: agent.port, interface: 'lo' } },
-          { id: 'dmytrivka-park-wifi', kind: 'wifi', vendor: 'mikrotik', host: apHost, parent: 'dmytrivka-uplink', snmp: { credential: 'wifi-v3', port: agent.port } },
+          {
+            id: 'dmytrivka-uplink',
+            kind: 'uplink',
+            provider: 'ukrtelecom',
+            host: uplinkHost,
+            snmp: { credential: 'public-v2', port: agent.port, interface: 'lo' },
+          },
+          {
+            id: 'dmytrivka-park-wifi',
+            kind: 'wifi',
+            vendor: 'mikrotik',
+            host: apHost,
+            parent: 'dmytrivka-uplink',
+            snmp: { credential: 'wifi-v3', port: agent.port },
+          },
           { id: 'dmytrivka-school', kind: 'institution', category: 'school', host: schoolHost, parent: 'dmytrivka-uplink' },
           ...(noNft ? [] : [{ id: 'dmytrivka-clinic', kind: 'institution' as const, category: 'clinic' as const, host: deadHost }]),
         ],
@@ -94,7 +107,11 @@ beforeAll(async () => {
     'rates and Wi-Fi readings',
     () => {
       const ifPoints = sink.points.filter((p) => p.measurement === 'interface');
-      return ifPoints.length >= 4 && ifPoints.some((p) => (p.fields.in_bps as number) > 0) && sink.points.filter((p) => p.measurement === 'wifi').length >= 2;
+      return (
+        ifPoints.length >= 4 &&
+        ifPoints.some((p) => (p.fields.in_bps as number) > 0) &&
+        sink.points.filter((p) => p.measurement === 'wifi').length >= 2
+      );
     },
     30_000,
   );
@@ -139,7 +156,16 @@ describe('collector → InfluxDB', () => {
     expect(wifi[0]!.tags).toEqual({ village: 'dmytrivka', device: 'dmytrivka-park-wifi', kind: 'wifi', vendor: 'mikrotik' });
 
     const ifs = await readPoints(influxd, DB, 'interface');
-    const { stdout } = await run('snmpget', ['-m', '', '-Oqv', '-v2c', '-c', 'public', `${uplinkHost}:${agent.port}`, '1.3.6.1.2.1.31.1.1.1.15.1']);
+    const { stdout } = await run('snmpget', [
+      '-m',
+      '',
+      '-Oqv',
+      '-v2c',
+      '-c',
+      'public',
+      `${uplinkHost}:${agent.port}`,
+      '1.3.6.1.2.1.31.1.1.1.15.1',
+    ]);
     for (const p of ifs) {
       expect(p.tags).toEqual({ village: 'dmytrivka', device: 'dmytrivka-uplink', kind: 'uplink', provider: 'ukrtelecom', interface: 'lo' });
       expect(p.fields.oper_up).toBe(1);

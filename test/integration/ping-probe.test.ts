@@ -19,10 +19,16 @@ describe('ping probe', () => {
   });
 
   it('turns a result into one ping point with integer flags', () => {
-    const config = testConfig({ villages: [{ id: 'pomichna', name: 'Помічна', devices: [{ id: 'school', kind: 'institution', category: 'school', host: '127.0.0.9' }] }] });
+    const config = testConfig({
+      villages: [
+        { id: 'pomichna', name: 'Помічна', devices: [{ id: 'school', kind: 'institution', category: 'school', host: '127.0.0.9' }] },
+      ],
+    });
     const [target] = pingProbe.targets(config);
     const runner = pingProbe.create({ config, log: silentLogger() });
-    expect(runner.points(target!, { reachable: false, sent: 3, loss_pct: 100, rtt_min_ms: null, rtt_avg_ms: null, rtt_max_ms: null }, 7)).toEqual([
+    expect(
+      runner.points(target!, { reachable: false, sent: 3, loss_pct: 100, rtt_min_ms: null, rtt_avg_ms: null, rtt_max_ms: null }, 7),
+    ).toEqual([
       {
         measurement: 'ping',
         tags: { village: 'pomichna', device: 'school', kind: 'institution', category: 'school' },

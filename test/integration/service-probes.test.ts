@@ -85,10 +85,37 @@ async function httpsServer(name: string): Promise<number> {
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'merezha-service-probes-'));
   const file = (name: string) => join(tmp, name);
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', file('valid.key'), '-out', file('valid.crt'));
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    file('valid.key'),
+    '-out',
+    file('valid.crt'),
+  );
   // `req -x509` refuses negative days; signing a request with -days -1 makes one that expired yesterday.
-  openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', file('expired.key'), '-out', file('expired.csr'));
+  openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    file('expired.key'),
+    '-out',
+    file('expired.csr'),
+  );
   openssl('x509', '-req', '-in', file('expired.csr'), '-signkey', file('expired.key'), '-days', '-1', '-out', file('expired.crt'));
 
   httpPort = await listen(http.createServer(handler));

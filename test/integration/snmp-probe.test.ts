@@ -34,7 +34,10 @@ async function snmpget(oid: string): Promise<string> {
   return stdout.trim().replace(/^"|"$/g, '');
 }
 
-function setup(devices: ConfigInput['villages'][number]['devices'], extra: Partial<ConfigInput> = {}): { config: Config; targets: DeviceTarget[] } {
+function setup(
+  devices: ConfigInput['villages'][number]['devices'],
+  extra: Partial<ConfigInput> = {},
+): { config: Config; targets: DeviceTarget[] } {
   const u = TEST_V3_USERS;
   const config = testConfig({
     polling: { snmp: { interval: '60s', timeout: '500ms', retries: 0 } },
@@ -42,11 +45,26 @@ function setup(devices: ConfigInput['villages'][number]['devices'], extra: Parti
       v1: { version: '1', community: 'public' },
       v2: { version: '2c', community: 'public' },
       wrong: { version: '2c', community: 'not-the-community' },
-      'sha-aes': { version: 3, user: u.shaAes.user, auth: { protocol: 'sha', key: u.shaAes.authKey }, priv: { protocol: 'aes', key: u.shaAes.privKey } },
-      'md5-des': { version: 3, user: u.md5Des.user, auth: { protocol: 'md5', key: u.md5Des.authKey }, priv: { protocol: 'des', key: u.md5Des.privKey } },
+      'sha-aes': {
+        version: 3,
+        user: u.shaAes.user,
+        auth: { protocol: 'sha', key: u.shaAes.authKey },
+        priv: { protocol: 'aes', key: u.shaAes.privKey },
+      },
+      'md5-des': {
+        version: 3,
+        user: u.md5Des.user,
+        auth: { protocol: 'md5', key: u.md5Des.authKey },
+        priv: { protocol: 'des', key: u.md5Des.privKey },
+      },
       'auth-only': { version: 3, user: u.authOnly.user, auth: { protocol: 'sha', key: u.authOnly.authKey } },
       'no-auth': { version: 3, user: u.noAuth.user },
-      'bad-key': { version: 3, user: u.shaAes.user, auth: { protocol: 'sha', key: 'wrong-auth-key' }, priv: { protocol: 'aes', key: u.shaAes.privKey } },
+      'bad-key': {
+        version: 3,
+        user: u.shaAes.user,
+        auth: { protocol: 'sha', key: 'wrong-auth-key' },
+        priv: { protocol: 'aes', key: u.shaAes.privKey },
+      },
     },
     villages: [{ id: 'makarykha', name: 'Макариха', devices }],
     ...extra,
@@ -132,7 +150,9 @@ describe('SNMP probe against snmpd', () => {
     const [byIndex] = await pollOnce([dev('ix', 'v2', { kind: 'uplink', snmp: { credential: 'v2', port: agent.port, interface: 1 } })]);
     expect(byIndex!.interface?.index).toBe(1);
     expect(byIndex!.interface?.oper_up).toBe(true);
-    const [missing] = await pollOnce([dev('nx', 'v2', { kind: 'uplink', snmp: { credential: 'v2', port: agent.port, interface: 'ether9' } })]);
+    const [missing] = await pollOnce([
+      dev('nx', 'v2', { kind: 'uplink', snmp: { credential: 'v2', port: agent.port, interface: 'ether9' } }),
+    ]);
     expect(missing!.ok).toBe(true);
     expect(missing!.interface).toBeUndefined();
     expect(missing!.interface_error).toBe('interface "ether9" not found on the agent');

@@ -53,7 +53,9 @@ async function rollupOf(influxd: TestInfluxd, database: string, points: Point[],
   );
   return {
     actual: Object.fromEntries(rows.map((r) => [`${r.device} ${r.time}`, { samples: r.samples, reachable: r.reachable }])),
-    expected: Object.fromEntries([...expected].map(([key, e]) => [key, { samples: e.samples, reachable: expect.closeTo(e.reachable / e.samples, 9) }])),
+    expected: Object.fromEntries(
+      [...expected].map(([key, e]) => [key, { samples: e.samples, reachable: expect.closeTo(e.reachable / e.samples, 9) }]),
+    ),
   };
 }
 
@@ -64,7 +66,9 @@ describe('InfluxDB writer through outages', () => {
   let spoolDir: string;
   const writers: InfluxWriter[] = [];
   const open = async (database: string, overrides: Partial<InfluxWriterOptions> = {}) => {
-    const writer = await openInfluxWriter(testWriterOptions(influxd.url, database, spoolDir, { batchSize: BATCH, flushIntervalMs: 20, ...overrides }));
+    const writer = await openInfluxWriter(
+      testWriterOptions(influxd.url, database, spoolDir, { batchSize: BATCH, flushIntervalMs: 20, ...overrides }),
+    );
     writers.push(writer);
     return writer;
   };

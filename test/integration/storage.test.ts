@@ -40,12 +40,26 @@ const PAST_MS = Math.floor((Date.now() - 3_600_000) / ROLLUP_MS) * ROLLUP_MS;
 function samples(time: number): Record<MeasurementName, Point> {
   const device = { village: 'Нове Село', device: 'ap 1,a=b', kind: 'wifi_ap', provider: 'Укртелеком', category: 'school' };
   return {
-    ping: { measurement: 'ping', tags: device, fields: { reachable: 1, loss_pct: 33.3, rtt_min_ms: 0.25, rtt_avg_ms: 1.5, rtt_max_ms: 4.75, sent: 3 }, time },
+    ping: {
+      measurement: 'ping',
+      tags: device,
+      fields: { reachable: 1, loss_pct: 33.3, rtt_min_ms: 0.25, rtt_avg_ms: 1.5, rtt_max_ms: 4.75, sent: 3 },
+      time,
+    },
     snmp: { measurement: 'snmp', tags: device, fields: { ok: 1, sys_uptime_s: 86_400.5, response_ms: 12.25 }, time },
     interface: {
       measurement: 'interface',
       tags: { ...device, interface: 'ether1 "uplink"' },
-      fields: { oper_up: 1, speed_mbps: 1000, in_bps: 1.5e6, out_bps: 2.25e5, in_errors: 7, out_errors: 0, in_discards: 2, out_discards: 9_007_199_254_740_991 },
+      fields: {
+        oper_up: 1,
+        speed_mbps: 1000,
+        in_bps: 1.5e6,
+        out_bps: 2.25e5,
+        in_errors: 7,
+        out_errors: 0,
+        in_discards: 2,
+        out_discards: 9_007_199_254_740_991,
+      },
       time,
     },
     wifi: { measurement: 'wifi', tags: { ...device, vendor: 'mikrotik' }, fields: { clients: 17, radios_up: 2 }, time },
@@ -172,22 +186,30 @@ describe('setup', () => {
     );
     await setupInflux(influx(), options);
 
-    expect(messages.sort()).toEqual(['changed retention policy', 'continuous query changed; recreated it', 'dropped continuous query of a measurement without rollup']);
+    expect(messages.sort()).toEqual([
+      'changed retention policy',
+      'continuous query changed; recreated it',
+      'dropped continuous query of a measurement without rollup',
+    ]);
     const raw = (await influxd.query('SHOW RETENTION POLICIES ON "merezha_setup"')).find((r) => r.name === 'raw');
     expect(raw).toMatchObject({ duration: '720h0m0s', default: true });
-    const wifi = (await influxd.query('SHOW CONTINUOUS QUERIES')).find((r) => r.name === 'merezha_rollup_wifi' && String(r.query).includes('merezha_setup'));
+    const wifi = (await influxd.query('SHOW CONTINUOUS QUERIES')).find(
+      (r) => r.name === 'merezha_rollup_wifi' && String(r.query).includes('merezha_setup'),
+    );
     expect(String(wifi?.query)).toBe(continuousQueryStatement('wifi', 'merezha_setup').replace(/"/g, ''));
   });
 
   it('refuses retention shorter than the minimum', async () => {
-    await expect(setupInflux(influx(), { database: 'merezha_setup', retention: { rawMs: DAY_MS, rollupMs: RETENTION.rollupMs }, log: silentLogger() })).rejects.toThrow(
-      /at least 30 days/,
-    );
+    await expect(
+      setupInflux(influx(), { database: 'merezha_setup', retention: { rawMs: DAY_MS, rollupMs: RETENTION.rollupMs }, log: silentLogger() }),
+    ).rejects.toThrow(/at least 30 days/);
   });
 
   it('widens a rollup range to whole 5-minute buckets', () => {
     const select = rollupSelect('wifi', 'db', { fromMs: PAST_MS + 61_000, toMs: PAST_MS + ROLLUP_MS + 1_000 });
-    expect(select).toContain(`WHERE time >= '${new Date(PAST_MS).toISOString()}' AND time < '${new Date(PAST_MS + 2 * ROLLUP_MS).toISOString()}'`);
+    expect(select).toContain(
+      `WHERE time >= '${new Date(PAST_MS).toISOString()}' AND time < '${new Date(PAST_MS + 2 * ROLLUP_MS).toISOString()}'`,
+    );
     // A point exactly on a bucket boundary belongs to the bucket it starts.
     const edge = rollupSelect('wifi', 'db', { fromMs: PAST_MS, toMs: PAST_MS + ROLLUP_MS });
     expect(edge).toContain(`time < '${new Date(PAST_MS + 2 * ROLLUP_MS).toISOString()}'`);
@@ -248,7 +270,12 @@ describe.each(implementations)('write and read back over the %s', (_name, create
   });
 
   it('leaves out empty tag values, which InfluxDB cannot store', async () => {
-    const point: Point = { measurement: 'snmp', tags: { village: 'v', device: 'd', provider: '' }, fields: { ok: 0 }, time: PAST_MS + 3_000 };
+    const point: Point = {
+      measurement: 'snmp',
+      tags: { village: 'v', device: 'd', provider: '' },
+      fields: { ok: 0 },
+      time: PAST_MS + 3_000,
+    };
     harness.sink.write([point]);
     await harness.sink.flush();
 
@@ -307,11 +334,24 @@ describe('InfluxDB writer specifics', () => {
     writer = await openTestWriter(database, spoolDir);
     await writer.flush(); // setup is done once the first flush resolves
     // An older writer stored `clients` as a float in this shard.
-    const conflict = await fetch(`${influxd.url}/write?db=${database}&rp=raw&precision=ms`, { method: 'POST', body: `wifi,device=old clients=1.5 ${PAST_MS}` });
+    const conflict = await fetch(`${influxd.url}/write?db=${database}&rp=raw&precision=ms`, {
+      method: 'POST',
+      body: `wifi,device=old clients=1.5 ${PAST_MS}`,
+    });
     expect(conflict.status).toBe(204);
 
-    const wifi = Array.from({ length: 4 }, (_, i): Point => ({ measurement: 'wifi', tags: { device: `ap${i}` }, fields: { clients: i }, time: PAST_MS + i }));
-    const ping = Array.from({ length: 6 }, (_, i): Point => ({ measurement: 'ping', tags: { device: `d${i}` }, fields: { reachable: 1 }, time: PAST_MS + i }));
+    const wifi = Array.from({ length: 4 }, (_, i): Point => ({
+      measurement: 'wifi',
+      tags: { device: `ap${i}` },
+      fields: { clients: i },
+      time: PAST_MS + i,
+    }));
+    const ping = Array.from({ length: 6 }, (_, i): Point => ({
+      measurement: 'ping',
+      tags: { device: `d${i}` },
+      fields: { reachable: 1 },
+      time: PAST_MS + i,
+    }));
     writer.write([ping[0]!, ...wifi, ...ping.slice(1)]);
     await writer.flush();
 
@@ -319,7 +359,10 @@ describe('InfluxDB writer specifics', () => {
     expect(await readPoints(influxd, database, 'ping')).toEqual(sortPoints(ping));
     const files = (await readdir(spoolDir)).filter((f) => f.startsWith('rejected-'));
     expect(files).toHaveLength(1);
-    const kept = (await readFile(join(spoolDir, files[0]!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const kept = (await readFile(join(spoolDir, files[0]!), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(sortPoints(kept.map((k) => k.point))).toEqual(sortPoints(wifi));
     expect(kept[0].reason).toMatch(/field type conflict/);
   });
@@ -333,8 +376,18 @@ describe('InfluxDB writer specifics', () => {
       for (const device of ['a', 'b']) {
         const time = PAST_MS + i * 30_000;
         const k = i + (device === 'b' ? 100 : 0);
-        points.push({ measurement: 'ping', tags: { device }, fields: { reachable: i % 3 === 0 ? 0 : 1, loss_pct: k, rtt_min_ms: k, rtt_max_ms: k }, time });
-        points.push({ measurement: 'interface', tags: { device, interface: 'eth0' }, fields: { in_errors: k, speed_mbps: k, in_bps: k }, time });
+        points.push({
+          measurement: 'ping',
+          tags: { device },
+          fields: { reachable: i % 3 === 0 ? 0 : 1, loss_pct: k, rtt_min_ms: k, rtt_max_ms: k },
+          time,
+        });
+        points.push({
+          measurement: 'interface',
+          tags: { device, interface: 'eth0' },
+          fields: { in_errors: k, speed_mbps: k, in_bps: k },
+          time,
+        });
       }
     }
     writer.write(points);
@@ -350,7 +403,8 @@ describe('InfluxDB writer specifics', () => {
     for (const device of ['a', 'b']) {
       for (let bucket = 0; bucket < 3; bucket += 1) {
         const inBucket = points.filter((p) => p.tags.device === device && Math.floor((p.time - PAST_MS) / ROLLUP_MS) === bucket);
-        const values = (measurement: string, field: string) => inBucket.filter((p) => p.measurement === measurement).map((p) => p.fields[field] as number);
+        const values = (measurement: string, field: string) =>
+          inBucket.filter((p) => p.measurement === measurement).map((p) => p.fields[field] as number);
         const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
         const time = PAST_MS + bucket * ROLLUP_MS;
         expect(pingRollup.find((r) => r.device === device && r.time === time)).toEqual({
@@ -402,12 +456,18 @@ describe('managed influxd', () => {
       expect(records.map((r) => r.msg)).toContain(`influxd http port ${busyPort} is busy; using ${httpPort}`);
       const config = await readFile(join(dir, 'influxdb.conf'), 'utf8');
       expect(config).toContain('reporting-disabled = true');
-      expect(config.match(/bind-address = "([^"]+)"/g)).toEqual([`bind-address = "127.0.0.1:${rpcPort}"`, `bind-address = "127.0.0.1:${httpPort}"`]);
+      expect(config.match(/bind-address = "([^"]+)"/g)).toEqual([
+        `bind-address = "127.0.0.1:${rpcPort}"`,
+        `bind-address = "127.0.0.1:${httpPort}"`,
+      ]);
 
       const pidFile = join(dir, 'influxd.pid');
       const crashed = Number(await readFile(pidFile, 'utf8'));
       process.kill(crashed, 'SIGKILL');
-      await waitFor('influxd to be restarted', async () => Number(await readFile(pidFile, 'utf8')) !== crashed && (await answersPing(managed!.url)));
+      await waitFor(
+        'influxd to be restarted',
+        async () => Number(await readFile(pidFile, 'utf8')) !== crashed && (await answersPing(managed!.url)),
+      );
       expect(records.map((r) => r.msg)).toContain('influxd exited unexpectedly; restarting it');
 
       await managed.stop();

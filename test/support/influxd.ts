@@ -81,7 +81,12 @@ export async function startTestInfluxd(): Promise<TestInfluxd> {
 const DAY_MS = 86_400_000;
 
 /** Writer options for tests: small batches, quick flushes and reconnects, the minimum retention. */
-export function testWriterOptions(url: string, database: string, spoolDir: string, overrides: Partial<InfluxWriterOptions> = {}): InfluxWriterOptions {
+export function testWriterOptions(
+  url: string,
+  database: string,
+  spoolDir: string,
+  overrides: Partial<InfluxWriterOptions> = {},
+): InfluxWriterOptions {
   return {
     url,
     database,
@@ -107,7 +112,10 @@ export function sortPoints(points: Point[]): Point[] {
 export async function readPoints(influxd: TestInfluxd, database: string, measurement: MeasurementName, where = ''): Promise<Point[]> {
   const spec = measurementSpec(measurement);
   const tagNames = tagNamesOf(measurement);
-  const rows = await influxd.query(`SELECT * FROM "${database}"."${retentionPolicyOf(measurement)}"."${measurement}" ${where} GROUP BY *`, database);
+  const rows = await influxd.query(
+    `SELECT * FROM "${database}"."${retentionPolicyOf(measurement)}"."${measurement}" ${where} GROUP BY *`,
+    database,
+  );
   return sortPoints(
     rows.map((row) => {
       const tags: Record<string, string> = {};

@@ -100,7 +100,9 @@ describe('config/example.yaml', () => {
 
   it('documents every key of the schema', () => {
     const text = readFileSync('config/example.yaml', 'utf8');
-    const undocumented = [...schemaKeys(configJsonSchema())].filter((key) => !new RegExp(`(^|[\\s#\`-])${escapeRegExp(key)}:`, 'm').test(text));
+    const undocumented = [...schemaKeys(configJsonSchema())].filter(
+      (key) => !new RegExp(`(^|[\\s#\`-])${escapeRegExp(key)}:`, 'm').test(text),
+    );
     expect(undocumented).toEqual([]);
   });
 });
@@ -173,13 +175,20 @@ villages:
 
   it('reports a malformed reference', () => {
     const error = configError(() => parse(withCredential(V3('"${AUTH KEY}"')), {}));
-    expect(error.errors).toEqual(['hromada.yaml:9 snmp_credentials.main.auth.key: invalid reference "${AUTH KEY}" (write ${NAME} or ${NAME:-default})']);
+    expect(error.errors).toEqual([
+      'hromada.yaml:9 snmp_credentials.main.auth.key: invalid reference "${AUTH KEY}" (write ${NAME} or ${NAME:-default})',
+    ]);
   });
 
   it('types an unquoted value after substitution, and keeps a quoted one a string', () => {
-    const port = (snmp: string, env: Env) => parse(withCredential('    version: 2c\n    community: public', snmp), env).villages[0]!.devices[0]!.snmp!.port;
+    const port = (snmp: string, env: Env) =>
+      parse(withCredential('    version: 2c\n    community: public', snmp), env).villages[0]!.devices[0]!.snmp!.port;
     expect(port('credential: main\n          port: ${SNMP_PORT:-1161}', {})).toBe(1161);
-    const error = configError(() => parse(withCredential('    version: 2c\n    community: public', 'credential: main\n          port: "${SNMP_PORT}"'), { SNMP_PORT: '1161' }));
+    const error = configError(() =>
+      parse(withCredential('    version: 2c\n    community: public', 'credential: main\n          port: "${SNMP_PORT}"'), {
+        SNMP_PORT: '1161',
+      }),
+    );
     expect(error.errors).toEqual([
       'hromada.yaml:16 villages[0].devices[0].snmp.port: must be a number (got a string, not shown here; remove the quotes to make it a number)',
     ]);
@@ -192,7 +201,10 @@ villages:
       [withCredential('    version: 2c\n    community: ${COMMUNITY}'), { COMMUNITY: '5309' }],
       [withCredential('    version: 2c\n    community: 5309'), {}],
       [withCredential('    version: 2c\n    community: public', 'credential: main\n          port: ${SNMP_PORT}'), { SNMP_PORT: secret }],
-      [`polling:\n  ping:\n    interval: \${PING_INTERVAL}\n${withCredential('    version: 2c\n    community: public')}`, { PING_INTERVAL: secret }],
+      [
+        `polling:\n  ping:\n    interval: \${PING_INTERVAL}\n${withCredential('    version: 2c\n    community: public')}`,
+        { PING_INTERVAL: secret },
+      ],
     ];
     for (const [text, env] of cases) {
       const error = configError(() => parse(text, env));
@@ -235,7 +247,10 @@ describe('config/hromada.schema.json', () => {
   });
 
   it('rejects unknown keys, so editors flag them', () => {
-    const schema = configJsonSchema() as { additionalProperties: unknown; properties: { polling: { properties: { ping: Record<string, unknown> } } } };
+    const schema = configJsonSchema() as {
+      additionalProperties: unknown;
+      properties: { polling: { properties: { ping: Record<string, unknown> } } };
+    };
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.polling.properties.ping.additionalProperties).toBe(false);
   });

@@ -31,9 +31,15 @@ describe('octetRate', () => {
   });
 
   it('calls a drop faster than the line a reset, not a spike', () => {
-    expect(octetRate({ prev: 9_000_000_000n, cur: 1_000n, bits: 64, elapsedMs: 60_000, speedBps: 100e6 })).toEqual({ bps: null, reason: 'reset' });
+    expect(octetRate({ prev: 9_000_000_000n, cur: 1_000n, bits: 64, elapsedMs: 60_000, speedBps: 100e6 })).toEqual({
+      bps: null,
+      reason: 'reset',
+    });
     expect(octetRate({ prev: 9_000_000_000n, cur: 1_000n, bits: 64, elapsedMs: 60_000 })).toEqual({ bps: null, reason: 'reset' });
-    expect(octetRate({ prev: 3_000_000_000n, cur: 10n, bits: 32, elapsedMs: 60_000, speedBps: 10e6 })).toEqual({ bps: null, reason: 'reset' });
+    expect(octetRate({ prev: 3_000_000_000n, cur: 10n, bits: 32, elapsedMs: 60_000, speedBps: 10e6 })).toEqual({
+      bps: null,
+      reason: 'reset',
+    });
   });
 
   it('gives no rate without elapsed time', () => {

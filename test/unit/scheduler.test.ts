@@ -120,7 +120,11 @@ describe('timing', () => {
     const lags: number[] = [];
     // The blocker holds the only slot 90% of the time, so `a` mostly waits.
     s.add({ key: 'blocker', intervalMs: 10 * SECOND, run: (signal) => sleep(9 * SECOND, signal) });
-    s.add({ key: 'a', intervalMs: 10 * SECOND, run: async () => void lags.push(performance.now() - t0 - phase - lags.length * 10 * SECOND) });
+    s.add({
+      key: 'a',
+      intervalMs: 10 * SECOND,
+      run: async () => void lags.push(performance.now() - t0 - phase - lags.length * 10 * SECOND),
+    });
     s.start();
     await vi.advanceTimersByTimeAsync(HOUR);
     expect(lags.length).toBeGreaterThanOrEqual(359);
@@ -302,8 +306,20 @@ describe('errors', () => {
   it('reports runs that throw or reject to onRunError and keeps scheduling them', async () => {
     const errors: [string, unknown][] = [];
     const s = scheduler({ onRunError: (key, error) => errors.push([key, error]) });
-    s.add({ key: 'throws', intervalMs: SECOND, run: () => { throw new Error('sync'); } });
-    s.add({ key: 'rejects', intervalMs: SECOND, run: async () => { throw new Error('async'); } });
+    s.add({
+      key: 'throws',
+      intervalMs: SECOND,
+      run: () => {
+        throw new Error('sync');
+      },
+    });
+    s.add({
+      key: 'rejects',
+      intervalMs: SECOND,
+      run: async () => {
+        throw new Error('async');
+      },
+    });
     s.start();
     await vi.advanceTimersByTimeAsync(5 * SECOND);
     expect(s.jobStats('throws')!.runs).toBe(5);
@@ -318,7 +334,13 @@ describe('errors', () => {
     const log = silentLogger();
     const warn = vi.spyOn(log, 'warn');
     const s = scheduler({ log });
-    s.add({ key: 'boom', intervalMs: SECOND, run: async () => { throw new Error('boom'); } });
+    s.add({
+      key: 'boom',
+      intervalMs: SECOND,
+      run: async () => {
+        throw new Error('boom');
+      },
+    });
     s.start();
     await vi.advanceTimersByTimeAsync(SECOND);
     expect(warn).toHaveBeenCalledWith({ job: 'boom', err: new Error('boom') }, 'scheduled run failed');

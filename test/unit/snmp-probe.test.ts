@@ -22,7 +22,9 @@ function harness(device: Partial<DeviceInput> = {}) {
       {
         id: 'tsybuleve',
         name: 'Цибулеве',
-        devices: [{ id: 'uplink', kind: 'uplink', host: '127.0.9.1', snmp: { credential: 'v2', interface: 'ether1' }, ...device } as DeviceInput],
+        devices: [
+          { id: 'uplink', kind: 'uplink', host: '127.0.9.1', snmp: { credential: 'v2', interface: 'ether1' }, ...device } as DeviceInput,
+        ],
       },
     ],
   });
@@ -138,9 +140,7 @@ describe('SNMP probe (fake agent)', () => {
     h.agent.failWith = new SnmpError('no answer within 2000 ms (agent down, blocked, or wrong community/user)', 'timeout');
     const r = await h.poll();
     expect(r).toMatchObject({ ok: false, error: 'no answer within 2000 ms (agent down, blocked, or wrong community/user)' });
-    expect(snmpPoints(h.target, r, 5)).toEqual([
-      { measurement: 'snmp', tags: h.target.tags, fields: { ok: 0, response_ms: 0 }, time: 5 },
-    ]);
+    expect(snmpPoints(h.target, r, 5)).toEqual([{ measurement: 'snmp', tags: h.target.tags, fields: { ok: 0, response_ms: 0 }, time: 5 }]);
   });
 
   it('says when the configured interface does not exist', async () => {
@@ -166,7 +166,11 @@ describe('Wi-Fi vendor profiles (fake agent)', () => {
   it('UniFi sums stations over VAPs and counts VAPs up', async () => {
     const h = wifi('unifi');
     router(h.agent);
-    for (const [i, n, up] of [[1, 4, 1], [2, 6, 1], [3, 0, 2]] as const) {
+    for (const [i, n, up] of [
+      [1, 4, 1],
+      [2, 6, 1],
+      [3, 0, 2],
+    ] as const) {
       h.agent.set(`1.3.6.1.4.1.41112.1.6.1.2.1.8.${i}`, T.int, n).set(`1.3.6.1.4.1.41112.1.6.1.2.1.22.${i}`, T.int, up);
     }
     const r = await h.poll();

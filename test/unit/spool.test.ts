@@ -9,7 +9,12 @@ import { Spool, type SpoolOptions } from '../../collector/storage/spool.ts';
 const BASE_MS = Date.UTC(2026, 0, 1);
 
 function point(i: number): Point {
-  return { measurement: 'ping', tags: { village: 'v1', device: `d${i % 3}` }, fields: { reachable: 1, sent: i, loss_pct: 0.5 }, time: BASE_MS + i * 1000 };
+  return {
+    measurement: 'ping',
+    tags: { village: 'v1', device: `d${i % 3}` },
+    fields: { reachable: 1, sent: i, loss_pct: 0.5 },
+    time: BASE_MS + i * 1000,
+  };
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => point(from + k));
@@ -142,7 +147,10 @@ describe('Spool', () => {
     const spool = await open();
     const file = await spool.saveRejected(range(0, 2), 'field type conflict');
     expect(file).toMatch(/rejected-\d{4}-\d{2}-\d{2}\.jsonl$/);
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toEqual(range(0, 2).map((p) => ({ reason: 'field type conflict', point: p })));
 
     const reopened = await open();
