@@ -16,7 +16,7 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: s
 
 export const USER_CONFIG = 'config/hromada.yaml';
 /** The demo hromada ships with the package, so it is found from any working directory. */
-export const DEMO_CONFIG = relative(process.cwd(), fileURLToPath(new URL('../config/example.yaml', import.meta.url)));
+export const DEMO_CONFIG = fileURLToPath(new URL('../config/example.yaml', import.meta.url));
 
 /**
  * Which config to use: --config, then MEREZHA_CONFIG, then the user's
@@ -26,5 +26,6 @@ export function resolveConfigPath(flag: string | undefined, env = process.env): 
   const chosen = flag ?? env.MEREZHA_CONFIG;
   if (chosen) return { path: chosen, demo: false };
   if (existsSync(USER_CONFIG)) return { path: USER_CONFIG, demo: false };
-  return { path: DEMO_CONFIG, demo: true };
+  // Relative when it can be, for readable error lines.
+  return { path: relative(process.cwd(), DEMO_CONFIG), demo: true };
 }

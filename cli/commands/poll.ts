@@ -4,7 +4,7 @@
  * interval until interrupted, which is how rates (two readings) appear.
  */
 import { createLogger } from '../../common/log.ts';
-import { createDevicePoller, selectDevices, type DeviceReport } from '../../collector/poll-once.ts';
+import { createDevicePoller, selectDevices, type DeviceReport } from '../../collector/device-poller.ts';
 import type { Config } from '../../config/schema.ts';
 import { parse, UsageError } from '../args.ts';
 import { loadConfigOrReport } from './load.ts';
