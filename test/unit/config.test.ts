@@ -78,15 +78,23 @@ describe('config/example.yaml', () => {
     expect(devices.find((d) => d.id === 'dmytrivka-kindergarten')).toMatchObject({ ping: true, public: false });
   });
 
-  it('only talks to simulated devices and services on loopback', () => {
-    const config = example();
-    for (const device of config.villages.flatMap((v) => v.devices)) {
-      expect(device.host, device.id).toMatch(/^127\.\d+\.\d+\.\d+$/);
-      if (device.snmp) expect(device.snmp.port, device.id).toBe(1161);
-    }
-    for (const service of config.services) {
-      expect(service.url ?? `tcp://${service.tcp}`, service.id).toMatch(/^[a-z]+:\/\/127\.\d+\.\d+\.\d+:\d+(\/|$)/);
-    }
+  it.each(['config/example.yaml', 'config/example-pomichna.yaml'])(
+    '%s only talks to simulated devices and services on loopback',
+    (file) => {
+      const config = loadConfig(file, {});
+      for (const device of config.villages.flatMap((v) => v.devices)) {
+        expect(device.host, device.id).toMatch(/^127\.\d+\.\d+\.\d+$/);
+        if (device.snmp) expect(device.snmp.port, device.id).toBe(1161);
+      }
+      for (const service of config.services) {
+        expect(service.url ?? `tcp://${service.tcp}`, service.id).toMatch(/^[a-z]+:\/\/127\.\d+\.\d+\.\d+:\d+(\/|$)/);
+      }
+    },
+  );
+
+  it('has a second demo, Помічнянська громада, with the villages of its strategy', () => {
+    const config = loadConfig('config/example-pomichna.yaml', {});
+    expect(config.villages.map((v) => v.name)).toEqual(['м. Помічна', 'с. Помічна', 'Новопавлівка', 'Червоний Розділ']);
   });
 
   it('takes the SNMPv3 keys from the environment, with demo defaults', () => {
