@@ -20,6 +20,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./commands/poll.ts')).pollCommand,
     summary: 'poll [--config FILE] [--device ID] [--once] [--json]   poll devices now and print what they answer',
   },
+  simulate: {
+    load: async () => (await import('./commands/simulate.ts')).simulateCommand,
+    summary: 'simulate --scenario FILE | --demo | --generate …   run simulated devices on loopback (see docs/simulator.md)',
+  },
   schema: {
     load: async () => (await import('./commands/schema.ts')).schemaCommand,
     summary: 'schema [--out FILE]                        print the JSON Schema of the config file',

@@ -5,6 +5,10 @@
  * line to edit, so a person can fix the whole file in one pass. A user mistake
  * is always a `ConfigError` (print its message, not its stack); anything else
  * thrown from here is a bug.
+ *
+ * The same machinery reads any other YAML file Merezha takes from people (the
+ * simulator's scenario files): `loadYamlWith` validates against any zod schema
+ * with the same error lines.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -23,31 +27,67 @@ export class ConfigError extends Error {
   }
 }
 
+/** What kind of file a loader reads, for the messages about the file as a whole. */
+export interface YamlFileKind {
+  /** "config file", "scenario file". */
+  noun: string;
+  /** Said after "the <noun> is empty", in parentheses. */
+  emptyHint: string;
+}
+
+const CONFIG_FILE: YamlFileKind = { noun: 'config file', emptyHint: 'start from a copy of config/example.yaml' };
+
 /** Loads and validates `file`; errors name it exactly as given here. */
 export function loadConfig(file: string, env: Env = process.env): Config {
-  return parseConfig(readConfigText(file), file, env);
+  return loadYamlWith(configSchema, file, env);
 }
 
 /** Validates config text; `fileLabel` is the name used in error lines. */
 export function parseConfig(text: string, fileLabel: string, env: Env = process.env): Config {
+  return parseYamlWith(configSchema, text, fileLabel, env);
+}
+
+/** Loads `file` and validates it against `schema`, with `${VAR}` expansion and file:line errors as for the config. */
+export function loadYamlWith<S extends z.ZodType>(schema: S, file: string, env: Env = process.env, kind = CONFIG_FILE): z.output<S> {
+  return parseYamlWith(schema, readYamlText(file, kind), file, env, kind);
+}
+
+/** Validates YAML text against `schema`; `fileLabel` is the name used in error lines. */
+export function parseYamlWith<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  fileLabel: string,
+  env: Env = process.env,
+  kind = CONFIG_FILE,
+): z.output<S> {
   const source = ConfigSource.parse(text);
   const syntax = source.syntaxErrors();
   if (syntax.length > 0) {
     throw new ConfigError(sortByLine(syntax).map((p) => `${fileLabel}:${p.line} YAML syntax error: ${p.message}`));
   }
-  if (source.isEmpty) throw new ConfigError([`${fileLabel}: the config file is empty (start from a copy of config/example.yaml)`]);
+  if (source.isEmpty) throw new ConfigError([`${fileLabel}: the ${kind.noun} is empty (${kind.emptyHint})`]);
 
   const expansion = expandEnvironment(source, env);
-  const validation = validate(source.toJS(), (path) => expansion.fromEnv.has(pathId(path)) || SECRET_KEYS.has(String(path.at(-1))));
+  const validation = validate(schema, source.toJS(), (path) => expansion.fromEnv.has(pathId(path)) || SECRET_KEYS.has(String(path.at(-1))));
   // A value whose variable is missing would also fail validation; one error for it is enough.
   const brokenByEnv = new Set(expansion.problems.map((p) => pathId(p.at.path)));
   const problems = [...expansion.problems, ...validation.problems.filter((p) => !brokenByEnv.has(pathId(p.at.path)))];
 
-  if (problems.length > 0 || validation.config === undefined) {
+  if (problems.length > 0 || !validation.ok) {
     const lines = problems.map((p) => ({ line: source.lineOf(p.at.path, p.at.anchor), message: `${formatPath(p.path)}: ${p.message}` }));
     throw new ConfigError(sortByLine(lines).map((p) => `${fileLabel}:${p.line} ${p.message}`));
   }
-  return validation.config;
+  return validation.value;
+}
+
+/**
+ * Validates data built in code rather than read from a file, with the same
+ * wording; each error is `<label> <path>: <message>`.
+ */
+export function validateWith<S extends z.ZodType>(schema: S, data: unknown, label: string): z.output<S> {
+  const validation = validate(schema, data, (path) => SECRET_KEYS.has(String(path.at(-1))));
+  if (!validation.ok) throw new ConfigError(validation.problems.map((p) => `${label} ${formatPath(p.path)}: ${p.message}`));
+  return validation.value;
 }
 
 /** `villages[1].devices[0].snmp.credential`; keys that are not plain words are quoted. */
@@ -82,12 +122,12 @@ interface Problem {
   at: { path: ConfigPath; anchor: Anchor };
 }
 
-function readConfigText(file: string): string {
+function readYamlText(file: string, kind: YamlFileKind): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
-    throw new ConfigError([`${file}: cannot read config file: ${READ_FAILURES[code ?? ''] ?? message}`]);
+    throw new ConfigError([`${file}: cannot read ${kind.noun}: ${READ_FAILURES[code ?? ''] ?? message}`]);
   }
 }
 
@@ -109,10 +149,12 @@ function expandEnvironment(source: ConfigSource, env: Env): { problems: Problem[
   return { problems, fromEnv };
 }
 
-function validate(data: unknown, hidden: (path: ConfigPath) => boolean): { config?: Config; problems: Problem[] } {
+type Validation<T> = { ok: true; value: T; problems: [] } | { ok: false; problems: Problem[] };
+
+function validate<S extends z.ZodType>(schema: S, data: unknown, hidden: (path: ConfigPath) => boolean): Validation<z.output<S>> {
   // The keys a strict object accepts, noted while zod still has the object schema at hand.
   const allowedKeys = new Map<string, string[]>();
-  const result = configSchema.safeParse(data, {
+  const result = schema.safeParse(data, {
     reportInput: true,
     error: (iss) => {
       if (iss.code === 'unrecognized_keys' && iss.inst instanceof z.ZodObject) {
@@ -121,8 +163,8 @@ function validate(data: unknown, hidden: (path: ConfigPath) => boolean): { confi
       return describeIssue(iss, hidden);
     },
   });
-  if (result.success) return { config: result.data, problems: [] };
-  return { problems: result.error.issues.flatMap((issue) => toProblems(withoutHiddenValue(issue, hidden), allowedKeys)) };
+  if (result.success) return { ok: true, value: result.data, problems: [] };
+  return { ok: false, problems: result.error.issues.flatMap((issue) => toProblems(withoutHiddenValue(issue, hidden), allowedKeys)) };
 }
 
 /**

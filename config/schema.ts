@@ -12,8 +12,8 @@ import { parseDuration } from './duration.ts';
 const ID_RE = /^[a-z0-9][a-z0-9_-]*$/;
 const id = () => z.string().regex(ID_RE, 'must be lower-case letters, digits, "-" or "_", starting with a letter or digit');
 
-/** "10s", "500ms", "5m", "1h", "30d" → milliseconds. */
-const duration = () =>
+/** "10s", "500ms", "5m", "1h", "30d" → milliseconds. Also used by other YAML files (simulator scenarios). */
+export const duration = () =>
   z
     .string()
     .describe('A duration such as 500ms, 10s, 5m, 1h or 30d')

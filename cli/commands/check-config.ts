@@ -6,8 +6,9 @@ export async function checkConfigCommand(argv: string[]): Promise<number> {
   const { positionals } = parse(argv, {}, true);
   if (positionals.length !== 1) throw new UsageError('expects exactly one FILE');
   const file = positionals[0]!;
-  const config = loadConfigOrReport(file);
-  if (!config) return 1;
+  const loaded = loadConfigOrReport(file);
+  if (!loaded) return 1;
+  const { config } = loaded;
   const devices = config.villages.reduce((n, v) => n + v.devices.length, 0);
   process.stdout.write(`${file}: OK (${config.villages.length} villages, ${devices} devices, ${config.services.length} services)\n`);
   return 0;

@@ -4,7 +4,14 @@ import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { resolveConfigPath } from '../args.ts';
 
-export function loadConfigOrReport(flag: string | undefined, announceDemo = false): Config | undefined {
+export interface LoadedConfig {
+  config: Config;
+  path: string;
+  /** No config of the user's exists: this is the shipped demo hromada. */
+  demo: boolean;
+}
+
+export function loadConfigOrReport(flag: string | undefined, announceDemo = false): LoadedConfig | undefined {
   const { path, demo } = resolveConfigPath(flag);
   try {
     const config = loadConfig(path);
@@ -15,7 +22,7 @@ export function loadConfigOrReport(flag: string | undefined, announceDemo = fals
           'To monitor your own network: cp config/example.yaml config/hromada.yaml, edit it, and restart (or pass --config FILE / MEREZHA_CONFIG).',
       );
     }
-    return config;
+    return { config, path, demo };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);

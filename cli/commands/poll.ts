@@ -42,7 +42,7 @@ export async function pollCommand(argv: string[]): Promise<number> {
     once: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   });
-  const config: Config | undefined = loadConfigOrReport(values.config);
+  const config: Config | undefined = loadConfigOrReport(values.config)?.config;
   if (!config) return 1;
   const targets = selectDevices(config, values.device);
   if (!targets) throw new UsageError(`no device "${values.device}" in the config`);

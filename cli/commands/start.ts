@@ -1,23 +1,39 @@
 /**
- * `merezha start [--config FILE]`: the long-running process. Brings up the
+ * `merezha start [--config FILE] [--simulate]`: the long-running process.
+ * Brings up the simulated devices (for the demo hromada, or on request), the
  * storage (the user's InfluxDB, or a managed local influxd), then the
- * collector, and shuts all of it down in order on SIGINT/SIGTERM.
+ * collector, and shuts all of it down in reverse order on SIGINT/SIGTERM.
  */
 import { resolve } from 'node:path';
 import { createLogger } from '../../common/log.ts';
 import { createCollector } from '../../collector/collector.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from '../../collector/storage/managed-influxd.ts';
 import { openInfluxWriter } from '../../collector/storage/writer.ts';
+import { demoScenario, startSimulation, type Simulation } from '../../simulator/index.ts';
+import { startServices, type SimulatedServices } from '../../simulator/services.ts';
 import { parse } from '../args.ts';
 import { loadConfigOrReport } from './load.ts';
 
 const STATUS_EVERY_MS = 60_000;
 
 export async function startCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: 'string' } });
-  const config = loadConfigOrReport(values.config, true);
-  if (!config) return 1;
+  const { values } = parse(argv, { config: { type: 'string' }, simulate: { type: 'boolean', default: false } });
+  const loaded = loadConfigOrReport(values.config, true);
+  if (!loaded) return 1;
+  const { config } = loaded;
   const log = createLogger();
+
+  // The demo hromada has no real devices: simulate them on loopback, faults and all.
+  let simulation: Simulation | undefined;
+  let services: SimulatedServices | undefined;
+  if (loaded.demo || values.simulate) {
+    simulation = await startSimulation(demoScenario(config), { log });
+    services = await startServices(config, log);
+    log.info(
+      { devices: simulation.devices.length },
+      'simulating the devices of this config on loopback addresses, with a fault every few minutes (a demo, not a real network)',
+    );
+  }
 
   let managed: ManagedInfluxd | undefined;
   let url = process.env.INFLUX_URL ?? config.storage.influx?.url;
@@ -58,6 +74,8 @@ export async function startCommand(argv: string[]): Promise<number> {
   await collector.stop();
   await writer.close();
   await managed?.stop();
+  await simulation?.stop();
+  await services?.stop();
   log.info('stopped');
   return 0;
 }

@@ -1,0 +1,103 @@
+/**
+ * Takes simulated devices "off the air" with nftables: drops their packets
+ * (ICMP and UDP) at the input hook in a table of our own, which gives real
+ * timeouts, or drops a share of them for packet loss. The table is always
+ * deleted: on dispose, and through `guardProcessExit` also when the process
+ * ends on a signal or an uncaught exception.
+ *
+ * Only loopback addresses are ever put in a rule; the simulator checks that
+ * every device lives on 127.0.0.0/8 before it starts.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** Why nftables cannot be used here, or undefined when it can. */
+export function nftUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root for nftables';
+  const probe = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' });
+  if (probe.error) return 'nft is not installed (Debian package nftables)';
+  if (probe.status !== 0) return `nft does not work here: ${probe.stderr.trim()}`;
+  return undefined;
+}
+
+/** Packets to `address` that are dropped: all of them (100) or a share, in percent. */
+export interface NftRule {
+  address: string;
+  dropPct: number;
+}
+
+export class NftDropper {
+  readonly table: string;
+  private created = false;
+
+  constructor(name = `merezha_test_${process.pid}_${Math.floor(Math.random() * 1e6)}`) {
+    this.table = name;
+  }
+
+  private nft(...args: string[]): void {
+    execFileSync('nft', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+
+  private ensure(): void {
+    if (this.created) return;
+    this.nft('add', 'table', 'inet', this.table);
+    this.nft('add', 'chain', 'inet', this.table, 'in', '{ type filter hook input priority 0; policy accept; }');
+    this.created = true;
+  }
+
+  /** Drops ICMP and UDP (SNMP) to the address. */
+  drop(address: string): void {
+    this.ensure();
+    this.nft('add', 'rule', 'inet', this.table, 'in', 'ip', 'daddr', address, 'ip', 'protocol', 'icmp', 'drop');
+    this.nft('add', 'rule', 'inet', this.table, 'in', 'ip', 'daddr', address, 'meta', 'l4proto', 'udp', 'drop');
+  }
+
+  /**
+   * Replaces every rule by `rules` in one nft transaction, so there is no
+   * moment with half of the new rules in place.
+   */
+  replace(rules: readonly NftRule[]): void {
+    this.ensure();
+    const lines = [`flush chain inet ${this.table} in`];
+    for (const { address, dropPct } of rules) {
+      const share = dropPct >= 100 ? '' : ` numgen random mod 100 < ${Math.round(dropPct)}`;
+      lines.push(`add rule inet ${this.table} in ip daddr ${address} meta l4proto { icmp, udp }${share} drop`);
+    }
+    execFileSync('nft', ['-f', '-'], { input: `${lines.join('\n')}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+  }
+
+  /** Lets everything through again (keeps the table for more rules). */
+  clear(): void {
+    if (this.created) this.nft('flush', 'chain', 'inet', this.table, 'in');
+  }
+
+  dispose(): void {
+    if (!this.created) return;
+    this.created = false;
+    this.nft('delete', 'table', 'inet', this.table);
+  }
+}
+
+/**
+ * Runs `cleanup` (synchronously) when the process exits, also on SIGINT or
+ * SIGTERM when nobody else handles them: then the signal is raised again
+ * after the cleanup, so the process still ends as it would have. A program
+ * with its own signal handlers (the CLI) stops the simulation itself.
+ * Returns a function that removes the guard.
+ */
+export function guardProcessExit(cleanup: () => void): () => void {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  // Called first (prepended), while every other handler is still registered, so the count is right even for `once` handlers.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return;
+    remove();
+    cleanup();
+    process.kill(process.pid, signal);
+  };
+  const remove = () => {
+    process.off('exit', cleanup);
+    for (const s of signals) process.off(s, onSignal);
+  };
+  process.on('exit', cleanup);
+  for (const s of signals) process.prependListener(s, onSignal);
+  return remove;
+}

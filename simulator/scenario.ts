@@ -1,0 +1,251 @@
+/**
+ * Scenario files: which Merezha config to simulate, how fast, per-device
+ * overrides, and the fault timeline. Read with the config loader's machinery
+ * (`loadYamlWith`), so a mistake is reported as `file:line path: message` like
+ * in hromada.yaml; scenarios built in code go through the same schema.
+ *
+ * A scenario is read in two passes: the first finds the config it names,
+ * the second checks the faults and overrides against that config's devices.
+ */
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, loadConfig, loadYamlWith, validateWith, type Env, type YamlFileKind } from '../config/load.ts';
+import { closest } from '../config/messages.ts';
+import { duration, type Config } from '../config/schema.ts';
+import { parseDuration } from '../config/duration.ts';
+import { speedProblem } from './clock.ts';
+import { PLACES } from './curves.ts';
+import type { DeviceOverride } from './devices.ts';
+import { repeatedWraps, SNMP_FAULTS, type FaultSpec } from './timeline.ts';
+
+/** A checked scenario, ready to play: times in ms, the config it simulates resolved. */
+export interface Scenario {
+  /** Tells a checked scenario from the input a scenario is built from. */
+  kind: 'scenario';
+  name: string;
+  /** Scenario seconds per real second. */
+  speed: number;
+  /** The scenario clock at the start, ms since the epoch; undefined: the moment the simulation starts. */
+  start?: number;
+  /** How much scenario time to play, ms; undefined: until stopped. */
+  duration?: number;
+  /** Length of a looping timeline's cycle, scenario ms. */
+  repeat?: number;
+  config: Config;
+  devices: Record<string, DeviceOverride>;
+  faults: FaultSpec[];
+}
+
+const SCENARIO_FILE: YamlFileKind = { noun: 'scenario file', emptyHint: 'see test/fixtures/scenarios/example.yaml' };
+
+/** A time from the scenario start: a duration, where (unlike a duration) zero is allowed. */
+const offset = () =>
+  z
+    .union([z.literal(0), z.string()])
+    .describe('A time from the scenario start such as 0s, 90s, 5m or 2h')
+    .transform((v, ctx) => {
+      if (v === 0 || /^\s*0+(\.0+)?\s*(ms|s|m|h|d|w)?\s*$/.test(v)) return 0;
+      const ms = parseDuration(v);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: `invalid time "${v}" (use e.g. 0s, 90s, 5m, 2h)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+const fault = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.strictObject({ device: z.string().min(1), type: z.literal(type), at: offset(), ...shape });
+
+const faultSchema = z.discriminatedUnion('type', [
+  fault('outage', { duration: duration().optional() }),
+  fault('flapping', { duration: duration(), period: duration() }),
+  fault('loss', { duration: duration().optional(), loss_pct: z.number().gt(0).max(100) }),
+  fault('reboot', { duration: duration().optional() }),
+  fault('wrap', { bits: z.union([z.literal(32), z.literal(64)]).default(64) }),
+  fault('slow', { duration: duration().optional(), delay: duration() }),
+  fault('garbage', { duration: duration().optional() }),
+  fault('link_down', { duration: duration().optional() }),
+]);
+
+const overrideSchema = z.strictObject({
+  place: z.enum(PLACES).optional(),
+  clients_peak: z.int().min(0).optional(),
+  in_peak_mbps: z.number().positive().optional(),
+  out_peak_mbps: z.number().positive().optional(),
+  uptime: duration().optional(),
+});
+
+const scenarioShape = {
+  name: z.string().min(1),
+  speed: z
+    .number()
+    .default(1)
+    .superRefine((speed, ctx) => {
+      const problem = speedProblem(speed);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  start: z
+    .string()
+    .regex(ISO_WITH_ZONE, 'must be an ISO date and time with its zone, e.g. 2025-05-17T18:00:00+03:00')
+    .transform((s) => Date.parse(s))
+    .optional(),
+  duration: duration().optional(),
+  repeat: duration().optional(),
+  /** The Merezha config to simulate, relative to the scenario file. */
+  config: z.string().min(1).optional(),
+  devices: z.record(z.string(), overrideSchema).default({}),
+  faults: z.array(faultSchema).default([]),
+};
+
+const baseSchema = z.strictObject(scenarioShape);
+
+export type ScenarioInput = z.input<typeof baseSchema>;
+export type FaultInput = z.input<typeof faultSchema>;
+type ScenarioOutput = z.output<typeof baseSchema>;
+type Issue = { path: (string | number)[]; message: string };
+
+/** The schema with every check that needs the config: devices named, loopback hosts, a timeline that can be played. */
+function scenarioSchema(config: Config) {
+  return baseSchema.superRefine((s, ctx) => {
+    for (const { path, message } of scenarioProblems(config, s)) ctx.addIssue({ code: 'custom', path, message });
+  });
+}
+
+const IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+function formatMs(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+function scenarioProblems(config: Config, s: ScenarioOutput): Issue[] {
+  const issues: Issue[] = [];
+  const devices = new Map(config.villages.flatMap((v) => v.devices.map((d) => [d.id, d] as const)));
+  const unknown = (id: string) => {
+    const suggestion = closest(id, [...devices.keys()]);
+    return `unknown device "${id}" in the config${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
+  };
+
+  // The network rule: simulated devices live on loopback, one address each (faults drop packets by address).
+  const hosts = new Map<string, string>();
+  for (const d of devices.values()) {
+    if (!IPV4_LOOPBACK.test(d.host)) {
+      issues.push({ path: ['config'], message: `device "${d.id}" has host ${d.host}: the simulator serves only loopback 127.0.0.0/8` });
+    } else if (hosts.has(d.host)) {
+      issues.push({
+        path: ['config'],
+        message: `devices "${hosts.get(d.host)}" and "${d.id}" share host ${d.host}: give each its own address`,
+      });
+    } else hosts.set(d.host, d.id);
+  }
+
+  for (const [id, o] of Object.entries(s.devices)) {
+    const d = devices.get(id);
+    if (!d) {
+      issues.push({ path: ['devices', id], message: unknown(id) });
+      continue;
+    }
+    const bandwidth = d.bandwidth_mbps ?? 100;
+    for (const key of ['in_peak_mbps', 'out_peak_mbps'] as const) {
+      const peak = o[key];
+      if (peak !== undefined && peak > bandwidth) {
+        issues.push({
+          path: ['devices', id, key],
+          message: `is more than the line's ${bandwidth} Mbit/s (bandwidth_mbps): the collector would take such traffic for a counter reset`,
+        });
+      }
+    }
+    if (o.clients_peak !== undefined && d.kind !== 'wifi')
+      issues.push({ path: ['devices', id, 'clients_peak'], message: 'only applies to wifi devices' });
+  }
+
+  s.faults.forEach((f, i) => {
+    const d = devices.get(f.device);
+    if (!d) issues.push({ path: ['faults', i, 'device'], message: unknown(f.device) });
+    else if (SNMP_FAULTS.includes(f.type) && !d.snmp) {
+      issues.push({ path: ['faults', i, 'type'], message: `${f.type} acts on the SNMP agent, but "${f.device}" has no snmp block` });
+    }
+    if (s.repeat === undefined) return;
+    const length = 'duration' in f && f.duration !== undefined ? f.duration : f.type === 'reboot' || f.type === 'wrap' ? 0 : undefined;
+    if (length === undefined) {
+      issues.push({
+        path: ['faults', i, 'duration'],
+        message: 'is required when the scenario repeats: every fault must end within the cycle',
+      });
+    } else if (f.at + length > s.repeat) {
+      issues.push({
+        path: ['faults', i, 'at'],
+        message: `the fault ends ${formatMs(f.at + length)} after the cycle starts, past the end of the ${formatMs(s.repeat)} cycle (repeat)`,
+      });
+    }
+  });
+
+  for (const i of repeatedWraps(s.faults, s.repeat ?? null)) {
+    issues.push({
+      path: ['faults', i],
+      message: `wraps the counters of "${s.faults[i]!.device}" a second time in one uptime: a counter wraps once per uptime, so reboot the device between two wraps`,
+    });
+  }
+  return issues;
+}
+
+function toScenario(s: ScenarioOutput, config: Config): Scenario {
+  const scenario: Scenario = { kind: 'scenario', name: s.name, speed: s.speed, config, devices: s.devices, faults: s.faults };
+  if (s.start !== undefined) scenario.start = s.start;
+  if (s.duration !== undefined) scenario.duration = s.duration;
+  if (s.repeat !== undefined) scenario.repeat = s.repeat;
+  return scenario;
+}
+
+/**
+ * A scenario over `config`, built in code: the same keys and checks as a
+ * scenario file (durations as text, e.g. `at: '2m'`). Throws a `ConfigError`
+ * listing every problem.
+ */
+export function scenarioFromConfig(config: Config, input: Omit<ScenarioInput, 'name' | 'config'> & { name?: string } = {}): Scenario {
+  return toScenario(validateWith(scenarioSchema(config), { name: 'simulation', ...input }, 'scenario'), config);
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A fault started on a running simulation: any scenario fault but a wrap, which is planned from the boot of a device (see traffic.ts). */
+export type InjectedFault = DistributiveOmit<Exclude<FaultInput, { type: 'wrap' }>, 'device' | 'at'>;
+
+/** Checks a fault to start now on `device`, like a scenario fault. */
+export function injectedFault(config: Config, device: string, fault: InjectedFault): FaultSpec {
+  if ((fault as { type: string }).type === 'wrap') {
+    throw new ConfigError([
+      'a wrap cannot be injected: counters are set up to wrap from the boot of a device; put it in the scenario (faults:)',
+    ]);
+  }
+  return scenarioFromConfig(config, { faults: [{ ...fault, device, at: 0 }] }).faults[0]!;
+}
+
+export interface LoadScenarioOptions {
+  /** A config file that replaces the one the scenario names (`--config`). */
+  config?: string;
+  /** The config to use when neither `config` nor the scenario names one. */
+  defaultConfig?: string;
+  env?: Env;
+}
+
+/** Reads a scenario file and the config it simulates; a user mistake in either is a `ConfigError`. */
+export function loadScenario(file: string, options: LoadScenarioOptions = {}): { scenario: Scenario; configPath: string } {
+  const env = options.env ?? process.env;
+  const first = loadYamlWith(baseSchema, file, env, SCENARIO_FILE);
+  const configPath = options.config ?? (first.config !== undefined ? resolve(dirname(file), first.config) : options.defaultConfig);
+  if (configPath === undefined) {
+    throw new ConfigError([`${file}: no config to simulate: name one with "config:" in the scenario or pass --config`]);
+  }
+  const config = loadConfig(configPath, env);
+  return { scenario: toScenario(loadYamlWith(scenarioSchema(config), file, env, SCENARIO_FILE), config), configPath };
+}

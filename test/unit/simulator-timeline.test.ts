@@ -1,0 +1,254 @@
+/**
+ * The fault timeline and the ground truth: which state each device is in,
+ * over time, for outages (and what they cut off), flapping, loops, loss,
+ * SNMP-only faults, with and without nftables; and a truth file that
+ * answers the same questions as the live model.
+ */
+import { describe, expect, it } from 'vitest';
+import { answerFor } from '../../simulator/gate.ts';
+import { createWorld, scenarioFromConfig, worldFromTruth, type FaultInput, type StateInterval } from '../../simulator/index.ts';
+import { nextBoundaryOf, repeatedWraps, type Occurrence } from '../../simulator/timeline.ts';
+import { groundTruth, stateIntervals } from '../../simulator/truth.ts';
+import { testConfig } from '../support/config.ts';
+
+const WALL_START = Date.parse('2025-05-17T10:00:00Z');
+const MIN = 60_000;
+
+const config = testConfig({
+  snmp_credentials: { v2: { version: '2c', community: 'public' } },
+  villages: [
+    {
+      id: 'tsybuleve',
+      name: 'Цибулеве',
+      devices: [
+        { id: 'uplink', kind: 'uplink', host: '127.0.30.1', snmp: { credential: 'v2', interface: 'ether1' } },
+        { id: 'gymnasium', kind: 'institution', category: 'school', host: '127.0.30.2', snmp: { credential: 'v2' }, parent: 'uplink' },
+        { id: 'square-wifi', kind: 'wifi', vendor: 'tplink', host: '127.0.30.3', snmp: { credential: 'v2' }, parent: 'gymnasium' },
+        { id: 'club', kind: 'institution', category: 'culture', host: '127.0.30.4', parent: 'uplink' },
+      ],
+    },
+  ],
+});
+
+function world(faults: FaultInput[], options: { nft?: boolean; repeat?: string; speed?: number } = {}) {
+  const scenario = scenarioFromConfig(config, {
+    faults,
+    speed: options.speed ?? 1,
+    ...(options.repeat ? { repeat: options.repeat } : {}),
+  });
+  return createWorld(scenario, WALL_START, options.nft ?? true);
+}
+
+/** Intervals as [from, to) in minutes after the start, with the state name (and `via` when set). */
+function minutes(intervals: StateInterval[]): [number, number, string][] {
+  return intervals.map((i) => [(i.from - WALL_START) / MIN, (i.to - WALL_START) / MIN, i.via ? `${i.state} via ${i.via}` : i.state]);
+}
+
+describe('true state over a timeline', () => {
+  const cases: {
+    name: string;
+    faults: FaultInput[];
+    device: string;
+    nft?: boolean;
+    repeat?: string;
+    span: number;
+    expected: [number, number, string][];
+  }[] = [
+    {
+      name: 'an outage takes the device down',
+      faults: [{ device: 'uplink', type: 'outage', at: '1m', duration: '2m' }],
+      device: 'uplink',
+      span: 5,
+      expected: [
+        [0, 1, 'up'],
+        [1, 3, 'down'],
+        [3, 5, 'up'],
+      ],
+    },
+    {
+      name: 'an uplink outage cuts off the devices behind it, also two hops away',
+      faults: [{ device: 'uplink', type: 'outage', at: '1m', duration: '2m' }],
+      device: 'square-wifi',
+      span: 5,
+      expected: [
+        [0, 1, 'up'],
+        [1, 3, 'unreachable via uplink'],
+        [3, 5, 'up'],
+      ],
+    },
+    {
+      name: 'without nftables an outage is an SNMP outage: ping keeps answering',
+      faults: [{ device: 'uplink', type: 'outage', at: '1m', duration: '2m' }],
+      device: 'gymnasium',
+      nft: false,
+      span: 5,
+      expected: [
+        [0, 1, 'up'],
+        [1, 3, 'snmp_down via uplink'],
+        [3, 5, 'up'],
+      ],
+    },
+    {
+      name: 'flapping is down for the first half of each period',
+      faults: [{ device: 'gymnasium', type: 'flapping', at: '1m', duration: '3m', period: '1m' }],
+      device: 'gymnasium',
+      span: 5,
+      expected: [
+        [0, 1, 'up'],
+        [1, 1.5, 'down'],
+        [1.5, 2, 'up'],
+        [2, 2.5, 'down'],
+        [2.5, 3, 'up'],
+        [3, 3.5, 'down'],
+        [3.5, 5, 'up'],
+      ],
+    },
+    {
+      name: 'a looping timeline repeats every cycle',
+      faults: [{ device: 'uplink', type: 'outage', at: '1m', duration: '1m' }],
+      device: 'uplink',
+      repeat: '5m',
+      span: 12,
+      expected: [
+        [0, 1, 'up'],
+        [1, 2, 'down'],
+        [2, 6, 'up'],
+        [6, 7, 'down'],
+        [7, 11, 'up'],
+        [11, 12, 'down'],
+      ],
+    },
+    {
+      name: 'a reboot is down while restarting',
+      faults: [{ device: 'gymnasium', type: 'reboot', at: '2m', duration: '30s' }],
+      device: 'gymnasium',
+      span: 4,
+      expected: [
+        [0, 2, 'up'],
+        [2, 2.5, 'down'],
+        [2.5, 4, 'up'],
+      ],
+    },
+    {
+      name: 'SNMP faults: slow and link down degrade, garbage is an SNMP outage',
+      faults: [
+        { device: 'gymnasium', type: 'slow', at: '1m', duration: '1m', delay: '800ms' },
+        { device: 'gymnasium', type: 'garbage', at: '2m', duration: '1m' },
+        { device: 'gymnasium', type: 'link_down', at: '3m', duration: '1m' },
+      ],
+      device: 'gymnasium',
+      span: 5,
+      expected: [
+        [0, 1, 'up'],
+        [1, 2, 'degraded'],
+        [2, 3, 'snmp_down'],
+        [3, 4, 'degraded'],
+        [4, 5, 'up'],
+      ],
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.name, () => {
+      const w = world(c.faults, { nft: c.nft ?? true, ...(c.repeat ? { repeat: c.repeat } : {}) });
+      expect(minutes(stateIntervals(w, c.device, WALL_START, WALL_START + c.span * MIN))).toEqual(c.expected);
+    });
+  }
+
+  it('runs the timeline on the scenario clock', () => {
+    const w = world([{ device: 'uplink', type: 'outage', at: '10m', duration: '5m' }], { speed: 60 });
+    // 10 scenario minutes at speed 60 are 10 real seconds.
+    expect(stateIntervals(w, 'uplink', WALL_START, WALL_START + 30_000).map((i) => [i.from - WALL_START, i.state])).toEqual([
+      [0, 'up'],
+      [10_000, 'down'],
+      [15_000, 'up'],
+    ]);
+  });
+
+  it('combines the loss of a device with its parents', () => {
+    const w = world([
+      { device: 'uplink', type: 'loss', at: '0s', duration: '5m', loss_pct: 20 },
+      { device: 'gymnasium', type: 'loss', at: '0s', duration: '5m', loss_pct: 10 },
+    ]);
+    const s = w.trueState('gymnasium', WALL_START + MIN);
+    expect(s).toMatchObject({ state: 'degraded', ping: 'lossy', snmp: 'lossy', lossPct: 28, faults: ['loss'] });
+  });
+
+  it('says what it is when nothing can be observed: an outage of a ping-only device without nftables', () => {
+    const w = world([{ device: 'club', type: 'outage', at: '0s', duration: '5m' }], { nft: false });
+    expect(w.trueState('club', WALL_START + MIN)).toMatchObject({ state: 'up', ping: 'ok', snmp: null, faults: ['outage'] });
+  });
+});
+
+describe('the SNMP port during faults', () => {
+  const w = world([
+    { device: 'gymnasium', type: 'slow', at: '1m', duration: '1m', delay: '700ms' },
+    { device: 'gymnasium', type: 'garbage', at: '2m', duration: '1m' },
+    { device: 'gymnasium', type: 'loss', at: '3m', duration: '1m', loss_pct: 50 },
+    { device: 'uplink', type: 'outage', at: '4m', duration: '1m' },
+  ]);
+  const at = (minute: number) => w.conditionAt('gymnasium', w.scenarioAt(WALL_START + minute * MIN));
+
+  it('answers late, answers garbage, or stays silent', () => {
+    expect(answerFor(at(0.5), true)).toEqual({ kind: 'answer', delayMs: 0 });
+    expect(answerFor(at(1.5), true)).toEqual({ kind: 'answer', delayMs: 700 });
+    expect(answerFor(at(2.5), true)).toEqual({ kind: 'garbage' });
+    expect(answerFor(at(4.5), true)).toEqual({ kind: 'drop' });
+  });
+
+  it('drops the lost share itself only when nftables does not', () => {
+    expect(answerFor(at(3.5), true, () => 0.1)).toEqual({ kind: 'answer', delayMs: 0 });
+    expect(answerFor(at(3.5), false, () => 0.1)).toEqual({ kind: 'drop' });
+    expect(answerFor(at(3.5), false, () => 0.9)).toEqual({ kind: 'answer', delayMs: 0 });
+  });
+});
+
+describe('timeline mechanics', () => {
+  it('finds the next moment a fault changes anything, flapping phases included', () => {
+    const flap: Occurrence = { device: 'x', type: 'flapping', start: 1000, end: 5000, period: 1000, fault: 0, cycle: 0 };
+    expect([0, 1000, 1499, 1500, 4500, 4999, 5000].map((s) => nextBoundaryOf(flap, s))).toEqual([1000, 1500, 1500, 2000, 5000, 5000, null]);
+    const forever: Occurrence = { device: 'x', type: 'outage', start: 10, end: null, fault: null, cycle: 0 };
+    expect(nextBoundaryOf(forever, 20)).toBeNull();
+  });
+
+  it('allows one wrap per uptime: a second needs a reboot between, also across cycles', () => {
+    const wrap = (at: number) => ({ device: 'd', type: 'wrap' as const, at });
+    const reboot = (at: number) => ({ device: 'd', type: 'reboot' as const, at });
+    expect(repeatedWraps([wrap(10), wrap(20)], null)).toEqual([1]);
+    expect(repeatedWraps([wrap(10), reboot(15), wrap(20)], null)).toEqual([]);
+    expect(repeatedWraps([wrap(10)], 100)).toEqual([0]);
+    expect(repeatedWraps([reboot(5), wrap(10)], 100)).toEqual([]);
+  });
+});
+
+describe('ground truth', () => {
+  const faults: FaultInput[] = [
+    { device: 'gymnasium', type: 'reboot', at: '1m', duration: '10s' },
+    { device: 'uplink', type: 'outage', at: '2m', duration: '1m' },
+    { device: 'uplink', type: 'wrap', at: '10m' },
+  ];
+  const live = world(faults, { speed: 60 });
+  const to = WALL_START + 5_000;
+  const truth = JSON.parse(JSON.stringify(groundTruth(live, 'test', WALL_START, to)));
+
+  it('lists reboots, wraps, intervals and the faults, in wall ms', () => {
+    const gymnasium = truth.devices.find((d: { device: { id: string } }) => d.device.id === 'gymnasium');
+    expect(gymnasium.reboots).toEqual([live.wallAt(live.clock.scenarioStart + 70_000)]);
+    expect(truth.faults.map((f: { type: string; from: number }) => [f.type, f.from - WALL_START])).toEqual([
+      ['reboot', 1000],
+      ['outage', 2000],
+      // Not played yet, but it already shapes the counters (they are set up to wrap there): kept.
+      ['wrap', 10_000],
+    ]);
+  });
+
+  it('rebuilds a model that agrees with the live one on counters, clients and states', () => {
+    const rebuilt = worldFromTruth(truth);
+    for (let t = WALL_START; t < to; t += 333) {
+      expect(rebuilt.counterAt('uplink', 'ether1', 'in', t)).toBe(live.counterAt('uplink', 'ether1', 'in', t));
+      expect(rebuilt.uptimeTicksAt('gymnasium', t)).toBe(live.uptimeTicksAt('gymnasium', t));
+      expect(rebuilt.clientsAt('square-wifi', t)).toBe(live.clientsAt('square-wifi', t));
+      expect(rebuilt.trueState('gymnasium', t)).toEqual(live.trueState('gymnasium', t));
+    }
+  });
+});
