@@ -35,16 +35,24 @@ export interface Collector {
 }
 
 export function createCollector({ config, sink, log, probes = PROBE_KINDS, onOutcome }: CollectorOptions): Collector {
-  const scheduler = new Scheduler({ concurrency: config.polling.concurrency, log });
+  // Kinds with a lane of their own (the batch pinger) do not count against polling.concurrency.
+  const lanes: Record<string, number> = {};
+  for (const kind of probes) {
+    const lane = kind.lane?.(config);
+    if (lane) lanes[kind.kind] = lane.concurrency;
+  }
+  const scheduler = new Scheduler({ concurrency: config.polling.concurrency, lanes, log });
   let jobs = 0;
   for (const kind of probes) {
     const runner = kind.create({ config, log });
+    const lane = kind.kind in lanes ? kind.kind : undefined;
     for (const target of kind.targets(config)) {
       const key = `${kind.kind}:${(target as { key: string }).key}`;
       const intervalMs = kind.intervalMs(config, target);
       scheduler.add({
         key,
         intervalMs,
+        lane,
         // A poll that hangs is abandoned before its next slot, so that slot still runs.
         timeoutMs: Math.max(1, Math.floor(intervalMs * 0.9)),
         run: async (signal) => {
@@ -58,7 +66,7 @@ export function createCollector({ config, sink, log, probes = PROBE_KINDS, onOut
       jobs++;
     }
   }
-  log.info({ jobs, concurrency: config.polling.concurrency }, 'collector scheduled its polls');
+  log.info({ jobs, concurrency: config.polling.concurrency, lanes }, 'collector scheduled its polls');
   return {
     start: () => scheduler.start(),
     stop: () => scheduler.stop(),

@@ -12,6 +12,11 @@
  * Everything runs off one timer set for the earliest due slot or run
  * deadline, kept in two binary heaps; the cost per job is a heap entry, not a
  * timer.
+ *
+ * Jobs run in lanes, each with its own cap on runs in flight: the default lane
+ * has `concurrency`; a kind of job whose runs cost next to nothing while they
+ * wait (pings on the shared batch ICMP socket) gets a lane of its own, so that
+ * thousands of them in flight neither wait behind nor crowd out the SNMP polls.
  */
 import type { Logger } from '../common/log.ts';
 
@@ -21,12 +26,16 @@ export interface Job {
   intervalMs: number;
   /** Deadline of one run, after which its signal aborts and its slot is freed. Defaults to intervalMs. */
   timeoutMs?: number;
+  /** The lane (see SchedulerOptions.lanes) whose cap this job's runs count against; the default lane if absent. */
+  lane?: string;
   run: (signal: AbortSignal) => Promise<void>;
 }
 
 export interface SchedulerOptions {
-  /** Most runs in flight at once; due jobs beyond it wait, oldest slot first. */
+  /** Most runs in flight at once in the default lane; due jobs beyond it wait, oldest slot first. */
   concurrency: number;
+  /** Further lanes by name, each with its own cap on runs in flight. */
+  lanes?: Record<string, number>;
   /** Adds a random 0..jitterMs to each job's phase (default 0: fully deterministic). */
   jitterMs?: number;
   log: Logger;
@@ -48,8 +57,17 @@ export interface SchedulerStats extends JobStats {
   lagMsMax: number;
 }
 
+interface Lane {
+  concurrency: number;
+  queue: Fifo<JobState>;
+  /** Live entries in `queue`; entries of removed jobs stay there until they reach the head. */
+  queued: number;
+  running: number;
+}
+
 interface JobState {
   job: Job;
+  lane: Lane;
   timeoutMs: number;
   phaseMs: number;
   /** Tie-breaker among equal due times so the order is deterministic. */
@@ -76,8 +94,9 @@ export class Scheduler {
   private readonly jobs = new Map<string, JobState>();
   private readonly slots = new MinHeap<JobState>((a, b) => a.nextDue - b.nextDue || a.seq - b.seq);
   private readonly deadlines = new MinHeap<Flight>((a, b) => a.deadline - b.deadline);
-  private readonly queue = new Fifo<JobState>();
-  /** Live entries in `queue`; entries of removed jobs stay there until they reach the head. */
+  /** The default lane is ''. */
+  private readonly lanes = new Map<string, Lane>();
+  /** Queued runs over all lanes. */
   private queued = 0;
   private readonly inflight = new Set<Flight>();
   private readonly idleWaiters: (() => void)[] = [];
@@ -88,13 +107,24 @@ export class Scheduler {
   private seq = 0;
 
   constructor(private readonly options: SchedulerOptions) {
-    if (!(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
-      throw new RangeError(`concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
+    const lane = (name: string, concurrency: number): Lane => {
+      if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+        throw new RangeError(
+          `${name === '' ? 'concurrency' : `concurrency of lane "${name}"`} must be a whole number ≥ 1, got ${concurrency}`,
+        );
+      }
+      return { concurrency, queue: new Fifo<JobState>(), queued: 0, running: 0 };
+    };
+    this.lanes.set('', lane('', options.concurrency));
+    for (const [name, concurrency] of Object.entries(options.lanes ?? {})) {
+      if (name !== '') this.lanes.set(name, lane(name, concurrency));
     }
   }
 
   add(job: Job): void {
     if (this.jobs.has(job.key)) throw new Error(`job "${job.key}" is already scheduled`);
+    const lane = this.lanes.get(job.lane ?? '');
+    if (lane === undefined) throw new Error(`job "${job.key}": unknown lane "${job.lane}"`);
     const timeoutMs = job.timeoutMs ?? job.intervalMs;
     for (const [name, ms] of [
       ['intervalMs', job.intervalMs],
@@ -105,6 +135,7 @@ export class Scheduler {
     const jitter = Math.floor(Math.random() * (this.options.jitterMs ?? 0));
     const state: JobState = {
       job,
+      lane,
       timeoutMs,
       phaseMs: (phaseOf(job.key, job.intervalMs) + jitter) % job.intervalMs,
       seq: this.seq++,
@@ -128,7 +159,10 @@ export class Scheduler {
     this.jobs.delete(key);
     // Heap and queue entries are dropped lazily when they come up.
     state.removed = true;
-    if (state.state === 'queued') this.queued--;
+    if (state.state === 'queued') {
+      state.lane.queued--;
+      this.queued--;
+    }
     for (const flight of this.inflight) {
       if (flight.job === state) flight.controller.abort(new DOMException(`job "${key}" removed`, 'AbortError'));
     }
@@ -149,7 +183,10 @@ export class Scheduler {
   stop(): Promise<void> {
     this.started = false;
     this.slots.clear();
-    for (const state of this.queue.drain()) state.state = 'idle';
+    for (const lane of this.lanes.values()) {
+      for (const state of lane.queue.drain()) state.state = 'idle';
+      lane.queued = 0;
+    }
     this.queued = 0;
     for (const flight of this.inflight) flight.controller.abort(new DOMException('scheduler stopped', 'AbortError'));
     this.arm();
@@ -218,17 +255,22 @@ export class Scheduler {
     }
     state.state = 'queued';
     state.queuedDue = state.nextDue;
-    this.queue.push(state);
+    state.lane.queue.push(state);
+    state.lane.queued++;
     this.queued++;
   }
 
-  /** Starts queued runs while there is room. The queue is in due order because slots leave the heap in due order. */
+  /** Starts queued runs while their lane has room. Queues are in due order because slots leave the heap in due order. */
   private pump(): void {
-    while (this.started && this.inflight.size < this.options.concurrency && this.queued > 0) {
-      const state = this.queue.shift();
-      if (state.removed) continue;
-      this.queued--;
-      this.launch(state);
+    if (this.queued === 0) return;
+    for (const lane of this.lanes.values()) {
+      while (this.started && lane.running < lane.concurrency && lane.queued > 0) {
+        const state = lane.queue.shift();
+        if (state.removed) continue;
+        lane.queued--;
+        this.queued--;
+        this.launch(state);
+      }
     }
   }
 
@@ -236,6 +278,7 @@ export class Scheduler {
     const now = performance.now();
     this.totals.lagMsMax = Math.max(this.totals.lagMsMax, now - state.queuedDue);
     state.state = 'running';
+    state.lane.running++;
     state.stats.runs++;
     this.totals.runs++;
     const flight: Flight = { job: state, controller: new AbortController(), deadline: now + state.timeoutMs, settled: false };
@@ -255,6 +298,7 @@ export class Scheduler {
     this.inflight.delete(flight);
     const { job: state } = flight;
     state.state = 'idle';
+    state.lane.running--;
     if (outcome === 'timeout') {
       state.stats.timeouts++;
       this.totals.timeouts++;

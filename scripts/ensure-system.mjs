@@ -44,3 +44,7 @@ if (!existsSync(new URL('../node_modules/.package-lock.json', import.meta.url)))
   console.error('merezha: installing npm dependencies (npm ci) ...');
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: new URL('..', import.meta.url) });
 }
+
+// The batch ICMP pinger is a small native addon; without it the collector
+// falls back to one system `ping` per probe, so a failed build only warns.
+spawnSync(process.execPath, [new URL('./build-native.mjs', import.meta.url).pathname], { stdio: 'inherit' });

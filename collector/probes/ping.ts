@@ -1,10 +1,16 @@
 /**
- * ICMP probe through npm `ping` (which runs the system `ping`): `count` echo
- * requests per probe, RTT min/avg/max and loss.
+ * ICMP probe: `count` echo requests per probe, RTT min/avg/max and loss.
+ *
+ * Probes go through the batch pinger (icmp.ts: one ICMP socket shared by all
+ * probes, many requests in flight) when the native addon is built and an ICMP
+ * socket can be opened, else through npm `ping`, which runs one system `ping`
+ * process per probe. MEREZHA_PINGER=system forces the latter.
  */
+import { SocketAddress, isIP } from 'node:net';
 import ping from 'ping';
 import type { Config } from '../../config/schema.ts';
 import { deviceTargets } from '../targets.ts';
+import { icmpPinger, type EchoResult, type IcmpPinger } from './icmp.ts';
 import type { DeviceTarget, ProbeKind } from './types.ts';
 
 export interface PingResult {
@@ -17,14 +23,26 @@ export interface PingResult {
   error?: string;
 }
 
+/**
+ * Ping probes in flight at once with the batch pinger. A probe in flight
+ * costs a timer and a map entry, so the cap is far above `polling.concurrency`
+ * (which bounds sockets and processes): 20,000 dead devices every 10 s need
+ * about 2,800 probes in flight ((count-1)·packet_interval + timeout = 1.4 s each).
+ */
+export const BATCH_PING_CONCURRENCY = 10_000;
+
+type PingOptions = Config['polling']['ping'];
+
 /** npm `ping` reports numbers as strings and "unknown" where there is none. */
 function num(v: unknown): number | null {
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number.parseFloat(v) : Number.NaN;
   return Number.isFinite(n) ? n : null;
 }
 
-export async function pingHost(host: string, opts: Config['polling']['ping']): Promise<PingResult> {
-  const unreachable = (error?: string): PingResult => ({
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+function unreachable(opts: PingOptions, error?: string): PingResult {
+  return {
     reachable: false,
     sent: opts.count,
     loss_pct: 100,
@@ -32,7 +50,62 @@ export async function pingHost(host: string, opts: Config['polling']['ping']): P
     rtt_avg_ms: null,
     rtt_max_ms: null,
     ...(error ? { error } : {}),
-  });
+  };
+}
+
+/** The batch pinger, unless forced off or unavailable. */
+function batchPinger(): IcmpPinger | string {
+  if (process.env.MEREZHA_PINGER === 'system') return 'the system ping is forced by MEREZHA_PINGER=system';
+  return icmpPinger();
+}
+
+/** Which pinger pingHost uses, and why. */
+export function pingerInfo(): { kind: 'batch-raw' | 'batch-dgram' | 'system'; detail: string } {
+  const p = batchPinger();
+  if (typeof p === 'string') return { kind: 'system', detail: `npm ping, one system ping process per probe: ${p}` };
+  return {
+    kind: `batch-${p.kind}`,
+    detail: `one ${p.kind === 'raw' ? 'raw' : 'unprivileged datagram'} ICMP socket for all probes (native/icmp)`,
+  };
+}
+
+/** How many ping probes the collector runs at once: its own lane with the batch pinger, the shared cap otherwise. */
+export function pingConcurrency(config: Config): number {
+  return typeof batchPinger() === 'string' ? config.polling.concurrency : Math.max(config.polling.concurrency, BATCH_PING_CONCURRENCY);
+}
+
+/** Replies come back from the canonical form of an address; "0:0::1" is answered by "::1". */
+function canonical(host: string): string {
+  if (isIP(host) !== 6) return host;
+  try {
+    return new SocketAddress({ address: host, family: 'ipv6' }).address;
+  } catch {
+    return host;
+  }
+}
+
+function fromEchoes(r: EchoResult, opts: PingOptions): PingResult {
+  const n = r.rtts.length;
+  if (n === 0) return unreachable(opts, r.error);
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const rtt of r.rtts) {
+    if (rtt < min) min = rtt;
+    if (rtt > max) max = rtt;
+    sum += rtt;
+  }
+  return {
+    reachable: true,
+    sent: opts.count,
+    loss_pct: round3((Math.max(0, opts.count - n) / opts.count) * 100),
+    rtt_min_ms: round3(min),
+    rtt_avg_ms: round3(sum / n),
+    rtt_max_ms: round3(max),
+  };
+}
+
+async function systemPing(host: string, opts: PingOptions): Promise<PingResult> {
   try {
     const r = await ping.promise.probe(host, {
       min_reply: opts.count,
@@ -44,7 +117,7 @@ export async function pingHost(host: string, opts: Config['polling']['ping']): P
     if (!r.alive) {
       // A name that does not resolve or a bad address prints no statistics: say why.
       const why = /unknown host|not known|failure in name resolution|Invalid argument|not permitted/i.exec(r.output ?? '');
-      return unreachable(why ? r.output.trim().split('\n')[0] : undefined);
+      return unreachable(opts, why ? r.output.trim().split('\n')[0] : undefined);
     }
     return {
       reachable: true,
@@ -55,22 +128,39 @@ export async function pingHost(host: string, opts: Config['polling']['ping']): P
       rtt_max_ms: num(r.max),
     };
   } catch (err) {
-    return unreachable(`cannot run ping: ${(err as Error).message}`);
+    return unreachable(opts, `cannot run ping: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Pings a host `opts.count` times. Never rejects; an abort ends the probe
+ * early with the replies so far (batch pinger only).
+ */
+export async function pingHost(host: string, opts: PingOptions, signal?: AbortSignal): Promise<PingResult> {
+  const batch = batchPinger();
+  // A scoped IPv6 address (fe80::1%eth0) needs the system ping's interface handling.
+  if (typeof batch === 'string' || host.includes('%')) return systemPing(host, opts);
+  return fromEchoes(await batch.ping(canonical(host), opts, signal), opts);
 }
 
 export const pingProbe: ProbeKind<DeviceTarget, PingResult> = {
   kind: 'ping',
   targets: (config) => deviceTargets(config).filter((t) => t.device.ping),
   intervalMs: (config) => config.polling.ping.interval,
-  create: ({ config }) => ({
-    run: (target) => pingHost(target.device.host, config.polling.ping),
-    points(target, r, time) {
-      const fields: Record<string, number> = { reachable: r.reachable ? 1 : 0, loss_pct: r.loss_pct, sent: r.sent };
-      if (r.rtt_min_ms !== null) fields.rtt_min_ms = r.rtt_min_ms;
-      if (r.rtt_avg_ms !== null) fields.rtt_avg_ms = r.rtt_avg_ms;
-      if (r.rtt_max_ms !== null) fields.rtt_max_ms = r.rtt_max_ms;
-      return [{ measurement: 'ping', tags: target.tags, fields, time }];
-    },
-  }),
+  lane: (config) => (typeof batchPinger() === 'string' ? undefined : { concurrency: pingConcurrency(config) }),
+  create: ({ config, log }) => {
+    const info = pingerInfo();
+    if (info.kind === 'system') log.warn({ pinger: info.kind }, `ping probes use ${info.detail}`);
+    else log.info({ pinger: info.kind }, `ping probes use ${info.detail}`);
+    return {
+      run: (target, signal) => pingHost(target.device.host, config.polling.ping, signal),
+      points(target, r, time) {
+        const fields: Record<string, number> = { reachable: r.reachable ? 1 : 0, loss_pct: r.loss_pct, sent: r.sent };
+        if (r.rtt_min_ms !== null) fields.rtt_min_ms = r.rtt_min_ms;
+        if (r.rtt_avg_ms !== null) fields.rtt_avg_ms = r.rtt_avg_ms;
+        if (r.rtt_max_ms !== null) fields.rtt_max_ms = r.rtt_max_ms;
+        return [{ measurement: 'ping', tags: target.tags, fields, time }];
+      },
+    };
+  },
 };

@@ -41,5 +41,11 @@ export interface ProbeKind<Target = unknown, Result = unknown> {
   /** The targets of this kind in the config, each polled on its own schedule. */
   targets(config: Config): Target[];
   intervalMs(config: Config, target: Target): number;
+  /**
+   * A scheduler lane of its own, with its own cap on runs in flight, for a
+   * kind whose polls cost next to nothing while they wait (the batch pinger).
+   * Kinds without one share `polling.concurrency`.
+   */
+  lane?(config: Config): { concurrency: number } | undefined;
   create(deps: ProbeDeps): ProbeRunner<Target, Result>;
 }

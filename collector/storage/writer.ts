@@ -17,10 +17,18 @@
  * timeout after InfluxDB took the batch) cannot duplicate anything.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { InfluxDB, IPoint } from 'influx';
+import type { InfluxDB } from 'influx';
 import type { Logger } from '../../common/log.ts';
-import { classifyWriteError, createInfluxClient, errorMessage, type InfluxConnection } from './influx-client.ts';
+import {
+  classifyWriteError,
+  createInfluxClient,
+  createLineWriter,
+  errorMessage,
+  type InfluxConnection,
+  type LineWriter,
+} from './influx-client.ts';
 import { checkRetention, recomputeRollups, retentionPolicyOf, setupInflux, type RetentionMs, type TimeRange } from './influx-setup.ts';
+import { toLine } from './line-protocol.ts';
 import type { MeasurementName } from './measurements.ts';
 import { checkPoint } from './point-check.ts';
 import type { Point, PointSink } from './point.ts';
@@ -84,6 +92,33 @@ function addTo<K, V>(map: Map<K, V[]>, key: K, items: V[]): void {
   else list.push(...items);
 }
 
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Line-protocol request bodies by retention policy. */
+type Bodies = Map<string, string>;
+
+/** Nearly every point goes to `raw`: one body per retention policy, built in one pass. */
+function encode(points: Point[]): Bodies {
+  const lines = new Map<string, string[]>();
+  for (const point of points) {
+    const policy = retentionPolicyOf(point.measurement as MeasurementName);
+    const list = lines.get(policy);
+    if (list === undefined) lines.set(policy, [toLine(point)]);
+    else list.push(toLine(point));
+  }
+  // join() makes one flat string; concatenating would make a rope that the UTF-8 encoder must flatten.
+  return new Map([...lines].map(([policy, list]) => [policy, list.join('\n')]));
+}
+
+/** Encoding ahead is an optimisation: a point that cannot be encoded is dealt with when the batch is sent. */
+function encodeAhead(points: Point[]): Bodies | undefined {
+  try {
+    return encode(points);
+  } catch {
+    return undefined;
+  }
+}
+
 function timeRangeOf(points: Point[], range: TimeRange | null): TimeRange | null {
   let result = range;
   for (const { time } of points) {
@@ -112,6 +147,7 @@ class Writer implements InfluxWriter {
     private readonly options: InfluxWriterOptions,
     private readonly spool: Spool,
     private readonly influx: InfluxDB,
+    private readonly writeLines: LineWriter,
   ) {
     this.log = options.log;
     this.reconnectBackoff = options.reconnect ?? DEFAULT_RECONNECT;
@@ -143,7 +179,21 @@ class Writer implements InfluxWriter {
   flush(): Promise<void> {
     this.pendingFlush ??= this.serial.run(async () => {
       this.pendingFlush = null;
-      while (this.queue.length > 0) await this.deliver(this.queue.splice(0, this.options.batchSize));
+      let batch = this.queue.splice(0, this.options.batchSize);
+      let bodies: Bodies | undefined;
+      while (batch.length > 0) {
+        // deliver() hands the request to the HTTP client before it first waits; the client
+        // writes it on the next tick, which the yield lets happen ...
+        const delivered = this.deliver(batch, bodies);
+        // Awaited below; this only keeps a failure during the yield from counting as unhandled.
+        delivered.catch(() => undefined);
+        await yieldToIo();
+        // ... so the next batch is encoded while InfluxDB (another core) stores this one.
+        const next = this.queue.splice(0, this.options.batchSize);
+        bodies = next.length > 0 && this.influxUp ? encodeAhead(next) : undefined;
+        await delivered;
+        batch = next;
+      }
     });
     return this.pendingFlush;
   }
@@ -203,10 +253,10 @@ class Writer implements InfluxWriter {
     }
   }
 
-  private async deliver(batch: Point[]): Promise<void> {
+  private async deliver(batch: Point[], bodies?: Bodies): Promise<void> {
     let rest = batch;
     if (this.influxUp && this.spool.stats().segments === 0) {
-      const result = await this.send(batch, 'written');
+      const result = await this.send(batch, 'written', bodies);
       if (result.unsent.length === 0) return;
       this.markDown(result.error);
       rest = result.unsent;
@@ -225,14 +275,15 @@ class Writer implements InfluxWriter {
    * points are alone (InfluxDB does not say which points it dropped); stops at
    * the first sign that InfluxDB is unavailable and returns what is left.
    */
-  private async send(points: Point[], counter: 'written' | 'replayed'): Promise<SendResult> {
+  private async send(points: Point[], counter: 'written' | 'replayed', bodies?: Bodies): Promise<SendResult> {
     const work = [points];
     const refused = new Map<string, Point[]>();
     let result: SendResult = { unsent: [] };
     while (work.length > 0) {
       const chunk = work.shift()!;
       try {
-        await this.writeToInflux(chunk);
+        // Bodies encoded ahead are for the whole batch, i.e. the first try only.
+        await this.writeToInflux(chunk, chunk === points ? bodies : undefined);
         this.counters[counter] += chunk.length;
       } catch (err) {
         if (classifyWriteError(err) === 'unavailable') {
@@ -254,14 +305,8 @@ class Writer implements InfluxWriter {
     return result;
   }
 
-  private async writeToInflux(points: Point[]): Promise<void> {
-    const byPolicy = new Map<string, IPoint[]>();
-    for (const { measurement, tags, fields, time } of points) {
-      addTo(byPolicy, retentionPolicyOf(measurement as MeasurementName), [{ measurement, tags, fields, timestamp: time }]);
-    }
-    for (const [retentionPolicy, group] of byPolicy) {
-      await this.influx.writePoints(group, { database: this.options.database, precision: 'ms', retentionPolicy });
-    }
+  private async writeToInflux(points: Point[], bodies: Bodies = encode(points)): Promise<void> {
+    for (const [retentionPolicy, body] of bodies) await this.writeLines(retentionPolicy, body);
   }
 
   private markDown(err: unknown): void {
@@ -376,5 +421,5 @@ export async function openInfluxWriter(options: InfluxWriterOptions): Promise<In
   if (!(options.flushIntervalMs > 0)) throw new Error(`flushIntervalMs must be positive, got ${options.flushIntervalMs}`);
   checkRetention(options.retention);
   const spool = await Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes, log: options.log });
-  return new Writer(options, spool, createInfluxClient(options));
+  return new Writer(options, spool, createInfluxClient(options), createLineWriter(options));
 }

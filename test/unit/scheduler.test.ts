@@ -186,6 +186,35 @@ describe('concurrency', () => {
     expect(s.stats().skipped).toBeGreaterThan(0);
     await s.stop();
   });
+
+  it('caps each lane on its own: a full lane neither waits for nor blocks the default lane', async () => {
+    const s = scheduler({ concurrency: 2, lanes: { ping: 50 } });
+    const active = { default: 0, ping: 0 };
+    const most = { default: 0, ping: 0 };
+    const track = (lane: 'default' | 'ping') => async (signal: AbortSignal) => {
+      most[lane] = Math.max(most[lane], ++active[lane]);
+      await sleep(5 * SECOND, signal).finally(() => active[lane]--);
+    };
+    for (let i = 0; i < 100; i++) s.add({ key: `ping-${i}`, intervalMs: 10 * SECOND, lane: 'ping', run: track('ping') });
+    for (let i = 0; i < 10; i++) s.add({ key: `snmp-${i}`, intervalMs: 10 * SECOND, run: track('default') });
+    s.start();
+    await vi.advanceTimersByTimeAsync(60 * SECOND);
+    expect(most).toEqual({ default: 2, ping: 50 });
+    // Ten 5-s SNMP runs per 10 s with two places: they never get more than 4 s of the lane each interval.
+    const snmpRuns = Array.from({ length: 10 }, (_, i) => s.jobStats(`snmp-${i}`)!.runs);
+    expect(Math.min(...snmpRuns)).toBeGreaterThan(0);
+    // A hundred 5-s pings per 10 s with fifty places: every slot runs.
+    const pingRuns = Array.from({ length: 100 }, (_, i) => s.jobStats(`ping-${i}`)!.runs);
+    expect(Math.min(...pingRuns)).toBeGreaterThanOrEqual(5);
+    expect(Array.from({ length: 100 }, (_, i) => s.jobStats(`ping-${i}`)!.skipped).every((n) => n === 0)).toBe(true);
+    await s.stop();
+  });
+
+  it('rejects a job in an unknown lane and a lane without a sensible cap', () => {
+    const s = scheduler({ lanes: { ping: 10 } });
+    expect(() => s.add({ key: 'x', intervalMs: SECOND, lane: 'pong', run: async () => {} })).toThrow(/unknown lane "pong"/);
+    expect(() => scheduler({ lanes: { ping: 0 } })).toThrow(/concurrency of lane "ping"/);
+  });
 });
 
 describe('one run per job at a time', () => {

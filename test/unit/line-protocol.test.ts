@@ -1,0 +1,82 @@
+/** The writer's line protocol and the schema check in front of it. */
+import { describe, expect, it } from 'vitest';
+import { classifyWriteError, InfluxWriteError } from '../../collector/storage/influx-client.ts';
+import { toLine, toLines } from '../../collector/storage/line-protocol.ts';
+import { checkPoint } from '../../collector/storage/point-check.ts';
+import type { Point } from '../../collector/storage/point.ts';
+
+describe('line protocol', () => {
+  it('sorts tags, suffixes integer fields with i and writes millisecond time', () => {
+    const point: Point = {
+      measurement: 'ping',
+      tags: { village: 'makarykha', device: 'school-1', kind: 'institution', category: 'school' },
+      fields: { reachable: 1, loss_pct: 33.3, sent: 3, rtt_min_ms: 0.5 },
+      time: 1_700_000_000_123,
+    };
+    expect(toLine(point)).toBe(
+      'ping,category=school,device=school-1,kind=institution,village=makarykha reachable=1i,loss_pct=33.3,sent=3i,rtt_min_ms=0.5 1700000000123',
+    );
+  });
+
+  it('escapes commas, equals signs and spaces in tags, and quotes string fields', () => {
+    const line = toLine({
+      measurement: 'event',
+      tags: { village: 'v', device: 'd', kind: 'uplink', type: 'reboot' },
+      fields: { message: 'uptime "went" back \\ to 0', value: 0 },
+      time: 5,
+    });
+    expect(line).toBe('event,device=d,kind=uplink,type=reboot,village=v message="uptime \\"went\\" back \\\\ to 0",value=0 5');
+    const iface = toLine({
+      measurement: 'interface',
+      tags: { village: 'v', device: 'd', kind: 'uplink', interface: 'Gi 0/1,a=b' },
+      fields: { oper_up: 1 },
+      time: 6,
+    });
+    expect(iface).toBe('interface,device=d,interface=Gi\\ 0/1\\,a\\=b,kind=uplink,village=v oper_up=1i 6');
+  });
+
+  it('joins points into one body, one line each', () => {
+    const p = (time: number): Point => ({
+      measurement: 'snmp',
+      tags: { village: 'v', device: 'd', kind: 'wifi' },
+      fields: { ok: 1 },
+      time,
+    });
+    expect(toLines([p(1), p(2)])).toBe('snmp,device=d,kind=wifi,village=v ok=1i 1\nsnmp,device=d,kind=wifi,village=v ok=1i 2');
+  });
+});
+
+describe('checkPoint', () => {
+  const valid: Point = { measurement: 'snmp', tags: { village: 'v', device: 'd', kind: 'wifi' }, fields: { ok: 1 }, time: 10 };
+
+  it('passes a valid point on as it is, without copying it', () => {
+    const check = checkPoint(valid);
+    expect(check.ok && check.point).toBe(valid);
+  });
+
+  it('drops empty tags into a copy and leaves the original alone', () => {
+    const point = { ...valid, tags: { ...valid.tags, provider: '' } };
+    const check = checkPoint(point);
+    expect(check.ok && check.point.tags).toEqual(valid.tags);
+    expect(point.tags.provider).toBe('');
+  });
+
+  it('names what is wrong', () => {
+    expect(checkPoint({ ...valid, fields: { ok: 1.5 } })).toEqual({ ok: false, reason: 'snmp: field "ok" must be an integer, got 1.5' });
+    expect(checkPoint({ ...valid, fields: { constructor: 1 } })).toEqual({ ok: false, reason: 'snmp: unknown field "constructor"' });
+    expect(checkPoint({ ...valid, tags: { vilage: 'v' } })).toEqual({ ok: false, reason: 'unknown tag "vilage" on snmp' });
+    expect(checkPoint({ ...valid, fields: {} })).toEqual({ ok: false, reason: 'a snmp point needs at least one field' });
+  });
+});
+
+describe('write errors', () => {
+  it('are "unavailable" for 5xx and fixable statuses, "refused" for bad points', () => {
+    expect(classifyWriteError(new InfluxWriteError(400, '{"error":"partial write: field type conflict"}'))).toBe('refused');
+    expect(new InfluxWriteError(400, '{"error":"partial write: field type conflict"}').message).toMatch(
+      /400 Bad Request.*field type conflict/,
+    );
+    for (const status of [401, 403, 404, 408, 429, 500, 503])
+      expect(classifyWriteError(new InfluxWriteError(status, ''))).toBe('unavailable');
+    expect(classifyWriteError(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }))).toBe('unavailable');
+  });
+});
