@@ -20,6 +20,8 @@ const TOP_LEVEL: Record<string, string> = {
   providers: 'Internet providers whose uplinks are monitored.',
   villages: 'The villages (settlements) of the hromada and the devices in each.',
   services: 'Web sites and network services checked by HTTP request or TCP connection.',
+  states: 'When a device or service counts as down, degraded or flapping.',
+  alerts: 'Who is told about outages, how (channels), when (rules, quiet hours) and when not (maintenance windows).',
 };
 
 export function configJsonSchema(): Record<string, unknown> {

@@ -103,7 +103,7 @@ function formatPath(path: ConfigPath): string {
 }
 
 /** Values never echoed in an error, whatever their origin. */
-const SECRET_KEYS = new Set(['community', 'key', 'password']);
+const SECRET_KEYS = new Set(['community', 'key', 'password', 'secret', 'bot_token', 'smtp']);
 
 const READ_FAILURES: Record<string, string> = {
   ENOENT: 'no such file',

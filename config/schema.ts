@@ -7,24 +7,10 @@
  * works with the typed `Config` it produces and never re-checks it.
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { duration, id } from './primitives.ts';
+import { alertsSchema, crossCheckAlerts, statesSchema } from './schema-alerts.ts';
 
-const ID_RE = /^[a-z0-9][a-z0-9_-]*$/;
-const id = () => z.string().regex(ID_RE, 'must be lower-case letters, digits, "-" or "_", starting with a letter or digit');
-
-/** "10s", "500ms", "5m", "1h", "30d" → milliseconds. Also used by other YAML files (simulator scenarios). */
-export const duration = () =>
-  z
-    .string()
-    .describe('A duration such as 500ms, 10s, 5m, 1h or 30d')
-    .transform((s, ctx) => {
-      const ms = parseDuration(s);
-      if (ms === null) {
-        ctx.addIssue({ code: 'custom', message: `invalid duration "${s}" (use e.g. 500ms, 10s, 5m, 1h, 30d)` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+export { duration };
 
 const HOST_RE =
   /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*)$/;
@@ -220,6 +206,8 @@ const rawConfigSchema = z.strictObject({
   providers: z.array(providerSchema).default([]),
   villages: z.array(villageSchema).min(1, 'list at least one village'),
   services: z.array(serviceSchema).default([]),
+  states: statesSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
 });
 
 type RawConfig = z.output<typeof rawConfigSchema>;
@@ -302,6 +290,8 @@ function crossCheck(cfg: RawConfig, ctx: z.RefinementCtx): void {
     if (s.url === undefined && s.tcp === undefined) issue(['services', i], 'needs url (an HTTP check) or tcp (a port check)');
     if (s.expect_status && !s.url) issue(['services', i, 'expect_status'], 'only applies to url checks');
   });
+
+  crossCheckAlerts(cfg.alerts, { villages, devices: new Set(devices.keys()), services, timezone: cfg.hromada.timezone }, issue);
 }
 
 export const configSchema = rawConfigSchema.superRefine(crossCheck);
@@ -315,3 +305,4 @@ export type ProviderConfig = Config['providers'][number];
 export type SnmpCredential = Config['snmp_credentials'][string];
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 export type WifiVendor = (typeof WIFI_VENDORS)[number];
+export type { AlertEvent, AlertRule, AlertsConfig, MaintenanceWindow, StatesConfig } from './schema-alerts.ts';

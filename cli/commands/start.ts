@@ -1,20 +1,26 @@
 /**
  * `merezha start [--config FILE] [--simulate]`: the long-running process.
  * Brings up the simulated devices (for the demo hromada, or on request), the
- * storage (the user's InfluxDB, or a managed local influxd), then the
- * collector, and shuts all of it down in reverse order on SIGINT/SIGTERM.
+ * storage (the user's InfluxDB, or a managed local influxd), the state engine
+ * and alerts (after reading back their history), then the collector, and
+ * shuts all of it down in reverse order on SIGINT/SIGTERM.
  */
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../common/log.ts';
 import { createCollector } from '../../collector/collector.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from '../../collector/storage/managed-influxd.ts';
 import { openInfluxWriter } from '../../collector/storage/writer.ts';
+import { startMonitor } from '../../server/monitor.ts';
+import { influxQuery } from '../../server/store/influx-query.ts';
 import { demoScenario, startSimulation, type Simulation } from '../../simulator/index.ts';
 import { startServices, type SimulatedServices } from '../../simulator/services.ts';
 import { parse } from '../args.ts';
 import { loadConfigOrReport } from './load.ts';
 
 const STATUS_EVERY_MS = 60_000;
+/** How long the state engine waits for InfluxDB (and the replay of the spool) to read its history back. */
+const HISTORY_WAIT_MS = 30_000;
 
 export async function startCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { config: { type: 'string' }, simulate: { type: 'boolean', default: false } });
@@ -43,11 +49,14 @@ export async function startCommand(argv: string[]): Promise<number> {
     log.info({ url, dir: config.storage.managed_dir }, 'started the managed influxd (set storage.influx or INFLUX_URL to use your own)');
   }
 
-  const writer = await openInfluxWriter({
+  const connection = {
     url,
     database: config.storage.influx?.database ?? 'merezha',
     ...(config.storage.influx?.username ? { username: config.storage.influx.username } : {}),
     ...(config.storage.influx?.password ? { password: config.storage.influx.password } : {}),
+  };
+  const writer = await openInfluxWriter({
+    ...connection,
     spoolDir: resolve(config.storage.spool_dir),
     spoolMaxBytes: config.storage.spool_max_mb * 1024 * 1024,
     batchSize: config.storage.batch_size,
@@ -56,7 +65,20 @@ export async function startCommand(argv: string[]): Promise<number> {
     log,
   });
 
-  const collector = createCollector({ config, sink: writer, log });
+  // The history is read once InfluxDB takes writes again, i.e. after the spool of an earlier run is replayed.
+  const historyDeadline = Date.now() + HISTORY_WAIT_MS;
+  while (!writer.stats().influxUp && Date.now() < historyDeadline) await sleep(100);
+  if (!writer.stats().influxUp) {
+    log.warn('InfluxDB is not reachable: the state engine starts without its history (outages in progress may be alerted again)');
+  }
+  const monitor = await startMonitor({
+    config,
+    log,
+    store: writer,
+    ...(writer.stats().influxUp ? { query: influxQuery(connection) } : {}),
+  });
+
+  const collector = createCollector({ config, sink: writer, log, onOutcome: monitor.onOutcome });
   collector.start();
   log.info({ hromada: config.hromada.name }, 'Merezha is running');
 
@@ -72,6 +94,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   });
   clearInterval(status);
   await collector.stop();
+  await monitor.stop();
   await writer.close();
   await managed?.stop();
   await simulation?.stop();

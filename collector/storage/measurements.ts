@@ -152,13 +152,68 @@ export const MEASUREMENTS = {
     },
   },
   event: {
-    description: 'Something that happened to a device, such as a reboot seen through sysUpTime.',
-    extraTags: ['type'],
+    description:
+      'Something that happened to a device or a village: `type` reboot (seen through sysUpTime), flapping and flapping_end (a device, `value` = state changes in the window), village_offline and village_online (tag `village` only).',
+    extraTags: ['service', 'type'],
     retention: 'events',
     fields: {
       message: { type: 'string', unit: '', description: 'What happened, in English, for people reading the data.' },
       value: { type: 'float', unit: '', description: 'A number that goes with the event (for a reboot: the new sysUpTime in s).' },
       previous: { type: 'float', unit: '', description: 'The number before the event (for a reboot: the last sysUpTime in s).' },
+    },
+  },
+  transition: {
+    description:
+      'A device or service changed state (up, degraded, down, unreachable, maintenance, unknown), at the time of the check that began the new state. Services carry the tag `service` instead of the device tags.',
+    extraTags: ['service'],
+    retention: 'events',
+    fields: {
+      from: { type: 'string', unit: '', description: 'The state before.' },
+      to: { type: 'string', unit: '', description: 'The state after.' },
+      reason: { type: 'string', unit: '', description: 'Why, in English (e.g. "no answer to ping", "packet loss 35%").' },
+      cause: { type: 'string', unit: '', description: 'For `unreachable`: the id of the device whose outage cuts this one off.' },
+    },
+  },
+  outage: {
+    description:
+      'One outage of a device or service (its own, not its parent’s), as one point at its start time: written when it begins and overwritten with its end, so a restart neither loses nor splits it.',
+    extraTags: ['service'],
+    retention: 'events',
+    fields: {
+      open: { type: 'integer', unit: '0/1', description: '1 while the outage lasts.' },
+      end_ms: { type: 'integer', unit: 'ms', description: 'When it ended, ms since the epoch (absent while open).' },
+      duration_s: { type: 'float', unit: 's', description: 'How long it lasted (absent while open).' },
+      reason: { type: 'string', unit: '', description: 'Why it began, in English.' },
+      unreachable: { type: 'string', unit: '', description: 'Ids of the devices cut off behind it, comma-separated.' },
+    },
+  },
+  alert: {
+    description:
+      'The alert log: one point per decision of the alert planner (an alert, a reminder, a recovery, a close that went nowhere, an acknowledgement). Tag `event` is down, recovered, degraded, village_offline, flapping, tls_expiring or reboot.',
+    extraTags: ['service', 'event'],
+    retention: 'events',
+    fields: {
+      id: { type: 'string', unit: '', description: 'The alert id (also in the webhook body and the email Message-ID).' },
+      action: { type: 'string', unit: '', description: 'open, remind, close or ack.' },
+      key: { type: 'string', unit: '', description: 'The episode: event, subject and start time.' },
+      channels: { type: 'string', unit: '', description: 'Channel ids it was sent to, comma-separated (empty: recorded only).' },
+      state: { type: 'string', unit: '', description: 'The state of the device or service at the time.' },
+      title: { type: 'string', unit: '', description: 'The headline, in the hromada’s locale.' },
+      message: { type: 'string', unit: '', description: 'The text, in the hromada’s locale.' },
+      data: { type: 'string', unit: '', description: 'The whole record as JSON (what a restart rebuilds the alert book from).' },
+    },
+  },
+  delivery: {
+    description: 'One attempt to deliver an alert through one channel.',
+    extraTags: ['channel', 'event'],
+    retention: 'events',
+    fields: {
+      alert_id: { type: 'string', unit: '', description: 'The alert delivered.' },
+      attempt: { type: 'integer', unit: '', description: '1 for the first try.' },
+      ok: { type: 'integer', unit: '0/1', description: '1 when the channel took the alert.' },
+      final: { type: 'integer', unit: '0/1', description: '1 when no further attempt follows (delivered, or given up).' },
+      error: { type: 'string', unit: '', description: 'Why it failed, without secrets.' },
+      delay_ms: { type: 'float', unit: 'ms', description: 'From the alert’s decision to the end of this attempt.' },
     },
   },
 } as const satisfies Record<string, MeasurementSpec>;

@@ -56,7 +56,9 @@ beforeAll(async () => {
   const config = testConfig({
     polling: {
       ping: { interval: `${P}ms`, count: 1, timeout: '50ms', packet_interval: '200ms' },
-      snmp: { interval: '1s', timeout: '300ms', retries: 0 },
+      // A rate is measured over one SNMP interval, so timing jitter of a few ms on a loaded
+      // machine is a share of it: 3 s keeps that well under 1% (production polls every 60 s).
+      snmp: { interval: '3s', timeout: '300ms', retries: 0 },
       concurrency: 50,
     },
     snmp_credentials: {
@@ -181,7 +183,7 @@ describe.skipIf(noNft)(`accuracy against the simulator's ground truth${noNft ? `
   it('Wi-Fi client counts exactly as the access points reported them', async () => {
     const [wifi, snmp] = await Promise.all([readPoints(influxd, DB, 'wifi'), readPoints(influxd, DB, 'snmp')]);
     const responseMs = new Map(snmp.map((p) => [`${p.tags.device}@${p.time}`, p.fields.response_ms as number]));
-    expect(wifi.length).toBeGreaterThan(100);
+    expect(wifi.length).toBeGreaterThan(150);
     report.clients = { readings: wifi.length };
     for (const p of wifi) {
       const device = p.tags.device!;
@@ -224,7 +226,7 @@ describe.skipIf(noNft)(`accuracy against the simulator's ground truth${noNft ? `
       checked++;
     }
     report.rates = { checked, acrossWrap, worstRelativeError: worst };
-    expect(checked).toBeGreaterThan(100);
+    expect(checked).toBeGreaterThan(50);
     expect(acrossWrap).toBeGreaterThan(0);
   });
 });

@@ -75,6 +75,39 @@ function samples(time: number): Record<MeasurementName, Point> {
       fields: { message: 'Rebooted: "uptime" went 5 → 1,\nagain', value: 1, previous: 86_400.5 },
       time,
     },
+    transition: {
+      measurement: 'transition',
+      tags: device,
+      fields: { from: 'up', to: 'unreachable', reason: 'cut off: "uplink" is down', cause: 'uplink' },
+      time,
+    },
+    outage: {
+      measurement: 'outage',
+      tags: device,
+      fields: { open: 0, end_ms: time + 90_000, duration_s: 90, reason: 'no answer to ping', unreachable: 'school,park wifi' },
+      time,
+    },
+    alert: {
+      measurement: 'alert',
+      tags: { village: 'Нове Село', device: 'ap 1,a=b', event: 'down' },
+      fields: {
+        id: '0123456789abcdef',
+        action: 'open',
+        key: `down:ap 1,a=b:${time}`,
+        channels: 'hook,tg',
+        state: 'down',
+        title: 'Немає зв’язку: «ap 1»',
+        message: 'Немає зв’язку.\nСело: Нове Село.',
+        data: '{"id":"0123456789abcdef","unreachable":["a","b"]}',
+      },
+      time,
+    },
+    delivery: {
+      measurement: 'delivery',
+      tags: { channel: 'tg', event: 'down' },
+      fields: { alert_id: '0123456789abcdef', attempt: 2, ok: 0, final: 0, error: 'Telegram answered HTTP 502', delay_ms: 1234.5 },
+      time,
+    },
   };
 }
 
@@ -365,6 +398,45 @@ describe('InfluxDB writer specifics', () => {
       .map((l) => JSON.parse(l));
     expect(sortPoints(kept.map((k) => k.point))).toEqual(sortPoints(wifi));
     expect(kept[0].reason).toMatch(/field type conflict/);
+  });
+
+  it('isolates refused points the same way in batches encoded ahead of their turn', async () => {
+    const database = nextDatabase();
+    // Batches of 3: the second batch on is encoded while the one before it is being written.
+    writer = await openInfluxWriter(testWriterOptions(influxd.url, database, spoolDir, { batchSize: 3 }));
+    await writer.flush();
+    const conflict = await fetch(`${influxd.url}/write?db=${database}&rp=raw&precision=ms`, {
+      method: 'POST',
+      body: `wifi,device=old clients=1.5 ${PAST_MS}`,
+    });
+    expect(conflict.status).toBe(204);
+    const wifi = Array.from({ length: 4 }, (_, i): Point => ({
+      measurement: 'wifi',
+      tags: { device: `ap${i}` },
+      fields: { clients: i },
+      time: PAST_MS + i,
+    }));
+    const ping = Array.from({ length: 6 }, (_, i): Point => ({
+      measurement: 'ping',
+      tags: { device: `d${i}` },
+      fields: { reachable: 1 },
+      time: PAST_MS + i,
+    }));
+    writer.write([ping[0]!, ...wifi, ...ping.slice(1)]);
+    await writer.flush();
+
+    expect(writer.stats()).toMatchObject({ written: 6, rejected: 4, spooled: 0, influxUp: true, pending: 0 });
+    expect(await readPoints(influxd, database, 'ping')).toEqual(sortPoints(ping));
+    const kept = [];
+    for (const f of (await readdir(spoolDir)).filter((name) => name.startsWith('rejected-'))) {
+      kept.push(
+        ...(await readFile(join(spoolDir, f), 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l)),
+      );
+    }
+    expect(sortPoints(kept.map((k) => k.point))).toEqual(sortPoints(wifi));
   });
 
   it('recomputes the 5-minute rollup of points written in the past', async () => {

@@ -1,0 +1,408 @@
+/**
+ * The alert planner: from the current states (a snapshot of the state
+ * machine) and the alert book (what was already said) to the alerts due now.
+ * Pure: the same snapshot, book and time always give the same records.
+ *
+ * It works on episodes rather than on transitions, which is what makes it
+ * safe across restarts and quiet hours: an episode ("makarykha-uplink down
+ * since 14:02") is alerted once per channel, however often the planner runs;
+ * one that ended is closed with a recovery to the channels that heard of it.
+ *
+ *  - down: a device or service with an outage in progress (its own, not its
+ *    parent's). Devices cut off behind it are listed in its alert and get
+ *    none of their own; their return is told in its recovery.
+ *  - village_offline: all uplinks of a village down. With a single uplink the
+ *    uplink's alert says so (event `down`, `village_offline: true`); with
+ *    several, one `village_offline` alert speaks for the uplinks that went
+ *    down together.
+ *  - degraded, flapping (one alert; down/recovered stay quiet meanwhile),
+ *    tls_expiring, reboot (once).
+ *  - rules: `after` (how long an episode must last first), `repeat`
+ *    (reminders until it ends or is acknowledged), filters by village, device
+ *    or service, `urgent` (sent in quiet hours too; otherwise held until they
+ *    end, and dropped if the episode ended meanwhile).
+ *  - maintenance: the state machine never reports a device in a maintenance
+ *    window as down, so nothing is alerted for it.
+ */
+import { createHash } from 'node:crypto';
+import type { AlertEvent, AlertRule, Config } from '../../config/schema.ts';
+import type { Inventory, SubjectInfo, VillageInfo } from '../inventory.ts';
+import { quietHoursAt } from '../state/maintenance.ts';
+import type { Snapshot, State, SubjectView } from '../state/types.ts';
+import type { AlertBook } from './book.ts';
+import { alertText, type AlertContent } from './messages.ts';
+import type { AlertAction, AlertRecord } from './types.ts';
+
+/** How long after a reboot it may still be alerted (a restart of Merezha does not remember reboots). */
+const REBOOT_FRESH_MS = 15 * 60_000;
+
+export interface PlanInput {
+  config: Config;
+  inventory: Inventory;
+  snapshot: Snapshot;
+  book: AlertBook;
+  now: number;
+}
+
+export interface Plan {
+  records: AlertRecord[];
+  /** Episodes that are over and fully closed: the book may forget them. */
+  done: string[];
+}
+
+interface Condition {
+  key: string;
+  event: AlertEvent;
+  /** Events whose rules also apply (a single uplink's outage is its village's too). */
+  also: AlertEvent[];
+  subject: string;
+  info?: SubjectInfo;
+  village?: VillageInfo;
+  since: number;
+  state: State;
+  reason: string;
+  unreachable: string[];
+  folds: string[];
+  villageOffline: boolean;
+  uplinks?: string[];
+  /** False for an episode another alert speaks for. */
+  emit: boolean;
+  extra: Partial<AlertContent>;
+}
+
+export function episodeKey(event: AlertEvent, subject: string, since: number): string {
+  return `${event}:${subject}:${since}`;
+}
+
+export function parseKey(key: string): { event: AlertEvent; subject: string; since: number } {
+  const first = key.indexOf(':');
+  const last = key.lastIndexOf(':');
+  return { event: key.slice(0, first) as AlertEvent, subject: key.slice(first + 1, last), since: Number(key.slice(last + 1)) };
+}
+
+export function planAlerts({ config, inventory, snapshot, book, now }: PlanInput): Plan {
+  const rules = config.alerts.rules;
+  const quiet = quietHoursAt(config, now);
+  const ctx = {
+    locale: config.hromada.locale,
+    timeZone: config.hromada.timezone,
+    inventory,
+    ...(config.alerts.dashboard_url ? { dashboardUrl: config.alerts.dashboard_url } : {}),
+  };
+  const records: AlertRecord[] = [];
+  const done: string[] = [];
+
+  const conditions = currentConditions(config, inventory, snapshot, book, now);
+  const present = new Set<string>();
+  for (const c of conditions) {
+    present.add(c.key);
+    for (const f of c.folds) present.add(f);
+  }
+
+  const make = (
+    action: AlertAction,
+    c: Condition,
+    channels: string[],
+    more: Partial<AlertRecord> = {},
+    content: Partial<AlertContent> = {},
+  ) => {
+    const reminder = more.reminder ?? 0;
+    const text = alertText(
+      {
+        event: c.event,
+        action: action === 'ack' ? 'open' : action,
+        reminder,
+        ...(c.info ? { subject: c.info } : {}),
+        ...(c.village ? { village: c.village } : {}),
+        since: c.since,
+        now,
+        state: c.state,
+        reason: c.reason,
+        unreachable: c.unreachable,
+        villageOffline: c.villageOffline,
+        ...(c.uplinks ? { uplinks: c.uplinks } : {}),
+        ...c.extra,
+        ...content,
+      },
+      ctx,
+    );
+    const sorted = [...channels].sort();
+    const record: AlertRecord = {
+      id: recordId(action, c.key, reminder, sorted, more.suppressed),
+      time: now,
+      action,
+      event: action === 'close' ? 'recovered' : c.event,
+      key: c.key,
+      subject: c.subject,
+      channels: sorted,
+      folds: c.folds,
+      reminder,
+      ...placeOf(c),
+      state: c.state,
+      since: c.since,
+      unreachable: c.unreachable,
+      villageOffline: c.villageOffline,
+      title: text.title,
+      message: text.message,
+      ...(ctx.dashboardUrl ? { dashboardUrl: ctx.dashboardUrl } : {}),
+      ...more,
+    };
+    records.push(record);
+    return record;
+  };
+
+  // Alerts and reminders for what is going on.
+  for (const c of conditions) {
+    if (!c.emit) continue;
+    const matching = rulesFor(rules, [c.event, ...c.also], c);
+    const notified = book.notified(c.key);
+    const due = new Set<string>();
+    for (const r of matching) {
+      if (now - c.since < (r.after ?? 0) || (quiet && !r.urgent)) continue;
+      for (const ch of r.channels) if (!notified.has(ch)) due.add(ch);
+    }
+    if (due.size > 0) make('open', c, [...due]);
+
+    if (notified.size === 0 || c.event === 'reboot' || book.acked(c.key)) continue;
+    const remind = new Set<string>();
+    for (const r of matching) {
+      if (r.repeat === undefined || (quiet && !r.urgent)) continue;
+      for (const ch of r.channels) {
+        const last = book.lastNotified(c.key, ch);
+        if (last !== undefined && now - last >= r.repeat) remind.add(ch);
+      }
+    }
+    if (remind.size > 0) make('remind', c, [...remind], { reminder: book.reminders(c.key) + 1 });
+  }
+
+  // Recoveries (or silent closes) for episodes that are over.
+  const closing = book.openKeys().filter((key) => !present.has(key));
+  const closingSet = new Set(closing);
+  for (const key of closing) {
+    const { event, subject } = parseKey(key);
+    if (event === 'reboot') {
+      done.push(key);
+      continue;
+    }
+    const opening = book.opening(key);
+    const view = snapshot.subjects.get(subject);
+    const c = closedCondition(key, opening, view, inventory, snapshot, now);
+    const folder = book.foldedInto(key);
+    let silent: string | undefined;
+    if (event === 'tls_expiring') silent = 'certificate renewed';
+    else if (folder !== undefined && (closingSet.has(folder) || present.has(folder))) silent = `part of ${folder}`;
+    else if ((event === 'down' || event === 'degraded') && view?.flapping) silent = 'flapping';
+    else if (event === 'down' && view?.state === 'maintenance') silent = 'maintenance';
+    else if (event === 'degraded' && view && (view.state === 'down' || view.state === 'unreachable' || view.state === 'maintenance')) {
+      silent = `now ${view.state}`;
+    } else if (event === 'flapping' && view && view.state !== 'up' && view.state !== 'degraded') silent = `stopped flapping, ${view.state}`;
+
+    const recoveryRules = rulesFor(rules, ['recovered'], c);
+    const notified = book.notified(key);
+    const channels = new Set(recoveryRules.flatMap((r) => r.channels).filter((ch) => notified.has(ch)));
+    if (silent === undefined && channels.size === 0) silent = 'no rule sends recoveries there';
+    if (silent !== undefined) {
+      make('close', c, [], { suppressed: silent });
+      done.push(key);
+      continue;
+    }
+    const allowed = new Set(recoveryRules.filter((r) => !quiet || r.urgent).flatMap((r) => r.channels));
+    const closed = book.closedFor(key);
+    const pending = [...channels].filter((ch) => !closed.has(ch));
+    const send = pending.filter((ch) => allowed.has(ch));
+    if (send.length > 0) {
+      const folded = (opening?.folds ?? []).filter((f) => closingSet.has(f));
+      make('close', { ...c, folds: folded }, send, { until: c.extra.until ?? now }, { statesOf: (k) => snapshot.subjects.get(k)?.state });
+    }
+    if (send.length === pending.length) done.push(key);
+  }
+  return { records, done };
+}
+
+/** What is going on now, as alertable episodes. */
+function currentConditions(config: Config, inventory: Inventory, snapshot: Snapshot, book: AlertBook, now: number): Condition[] {
+  const out: Condition[] = [];
+  const downs = new Map<string, Condition>();
+  const cutBehind = (key: string) =>
+    [...snapshot.subjects.values()].filter((v) => v.state === 'unreachable' && v.cause === key).map((v) => v.key);
+
+  for (const key of inventory.order) {
+    const v = snapshot.subjects.get(key);
+    const info = inventory.subjects.get(key);
+    if (!v || !info) continue;
+    const base = {
+      subject: key,
+      info,
+      state: v.state,
+      reason: v.reason,
+      also: [],
+      folds: [],
+      villageOffline: false,
+      emit: true,
+      extra: {},
+    };
+    if (v.flapping) {
+      out.push({
+        ...base,
+        key: episodeKey('flapping', key, v.flapping.since),
+        event: 'flapping',
+        since: v.flapping.since,
+        unreachable: [],
+        extra: { flapping: { transitions: v.flapping.transitions, windowMs: config.states.flapping.window } },
+      });
+    } else {
+      if (v.outage && v.state !== 'maintenance') {
+        const c: Condition = {
+          ...base,
+          key: episodeKey('down', key, v.outage.start),
+          event: 'down',
+          since: v.outage.start,
+          reason: v.outage.reason,
+          unreachable: cutBehind(key),
+          also: [],
+          folds: [],
+        };
+        out.push(c);
+        downs.set(key, c);
+      }
+      if (v.state === 'degraded')
+        out.push({ ...base, key: episodeKey('degraded', key, v.since), event: 'degraded', since: v.since, unreachable: [] });
+    }
+    if (v.tls && v.tls.daysLeft < config.alerts.tls_days) {
+      const day = new Date(v.tls.expiresAt).toISOString().slice(0, 10);
+      out.push({
+        ...base,
+        key: `tls_expiring:${key}:${Date.parse(day)}`,
+        event: 'tls_expiring',
+        // When it crossed the threshold: stable from check to check, so `after` works as for any episode.
+        since: Math.min(v.tls.at, Math.round(v.tls.expiresAt - config.alerts.tls_days * 86_400_000)),
+        unreachable: [],
+        extra: { tls: { daysLeft: v.tls.daysLeft, expiresAt: v.tls.expiresAt } },
+      });
+    }
+    if (v.lastReboot && now - v.lastReboot.at < REBOOT_FRESH_MS) {
+      out.push({
+        ...base,
+        key: episodeKey('reboot', key, v.lastReboot.at),
+        event: 'reboot',
+        since: v.lastReboot.at,
+        unreachable: [],
+        extra: { reboot: { previous_uptime_s: v.lastReboot.previous_uptime_s } },
+      });
+    }
+  }
+
+  for (const village of snapshot.villages.values()) {
+    if (!village.offline || village.maintenance) continue;
+    const info = inventory.villages.get(village.id)!;
+    const key = episodeKey('village_offline', `village:${village.id}`, village.since);
+    const uplinkDowns = info.uplinks.map((u) => downs.get(u)).filter((c): c is Condition => c !== undefined);
+    const fresh = book.handled(key) ? [] : uplinkDowns.filter((c) => !book.handled(c.key));
+    if (info.uplinks.length === 1 && fresh.length === 1) {
+      // One uplink: its outage is the village's; one alert says both.
+      const c = fresh[0]!;
+      c.also.push('village_offline');
+      c.folds.push(key);
+      c.villageOffline = true;
+      c.uplinks = info.uplinks;
+      continue;
+    }
+    for (const c of fresh) c.emit = false;
+    out.push({
+      key,
+      event: 'village_offline',
+      also: ['down'],
+      subject: `village:${village.id}`,
+      village: info,
+      since: village.since,
+      state: 'down',
+      reason: 'all uplinks are down',
+      unreachable: [...new Set(info.uplinks.flatMap((u) => downs.get(u)?.unreachable ?? cutBehind(u)))],
+      folds: fresh.map((c) => c.key),
+      villageOffline: true,
+      uplinks: info.uplinks,
+      emit: true,
+      extra: {},
+    });
+  }
+  return out;
+}
+
+/** The condition of an episode that is over, rebuilt from its first alert and the current state. */
+function closedCondition(
+  key: string,
+  opening: AlertRecord | undefined,
+  view: SubjectView | undefined,
+  inventory: Inventory,
+  snapshot: Snapshot,
+  now: number,
+): Condition & { extra: Partial<AlertContent> } {
+  const { event, subject, since } = parseKey(key);
+  const villageId = subject.startsWith('village:') ? subject.slice('village:'.length) : opening?.village?.id;
+  const village = villageId ? inventory.villages.get(villageId) : undefined;
+  const villageView = villageId ? snapshot.villages.get(villageId) : undefined;
+  const until = subject.startsWith('village:')
+    ? villageView && !villageView.offline && villageView.since >= since
+      ? villageView.since
+      : now
+    : view && view.since >= since && view.state !== 'down' && view.state !== 'unreachable'
+      ? view.since
+      : now;
+  const info = inventory.subjects.get(subject);
+  return {
+    key,
+    event,
+    also: [],
+    subject,
+    ...(info ? { info } : {}),
+    ...(village ? { village } : {}),
+    since,
+    state: view?.state ?? 'up',
+    reason: view?.reason ?? '',
+    unreachable: opening?.unreachable ?? [],
+    folds: [],
+    villageOffline: opening?.villageOffline ?? false,
+    ...(village ? { uplinks: village.uplinks } : {}),
+    emit: true,
+    extra: { until },
+  };
+}
+
+/** The rules that apply to an episode: one of its events, and its place if the rule names places. */
+function rulesFor(rules: readonly AlertRule[], events: readonly AlertEvent[], c: Condition): AlertRule[] {
+  const villageId = c.village?.id ?? c.info?.village?.id;
+  const devices = c.info?.type === 'device' ? [c.info.id] : (c.uplinks ?? []);
+  const serviceId = c.info?.type === 'service' ? c.info.id : undefined;
+  return rules.filter((r) => {
+    if (!r.on.some((e) => events.includes(e))) return false;
+    if (!r.villages && !r.devices && !r.services) return true;
+    return (
+      (villageId !== undefined && !!r.villages?.includes(villageId)) ||
+      devices.some((d) => r.devices?.includes(d)) ||
+      (serviceId !== undefined && !!r.services?.includes(serviceId))
+    );
+  });
+}
+
+function placeOf(c: Condition): Pick<AlertRecord, 'village' | 'device' | 'service'> {
+  const village = c.village ?? (c.info?.village ? { id: c.info.village.id, name: c.info.village.name } : undefined);
+  const out: Pick<AlertRecord, 'village' | 'device' | 'service'> = {};
+  if (village) out.village = { id: village.id, name: village.name };
+  if (c.info?.type === 'device') {
+    out.device = {
+      id: c.info.id,
+      name: c.info.name,
+      ...(c.info.kind ? { kind: c.info.kind } : {}),
+      ...(c.info.provider ? { provider: c.info.provider.id } : {}),
+    };
+  }
+  if (c.info?.type === 'service') out.service = { id: c.info.id, name: c.info.name };
+  return out;
+}
+
+function recordId(action: AlertAction, key: string, reminder: number, channels: string[], suppressed?: string): string {
+  return createHash('sha256')
+    .update([action, key, reminder, channels.join(','), suppressed ?? ''].join('|'))
+    .digest('hex')
+    .slice(0, 16);
+}

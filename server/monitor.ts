@@ -1,0 +1,120 @@
+/**
+ * The state engine and the alerts, wired together and to the collector:
+ * `onOutcome` goes to `createCollector`, everything else runs by itself.
+ *
+ * Start-up order matters for "no outage lost, split or double-counted, no
+ * alert sent twice": history is read back from the store (states, open
+ * outages, the alert log) before the first outcome is taken.
+ */
+import type { ProbeOutcome } from '../collector/collector.ts';
+import type { Logger } from '../common/log.ts';
+import type { Config } from '../config/schema.ts';
+import { createChannel } from './alerts/channels/index.ts';
+import type { Channel } from './alerts/channels/types.ts';
+import { loadAlertLog, type AlertLog } from './alerts/log.ts';
+import { AlertService } from './alerts/service.ts';
+import { buildInventory, type Inventory } from './inventory.ts';
+import { StateEngine } from './state/engine.ts';
+import { loadStateHistory, type StateHistory } from './state/history.ts';
+import { probeRechecker, type Rechecker } from './state/recheck.ts';
+import type { EventStore } from './store/event-store.ts';
+import type { Query } from './store/influx-query.ts';
+
+/** Alerts at least this old are not read back (an open episode's alerts are, however old). */
+const ALERT_LOG_DAYS = 7;
+const TICK_MS = 1_000;
+
+export interface MonitorOptions {
+  config: Config;
+  log: Logger;
+  store: EventStore;
+  /** Reads history back from InfluxDB; without it the monitor starts from nothing. */
+  query?: Query;
+  /** Quick re-checks; by default through the collector's probe kinds. */
+  recheck?: Rechecker | false;
+  /** Channels to use instead of those of the config (tests). */
+  channels?: Channel[];
+  now?: () => number;
+}
+
+export interface Monitor {
+  readonly inventory: Inventory;
+  readonly engine: StateEngine;
+  readonly alerts: AlertService;
+  /** For `createCollector({ onOutcome })`. */
+  onOutcome(outcome: ProbeOutcome): void;
+  stop(): Promise<void>;
+}
+
+export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
+  const { config, log, store, query } = options;
+  const now = options.now ?? Date.now;
+  const inventory = buildInventory(config);
+  const recheck = options.recheck === false ? undefined : (options.recheck ?? probeRechecker({ config, inventory, log }));
+  const engine = new StateEngine({ config, inventory, store, log, ...(recheck ? { recheck } : {}), now });
+
+  let history: AlertLog | undefined;
+  if (query) {
+    try {
+      const states: StateHistory = await loadStateHistory(query, inventory, config.states, now());
+      engine.restore(states);
+      // Alerts of an episode still going on are needed however old they are.
+      const oldestOpen = Math.min(
+        ...states.subjects.map((s) => Math.min(s.state === 'up' ? Infinity : s.since, s.flappingSince ?? Infinity)),
+      );
+      history = await loadAlertLog(query, Math.min(now() - ALERT_LOG_DAYS * 86_400_000, oldestOpen));
+    } catch (err) {
+      log.warn(
+        { err: (err as Error).message },
+        'could not read the state and alert history; starting from nothing (outages in progress may be alerted again)',
+      );
+    }
+  }
+
+  const channels =
+    options.channels ??
+    config.alerts.channels.map((c) =>
+      createChannel(c, {
+        log,
+        hromada: { name: config.hromada.name, locale: config.hromada.locale, timezone: config.hromada.timezone },
+        timeoutMs: config.alerts.delivery.timeout,
+      }),
+    );
+  const alerts = new AlertService({
+    config,
+    inventory,
+    store,
+    log,
+    channels,
+    snapshot: () => engine.snapshot(),
+    ...(history ? { history } : {}),
+    now,
+  });
+  engine.onChange(() => alerts.schedulePlan());
+  const ticker = setInterval(() => {
+    engine.tick();
+    alerts.plan();
+  }, TICK_MS);
+  ticker.unref();
+  alerts.plan();
+  log.info(
+    {
+      channels: channels.map((c) => `${c.id} (${c.type})`),
+      rules: config.alerts.rules.length,
+      maintenance: config.alerts.maintenance.length,
+    },
+    'state engine and alerts are running',
+  );
+
+  return {
+    inventory,
+    engine,
+    alerts,
+    onOutcome: (outcome) => engine.ingest(outcome),
+    async stop() {
+      clearInterval(ticker);
+      await engine.stop();
+      await alerts.stop();
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The state engine: the collector's outcomes in, current states and typed
+ * changes out. It runs the pure state machine, writes every transition,
+ * outage and event to the store (and flushes it, so that a kill -9 a moment
+ * later loses nothing), re-checks a device at once when a poll disagrees with
+ * its state instead of waiting a whole interval, and tells its listeners (the
+ * alerts, later the dashboard) what changed.
+ *
+ * `ingest` is synchronous and cheap: it never waits for the store or the
+ * network, so the collector is never held up.
+ */
+import type { ProbeOutcome } from '../../collector/collector.ts';
+import type { Logger } from '../../common/log.ts';
+import type { Config } from '../../config/schema.ts';
+import type { Inventory } from '../inventory.ts';
+import { UniqueTimes, type EventStore } from '../store/event-store.ts';
+import { changePoints, type StateHistory } from './history.ts';
+import { StateMachine, type StepResult } from './machine.ts';
+import { maintenanceSchedule } from './maintenance.ts';
+import type { Rechecker } from './recheck.ts';
+import { sampleOf } from './samples.ts';
+import type { Change, Sample, Snapshot, SubjectView } from './types.ts';
+
+export interface StateEngineOptions {
+  config: Config;
+  inventory: Inventory;
+  store: EventStore;
+  log: Logger;
+  /** Re-checks a subject now; without it, changes wait for the next scheduled poll. */
+  recheck?: Rechecker;
+  now?: () => number;
+}
+
+export type ChangeListener = (changes: Change[]) => void;
+
+export class StateEngine {
+  private readonly machine: StateMachine;
+  private readonly listeners: ChangeListener[] = [];
+  private readonly times = new UniqueTimes();
+  private readonly rechecking = new Map<string, NodeJS.Timeout | 'running'>();
+  private readonly aborter = new AbortController();
+  private readonly now: () => number;
+  private flushing: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly options: StateEngineOptions) {
+    this.now = options.now ?? Date.now;
+    this.machine = new StateMachine({
+      inventory: options.inventory,
+      states: options.config.states,
+      maintenance: maintenanceSchedule(options.config, options.inventory),
+    });
+  }
+
+  /** Rebuilds states and open outages from the store's history; closes outages the store left open by mistake. */
+  restore(history: StateHistory): void {
+    const now = this.now();
+    this.machine.restore(history.subjects, now);
+    const since = new Map(history.subjects.map((s) => [s.key, s.since]));
+    for (const stale of history.staleOutages) {
+      const after = since.get(stale.subject);
+      const end = after !== undefined && after > stale.start ? after : now;
+      this.write([
+        { type: 'outage_end', subject: stale.subject, start: stale.start, end, reason: 'closed after a restart', unreachable: [] },
+      ]);
+      this.options.log.warn(
+        { subject: stale.subject, start: new Date(stale.start).toISOString() },
+        'closed an outage left open in the store',
+      );
+    }
+    const open = history.subjects.filter((s) => s.outage).map((s) => s.key);
+    this.options.log.info({ subjects: history.subjects.length, openOutages: open }, 'state restored from the event store');
+  }
+
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** A collector outcome; `recheck` marks one the engine asked for itself. */
+  ingest(outcome: ProbeOutcome, recheck = false): void {
+    if (this.stopped) return;
+    const sample = sampleOf(outcome);
+    if (!sample) return;
+    // A re-check's SNMP runner is not the collector's: its idea of the previous uptime means nothing.
+    if (recheck && sample.source === 'snmp') delete sample.reboot;
+    this.observe(sample);
+  }
+
+  observe(sample: Sample): void {
+    this.handle(this.machine.observe(sample));
+  }
+
+  /** Moves the clock: maintenance windows, the end of flapping. */
+  tick(): void {
+    if (!this.stopped) this.handle(this.machine.tick(this.now()));
+  }
+
+  snapshot(): Snapshot {
+    return this.machine.snapshot(this.now());
+  }
+
+  view(subject: string): SubjectView | undefined {
+    return this.machine.view(subject);
+  }
+
+  /** Resolves when every change so far is in the store (or its spool). */
+  flushed(): Promise<void> {
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.aborter.abort();
+    for (const t of this.rechecking.values()) if (t !== 'running') clearTimeout(t);
+    this.rechecking.clear();
+    await this.flushing;
+  }
+
+  private handle(step: StepResult): void {
+    if (step.changes.length > 0) {
+      this.write(step.changes);
+      this.logChanges(step.changes);
+      for (const listener of this.listeners) {
+        try {
+          listener(step.changes);
+        } catch (err) {
+          this.options.log.error({ err: (err as Error).message }, 'a state change listener failed');
+        }
+      }
+    }
+    const delay = this.options.config.states.recheck;
+    if (delay !== false) {
+      for (const subject of step.recheckNow) this.scheduleRecheck(subject, 0);
+      for (const subject of step.recheck) this.scheduleRecheck(subject, delay);
+    }
+  }
+
+  private write(changes: Change[]): void {
+    const points = changes.flatMap((c) => changePoints(c, this.options.inventory));
+    if (points.length === 0) return;
+    // Outage points are rewritten on purpose at their start time; every other event gets its own millisecond.
+    this.options.store.write(points.map((p) => (p.measurement === 'outage' ? p : this.times.apply(p))));
+    this.flushing = this.flushing
+      .then(() => this.options.store.flush())
+      .catch((err: unknown) => this.options.log.error({ err: (err as Error).message }, 'could not flush state events'));
+  }
+
+  private logChanges(changes: Change[]): void {
+    const log = this.options.log;
+    for (const c of changes) {
+      if (c.type === 'transition') {
+        const fields = { subject: c.subject, from: c.from, to: c.to, at: new Date(c.at).toISOString(), reason: c.reason, cause: c.cause };
+        if (c.from === 'unknown' || c.to === 'unknown') log.debug(fields, 'state');
+        else log.info(fields, `${c.subject}: ${c.from} → ${c.to}`);
+      } else if (c.type === 'village') {
+        log.info(
+          { village: c.village, offline: c.offline },
+          c.offline ? `village ${c.village} is offline` : `village ${c.village} is back online`,
+        );
+      } else if (c.type === 'flapping') {
+        log.info(
+          { subject: c.subject, transitions: c.transitions },
+          c.flapping ? `${c.subject} is flapping` : `${c.subject} is stable again`,
+        );
+      }
+    }
+  }
+
+  private scheduleRecheck(subject: string, delay: number): void {
+    const recheck = this.options.recheck;
+    if (!recheck || this.stopped || this.rechecking.has(subject)) return;
+    const timer = setTimeout(() => {
+      this.rechecking.set(subject, 'running');
+      recheck
+        .check(subject, this.aborter.signal)
+        .then((outcome) => {
+          this.rechecking.delete(subject);
+          if (outcome && !this.stopped) this.ingest(outcome, true);
+        })
+        .catch((err: unknown) => {
+          this.rechecking.delete(subject);
+          this.options.log.warn({ subject, err: (err as Error).message }, 're-check failed');
+        });
+    }, delay);
+    timer.unref();
+    this.rechecking.set(subject, timer);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The vocabulary of the state engine: what a device or service can be, what
+ * the machine is fed (samples) and what it reports (changes, snapshots).
+ *
+ * A "subject" is anything with a state: a device (keyed by its id, as the
+ * collector keys it) or a service (keyed `service:<id>`).
+ */
+
+export const STATES = ['up', 'degraded', 'down', 'unreachable', 'maintenance', 'unknown'] as const;
+export type State = (typeof STATES)[number];
+
+/** What a device's own checks say, before parents and maintenance are taken into account. */
+export type Health = 'unknown' | 'up' | 'degraded' | 'down';
+
+/** One reading that bears on a subject's state, taken from a collector outcome. */
+export type Sample =
+  | {
+      source: 'ping';
+      subject: string;
+      at: number;
+      reachable: boolean;
+      loss_pct: number;
+      rtt_avg_ms: number | null;
+      error?: string;
+    }
+  | {
+      source: 'snmp';
+      subject: string;
+      at: number;
+      ok: boolean;
+      error?: string;
+      /** ifOperStatus of the configured interface; null or absent when unknown. */
+      oper_up?: boolean | null;
+      interface?: string;
+      reboot?: { previous_uptime_s: number; uptime_s: number };
+    }
+  | {
+      source: 'service';
+      subject: string;
+      at: number;
+      up: boolean;
+      error?: string;
+      tls_days_left?: number;
+    };
+
+export type Change =
+  | {
+      type: 'transition';
+      subject: string;
+      from: State;
+      to: State;
+      at: number;
+      reason: string;
+      /** For `unreachable`: the device whose outage cuts this one off. */
+      cause?: string;
+    }
+  | { type: 'outage_start'; subject: string; start: number; reason: string; unreachable: string[] }
+  | { type: 'outage_end'; subject: string; start: number; end: number; reason: string; unreachable: string[] }
+  | { type: 'flapping'; subject: string; at: number; flapping: boolean; transitions: number }
+  | { type: 'village'; village: string; at: number; offline: boolean; uplinks: string[] }
+  | { type: 'reboot'; subject: string; at: number; previous_uptime_s: number; uptime_s: number };
+
+/** A subject as the alert planner and the dashboard see it. */
+export interface SubjectView {
+  key: string;
+  state: State;
+  /** When the current state began, ms since the epoch. */
+  since: number;
+  /** Why, in words (English, for logs and the event store). */
+  reason: string;
+  /** For `unreachable`: the device whose outage cuts this one off. */
+  cause?: string;
+  /** The subject's own outage in progress (also while cut off behind a parent that went down later). */
+  outage?: { start: number; reason: string; unreachable: string[] };
+  flapping?: { since: number; transitions: number };
+  lastReboot?: { at: number; previous_uptime_s: number; uptime_s: number };
+  tls?: { daysLeft: number; expiresAt: number; at: number };
+}
+
+export interface VillageView {
+  id: string;
+  offline: boolean;
+  /** When it went offline (or back online). */
+  since: number;
+  /** An uplink of the offline village is in a maintenance window: planned, not alerted. */
+  maintenance: boolean;
+}
+
+export interface Snapshot {
+  at: number;
+  subjects: ReadonlyMap<string, SubjectView>;
+  villages: ReadonlyMap<string, VillageView>;
+}
+
+/** What the store remembers of a subject, to rebuild the machine after a restart. */
+export interface RestoredSubject {
+  key: string;
+  state: State;
+  since: number;
+  reason?: string;
+  cause?: string;
+  outage?: { start: number; reason: string; unreachable: string[] };
+  /** Times of the counted transitions within the flapping window. */
+  transitions: number[];
+  flappingSince?: number;
+}

@@ -1,0 +1,57 @@
+/**
+ * Reading from InfluxDB 1.x: InfluxQL over /query, times as ms since the
+ * epoch, one flat row per value with the series' tags merged in. What the
+ * state engine and the alert log read back after a restart.
+ */
+import type { InfluxConnection } from '../../collector/storage/influx-client.ts';
+
+export type Row = Record<string, string | number | boolean | null>;
+
+/** Runs one InfluxQL query against the database. */
+export type Query = (influxql: string) => Promise<Row[]>;
+
+interface QueryResponse {
+  results?: Array<{
+    error?: string;
+    series?: Array<{ tags?: Record<string, string>; columns: string[]; values?: Array<Array<string | number | boolean | null>> }>;
+  }>;
+  error?: string;
+}
+
+export function influxQuery(connection: InfluxConnection): Query {
+  const url = `${connection.url.replace(/\/+$/, '')}/query`;
+  const headers: Record<string, string> = {};
+  if (connection.username !== undefined) {
+    headers.authorization = `Basic ${Buffer.from(`${connection.username}:${connection.password ?? ''}`).toString('base64')}`;
+  }
+  return async (influxql) => {
+    const body = new URLSearchParams({ q: influxql, db: connection.database, epoch: 'ms' });
+    const response = await fetch(url, {
+      method: 'POST',
+      body,
+      headers,
+      signal: AbortSignal.timeout(connection.requestTimeoutMs ?? 30_000),
+    });
+    const json = (await response.json().catch(() => ({}))) as QueryResponse;
+    const failure = json.error ?? json.results?.find((r) => r.error)?.error;
+    if (!response.ok || failure !== undefined) throw new Error(`InfluxDB query failed: ${failure ?? `HTTP ${response.status}`}`);
+    return (json.results ?? []).flatMap((result) =>
+      (result.series ?? []).flatMap((series) =>
+        (series.values ?? []).map((values) => ({
+          ...series.tags,
+          ...Object.fromEntries(series.columns.map((column, i) => [column, values[i] ?? null])),
+        })),
+      ),
+    );
+  };
+}
+
+/** An InfluxQL identifier, always quoted. */
+export function ident(name: string): string {
+  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** A string literal for InfluxQL. */
+export function literal(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

@@ -1,0 +1,448 @@
+/**
+ * The alert planner, table-driven: each case plays a timeline of states (as
+ * the state machine reports them) and checks which alerts are made, for which
+ * channels, with which words; the book is kept between steps exactly as the
+ * alert service keeps it, and can be rebuilt from the records (a restart).
+ */
+import { describe, expect, it } from 'vitest';
+import type { ConfigInput } from '../../config/schema.ts';
+import { AlertBook } from '../../server/alerts/book.ts';
+import { planAlerts } from '../../server/alerts/planner.ts';
+import type { AlertRecord } from '../../server/alerts/types.ts';
+import { buildInventory } from '../../server/inventory.ts';
+import type { Snapshot, SubjectView, VillageView } from '../../server/state/types.ts';
+import { testConfig } from '../support/config.ts';
+
+/** Tue 3 June 2025 12:00 in Kyiv (UTC+3). */
+const T0 = Date.UTC(2025, 5, 3, 9, 0);
+const min = (m: number) => T0 + m * 60_000;
+
+const ALL = ['hook', 'tg', 'mail'];
+
+function config(alerts: ConfigInput['alerts'] = {}, locale: 'uk' | 'en' = 'uk') {
+  return testConfig({
+    hromada: { name: 'Тестова громада', locale },
+    providers: [{ id: 'isp', name: 'Укртелеком' }],
+    villages: [
+      {
+        id: 'north',
+        name: 'Макариха',
+        devices: [
+          { id: 'uplink', name: 'Макариха, канал Укртелеком', kind: 'uplink', provider: 'isp', host: '127.0.60.1' },
+          { id: 'school', name: 'Макарихська школа', kind: 'institution', category: 'school', host: '127.0.60.2', parent: 'uplink' },
+          { id: 'park-wifi', name: 'Free WiFi, парк', kind: 'wifi', host: '127.0.60.3', parent: 'uplink' },
+        ],
+      },
+      {
+        id: 'south',
+        name: 'Дмитрівка',
+        devices: [
+          { id: 'fibre', kind: 'uplink', host: '127.0.61.1' },
+          { id: 'lte', kind: 'uplink', host: '127.0.61.2' },
+          { id: 'clinic', name: 'Амбулаторія', kind: 'institution', category: 'clinic', host: '127.0.61.3', parent: 'fibre' },
+        ],
+      },
+    ],
+    services: [{ id: 'website', name: 'Сайт громади', url: 'https://127.0.62.1/' }],
+    alerts: {
+      dashboard_url: 'http://127.0.0.1:8080/',
+      channels: [
+        { id: 'hook', type: 'webhook', url: 'http://127.0.0.1:9999/hook' },
+        { id: 'tg', type: 'telegram', bot_token: 'x', chat_id: '-100123', api_url: 'http://127.0.0.1:9998' },
+        { id: 'mail', type: 'email', smtp: 'smtp://127.0.0.1:2525', from: 'm@example.gov.ua', to: ['it@example.gov.ua'] },
+      ],
+      rules: [{ on: ['down', 'recovered', 'village_offline', 'flapping'], channels: ALL }],
+      ...alerts,
+    },
+  });
+}
+
+/** What the state machine would report: anything not named is up since long ago. */
+interface World {
+  subjects?: Record<string, Partial<SubjectView>>;
+  villages?: Record<string, Partial<VillageView>>;
+}
+
+function snapshot(cfg: ReturnType<typeof config>, at: number, world: World): Snapshot {
+  const inventory = buildInventory(cfg);
+  const subjects = new Map<string, SubjectView>();
+  for (const key of inventory.order) subjects.set(key, { key, state: 'up', since: min(-1000), reason: '', ...world.subjects?.[key] });
+  const villages = new Map<string, VillageView>();
+  for (const id of inventory.villages.keys())
+    villages.set(id, { id, offline: false, since: 0, maintenance: false, ...world.villages?.[id] });
+  return { at, subjects, villages };
+}
+
+interface Step {
+  at: number;
+  world: World;
+  /** Rebuild the book from the records so far first, as after a restart. */
+  restart?: boolean;
+  ack?: string;
+  /** [action, event, subject, channels] of the records this step must make. */
+  expect: Array<[string, string, string, string[]]>;
+  check?: (records: AlertRecord[]) => void;
+}
+
+function play(cfg: ReturnType<typeof config>, steps: Step[]) {
+  const inventory = buildInventory(cfg);
+  let book = new AlertBook();
+  const all: AlertRecord[] = [];
+  for (const [i, step] of steps.entries()) {
+    if (step.restart) book = new AlertBook(all);
+    if (step.ack) {
+      for (const key of book.openKeys().filter((k) => k.includes(`:${step.ack}:`))) {
+        const ack: AlertRecord = { ...book.opening(key)!, id: `ack-${i}`, action: 'ack', key, channels: [], by: 'it', time: step.at };
+        book.add(ack);
+        all.push(ack);
+      }
+    }
+    const plan = planAlerts({ config: cfg, inventory, snapshot: snapshot(cfg, step.at, step.world), book, now: step.at });
+    for (const r of plan.records) book.add(r);
+    all.push(...plan.records);
+    expect(
+      plan.records.map((r) => [r.action, r.event, r.subject, r.channels]),
+      `step ${i} at ${(step.at - T0) / 60_000} min`,
+    ).toEqual(step.expect);
+    step.check?.(plan.records);
+  }
+  return all;
+}
+
+const outage = (start: number, extra: Partial<SubjectView> = {}): Partial<SubjectView> => ({
+  state: 'down',
+  since: start,
+  reason: 'no answer to ping',
+  outage: { start, reason: 'no answer to ping', unreachable: [] },
+  ...extra,
+});
+const cut = (since: number, cause: string): Partial<SubjectView> => ({ state: 'unreachable', since, cause });
+
+const northDown: World = {
+  subjects: { uplink: outage(min(0)), school: cut(min(0), 'uplink'), 'park-wifi': cut(min(0), 'uplink') },
+  villages: { north: { offline: true, since: min(0) } },
+};
+const fibreDown: World = { subjects: { fibre: outage(min(0)), clinic: cut(min(0), 'fibre') } };
+
+interface Case {
+  name: string;
+  alerts?: ConfigInput['alerts'];
+  locale?: 'uk' | 'en';
+  steps: Step[];
+}
+
+const cases: Case[] = [
+  {
+    name: 'an uplink outage: one alert per channel naming the village and listing the devices behind it; none for them',
+    steps: [
+      {
+        at: min(0.5),
+        world: fibreDown,
+        expect: [['open', 'down', 'fibre', ['hook', 'mail', 'tg']]],
+        check: ([r]) => {
+          expect(r).toMatchObject({
+            village: { id: 'south', name: 'Дмитрівка' },
+            unreachable: ['clinic'],
+            villageOffline: false,
+            state: 'down',
+          });
+          expect(r!.title).toBe('Немає зв’язку: fibre');
+          expect(r!.message).toContain('Без зв’язку через це (1): Амбулаторія.');
+          expect(r!.message).toContain('Село: Дмитрівка.');
+          expect(r!.message).toContain('Панель: http://127.0.0.1:8080/');
+        },
+      },
+      { at: min(1), world: fibreDown, expect: [] },
+      { at: min(5), world: fibreDown, expect: [] },
+      {
+        at: min(12),
+        world: { subjects: { fibre: { state: 'up', since: min(11) }, clinic: { state: 'up', since: min(11) } } },
+        expect: [['close', 'recovered', 'fibre', ['hook', 'mail', 'tg']]],
+        check: ([r]) => {
+          expect(r).toMatchObject({ since: min(0), until: min(11), unreachable: ['clinic'] });
+          expect(r!.title).toBe('Відновлено: fibre');
+          expect(r!.message).toContain('Знову відповідають: Амбулаторія.');
+          expect(r!.message).toContain('(11 хв)');
+        },
+      },
+      { at: min(13), world: {}, expect: [] },
+    ],
+  },
+  {
+    name: 'the only uplink of a village: one alert says the village is offline, one recovery says it is back',
+    steps: [
+      {
+        at: min(0.5),
+        world: northDown,
+        expect: [['open', 'down', 'uplink', ALL.toSorted()]],
+        check: ([r]) => {
+          expect(r).toMatchObject({ villageOffline: true, unreachable: ['school', 'park-wifi'], device: { provider: 'isp' } });
+          expect(r!.title).toBe('Село Макариха без зв’язку: Макариха, канал Укртелеком');
+          expect(r!.message).toContain('Провайдер: Укртелеком.');
+          expect(r!.message).toContain('Ймовірна причина: недоступні всі канали села (Укртелеком)');
+        },
+      },
+      { at: min(2), world: northDown, expect: [] },
+      {
+        at: min(20),
+        world: { subjects: { uplink: { state: 'up', since: min(19) }, 'park-wifi': { state: 'unknown', since: min(19) } } },
+        expect: [
+          ['close', 'recovered', 'uplink', ALL.toSorted()],
+          ['close', 'recovered', 'village:north', []],
+        ],
+        check: ([r]) => {
+          expect(r!.title).toBe('Село Макариха знову на зв’язку');
+          expect(r!.message).toContain('Знову відповідають: Макарихська школа.');
+          expect(r!.message).toContain('Ще не відповідають: Free WiFi, парк.');
+        },
+      },
+    ],
+  },
+  {
+    name: 'two uplinks: the first outage is a down alert, the last one a village_offline alert; recoveries pair with them',
+    steps: [
+      { at: min(0.5), world: fibreDown, expect: [['open', 'down', 'fibre', ALL.toSorted()]] },
+      {
+        at: min(3),
+        world: { subjects: { ...fibreDown.subjects, lte: outage(min(2.5)) }, villages: { south: { offline: true, since: min(2.5) } } },
+        expect: [['open', 'village_offline', 'village:south', ALL.toSorted()]],
+        check: ([r]) => {
+          expect(r!.folds).toEqual([`down:lte:${min(2.5)}`]);
+          expect(r!.title).toBe('Село Дмитрівка без зв’язку');
+          expect(r!.unreachable).toEqual(['clinic']);
+        },
+      },
+      {
+        at: min(10),
+        world: {
+          subjects: { ...fibreDown.subjects, lte: { state: 'up', since: min(9) } },
+          villages: { south: { offline: false, since: min(9) } },
+        },
+        expect: [
+          ['close', 'recovered', 'village:south', ALL.toSorted()],
+          ['close', 'recovered', 'lte', []],
+        ],
+      },
+      {
+        at: min(20),
+        world: { subjects: { fibre: { state: 'up', since: min(19) } } },
+        expect: [['close', 'recovered', 'fibre', ALL.toSorted()]],
+      },
+    ],
+  },
+  {
+    name: 'flapping: one alert, no downs or recoveries meanwhile, then one "stable again"',
+    steps: [
+      { at: min(0.5), world: { subjects: { fibre: outage(min(0)) } }, expect: [['open', 'down', 'fibre', ALL.toSorted()]] },
+      {
+        at: min(3),
+        world: { subjects: { fibre: { state: 'up', since: min(2.5), flapping: { since: min(2.5), transitions: 5 } } } },
+        expect: [
+          ['open', 'flapping', 'fibre', ALL.toSorted()],
+          ['close', 'recovered', 'fibre', []],
+        ],
+        check: ([r]) => expect(r!.message).toContain('5 змін стану за 10 хв.'),
+      },
+      { at: min(4), world: { subjects: { fibre: { ...outage(min(3.5)), flapping: { since: min(2.5), transitions: 6 } } } }, expect: [] },
+      {
+        at: min(5),
+        world: { subjects: { fibre: { state: 'up', since: min(4.5), flapping: { since: min(2.5), transitions: 7 } } } },
+        expect: [],
+      },
+      {
+        at: min(16),
+        world: { subjects: { fibre: { state: 'up', since: min(4.5) } } },
+        expect: [['close', 'recovered', 'fibre', ALL.toSorted()]],
+        check: ([r]) => expect(r!.title).toBe('Зв’язок стабільний: fibre'),
+      },
+    ],
+  },
+  {
+    name: 'maintenance: a device in its window is alerted for nothing',
+    steps: [
+      { at: min(1), world: { subjects: { fibre: { state: 'maintenance', since: min(0) }, clinic: cut(min(0), 'fibre') } }, expect: [] },
+    ],
+  },
+  {
+    name: 'quiet hours: held until they end (an urgent rule excepted); an episode over before then is never sent',
+    alerts: {
+      quiet_hours: { from: '22:00', to: '07:00' },
+      rules: [
+        { on: ['down', 'recovered'], channels: ['tg', 'mail'] },
+        { on: ['down', 'recovered'], channels: ['hook'], urgent: true },
+      ],
+    },
+    steps: [
+      // 23:00 in Kyiv.
+      { at: min(11 * 60), world: { subjects: { fibre: outage(min(11 * 60 - 1)) } }, expect: [['open', 'down', 'fibre', ['hook']]] },
+      {
+        at: min(11 * 60 + 30),
+        world: { subjects: { fibre: outage(min(11 * 60 - 1)), lte: outage(min(11 * 60 + 29)) } },
+        expect: [['open', 'down', 'lte', ['hook']]],
+      },
+      {
+        at: min(12 * 60),
+        world: { subjects: { fibre: outage(min(11 * 60 - 1)) } },
+        expect: [['close', 'recovered', 'lte', ['hook']]],
+      },
+      // 07:00: the held alert of what still lasts goes out; lte's is dropped with it being over.
+      { at: min(19 * 60), world: { subjects: { fibre: outage(min(11 * 60 - 1)) } }, expect: [['open', 'down', 'fibre', ['mail', 'tg']]] },
+    ],
+  },
+  {
+    name: 'after: degraded longer than 10 minutes only',
+    alerts: { rules: [{ on: ['degraded', 'recovered'], channels: ['tg'], after: '10m' }] },
+    steps: [
+      { at: min(5), world: { subjects: { lte: { state: 'degraded', since: min(0), reason: 'packet loss 35%' } } }, expect: [] },
+      {
+        at: min(10),
+        world: { subjects: { lte: { state: 'degraded', since: min(0), reason: 'packet loss 35%' } } },
+        expect: [['open', 'degraded', 'lte', ['tg']]],
+        check: ([r]) => expect(r!.message).toContain('Причина: втрати пакетів 35%.'),
+      },
+      { at: min(30), world: { subjects: { lte: { state: 'up', since: min(29) } } }, expect: [['close', 'recovered', 'lte', ['tg']]] },
+      // A short one is never alerted, so never "recovered" either.
+      { at: min(40), world: { subjects: { lte: { state: 'degraded', since: min(35), reason: 'round trip 450 ms' } } }, expect: [] },
+      { at: min(41), world: {}, expect: [] },
+    ],
+  },
+  {
+    name: 'repeat: reminders while it lasts, until acknowledged',
+    alerts: { rules: [{ on: ['down', 'recovered'], channels: ['tg'], repeat: '1h' }] },
+    steps: [
+      { at: min(1), world: fibreDown, expect: [['open', 'down', 'fibre', ['tg']]] },
+      { at: min(30), world: fibreDown, expect: [] },
+      {
+        at: min(61),
+        world: fibreDown,
+        expect: [['remind', 'down', 'fibre', ['tg']]],
+        check: ([r]) => expect(r).toMatchObject({ reminder: 1, title: 'Нагадування: Немає зв’язку: fibre' }),
+      },
+      { at: min(121), world: fibreDown, expect: [['remind', 'down', 'fibre', ['tg']]] },
+      { at: min(150), world: fibreDown, ack: 'fibre', expect: [] },
+      { at: min(300), world: fibreDown, expect: [] },
+      { at: min(301), world: {}, expect: [['close', 'recovered', 'fibre', ['tg']]] },
+    ],
+  },
+  {
+    name: 'restart: a book rebuilt from the records sends nothing twice, and the recovery still goes out',
+    steps: [
+      { at: min(1), world: northDown, expect: [['open', 'down', 'uplink', ALL.toSorted()]] },
+      { at: min(5), world: northDown, restart: true, expect: [] },
+      {
+        at: min(6),
+        world: { subjects: { uplink: { state: 'up', since: min(6) } } },
+        restart: true,
+        expect: [
+          ['close', 'recovered', 'uplink', ALL.toSorted()],
+          ['close', 'recovered', 'village:north', []],
+        ],
+      },
+      { at: min(7), world: {}, restart: true, expect: [] },
+    ],
+  },
+  {
+    name: 'rules: filters by village; recoveries only where the alert went and a rule asks for them',
+    alerts: {
+      rules: [
+        { on: ['down', 'village_offline'], channels: ['tg'], villages: ['north'] },
+        { on: ['down', 'recovered'], channels: ['mail'], villages: ['south'] },
+        { on: ['recovered'], channels: ['hook'] },
+      ],
+    },
+    steps: [
+      {
+        at: min(1),
+        world: { subjects: { ...northDown.subjects, ...fibreDown.subjects }, villages: northDown.villages },
+        expect: [
+          ['open', 'down', 'uplink', ['tg']],
+          ['open', 'down', 'fibre', ['mail']],
+        ],
+      },
+      {
+        at: min(9),
+        world: {},
+        expect: [
+          ['close', 'recovered', 'uplink', []],
+          ['close', 'recovered', 'village:north', []],
+          ['close', 'recovered', 'fibre', ['mail']],
+        ],
+      },
+    ],
+  },
+  {
+    name: 'a certificate about to expire is alerted once; a reboot once',
+    alerts: { rules: [{ on: ['tls_expiring', 'reboot'], channels: ['mail'] }] },
+    steps: [
+      {
+        at: min(1),
+        world: {
+          subjects: {
+            'service:website': { tls: { daysLeft: 9.5, expiresAt: min(9.5 * 1440), at: min(1) } },
+            lte: { lastReboot: { at: min(0.5), previous_uptime_s: 86_400 * 3, uptime_s: 10 } },
+          },
+        },
+        expect: [
+          ['open', 'reboot', 'lte', ['mail']],
+          ['open', 'tls_expiring', 'service:website', ['mail']],
+        ],
+        check: ([reboot, tls]) => {
+          expect(tls!.message).toMatch(/^Сертифікат TLS дійсний ще 9 дн\. \(до 13\.06\.2025, 00:00\)/);
+          expect(reboot!.message).toContain('до цього працював 3 дн.');
+        },
+      },
+      {
+        at: min(2),
+        world: {
+          subjects: {
+            'service:website': { tls: { daysLeft: 9.4, expiresAt: min(9.5 * 1440), at: min(2) } },
+            lte: { lastReboot: { at: min(0.5), previous_uptime_s: 1, uptime_s: 1 } },
+          },
+        },
+        expect: [],
+      },
+      { at: min(30), world: {}, expect: [['close', 'recovered', 'service:website', []]] },
+    ],
+  },
+  {
+    name: 'English when the hromada says so',
+    locale: 'en',
+    steps: [
+      {
+        at: min(2),
+        world: fibreDown,
+        expect: [['open', 'down', 'fibre', ALL.toSorted()]],
+        check: ([r]) => {
+          expect(r!.title).toBe('Down: fibre');
+          expect(r!.message).toBe(
+            [
+              'Down: fibre (uplink, Дмитрівка).',
+              'Village: Дмитрівка.',
+              'Since 03/06/2025, 12:00 (2 min ago).',
+              'Cut off behind it (1): Амбулаторія.',
+              'Likely cause: the line is cut, or power is out at the node.',
+              'Dashboard: http://127.0.0.1:8080/',
+            ].join('\n'),
+          );
+        },
+      },
+    ],
+  },
+];
+
+describe('alert planner', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      play(config(c.alerts, c.locale), c.steps);
+    });
+  }
+
+  it('gives the same record the same id, so a re-planned alert is recognisably the same', () => {
+    const cfg = config();
+    const inventory = buildInventory(cfg);
+    const plan = () =>
+      planAlerts({ config: cfg, inventory, snapshot: snapshot(cfg, min(1), fibreDown), book: new AlertBook(), now: min(1) });
+    expect(plan().records[0]!.id).toBe(plan().records[0]!.id);
+    expect(plan().records[0]!.id).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
