@@ -12,7 +12,7 @@ import { silentLogger } from '../common/log.ts';
 import { testConfig } from '../test/support/config.ts';
 import type { BenchContext, SectionResult } from './types.ts';
 import { defer } from './lib/cleanup.ts';
-import { BenchNft, nftUnavailable } from './lib/nft.ts';
+import { NftDropper, nftUnavailable } from '../simulator/nft.ts';
 import { loopbackAddresses, median, round, sleep } from './lib/util.ts';
 
 export async function runDetection(ctx: BenchContext): Promise<SectionResult> {
@@ -34,7 +34,7 @@ export async function runDetection(ctx: BenchContext): Promise<SectionResult> {
   const { interval, count, timeout, packet_interval } = config.polling.ping;
   const probeMs = (count - 1) * packet_interval + timeout;
 
-  const nft = new BenchNft();
+  const nft = new NftDropper(`merezha_bench_${process.pid}`);
   const dropNft = defer(
     'nft table',
     () => nft.dispose(),

@@ -6,6 +6,7 @@
 import type { ServiceConfig } from '../../config/schema.ts';
 import type { MEASUREMENTS } from '../storage/measurements.ts';
 import type { Point } from '../storage/point.ts';
+import { networkErrorWords } from '../../common/network-errors.ts';
 import type { ProbeKind, ServiceTarget } from './types.ts';
 
 /** What one check saw; the numeric members are the `service` fields of the same name. */
@@ -34,18 +35,6 @@ export type ServiceCheck = (
 type ServiceField = keyof (typeof MEASUREMENTS)['service']['fields'];
 
 const MEASURED = ['latency_ms', 'status_code', 'tls_days_left'] as const satisfies readonly ServiceField[];
-
-const NETWORK_ERRORS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection reset',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  EPROTO: 'TLS handshake failed',
-};
 
 export function serviceKind(type: 'http' | 'tcp', check: ServiceCheck): ProbeKind<ServiceTarget, ServiceResult> {
   const addressOf = (service: ServiceConfig) => (type === 'http' ? service.url : service.tcp);
@@ -81,12 +70,5 @@ export function serviceKind(type: 'http' | 'tcp', check: ServiceCheck): ProbeKin
 }
 
 function describeError(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') {
-    const known = NETWORK_ERRORS[code];
-    if (known) return known;
-    if (code.startsWith('HPE_')) return 'invalid HTTP response';
-    if (code.startsWith('ERR_SSL_')) return 'TLS handshake failed';
-  }
-  return error instanceof Error ? error.message : String(error);
+  return networkErrorWords(error) ?? (error instanceof Error ? error.message : String(error));
 }

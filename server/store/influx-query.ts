@@ -19,31 +19,38 @@ interface QueryResponse {
 }
 
 export function influxQuery(connection: InfluxConnection): Query {
-  const url = `${connection.url.replace(/\/+$/, '')}/query`;
   const headers: Record<string, string> = {};
   if (connection.username !== undefined) {
     headers.authorization = `Basic ${Buffer.from(`${connection.username}:${connection.password ?? ''}`).toString('base64')}`;
   }
-  return async (influxql) => {
-    const body = new URLSearchParams({ q: influxql, db: connection.database, epoch: 'ms' });
-    const response = await fetch(url, {
-      method: 'POST',
-      body,
-      headers,
-      signal: AbortSignal.timeout(connection.requestTimeoutMs ?? 30_000),
-    });
-    const json = (await response.json().catch(() => ({}))) as QueryResponse;
-    const failure = json.error ?? json.results?.find((r) => r.error)?.error;
-    if (!response.ok || failure !== undefined) throw new Error(`InfluxDB query failed: ${failure ?? `HTTP ${response.status}`}`);
-    return (json.results ?? []).flatMap((result) =>
-      (result.series ?? []).flatMap((series) =>
-        (series.values ?? []).map((values) => ({
-          ...series.tags,
-          ...Object.fromEntries(series.columns.map((column, i) => [column, values[i] ?? null])),
-        })),
-      ),
-    );
-  };
+  return (influxql) =>
+    runInfluxQL(connection.url, influxql, { database: connection.database, headers, timeoutMs: connection.requestTimeoutMs ?? 30_000 });
+}
+
+/** One InfluxQL request to the server at `url`; the database is optional (SHOW DATABASES needs none). */
+export async function runInfluxQL(
+  url: string,
+  influxql: string,
+  options: { database?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Row[]> {
+  const body = new URLSearchParams({ q: influxql, epoch: 'ms', ...(options.database === undefined ? {} : { db: options.database }) });
+  const response = await fetch(`${url.replace(/\/+$/, '')}/query`, {
+    method: 'POST',
+    body,
+    headers: options.headers ?? {},
+    signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+  });
+  const json = (await response.json().catch(() => ({}))) as QueryResponse;
+  const failure = json.error ?? json.results?.find((r) => r.error)?.error;
+  if (!response.ok || failure !== undefined) throw new Error(`InfluxDB query failed: ${failure ?? `HTTP ${response.status}`}`);
+  return (json.results ?? []).flatMap((result) =>
+    (result.series ?? []).flatMap((series) =>
+      (series.values ?? []).map((values) => ({
+        ...series.tags,
+        ...Object.fromEntries(series.columns.map((column, i) => [column, values[i] ?? null])),
+      })),
+    ),
+  );
 }
 
 /** An InfluxQL identifier, always quoted. */

@@ -13,9 +13,10 @@ import type { MeasurementName } from '../../collector/storage/measurements.ts';
 import { measurementSpec, tagNamesOf } from '../../collector/storage/point-check.ts';
 import type { FieldValue, Point } from '../../collector/storage/point.ts';
 import type { InfluxWriterOptions } from '../../collector/storage/writer.ts';
+import { runInfluxQL, type Row } from '../../server/store/influx-query.ts';
 import { freeTcpPorts } from './ports.ts';
 
-export type Row = Record<string, string | number | boolean | null>;
+export type { Row };
 
 export interface TestInfluxd {
   url: string;
@@ -31,28 +32,8 @@ export interface TestInfluxd {
   query(influxql: string, db?: string): Promise<Row[]>;
 }
 
-interface QueryResponse {
-  results?: Array<{
-    error?: string;
-    series?: Array<{ tags?: Record<string, string>; columns: string[]; values?: Array<Array<string | number | boolean | null>> }>;
-  }>;
-  error?: string;
-}
-
-export async function queryInflux(url: string, influxql: string, db?: string): Promise<Row[]> {
-  const body = new URLSearchParams({ q: influxql, epoch: 'ms', ...(db === undefined ? {} : { db }) });
-  const response = await fetch(`${url}/query`, { method: 'POST', body });
-  const json = (await response.json()) as QueryResponse;
-  const failure = json.error ?? json.results?.find((r) => r.error)?.error;
-  if (!response.ok || failure !== undefined) throw new Error(`${influxql}: ${failure ?? response.status}`);
-  return (json.results ?? []).flatMap((result) =>
-    (result.series ?? []).flatMap((series) =>
-      (series.values ?? []).map((values) => ({
-        ...series.tags,
-        ...Object.fromEntries(series.columns.map((column, i) => [column, values[i] ?? null])),
-      })),
-    ),
-  );
+export function queryInflux(url: string, influxql: string, db?: string): Promise<Row[]> {
+  return runInfluxQL(url, influxql, db === undefined ? {} : { database: db });
 }
 
 export async function startTestInfluxd(): Promise<TestInfluxd> {

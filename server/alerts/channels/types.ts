@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../../../common/log.ts';
+import { networkErrorWords } from '../../../common/network-errors.ts';
 import { id } from '../../../config/primitives.ts';
 import type { AlertRecord } from '../types.ts';
 
@@ -59,28 +60,16 @@ export function retryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429 || status === 425;
 }
 
-const NETWORK_ERRORS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection reset',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  UND_ERR_SOCKET: 'connection reset',
-};
-
 /**
  * Words an error from fetch or a socket without its URL: fetch says only
  * "fetch failed" and keeps the reason in `cause`.
  */
 export function describeNetworkError(err: unknown, signal: AbortSignal): string {
   if (signal.aborted) return 'timed out';
+  const words = networkErrorWords(err);
+  if (words) return words;
   const cause = (err as { cause?: unknown } | null)?.cause ?? err;
   const code = (cause as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && NETWORK_ERRORS[code]) return NETWORK_ERRORS[code]!;
   if (typeof code === 'string') return code;
   return err instanceof Error ? err.message : String(err);
 }
