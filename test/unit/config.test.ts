@@ -1,23 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { configError } from '../support/config.ts';
 import { configJsonSchema, renderConfigJsonSchema } from '../../config/json-schema.ts';
-import { ConfigError, loadConfig, parseConfig, type Env } from '../../config/load.ts';
+import { loadConfig, parseConfig, type Env } from '../../config/load.ts';
 import { closest } from '../../config/messages.ts';
 
 // Paths are relative to the repository root, where vitest runs, so they appear as written here in error lines.
 const BAD_CONFIGS = 'test/fixtures/bad-configs';
 const DAY_MS = 86_400_000;
-
-/** The ConfigError that `load` throws; fails the test if it returns or throws anything else. */
-function configError(load: () => unknown): ConfigError {
-  try {
-    load();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError, but the config loaded');
-}
 
 describe('bad configs', () => {
   const cases = readdirSync(BAD_CONFIGS, { withFileTypes: true })

@@ -5,21 +5,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../config/load.ts';
+import { configError } from '../support/config.ts';
+import { loadConfig } from '../../config/load.ts';
 import { demoScenario, generateScale, loadScenario, scenarioFromConfig } from '../../simulator/index.ts';
 import { injectedFault } from '../../simulator/scenario.ts';
 
 const BAD = 'test/fixtures/scenarios/bad';
-
-function configError(load: () => unknown): ConfigError {
-  try {
-    load();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError, but it loaded');
-}
 
 describe('scenario files', () => {
   it('loads the annotated example with the config it names', () => {
