@@ -13,7 +13,8 @@ import { startManagedInfluxd, type ManagedInfluxd } from '../../collector/storag
 import { openInfluxWriter } from '../../collector/storage/writer.ts';
 import { startMonitor } from '../../server/monitor.ts';
 import { influxQuery } from '../../server/store/influx-query.ts';
-import { demoScenario, startSimulation, type Simulation } from '../../simulator/index.ts';
+import { ConfigError } from '../../config/load.ts';
+import { demoScenario, SimulationStartError, startSimulation, type Simulation } from '../../simulator/index.ts';
 import { startServices, type SimulatedServices } from '../../simulator/services.ts';
 import { parse } from '../args.ts';
 import { loadConfigOrReport } from './load.ts';
@@ -33,7 +34,14 @@ export async function startCommand(argv: string[]): Promise<number> {
   let simulation: Simulation | undefined;
   let services: SimulatedServices | undefined;
   if (loaded.demo || values.simulate) {
-    simulation = await startSimulation(demoScenario(config), { log });
+    try {
+      simulation = await startSimulation(demoScenario(config), { log });
+    } catch (err) {
+      // A config the simulator cannot serve (hosts off loopback, a port taken) is the user's to fix: no stack trace.
+      if (!(err instanceof ConfigError || err instanceof SimulationStartError)) throw err;
+      process.stderr.write(`merezha start --simulate: ${err.message}\n`);
+      return 1;
+    }
     services = await startServices(config, log);
     log.info(
       { devices: simulation.devices.length },

@@ -128,6 +128,19 @@ describe('merezha CLI', () => {
     expect(unknown.stderr).toBe('merezha poll: no device "nope" in the config\n');
   });
 
+  it('start --simulate refuses a config whose devices are not on loopback, without a stack trace', async () => {
+    const offLoopback = join(dir, 'real-network.yaml');
+    await writeFile(
+      offLoopback,
+      'hromada: { name: X }\nvillages:\n  - id: v\n    name: V\n    devices:\n      - { id: gw, kind: uplink, host: 192.0.2.1 }\n',
+    );
+    const r = merezha(['start', '--config', offLoopback, '--simulate']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      'merezha start --simulate: scenario config: device "gw" has host 192.0.2.1: the simulator serves only loopback 127.0.0.0/8\n',
+    );
+  });
+
   it('start runs the managed influxd and the collector, stores points, and stops both on SIGTERM', async () => {
     const child = spawn(process.execPath, [BIN, 'start', '--config', configPath], {
       env: { ...process.env, ...secrets },
