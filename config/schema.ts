@@ -197,6 +197,33 @@ const serviceSchema = z.strictObject({
   public: z.boolean().default(true),
 });
 
+const serverSchema = z.strictObject({
+  /** `PORT` in the environment wins over this. */
+  port: z.int().min(1).max(65535).default(8470),
+  /** Loopback by default: put a TLS reverse proxy in front before opening it to a network. */
+  host: host().default('127.0.0.1'),
+  /** Users, API tokens and maintenance windows set from the dashboard. */
+  data_dir: z.string().min(1).default('./data/server'),
+  session_ttl: duration().prefault('12h'),
+  session_idle: duration().prefault('2h'),
+  /** Mark the session cookie Secure; `auto` does so when the request came over HTTPS (directly or via X-Forwarded-Proto from a trusted proxy). */
+  secure_cookies: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+  /** Trust X-Forwarded-For/Proto from this many proxies in front (express "trust proxy"). */
+  trusted_proxies: z.int().min(0).max(10).default(0),
+  map: z
+    .strictObject({
+      /** A Leaflet tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; without it the map is a plain background. */
+      tiles: z.url({ protocol: /^https?$/ }).optional(),
+      attribution: z.string().optional(),
+    })
+    .prefault({}),
+});
+
+const coverageSchema = z.strictObject({
+  /** An institution counts as on a high-speed link at or above this (its bandwidth_mbps, else the measured interface speed). */
+  high_speed_mbps: z.number().positive().default(100),
+});
+
 const rawConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   hromada: hromadaSchema,
@@ -208,6 +235,8 @@ const rawConfigSchema = z.strictObject({
   services: z.array(serviceSchema).default([]),
   states: statesSchema.prefault({}),
   alerts: alertsSchema.prefault({}),
+  server: serverSchema.prefault({}),
+  coverage: coverageSchema.prefault({}),
 });
 
 type RawConfig = z.output<typeof rawConfigSchema>;

@@ -12,6 +12,11 @@ import { createCollector } from '../../collector/collector.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from '../../collector/storage/managed-influxd.ts';
 import { openInfluxWriter } from '../../collector/storage/writer.ts';
 import { startMonitor } from '../../server/monitor.ts';
+import { Dashboard } from '../../server/dashboard.ts';
+import { registerGauges } from '../../server/http/gauges.ts';
+import { Metrics } from '../../server/http/metrics.ts';
+import { startHttpServer, type RunningHttpServer } from '../../server/http/server.ts';
+import { VERSION } from '../version.ts';
 import { influxQuery } from '../../server/store/influx-query.ts';
 import { ConfigError } from '../../config/load.ts';
 import { demoScenario, SimulationStartError, startSimulation, type Simulation } from '../../simulator/index.ts';
@@ -86,9 +91,38 @@ export async function startCommand(argv: string[]): Promise<number> {
     ...(writer.stats().influxUp ? { query: influxQuery(connection) } : {}),
   });
 
-  const collector = createCollector({ config, sink: writer, log, onOutcome: monitor.onOutcome });
+  const dashboard = await Dashboard.open({
+    config,
+    monitor,
+    log,
+    dataDir: resolve(config.server.data_dir),
+    ...(writer.stats().influxUp ? { query: influxQuery(connection) } : {}),
+  });
+  const metrics = new Metrics();
+  const collector = createCollector({
+    config,
+    sink: writer,
+    log,
+    onOutcome: (outcome) => {
+      metrics.observePoll(outcome.kind, (Date.now() - outcome.time) / 1000);
+      monitor.onOutcome(outcome);
+      dashboard.onOutcome(outcome);
+    },
+  });
+  registerGauges(metrics, collector, writer, monitor);
+  let http: RunningHttpServer;
+  try {
+    http = await startHttpServer({ config, log, dashboard, metrics, influxUp: () => writer.stats().influxUp, version: VERSION });
+  } catch (err) {
+    process.stderr.write(`merezha start: cannot serve the dashboard: ${(err as Error).message}\n`);
+    await Promise.all([monitor.stop(), writer.close(), managed?.stop(), simulation?.stop(), services?.stop()]);
+    return 1;
+  }
   collector.start();
-  log.info({ hromada: config.hromada.name }, 'Merezha is running');
+  log.info(
+    { hromada: config.hromada.name, dashboard: http.url, status_page: `${http.url}status` },
+    `Merezha is running: dashboard at ${http.url}`,
+  );
 
   const status = setInterval(() => log.info({ collector: collector.stats(), storage: writer.stats() }, 'status'), STATUS_EVERY_MS);
 
@@ -101,7 +135,9 @@ export async function startCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   clearInterval(status);
+  await http.close();
   await collector.stop();
+  dashboard.stop();
   await monitor.stop();
   await writer.close();
   await managed?.stop();

@@ -69,6 +69,11 @@ export class Delivery {
     }
   }
 
+  /** Alerts waiting per channel, besides the one being tried. */
+  queueLengths(): Record<string, number> {
+    return Object.fromEntries([...this.queues].map(([id, q]) => [id, q.length]));
+  }
+
   /** Resolves when every queue is empty (tests, and a clean stop). */
   async idle(): Promise<void> {
     while (this.workers.size > 0) await Promise.all([...this.workers.values()]);

@@ -44,6 +44,7 @@ export class AlertService {
   private scheduled = false;
   private stopped = false;
   private lastPrune = 0;
+  private readonly listeners: ((records: readonly AlertRecord[]) => void)[] = [];
 
   constructor(private readonly options: AlertServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -115,9 +116,24 @@ export class AlertService {
     return acks;
   }
 
+  /** Called with every batch of new records (alerts, reminders, recoveries, acks), after they are in the book. */
+  onRecord(listener: (records: readonly AlertRecord[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Who acknowledged an episode, and when. */
+  acked(key: string): { by: string; time: number } | undefined {
+    return this.book.acked(key);
+  }
+
   /** The alert log, oldest first, and the delivery attempts (the dashboard's view). */
   records(): readonly AlertRecord[] {
     return this.book.records();
+  }
+
+  /** Alerts waiting per channel. */
+  queueLengths(): Record<string, number> {
+    return this.delivery.queueLengths();
   }
 
   attempts(): readonly DeliveryAttempt[] {
@@ -146,6 +162,7 @@ export class AlertService {
       else log.debug({ alert: r.id, action: r.action, event: r.event, where, suppressed: r.suppressed }, 'alert recorded');
     }
     store.write(records.map((r) => this.times.apply(alertPoint(r))));
+    for (const listener of this.listeners) listener(records);
     // Recorded first, sent after: a crash in between leaves the alert owed, never sent unrecorded.
     this.persisting = this.persisting
       .then(() => store.flush())

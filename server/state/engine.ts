@@ -16,7 +16,7 @@ import type { Inventory } from '../inventory.ts';
 import { UniqueTimes, type EventStore } from '../store/event-store.ts';
 import { changePoints, type StateHistory } from './history.ts';
 import { StateMachine, type StepResult } from './machine.ts';
-import { maintenanceSchedule } from './maintenance.ts';
+import { maintenanceSchedule, type MaintenanceSchedule } from './maintenance.ts';
 import type { Rechecker } from './recheck.ts';
 import { sampleOf } from './samples.ts';
 import type { Change, Sample, Snapshot, SubjectView } from './types.ts';
@@ -35,6 +35,8 @@ export type ChangeListener = (changes: Change[]) => void;
 
 export class StateEngine {
   private readonly machine: StateMachine;
+  /** The config's maintenance windows plus those set at run time (`maintenance.setExtra`). */
+  readonly maintenance: MaintenanceSchedule;
   private readonly listeners: ChangeListener[] = [];
   private readonly times = new UniqueTimes();
   private readonly rechecking = new Map<string, NodeJS.Timeout | 'running'>();
@@ -45,11 +47,8 @@ export class StateEngine {
 
   constructor(private readonly options: StateEngineOptions) {
     this.now = options.now ?? Date.now;
-    this.machine = new StateMachine({
-      inventory: options.inventory,
-      states: options.config.states,
-      maintenance: maintenanceSchedule(options.config, options.inventory),
-    });
+    this.maintenance = maintenanceSchedule(options.config, options.inventory);
+    this.machine = new StateMachine({ inventory: options.inventory, states: options.config.states, maintenance: this.maintenance });
   }
 
   /** Rebuilds states and open outages from the store's history; closes outages the store left open by mistake. */

@@ -11,35 +11,58 @@ import { serviceKey, type Inventory } from '../inventory.ts';
 
 type Window = { weekly: WeeklyWindow } | { from: number; to: number };
 
+/** A one-off window set at run time (from the dashboard), already resolved to subject keys. */
+export interface ExtraWindow {
+  keys: readonly string[];
+  from: number;
+  to: number;
+}
+
 export interface MaintenanceSchedule {
   /** Subjects that have any window: the only ones whose maintenance can change with the clock. */
   readonly subjects: ReadonlySet<string>;
   active(subject: string, t: number): boolean;
+  /** Replaces the run-time windows; the state machine picks them up at its next tick. */
+  setExtra(windows: readonly ExtraWindow[]): void;
 }
 
 export function maintenanceSchedule(config: Config, inventory: Inventory): MaintenanceSchedule {
   const tz = config.hromada.timezone;
-  const windows = new Map<string, Window[]>();
+  const configured = new Map<string, Window[]>();
+  const add = (into: Map<string, Window[]>, keys: readonly string[], window: Window) => {
+    for (const key of keys) into.set(key, [...(into.get(key) ?? []), window]);
+  };
   for (const m of config.alerts.maintenance) {
     const window: Window = m.weekly ? { weekly: m.weekly } : { from: instantOf(m.from!, tz), to: instantOf(m.to!, tz) };
-    const keys = [
-      ...(m.devices ?? []),
-      ...(m.villages ?? []).flatMap((v) => inventory.villages.get(v)?.devices ?? []),
-      ...(m.services ?? []).map(serviceKey),
-    ];
-    for (const key of keys) windows.set(key, [...(windows.get(key) ?? []), window]);
+    add(
+      configured,
+      [
+        ...(m.devices ?? []),
+        ...(m.villages ?? []).flatMap((v) => inventory.villages.get(v)?.devices ?? []),
+        ...(m.services ?? []).map(serviceKey),
+      ],
+      window,
+    );
   }
+  let extra = new Map<string, Window[]>();
+  // One Set, updated in place: the machine holds on to it.
+  const subjects = new Set(configured.keys());
   return {
-    subjects: new Set(windows.keys()),
+    subjects,
     active(subject, t) {
-      const list = windows.get(subject);
-      if (!list) return false;
+      const list = [...(configured.get(subject) ?? []), ...(extra.get(subject) ?? [])];
       let local: ReturnType<typeof localTime> | undefined;
       return list.some((w) => {
         if ('from' in w) return t >= w.from && t < w.to;
         local ??= localTime(t, tz);
         return inWeekly(w.weekly, local);
       });
+    },
+    setExtra(windows) {
+      extra = new Map();
+      for (const w of windows) add(extra, w.keys, { from: w.from, to: w.to });
+      // A subject whose last window was removed stays listed so the next tick ends its maintenance.
+      for (const key of extra.keys()) subjects.add(key);
     },
   };
 }

@@ -546,3 +546,33 @@ describe('state machine after a restart', () => {
     ]);
   });
 });
+
+describe('maintenance set at run time', () => {
+  it('puts a device in maintenance from the next tick and takes it out when the window is removed', () => {
+    const cfg = config();
+    const inventory = buildInventory(cfg);
+    const schedule = maintenanceSchedule(cfg, inventory);
+    const machine = new StateMachine({ inventory, states: cfg.states, maintenance: schedule });
+    for (const a of allAnswer(s(1))) machine.observe(sampleOf(a));
+    for (const a of allAnswer(s(2))) machine.observe(sampleOf(a));
+    expect(machine.view('clinic')!.state).toBe('up');
+
+    schedule.setExtra([{ keys: ['clinic'], from: s(3), to: s(60) }]);
+    machine.tick(s(2.5));
+    expect(machine.view('clinic')!.state).toBe('up');
+    machine.tick(s(3));
+    expect(machine.view('clinic')!.state).toBe('maintenance');
+    // Failures inside the window are neither down nor an outage.
+    const during = [
+      machine.observe(sampleOf({ ping: 'clinic', at: s(4), ok: false })),
+      machine.observe(sampleOf({ ping: 'clinic', at: s(5), ok: false })),
+    ];
+    // Its parent still answers: the failures are the clinic's own.
+    during.push(machine.observe(sampleOf({ ping: 'fibre', at: s(5.5) })));
+    expect(during.flatMap((r) => r.changes).filter((c) => c.type === 'outage_start')).toEqual([]);
+
+    schedule.setExtra([]);
+    machine.tick(s(6));
+    expect(machine.view('clinic')!.state).toBe('down');
+  });
+});

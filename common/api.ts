@@ -1,0 +1,363 @@
+/**
+ * The dashboard's API: every REST request and response body and every
+ * socket.io event, as zod schemas with the TypeScript types derived from them.
+ *
+ * One module serves both sides. The server validates incoming payloads with
+ * the request schemas and builds its OpenAPI description from all of them; the
+ * Svelte web imports only the types (`import type`), so no zod reaches the
+ * browser and the UI cannot drift from what the server sends. Tests validate
+ * real responses against the response schemas.
+ */
+import { z } from 'zod';
+
+export const STATES = ['up', 'degraded', 'down', 'unreachable', 'maintenance', 'unknown'] as const;
+export const ROLES = ['admin', 'viewer'] as const;
+export const RANGES = ['24h', '7d', '30d', '1y'] as const;
+export const VILLAGE_STATES = ['online', 'degraded', 'offline', 'maintenance', 'unknown'] as const;
+
+const state = z.enum(STATES);
+const role = z.enum(ROLES);
+/** ms since the epoch */
+const time = z.number().int();
+/** 0–100, null when nothing was observed in the window */
+const pct = z.number().min(0).max(100).nullable();
+const id = z.string().min(1).max(100);
+
+// ---- session and users ---------------------------------------------------
+
+export const sessionRequest = z.strictObject({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(200),
+});
+
+export const sessionInfo = z.object({
+  user: z.object({ username: z.string(), role }),
+  /** Send back as the `X-CSRF-Token` header on every POST/PUT/DELETE made with the session cookie. */
+  csrf: z.string(),
+  expires: time,
+});
+
+export const userInfo = z.object({ username: z.string(), role, created: time });
+export const usersResponse = z.object({ users: z.array(userInfo) });
+
+export const userCreateRequest = z.strictObject({
+  username: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,31}$/, 'use 2-32 lowercase letters, digits, dot, dash or underscore'),
+  password: z.string().min(10, 'must be at least 10 characters').max(200),
+  role,
+});
+
+export const passwordChangeRequest = z.strictObject({
+  current: z.string().min(1).max(200),
+  password: z.string().min(10, 'must be at least 10 characters').max(200),
+});
+
+export const tokenCreateRequest = z.strictObject({ name: z.string().min(1).max(64) });
+export const tokenInfo = z.object({ id: z.string(), name: z.string(), username: z.string(), created: time, last_used: time.nullable() });
+/** The secret itself is shown once, in the answer to its creation. */
+export const tokenCreated = tokenInfo.extend({ token: z.string() });
+export const tokensResponse = z.object({ tokens: z.array(tokenInfo) });
+
+// ---- hromada, villages and coverage -------------------------------------
+
+export const healthResponse = z.object({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  uptime_s: z.number(),
+  influx: z.boolean(),
+});
+
+export const hromadaInfo = z.object({
+  name: z.string(),
+  timezone: z.string(),
+  locale: z.enum(['uk', 'en']),
+  high_speed_mbps: z.number(),
+  map: z.object({
+    /** Leaflet tile URL template; null: villages on a plain background. */
+    tiles: z.string().nullable(),
+    attribution: z.string().nullable(),
+  }),
+});
+
+/** Uptime over the last 24 h, 7 and 30 days, and this calendar year so far (in the hromada's time zone, as the yearly report counts it). */
+export const uptimeSet = z.object({ '24h': pct, '7d': pct, '30d': pct, year: pct });
+
+export const coverage = z.object({
+  uplinks: z.object({ up: z.number().int(), total: z.number().int() }),
+  institutions: z.object({
+    online: z.number().int(),
+    total: z.number().int(),
+    /** online / total × 100; null without institutions */
+    online_pct: pct,
+    uptime: uptimeSet,
+    /** On a link at or above the high-speed threshold (configured bandwidth, else the measured interface speed). */
+    high_speed: z.number().int(),
+    high_speed_pct: pct,
+  }),
+  wifi: z.object({ up: z.number().int(), total: z.number().int(), clients: z.number().int() }),
+  population: z.object({
+    /** People in villages whose uplink works now. */
+    covered: z.number().int(),
+    total: z.number().int(),
+  }),
+});
+
+export const villageSummary = z.object({
+  id,
+  name: z.string(),
+  population: z.number().int().nullable(),
+  location: z.object({ lat: z.number(), lon: z.number() }).nullable(),
+  state: z.enum(VILLAGE_STATES),
+  since: time.nullable(),
+  coverage,
+  /** Share of time at least one uplink was up. */
+  uptime: uptimeSet,
+});
+
+export const villagesResponse = z.object({ at: time, total: coverage, villages: z.array(villageSummary) });
+
+export const lastValues = z.object({
+  at: time.nullable(),
+  rtt_ms: z.number().nullable(),
+  loss_pct: z.number().nullable(),
+  in_bps: z.number().nullable(),
+  out_bps: z.number().nullable(),
+  speed_mbps: z.number().nullable(),
+  clients: z.number().nullable(),
+});
+
+export const deviceSummary = z.object({
+  id,
+  name: z.string(),
+  kind: z.enum(['uplink', 'wifi', 'institution']),
+  category: z.string().nullable(),
+  vendor: z.string().nullable(),
+  host: z.string(),
+  village: id,
+  provider: z.object({ id, name: z.string() }).nullable(),
+  parent: id.nullable(),
+  bandwidth_mbps: z.number().nullable(),
+  high_speed: z.boolean(),
+  installed: z.string().nullable(),
+  state,
+  since: time.nullable(),
+  reason: z.string(),
+  /** For `unreachable`: the device whose outage cuts this one off. */
+  cause: id.nullable(),
+  last: lastValues,
+});
+
+export const devicesResponse = z.object({ at: time, devices: z.array(deviceSummary) });
+
+export const serviceSummary = z.object({
+  id,
+  name: z.string(),
+  type: z.enum(['http', 'tcp']),
+  public: z.boolean(),
+  state,
+  since: time.nullable(),
+  reason: z.string(),
+  tls_days_left: z.number().nullable(),
+});
+export const servicesResponse = z.object({ services: z.array(serviceSummary) });
+
+// ---- history, outages, alerts --------------------------------------------
+
+export const historyQuery = z.strictObject({
+  range: z.enum(RANGES).default('24h'),
+});
+
+export const historyResponse = z.object({
+  device: id,
+  range: z.enum(RANGES),
+  from: time,
+  to: time,
+  step_s: z.number().int(),
+  /** raw points for short ranges, the 5-minute rollups for long ones */
+  source: z.enum(['raw', 'rollup']),
+  series: z.object({
+    time: z.array(time),
+    rtt_ms: z.array(z.number().nullable()),
+    loss_pct: z.array(z.number().nullable()),
+    in_bps: z.array(z.number().nullable()),
+    out_bps: z.array(z.number().nullable()),
+    clients: z.array(z.number().nullable()),
+  }),
+  /** State periods overlapping the range, oldest first. */
+  states: z.array(z.object({ state, from: time, to: time.nullable(), reason: z.string() })),
+  uptime: uptimeSet,
+});
+
+export const outageItem = z.object({
+  subject: z.string(),
+  name: z.string(),
+  village: id.nullable(),
+  kind: z.string(),
+  start: time,
+  end: time.nullable(),
+  duration_s: z.number(),
+  reason: z.string(),
+  unreachable: z.array(z.string()),
+});
+
+const csv = z
+  .string()
+  .max(2000)
+  .transform((s) => s.split(',').filter(Boolean));
+
+export const outagesQuery = z.strictObject({
+  from: z.coerce.number().int().optional(),
+  to: z.coerce.number().int().optional(),
+  village: csv.optional(),
+  device: csv.optional(),
+  open: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+export const outagesResponse = z.object({ outages: z.array(outageItem) });
+
+export const alertItem = z.object({
+  id: z.string(),
+  time,
+  action: z.enum(['open', 'remind', 'close', 'ack']),
+  event: z.string(),
+  key: z.string(),
+  subject: z.string(),
+  village: z.object({ id, name: z.string() }).nullable(),
+  title: z.string(),
+  message: z.string(),
+  channels: z.array(z.string()),
+  suppressed: z.string().nullable(),
+  state: z.string(),
+  /** The episode is still going on. */
+  active: z.boolean(),
+  acked: z.object({ by: z.string(), at: time }).nullable(),
+});
+
+export const alertsQuery = z.strictObject({
+  from: z.coerce.number().int().optional(),
+  to: z.coerce.number().int().optional(),
+  village: csv.optional(),
+  event: csv.optional(),
+  active: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+export const alertsResponse = z.object({ alerts: z.array(alertItem) });
+
+export const ackRequest = z.strictObject({
+  /** An alert id, an episode key, a device id, `service:<id>` or `village:<id>`. */
+  target: z.string().min(1).max(300),
+});
+export const ackResponse = z.object({ acknowledged: z.array(z.string()) });
+
+export const maintenanceRequest = z
+  .strictObject({
+    devices: z.array(id).max(10_000).default([]),
+    villages: z.array(id).max(1000).default([]),
+    services: z.array(id).max(1000).default([]),
+    /** Minutes from now. */
+    minutes: z
+      .int()
+      .min(1)
+      .max(60 * 24 * 30),
+    note: z.string().max(500).default(''),
+  })
+  .refine((m) => m.devices.length + m.villages.length + m.services.length > 0, {
+    message: 'name at least one device, village or service',
+  });
+export const maintenanceItem = z.object({
+  id: z.string(),
+  devices: z.array(id),
+  villages: z.array(id),
+  services: z.array(id),
+  from: time,
+  to: time,
+  note: z.string(),
+  by: z.string(),
+});
+export const maintenanceResponse = z.object({ windows: z.array(maintenanceItem) });
+
+// ---- public status page --------------------------------------------------
+
+export const publicStatus = z.object({
+  hromada: z.string(),
+  at: time,
+  villages: z.array(
+    z.object({
+      name: z.string(),
+      wifi: z.array(z.object({ name: z.string(), up: z.boolean(), uptime_month_pct: pct })),
+    }),
+  ),
+  services: z.array(z.object({ name: z.string(), up: z.boolean(), uptime_month_pct: pct })),
+});
+
+export const errorResponse = z.object({
+  error: z.string(),
+  /** Field-level problems of a rejected body or query. */
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+// ---- socket.io -----------------------------------------------------------
+
+export const stateEvent = z.object({
+  subject: z.string(),
+  state,
+  since: time,
+  reason: z.string(),
+  cause: z.string().nullable(),
+});
+
+export interface ServerToClientEvents {
+  /** A device (id) or service (`service:<id>`) changed state. */
+  state: (event: StateEvent) => void;
+  /** A village's summary after one of its devices changed. */
+  village: (village: VillageSummary) => void;
+  /** A new entry in the alert log (alert, reminder, recovery, ack). */
+  alert: (alert: AlertItem) => void;
+  /** An outage began or ended. */
+  outage: (outage: OutageItem) => void;
+}
+
+// Nothing is asked of the server over the socket: actions go through REST (validated, CSRF-protected, logged).
+export type ClientToServerEvents = Record<string, never>;
+
+// ---- types ---------------------------------------------------------------
+
+export type State = z.output<typeof state>;
+export type Role = z.output<typeof role>;
+export type Range = (typeof RANGES)[number];
+export type SessionRequest = z.input<typeof sessionRequest>;
+export type SessionInfo = z.output<typeof sessionInfo>;
+export type UserInfo = z.output<typeof userInfo>;
+export type UsersResponse = z.output<typeof usersResponse>;
+export type UserCreateRequest = z.input<typeof userCreateRequest>;
+export type PasswordChangeRequest = z.input<typeof passwordChangeRequest>;
+export type TokenCreateRequest = z.input<typeof tokenCreateRequest>;
+export type TokenInfo = z.output<typeof tokenInfo>;
+export type TokenCreated = z.output<typeof tokenCreated>;
+export type TokensResponse = z.output<typeof tokensResponse>;
+export type HealthResponse = z.output<typeof healthResponse>;
+export type HromadaInfo = z.output<typeof hromadaInfo>;
+export type UptimeSet = z.output<typeof uptimeSet>;
+export type Coverage = z.output<typeof coverage>;
+export type VillageSummary = z.output<typeof villageSummary>;
+export type VillageState = (typeof VILLAGE_STATES)[number];
+export type VillagesResponse = z.output<typeof villagesResponse>;
+export type LastValues = z.output<typeof lastValues>;
+export type DeviceSummary = z.output<typeof deviceSummary>;
+export type DevicesResponse = z.output<typeof devicesResponse>;
+export type ServiceSummary = z.output<typeof serviceSummary>;
+export type ServicesResponse = z.output<typeof servicesResponse>;
+export type HistoryResponse = z.output<typeof historyResponse>;
+export type OutageItem = z.output<typeof outageItem>;
+export type OutagesQuery = z.output<typeof outagesQuery>;
+export type OutagesResponse = z.output<typeof outagesResponse>;
+export type AlertItem = z.output<typeof alertItem>;
+export type AlertsQuery = z.output<typeof alertsQuery>;
+export type AlertsResponse = z.output<typeof alertsResponse>;
+export type AckRequest = z.input<typeof ackRequest>;
+export type AckResponse = z.output<typeof ackResponse>;
+export type MaintenanceRequest = z.input<typeof maintenanceRequest>;
+export type MaintenanceItem = z.output<typeof maintenanceItem>;
+export type MaintenanceResponse = z.output<typeof maintenanceResponse>;
+export type PublicStatus = z.output<typeof publicStatus>;
+export type ErrorResponse = z.output<typeof errorResponse>;
+export type StateEvent = z.output<typeof stateEvent>;

@@ -1,0 +1,318 @@
+/**
+ * What the dashboard, the API and the public page see of the running monitor:
+ * summaries built from live state, history read from InfluxDB, actions
+ * (acknowledge, maintenance) passed to the engine and the alerts, and typed
+ * live events for socket.io. No HTTP here: routes call these methods.
+ */
+import type {
+  AlertItem,
+  AlertsQuery,
+  DevicesResponse,
+  HistoryResponse,
+  MaintenanceRequest,
+  OutageItem,
+  OutagesQuery,
+  PublicStatus,
+  Range,
+  ServerToClientEvents,
+  ServicesResponse,
+  VillagesResponse,
+} from '../common/api.ts';
+import type { ProbeOutcome } from '../collector/collector.ts';
+import type { Logger } from '../common/log.ts';
+import type { Config } from '../config/schema.ts';
+import { loadAlertLog } from './alerts/log.ts';
+import type { AlertRecord } from './alerts/types.ts';
+import { serviceKey } from './inventory.ts';
+import { AvailabilityIndex, type WindowName } from './live/availability.ts';
+import { LatestValues } from './live/latest.ts';
+import { MaintenanceWindows } from './maintenance-windows.ts';
+import type { Monitor } from './monitor.ts';
+import type { Change } from './state/types.ts';
+import { deviceSeries, listOutages, statePeriods } from './store/history-store.ts';
+import type { Query } from './store/influx-query.ts';
+import { uptimeSetOf } from './live/availability.ts';
+import { isWorking, Summaries, type ViewInputs } from './views/summaries.ts';
+import { uptimePct } from './uptime.ts';
+
+const DAY = 86_400_000;
+
+export type LiveEvent = {
+  [K in keyof ServerToClientEvents]: { name: K; payload: Parameters<ServerToClientEvents[K]>[0] };
+}[keyof ServerToClientEvents];
+
+export interface DashboardOptions {
+  config: Config;
+  monitor: Monitor;
+  /** InfluxDB reads; without it history, outages and uptime are empty. */
+  query?: Query;
+  log: Logger;
+  dataDir: string;
+  now?: () => number;
+}
+
+export class Dashboard {
+  readonly latest = new LatestValues();
+  readonly availability: AvailabilityIndex;
+  readonly summaries: Summaries;
+  private readonly listeners: ((event: LiveEvent) => void)[] = [];
+  private readonly now: () => number;
+
+  private constructor(
+    private readonly options: DashboardOptions,
+    readonly maintenance: MaintenanceWindows,
+  ) {
+    this.now = options.now ?? Date.now;
+    const { config, monitor, query, log } = options;
+    this.summaries = new Summaries(config, monitor.inventory);
+    this.availability = new AvailabilityIndex({
+      inventory: monitor.inventory,
+      query,
+      timeZone: config.hromada.timezone,
+      log,
+      now: this.now,
+    });
+    monitor.engine.onChange((changes) => this.onChanges(changes));
+    monitor.alerts.onRecord((records) => {
+      for (const r of records) this.emit({ name: 'alert', payload: this.alertItem(r, this.options.monitor.alerts.records()) });
+    });
+  }
+
+  static async open(options: DashboardOptions): Promise<Dashboard> {
+    const maintenance = await MaintenanceWindows.open({
+      file: `${options.dataDir}/maintenance.json`,
+      inventory: options.monitor.inventory,
+      schedule: options.monitor.engine.maintenance,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    const dashboard = new Dashboard(options, maintenance);
+    dashboard.availability.start();
+    return dashboard;
+  }
+
+  stop(): void {
+    this.availability.stop();
+  }
+
+  /** For the collector's `onOutcome`, next to the monitor's. */
+  onOutcome(outcome: ProbeOutcome): void {
+    this.latest.ingest(outcome);
+  }
+
+  onEvent(listener: (event: LiveEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  get hasStore(): boolean {
+    return this.options.query !== undefined;
+  }
+
+  private emit(event: LiveEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  private inputs(): ViewInputs {
+    return {
+      snapshot: this.options.monitor.engine.snapshot(),
+      last: (id) => this.latest.get(id),
+      uptime: (key) => this.availability.subject(key),
+      villageUptime: (id) => this.availability.village(id),
+    };
+  }
+
+  private onChanges(changes: readonly Change[]): void {
+    if (this.listeners.length === 0) return;
+    const inventory = this.options.monitor.inventory;
+    const villages = new Set<string>();
+    let inputs: ViewInputs | undefined;
+    for (const c of changes) {
+      if (c.type === 'transition') {
+        this.emit({ name: 'state', payload: { subject: c.subject, state: c.to, since: c.at, reason: c.reason, cause: c.cause ?? null } });
+        const village = inventory.subjects.get(c.subject)?.village?.id;
+        if (village) villages.add(village);
+      } else if (c.type === 'outage_start' || c.type === 'outage_end') {
+        const info = inventory.subjects.get(c.subject);
+        if (!info) continue;
+        const end = c.type === 'outage_end' ? c.end : null;
+        this.emit({
+          name: 'outage',
+          payload: {
+            subject: c.subject,
+            name: info.name,
+            village: info.village?.id ?? null,
+            kind: info.kind ?? info.type,
+            start: c.start,
+            end,
+            duration_s: ((end ?? this.now()) - c.start) / 1000,
+            reason: c.reason,
+            unreachable: c.unreachable,
+          },
+        });
+      }
+    }
+    for (const id of villages) {
+      const v = this.options.config.villages.find((x) => x.id === id);
+      if (v) this.emit({ name: 'village', payload: this.summaries.village(v, (inputs ??= this.inputs())) });
+    }
+  }
+
+  villages(): VillagesResponse {
+    const inputs = this.inputs();
+    const { config } = this.options;
+    return {
+      at: inputs.snapshot.at,
+      total: this.summaries.coverage(this.summaries.deviceIds(), config.villages, inputs),
+      villages: config.villages.map((v) => this.summaries.village(v, inputs)),
+    };
+  }
+
+  devices(village?: string): DevicesResponse {
+    const inputs = this.inputs();
+    return {
+      at: inputs.snapshot.at,
+      devices: this.summaries.deviceIds(village).flatMap((id) => this.summaries.device(id, inputs) ?? []),
+    };
+  }
+
+  services(): ServicesResponse {
+    return { services: this.summaries.services(this.inputs()) };
+  }
+
+  hasDevice(id: string): boolean {
+    return this.summaries.hasDevice(id);
+  }
+
+  async history(deviceId: string, range: Range): Promise<HistoryResponse> {
+    const { query, monitor } = this.options;
+    const info = monitor.inventory.subjects.get(deviceId)!;
+    const now = this.now();
+    const uptime = uptimeSetOf(this.availability.subject(deviceId));
+    if (!query) {
+      const empty = await deviceSeries(async () => [], deviceId, range, now);
+      return { device: deviceId, range, ...empty, states: [], uptime };
+    }
+    const series = await deviceSeries(query, deviceId, range, now);
+    const states = await statePeriods(query, info, series.from, series.to);
+    return { device: deviceId, range, ...series, states, uptime };
+  }
+
+  async outages(q: OutagesQuery): Promise<OutageItem[]> {
+    const { query, monitor } = this.options;
+    if (!query) return [];
+    const now = this.now();
+    const subjects = this.subjectsFor(q.village, q.device);
+    return listOutages(
+      query,
+      monitor.inventory,
+      {
+        from: q.from ?? now - 30 * DAY,
+        to: q.to ?? now + 1,
+        ...(subjects ? { subjects } : {}),
+        ...(q.open ? { open: q.open === 'true' } : {}),
+        limit: q.limit,
+      },
+      now,
+    );
+  }
+
+  /** Subject keys matching village and device filters; undefined when neither is given. */
+  private subjectsFor(villages?: string[], devices?: string[]): string[] | undefined {
+    if (!villages && !devices) return undefined;
+    const inventory = this.options.monitor.inventory;
+    const inVillages = villages ? villages.flatMap((v) => inventory.villages.get(v)?.devices ?? []) : undefined;
+    if (inVillages && devices) return inVillages.filter((d) => devices.includes(d));
+    return inVillages ?? devices;
+  }
+
+  async alerts(q: AlertsQuery): Promise<AlertItem[]> {
+    const now = this.now();
+    const from = q.from ?? now - 7 * DAY;
+    const to = q.to ?? now + 1;
+    const book = this.options.monitor.alerts.records();
+    let records: readonly AlertRecord[] = book;
+    // The book keeps about a week; older ranges are read from the stored alert log.
+    if (this.options.query && (book.length === 0 || from < book[0]!.time)) {
+      const stored = (await loadAlertLog(this.options.query, from)).records;
+      const ids = new Set(stored.map((r) => r.id));
+      records = [...stored, ...book.filter((r) => !ids.has(r.id))];
+    }
+    const villages = q.village ? new Set(q.village) : undefined;
+    const events = q.event ? new Set(q.event) : undefined;
+    const items = records
+      .filter((r) => r.time >= from && r.time < to)
+      .filter((r) => !villages || (r.village && villages.has(r.village.id)))
+      .filter((r) => !events || events.has(r.event))
+      .map((r) => this.alertItem(r, records))
+      .filter((a) => q.active === undefined || a.active === (q.active === 'true'))
+      .sort((a, b) => b.time - a.time);
+    return items.slice(0, q.limit);
+  }
+
+  private alertItem(r: AlertRecord, all: readonly AlertRecord[]): AlertItem {
+    const closed = all.some((x) => x.key === r.key && x.action === 'close');
+    const acked = this.options.monitor.alerts.acked(r.key) ?? ackOf(all, r.key);
+    return {
+      id: r.id,
+      time: r.time,
+      action: r.action,
+      event: r.event,
+      key: r.key,
+      subject: r.subject,
+      village: r.village ?? null,
+      title: r.title,
+      message: r.message,
+      channels: r.channels,
+      suppressed: r.suppressed ?? null,
+      state: r.state,
+      active: !closed && r.action !== 'close',
+      acked: acked ? { by: acked.by, at: acked.time } : null,
+    };
+  }
+
+  acknowledge(target: string, by: string): string[] {
+    return this.options.monitor.alerts.acknowledge(target, by).map((r) => r.key);
+  }
+
+  async addMaintenance(request: MaintenanceRequest & { minutes: number }, by: string) {
+    return this.maintenance.add(
+      {
+        devices: request.devices ?? [],
+        villages: request.villages ?? [],
+        services: request.services ?? [],
+        minutes: request.minutes,
+        note: request.note ?? '',
+      },
+      by,
+    );
+  }
+
+  /** Only what config marks public: Free WiFi zones with `public: true` and public services, by name. */
+  publicStatus(): PublicStatus {
+    const { config, monitor } = this.options;
+    const snapshot = monitor.engine.snapshot();
+    const entry = (key: string, name: string) => {
+      const part = this.availability.subject(key)?.['month' satisfies WindowName];
+      return {
+        name,
+        up: isWorking(snapshot.subjects.get(key)?.state ?? 'unknown'),
+        uptime_month_pct: part ? uptimePct(part.monitoredMs, part.downMs) : null,
+      };
+    };
+    return {
+      hromada: config.hromada.name,
+      at: snapshot.at,
+      villages: config.villages
+        .map((v) => ({
+          name: v.name,
+          wifi: v.devices.filter((d) => d.kind === 'wifi' && d.public).map((d) => entry(d.id, d.name ?? v.name)),
+        }))
+        .filter((v) => v.wifi.length > 0),
+      services: config.services.filter((s) => s.public).map((s) => entry(serviceKey(s.id), s.name)),
+    };
+  }
+}
+
+function ackOf(records: readonly AlertRecord[], key: string): { by: string; time: number } | undefined {
+  const ack = records.find((r) => r.key === key && r.action === 'ack');
+  return ack ? { by: ack.by ?? '', time: ack.time } : undefined;
+}

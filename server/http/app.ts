@@ -1,0 +1,122 @@
+/**
+ * The express app: routes from their declarations (auth, CSRF, validation
+ * and errors handled here once, so handlers only do their job), the built
+ * dashboard as static files with a fallback for its client-side routes, and
+ * security headers on everything.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { allowed, csrfOk, resolvePrincipal } from './auth.ts';
+import { HttpError, type RouteDef } from './route.ts';
+import type { Services } from './services.ts';
+
+const CHANGES = new Set(['post', 'put', 'delete']);
+
+function securityHeaders(services: Services) {
+  const tiles = services.config.server.map.tiles;
+  const tileOrigin = tiles ? ` ${new URL(tiles.replace(/\{[a-z]\}/g, 'a')).origin}` : '';
+  const csp = [
+    "default-src 'self'",
+    `img-src 'self' data:${tileOrigin}`,
+    // Svelte transitions and Leaflet position elements with inline styles.
+    "style-src 'self' 'unsafe-inline'",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join('; ');
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.set({
+      'Content-Security-Policy': csp,
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'same-origin',
+    });
+    next();
+  };
+}
+
+/** A change must come from a page of this server: a cross-site Origin is refused even before CSRF is checked. */
+function sameOrigin(req: Request): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+const issuesOf = (err: z.ZodError) => err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+
+function handle(def: RouteDef, services: Services) {
+  return async (req: Request, res: Response) => {
+    res.on('finish', () => services.metrics.observeRequest(def.path, def.method, res.statusCode));
+    try {
+      const principal = resolvePrincipal(req.headers, services);
+      if (!allowed(def.access, principal)) {
+        throw principal ? new HttpError(403, 'your role may not do this') : new HttpError(401, 'sign in first');
+      }
+      if (CHANGES.has(def.method)) {
+        if (!sameOrigin(req)) throw new HttpError(403, 'cross-site request refused');
+        if (!csrfOk(principal, req.get('x-csrf-token'), services)) throw new HttpError(403, 'missing or wrong X-CSRF-Token header');
+      }
+      const query = def.query ? def.query.parse(req.query) : undefined;
+      const body = def.body ? def.body.parse(req.body ?? {}) : undefined;
+      const result = await def.handler({ req, res, params: req.params as Record<string, string>, query, body, principal, services });
+      if (res.headersSent) return;
+      if (result === undefined) res.status(def.status ?? 204).end();
+      else res.status(def.status ?? 200).json(result);
+    } catch (err) {
+      if (res.headersSent) return;
+      if (err instanceof HttpError) res.status(err.status).set(err.headers).json({ error: err.message });
+      else if (err instanceof z.ZodError) res.status(400).json({ error: 'invalid request', issues: issuesOf(err) });
+      else {
+        services.log.error({ err: (err as Error).message, route: def.path }, 'request failed');
+        res.status(500).json({ error: 'internal error' });
+      }
+    }
+  };
+}
+
+export function createApp(services: Services, routes: readonly RouteDef[], webDir: string): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', services.config.server.trusted_proxies);
+  app.set('query parser', 'simple');
+  app.use(securityHeaders(services));
+  app.use('/api', express.json({ limit: '100kb' }));
+  for (const def of routes) app[def.method](def.path, handle(def, services));
+  app.use('/api', (_req, res) => {
+    res.status(404).json({ error: 'no such API route' });
+  });
+
+  app.use(express.static(webDir, { index: false, maxAge: '1h', setHeaders: noCacheForHtml }));
+  // Client-side routes of the dashboard (/villages/x, /devices/y, ...) all load the app shell.
+  const shell = join(webDir, 'index.html');
+  app.get(/^\/(?!api\/|socket\.io\/|metrics$|status$).*/, (_req, res) => {
+    if (!existsSync(shell)) {
+      res.status(503).type('text').send('The dashboard is not built: run `npm run build:web` (npm start does it for you).\n');
+      return;
+    }
+    res.set('Cache-Control', 'no-cache').sendFile(shell);
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = (err as { status?: number }).status;
+    if (status && status >= 400 && status < 500)
+      res.status(status).json({ error: status === 413 ? 'request too large' : 'malformed request' });
+    else {
+      services.log.error({ err: (err as Error).message }, 'request failed');
+      res.status(500).json({ error: 'internal error' });
+    }
+  });
+  return app;
+}
+
+function noCacheForHtml(res: Response, path: string): void {
+  if (path.endsWith('.html')) res.set('Cache-Control', 'no-cache');
+}

@@ -1,0 +1,45 @@
+/**
+ * Who is asking: a Bearer API token, or the session cookie. Shared by REST
+ * routes and the socket.io handshake so both accept exactly the same proofs.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Access, Principal } from './route.ts';
+import type { Services } from './services.ts';
+import { SESSION_COOKIE } from './routes/session.ts';
+
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** The principal of a request or handshake, or undefined when it proves nothing (or something false). */
+export function resolvePrincipal(headers: IncomingHttpHeaders, services: Services, token?: string): Principal | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1] ?? token;
+  if (bearer) {
+    const user = services.users.verifyToken(bearer);
+    return user ? { user, via: 'token' } : undefined;
+  }
+  const session = services.sessions.get(cookieValue(headers.cookie, SESSION_COOKIE));
+  return session ? { user: session.user, via: 'session', sessionId: session.id } : undefined;
+}
+
+export function allowed(access: Access, principal: Principal | undefined): boolean {
+  if (access === 'public') return true;
+  if (!principal) return false;
+  return access === 'viewer' || principal.user.role === 'admin';
+}
+
+/** The CSRF token of a cookie-authenticated change must match its session's; tokens are not sent by browsers on their own. */
+export function csrfOk(principal: Principal | undefined, header: string | undefined, services: Services): boolean {
+  if (principal?.via !== 'session') return true;
+  const expected = services.sessions.get(principal.sessionId)?.csrf;
+  if (!expected || !header) return false;
+  const a = Buffer.from(header);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

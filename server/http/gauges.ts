@@ -1,0 +1,23 @@
+/** The gauges of `/metrics` read from the running parts: collector queues, storage spool, alert queues. */
+import type { Collector } from '../../collector/collector.ts';
+import type { InfluxWriter } from '../../collector/storage/writer.ts';
+import type { Monitor } from '../monitor.ts';
+import type { Metrics } from './metrics.ts';
+
+export function registerGauges(metrics: Metrics, collector: Collector, writer: InfluxWriter, monitor: Monitor): void {
+  metrics.gauge('merezha_collector_jobs', 'Scheduled polls (devices × probe kinds, services).', () => collector.stats().jobs);
+  metrics.gauge('merezha_collector_running', 'Polls running now.', () => collector.stats().running);
+  metrics.gauge('merezha_collector_queued', 'Polls due and waiting for a free slot.', () => collector.stats().queued);
+  metrics.gauge(
+    'merezha_collector_lag_max_seconds',
+    'Largest delay between a slot and the start of its poll.',
+    () => collector.stats().lagMsMax / 1000,
+  );
+  metrics.gauge('merezha_storage_pending_points', 'Points not in InfluxDB yet (in memory and in the spool).', () => writer.stats().pending);
+  metrics.gauge('merezha_storage_spool_bytes', 'Size of the on-disk spool.', () => writer.stats().spoolBytes);
+  metrics.gauge('merezha_storage_dropped_points', 'Points lost since start (spool cap or disk errors).', () => writer.stats().dropped);
+  metrics.gauge('merezha_storage_influx_up', '1 when InfluxDB takes writes.', () => (writer.stats().influxUp ? 1 : 0));
+  metrics.gauge('merezha_alert_queue', 'Alerts waiting for delivery, per channel.', () =>
+    Object.entries(monitor.alerts.queueLengths()).map(([channel, value]) => ({ labels: { channel }, value })),
+  );
+}

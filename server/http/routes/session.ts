@@ -1,0 +1,216 @@
+/**
+ * Signing in and out, the session cookie, and accounts: users (admins only)
+ * and API tokens for scripts.
+ */
+import type { Response } from 'express';
+import {
+  healthResponse,
+  passwordChangeRequest,
+  sessionInfo,
+  sessionRequest,
+  tokenCreated,
+  tokenCreateRequest,
+  tokensResponse,
+  userCreateRequest,
+  userInfo,
+  usersResponse,
+  type SessionInfo,
+} from '../../../common/api.ts';
+import { AuthError } from '../../auth/users.ts';
+import type { Session } from '../../auth/sessions.ts';
+import { HttpError, route, type RouteDef } from '../route.ts';
+import type { Services } from '../services.ts';
+
+export const SESSION_COOKIE = 'merezha_session';
+
+function setSessionCookie(res: Response, services: Services, session: Session | undefined, secure: boolean): void {
+  const parts = [
+    `${SESSION_COOKIE}=${session?.id ?? ''}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Strict',
+    `Max-Age=${session ? Math.max(0, Math.floor((session.expires - Date.now()) / 1000)) : 0}`,
+  ];
+  const setting = services.config.server.secure_cookies;
+  if (setting === true || (setting === 'auto' && secure)) parts.push('Secure');
+  res.append('Set-Cookie', parts.join('; '));
+}
+
+const info = (s: Session): SessionInfo => ({ user: { username: s.user.username, role: s.user.role }, csrf: s.csrf, expires: s.expires });
+
+function authError(err: unknown): never {
+  if (err instanceof AuthError) {
+    const status = { exists: 409, not_found: 404, last_admin: 409, bad_password: 400 }[err.code];
+    throw new HttpError(status, err.message);
+  }
+  throw err;
+}
+
+export const sessionRoutes: RouteDef[] = [
+  route({
+    method: 'get',
+    path: '/api/health',
+    access: 'public',
+    tag: 'system',
+    summary: 'Liveness and whether InfluxDB takes writes',
+    response: healthResponse,
+    handler: ({ services }) => ({
+      status: services.influxUp() ? ('ok' as const) : ('degraded' as const),
+      version: services.version,
+      uptime_s: Math.round((Date.now() - services.startedAt) / 1000),
+      influx: services.influxUp(),
+    }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/session',
+    access: 'viewer',
+    tag: 'session',
+    summary: 'The signed-in user and the CSRF token',
+    response: sessionInfo,
+    handler: ({ principal, services }) => {
+      const session = services.sessions.get(principal?.sessionId);
+      if (!session) throw new HttpError(400, 'this request is authenticated by a token, not a session');
+      return info(session);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/session',
+    access: 'public',
+    tag: 'session',
+    summary: 'Sign in: sets the httpOnly session cookie',
+    body: sessionRequest,
+    response: sessionInfo,
+    handler: async ({ req, res, body, services }) => {
+      const ip = req.ip ?? 'unknown';
+      const verdict = services.throttle.check(ip, body.username);
+      if (!verdict.ok) {
+        services.log.warn({ ip, username: body.username }, 'sign-in throttled');
+        throw new HttpError(429, 'too many failed attempts; try again later', { 'Retry-After': String(verdict.retryAfterS) });
+      }
+      const user = await services.users.authenticate(body.username, body.password);
+      if (!user) {
+        services.throttle.failure(ip, body.username);
+        services.log.warn({ ip, username: body.username }, 'failed sign-in');
+        throw new HttpError(401, 'wrong username or password');
+      }
+      services.throttle.success(ip, body.username);
+      const session = services.sessions.create(user);
+      setSessionCookie(res, services, session, req.secure);
+      services.log.info({ ip, username: user.username }, 'signed in');
+      return info(session);
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/api/session',
+    access: 'viewer',
+    tag: 'session',
+    summary: 'Sign out',
+    status: 204,
+    handler: ({ req, res, principal, services }) => {
+      if (principal?.sessionId) {
+        services.sessions.destroy(principal.sessionId);
+        services.disconnect({ sessionId: principal.sessionId });
+      }
+      setSessionCookie(res, services, undefined, req.secure);
+      return undefined;
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/api/session/password',
+    access: 'viewer',
+    tag: 'session',
+    summary: "Change one's own password (signs out the other sessions)",
+    body: passwordChangeRequest,
+    status: 204,
+    handler: async ({ principal, body, services }) => {
+      const username = principal!.user.username;
+      const ok = await services.users.changePassword(username, body.current, body.password).catch(authError);
+      if (!ok) throw new HttpError(403, 'the current password is wrong');
+      services.sessions.destroyUser(username, principal!.sessionId);
+      services.log.info({ username }, 'password changed');
+      return undefined;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/users',
+    access: 'admin',
+    tag: 'users',
+    summary: 'Users and their roles',
+    response: usersResponse,
+    handler: ({ services }) => ({ users: services.users.list() }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/users',
+    access: 'admin',
+    tag: 'users',
+    summary: 'Add a user',
+    body: userCreateRequest,
+    response: userInfo,
+    status: 201,
+    handler: async ({ body, principal, services }) => {
+      const user = await services.users.create(body).catch(authError);
+      services.log.info({ username: user.username, role: user.role, by: principal!.user.username }, 'user added');
+      return user;
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/api/users/:username',
+    access: 'admin',
+    tag: 'users',
+    summary: 'Remove a user, their sessions and their tokens',
+    status: 204,
+    handler: async ({ params, principal, services }) => {
+      await services.users.remove(params.username!).catch(authError);
+      services.sessions.destroyUser(params.username!);
+      services.disconnect({ username: params.username! });
+      services.log.info({ username: params.username, by: principal!.user.username }, 'user removed');
+      return undefined;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/tokens',
+    access: 'viewer',
+    tag: 'users',
+    summary: 'API tokens: all of them for an admin, their own for a viewer',
+    response: tokensResponse,
+    handler: ({ principal, services }) => ({
+      tokens: services.users.listTokens(principal!.user.role === 'admin' ? undefined : principal!.user.username),
+    }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/tokens',
+    access: 'viewer',
+    tag: 'users',
+    summary: 'Create an API token for the signed-in user (the secret is shown once)',
+    body: tokenCreateRequest,
+    response: tokenCreated,
+    status: 201,
+    handler: async ({ body, principal, services }) => {
+      const created = await services.users.createToken(principal!.user.username, body.name).catch(authError);
+      services.log.info({ id: created.id, name: created.name, username: created.username }, 'API token created');
+      return created;
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/api/tokens/:id',
+    access: 'viewer',
+    tag: 'users',
+    summary: 'Revoke an API token (any token for an admin, their own for a viewer)',
+    status: 204,
+    handler: async ({ params, principal, services }) => {
+      const owner = principal!.user.role === 'admin' ? undefined : principal!.user.username;
+      if (!(await services.users.revokeToken(params.id!, owner))) throw new HttpError(404, 'no such token');
+      return undefined;
+    },
+  }),
+];

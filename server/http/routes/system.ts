@@ -1,0 +1,46 @@
+/**
+ * Routes that answer in something other than JSON bodies of the API: the
+ * public status page, Prometheus metrics and the OpenAPI description.
+ */
+import { route, type RouteDef } from '../route.ts';
+import { openApiDocument } from '../openapi.ts';
+import { pageLocale, renderStatusPage } from '../status-page.ts';
+
+export function systemRoutes(all: () => readonly RouteDef[]): RouteDef[] {
+  return [
+    route({
+      method: 'get',
+      path: '/status',
+      access: 'public',
+      tag: 'public',
+      summary: 'The public status page (HTML, Ukrainian or English by ?lang= or Accept-Language)',
+      handler: ({ req, res, services }) => {
+        const locale = pageLocale(req.query.lang, req.headers['accept-language'], services.config.hromada.locale);
+        res
+          .type('html')
+          .set('Cache-Control', 'no-cache')
+          .send(renderStatusPage(services.dashboard.publicStatus(), locale, services.config.hromada.timezone));
+        return undefined;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/metrics',
+      access: 'viewer',
+      tag: 'system',
+      summary: "Merezha's own health in the Prometheus text format (use an API token)",
+      handler: ({ res, services }) => {
+        res.type('text/plain; version=0.0.4').send(services.metrics.render());
+        return undefined;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/openapi.json',
+      access: 'viewer',
+      tag: 'system',
+      summary: 'This description',
+      handler: ({ services }) => openApiDocument(all(), services.version),
+    }),
+  ];
+}

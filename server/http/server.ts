@@ -1,0 +1,107 @@
+/**
+ * The dashboard server of `merezha start`: accounts, the express app and
+ * socket.io on one HTTP server, bound to the configured host and port (or
+ * `PORT`). Returns what the process needs to report and to stop it.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Logger } from '../../common/log.ts';
+import type { Config } from '../../config/schema.ts';
+import { LoginThrottle } from '../auth/throttle.ts';
+import { Sessions } from '../auth/sessions.ts';
+import { UserStore } from '../auth/users.ts';
+import type { Dashboard } from '../dashboard.ts';
+import { createApp } from './app.ts';
+import { Metrics } from './metrics.ts';
+import { ROUTES } from './routes/index.ts';
+import type { Services } from './services.ts';
+import { attachSocket } from './socket.ts';
+
+export const WEB_DIST = resolve(import.meta.dirname, '../../web/dist');
+
+export interface HttpServerOptions {
+  config: Config;
+  log: Logger;
+  dashboard: Dashboard;
+  influxUp(): boolean;
+  version: string;
+  /** The first admin's password when there are no users yet; `MEREZHA_ADMIN_PASSWORD` by default. */
+  adminPassword?: string;
+  /** Overrides the config's port (0: any free port). */
+  port?: number;
+  metrics?: Metrics;
+  webDir?: string;
+}
+
+export interface RunningHttpServer {
+  url: string;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** The parts of the services that need no network: the API tests build the app from these without a port. */
+export async function createServices(options: Omit<HttpServerOptions, 'port' | 'webDir'>): Promise<Omit<Services, 'disconnect'>> {
+  const { config, log } = options;
+  const adminPassword = options.adminPassword ?? process.env.MEREZHA_ADMIN_PASSWORD;
+  const users = await UserStore.open({
+    file: join(resolve(config.server.data_dir), 'users.json'),
+    log,
+    ...(adminPassword ? { adminPassword } : {}),
+  });
+  return {
+    config,
+    log,
+    dashboard: options.dashboard,
+    users,
+    sessions: new Sessions({ ttlMs: config.server.session_ttl, idleMs: config.server.session_idle }),
+    throttle: new LoginThrottle(),
+    metrics: options.metrics ?? new Metrics(),
+    version: options.version,
+    startedAt: Date.now(),
+    influxUp: options.influxUp,
+  };
+}
+
+export class PortError extends Error {}
+
+function portFromEnv(): number | undefined {
+  const text = process.env.PORT;
+  if (text === undefined || text === '') return undefined;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PortError(`PORT=${text} is not a port number (0-65535)`);
+  return port;
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const base = await createServices(options);
+  const http = createServer();
+  const live = attachSocket(http, base, options.dashboard);
+  const services: Services = { ...base, disconnect: (target) => live.disconnect(target) };
+  services.metrics.gauge('merezha_sessions', 'Signed-in dashboard sessions.', () => services.sessions.size);
+  services.metrics.gauge('merezha_live_connections', 'Open socket.io connections.', () => live.io.engine.clientsCount);
+  http.on('request', createApp(services, ROUTES, options.webDir ?? WEB_DIST));
+
+  const port = options.port ?? portFromEnv() ?? options.config.server.port;
+  const host = options.config.server.host;
+  await new Promise<void>((done, fail) => {
+    http.once('error', fail);
+    http.listen(port, host, () => {
+      http.off('error', fail);
+      done();
+    });
+  });
+  const address = http.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
+  return {
+    url,
+    services,
+    async close() {
+      await live.close();
+      http.closeAllConnections();
+      await new Promise<void>((done) => http.close(() => done()));
+      // Token use times are saved lazily; the last minute of them goes out now.
+      await services.users.close();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Everything a route handler may use, in one object: the dashboard, the
+ * accounts, and the process's own health. Built once by `startHttpServer`;
+ * the in-process API tests build it with their own parts.
+ */
+import type { Logger } from '../../common/log.ts';
+import type { Config } from '../../config/schema.ts';
+import type { LoginThrottle } from '../auth/throttle.ts';
+import type { Sessions } from '../auth/sessions.ts';
+import type { UserStore } from '../auth/users.ts';
+import type { Dashboard } from '../dashboard.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface Services {
+  config: Config;
+  log: Logger;
+  dashboard: Dashboard;
+  users: UserStore;
+  sessions: Sessions;
+  throttle: LoginThrottle;
+  metrics: Metrics;
+  version: string;
+  startedAt: number;
+  /** Whether InfluxDB takes writes now (the health check's answer). */
+  influxUp(): boolean;
+  /** Closes the live connections of a session or of every session of a user (logout, removal, password change). */
+  disconnect(target: { sessionId: string } | { username: string }): void;
+}

@@ -1,0 +1,149 @@
+/**
+ * The dashboard's reads of stored history: a device's chart series, its state
+ * periods, and the outage log with filters.
+ *
+ * Charts of a day come from the raw points; longer ranges from the 5-minute
+ * rollups, which keep the raw field names for the means the charts show.
+ */
+import type { HistoryResponse, OutageItem, Range, State } from '../../common/api.ts';
+import { RETENTION_POLICIES } from '../../collector/storage/measurements.ts';
+import { serviceKey, type Inventory, type SubjectInfo } from '../inventory.ts';
+import { STATES } from '../state/types.ts';
+import { ident, literal, type Query, type Row } from './influx-query.ts';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+/** Length, source and bucket of each chart range: at most ~720 points per series. */
+export const RANGE_PLAN: Record<Range, { ms: number; source: 'raw' | 'rollup'; stepMs: number }> = {
+  '24h': { ms: DAY, source: 'raw', stepMs: 2 * MIN },
+  '7d': { ms: 7 * DAY, source: 'rollup', stepMs: 15 * MIN },
+  '30d': { ms: 30 * DAY, source: 'rollup', stepMs: 60 * MIN },
+  '1y': { ms: 365 * DAY, source: 'rollup', stepMs: DAY },
+};
+
+type Series = HistoryResponse['series'];
+type SeriesName = Exclude<keyof Series, 'time'>;
+
+/** Chart series → (measurement, field); the same field name exists in raw and rollup. */
+const SERIES: Record<SeriesName, { measurement: string; field: string }> = {
+  rtt_ms: { measurement: 'ping', field: 'rtt_avg_ms' },
+  loss_pct: { measurement: 'ping', field: 'loss_pct' },
+  in_bps: { measurement: 'interface', field: 'in_bps' },
+  out_bps: { measurement: 'interface', field: 'out_bps' },
+  clients: { measurement: 'wifi', field: 'clients' },
+};
+
+export async function deviceSeries(
+  query: Query,
+  deviceId: string,
+  range: Range,
+  now: number,
+): Promise<Pick<HistoryResponse, 'from' | 'to' | 'step_s' | 'source' | 'series'>> {
+  const plan = RANGE_PLAN[range];
+  const to = Math.ceil(now / plan.stepMs) * plan.stepMs;
+  const from = to - plan.ms;
+  const rp = ident(plan.source === 'raw' ? RETENTION_POLICIES.raw : RETENTION_POLICIES.rollup);
+  const byMeasurement = new Map<string, SeriesName[]>();
+  for (const [name, s] of Object.entries(SERIES) as [SeriesName, (typeof SERIES)[SeriesName]][]) {
+    byMeasurement.set(s.measurement, [...(byMeasurement.get(s.measurement) ?? []), name]);
+  }
+  const time: number[] = [];
+  for (let t = from; t < to; t += plan.stepMs) time.push(t);
+  const index = new Map(time.map((t, i) => [t, i]));
+  const series = { time } as Series;
+  for (const name of Object.keys(SERIES) as SeriesName[]) series[name] = time.map(() => null);
+
+  await Promise.all(
+    [...byMeasurement].map(async ([measurement, names]) => {
+      const fields = names.map((n) => `mean(${ident(SERIES[n].field)}) AS ${ident(n)}`).join(', ');
+      const rows = await query(
+        `SELECT ${fields} FROM ${rp}.${ident(measurement)} WHERE "device" = ${literal(deviceId)} ` +
+          `AND time >= ${from}ms AND time < ${to}ms GROUP BY time(${plan.stepMs}ms) fill(none)`,
+      );
+      for (const row of rows) {
+        const i = index.get(Number(row.time));
+        if (i === undefined) continue;
+        for (const n of names) if (typeof row[n] === 'number') series[n][i] = row[n] as number;
+      }
+    }),
+  );
+  return { from, to, step_s: plan.stepMs / 1000, source: plan.source, series };
+}
+
+/** State periods of a subject overlapping [from, to), oldest first; the first one began at or before `from`. */
+export async function statePeriods(query: Query, subject: SubjectInfo, from: number, to: number): Promise<HistoryResponse['states']> {
+  const where = subject.type === 'service' ? `"service" = ${literal(subject.id)}` : `"device" = ${literal(subject.id)}`;
+  const [before, within] = await Promise.all([
+    query(
+      `SELECT "to", "reason" FROM ${ident(RETENTION_POLICIES.events)}."transition" WHERE ${where} AND time < ${from}ms ORDER BY time DESC LIMIT 1`,
+    ),
+    query(
+      `SELECT "to", "reason" FROM ${ident(RETENTION_POLICIES.events)}."transition" WHERE ${where} AND time >= ${from}ms AND time < ${to}ms`,
+    ),
+  ]);
+  const rows = [...before, ...within].sort((a, b) => Number(a.time) - Number(b.time));
+  return rows
+    .filter((r) => (STATES as readonly string[]).includes(String(r.to)))
+    .map((r, i, all) => ({
+      state: r.to as State,
+      from: Math.max(Number(r.time), from),
+      to: i + 1 < all.length ? Number(all[i + 1]!.time) : null,
+      reason: String(r.reason ?? ''),
+    }));
+}
+
+export interface OutageFilter {
+  from: number;
+  to: number;
+  /** Subject keys (device ids, `service:<id>`); any when undefined. */
+  subjects?: readonly string[];
+  open?: boolean;
+  limit: number;
+}
+
+/** Outages overlapping [from, to) (or still open), newest first. */
+export async function listOutages(query: Query, inventory: Inventory, filter: OutageFilter, now: number): Promise<OutageItem[]> {
+  const conditions = [`time < ${filter.to}ms`, `("open" = 1 OR "end_ms" >= ${Math.floor(filter.from)})`];
+  if (filter.open !== undefined) conditions.push(`"open" = ${filter.open ? 1 : 0}`);
+  if (filter.subjects) {
+    if (filter.subjects.length === 0) return [];
+    const terms = filter.subjects.map((key) => {
+      const s = inventory.subjects.get(key);
+      return s?.type === 'service' ? `"service" = ${literal(s.id)}` : `"device" = ${literal(key)}`;
+    });
+    conditions.push(`(${terms.join(' OR ')})`);
+  }
+  const rows = await query(
+    `SELECT "open", "end_ms", "reason", "unreachable", "device", "service" FROM ${ident(RETENTION_POLICIES.events)}."outage" ` +
+      `WHERE ${conditions.join(' AND ')} ORDER BY time DESC LIMIT ${filter.limit}`,
+  );
+  return rows.flatMap((row) => {
+    const key = subjectKey(row);
+    const info = key ? inventory.subjects.get(key) : undefined;
+    if (!info) return [];
+    const start = Number(row.time);
+    const end = Number(row.open) === 1 || row.end_ms === null ? null : Number(row.end_ms);
+    return [
+      {
+        subject: info.key,
+        name: info.name,
+        village: info.village?.id ?? null,
+        kind: info.kind ?? info.type,
+        start,
+        end,
+        duration_s: ((end ?? now) - start) / 1000,
+        reason: String(row.reason ?? ''),
+        unreachable: String(row.unreachable ?? '')
+          .split(',')
+          .filter(Boolean),
+      },
+    ];
+  });
+}
+
+function subjectKey(row: Row): string | undefined {
+  if (typeof row.service === 'string' && row.service !== '') return serviceKey(row.service);
+  if (typeof row.device === 'string' && row.device !== '') return row.device;
+  return undefined;
+}

@@ -1,0 +1,204 @@
+/**
+ * The dashboard API in-process: a small hromada's monitor (memory event store,
+ * no re-checks), its dashboard and the express app, driven with
+ * light-my-request so no port is opened and no request waits on a timer.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject, type InjectOptions, type Response as InjectResponse } from 'light-my-request';
+import type { Express } from 'express';
+import type { ProbeOutcome } from '../../collector/collector.ts';
+import type { PingResult } from '../../collector/probes/ping.ts';
+import type { SnmpResult } from '../../collector/probes/snmp.ts';
+import { deviceTargets } from '../../collector/targets.ts';
+import { silentLogger } from '../../common/log.ts';
+import type { Config, ConfigInput } from '../../config/schema.ts';
+import { Dashboard } from '../../server/dashboard.ts';
+import { createApp } from '../../server/http/app.ts';
+import { ROUTES } from '../../server/http/routes/index.ts';
+import { createServices } from '../../server/http/server.ts';
+import type { Services } from '../../server/http/services.ts';
+import { startMonitor, type Monitor } from '../../server/monitor.ts';
+import { memoryEventStore } from '../../server/store/event-store.ts';
+import type { Query } from '../../server/store/influx-query.ts';
+import { testConfig } from './config.ts';
+
+export const ADMIN_PASSWORD = 'admin-pass-for-tests';
+export const SECRETS = { community: 'c0mmunity-s3cret', authKey: 'v3-auth-key-s3cret', privKey: 'v3-priv-key-s3cret' };
+
+/** Two villages: Зелене with two uplinks, a school behind one, a public and a private Free WiFi; Ясне with one uplink. */
+export function apiTestConfig(dataDir: string, extra: Partial<ConfigInput> = {}): Config {
+  return testConfig({
+    hromada: { name: 'Тестова громада', timezone: 'Europe/Kyiv' },
+    snmp_credentials: {
+      v2: { version: '2c', community: SECRETS.community },
+      v3: { version: '3', user: 'mon', auth: { protocol: 'sha', key: SECRETS.authKey }, priv: { protocol: 'aes', key: SECRETS.privKey } },
+    },
+    providers: [{ id: 'fibre', name: 'Оптика', sla_pct: 99.5 }],
+    villages: [
+      {
+        id: 'zelene',
+        name: 'Зелене',
+        population: 1200,
+        location: { lat: 48.5, lon: 32.2 },
+        devices: [
+          { id: 'zelene-uplink', name: 'Зелене, оптика', kind: 'uplink', host: '127.0.50.1', provider: 'fibre', bandwidth_mbps: 500 },
+          { id: 'zelene-backup', name: 'Зелене, 4G', kind: 'uplink', host: '127.0.50.2', snmp: { credential: 'v2' } },
+          {
+            id: 'zelene-school',
+            name: 'Зеленівська гімназія',
+            kind: 'institution',
+            category: 'school',
+            host: '127.0.50.3',
+            parent: 'zelene-uplink',
+            snmp: { credential: 'v3', interface: 'ether1' },
+          },
+          {
+            id: 'zelene-wifi-park',
+            name: 'Free WiFi, парк',
+            kind: 'wifi',
+            host: '127.0.50.4',
+            vendor: 'mikrotik',
+            snmp: { credential: 'v2' },
+            public: true,
+            parent: 'zelene-uplink',
+          },
+          {
+            id: 'zelene-wifi-office',
+            name: 'Службова точка',
+            kind: 'wifi',
+            host: '127.0.50.5',
+            vendor: 'mikrotik',
+            snmp: { credential: 'v2' },
+          },
+        ],
+      },
+      {
+        id: 'yasne',
+        name: 'Ясне',
+        population: 300,
+        devices: [
+          { id: 'yasne-uplink', name: 'Ясне, радіоміст', kind: 'uplink', host: '127.0.51.1' },
+          { id: 'yasne-library', name: 'Бібліотека', kind: 'institution', category: 'library', host: '127.0.51.2', parent: 'yasne-uplink' },
+        ],
+      },
+    ],
+    services: [
+      { id: 'website', name: 'Сайт громади', url: 'http://127.0.52.1:8080/' },
+      { id: 'mail', name: 'Пошта', tcp: '127.0.52.1:25', public: false },
+    ],
+    alerts: { channels: [{ id: 'log', type: 'log' }], rules: [{ on: ['down', 'recovered', 'village_offline'], channels: ['log'] }] },
+    server: { data_dir: dataDir },
+    ...extra,
+  });
+}
+
+export interface ApiHarness {
+  config: Config;
+  monitor: Monitor;
+  dashboard: Dashboard;
+  services: Services;
+  app: Express;
+  /** Mutable clock of the monitor and dashboard. */
+  clock: { now: number };
+  disconnected: unknown[];
+  request(options: InjectOptions): Promise<InjectResponse>;
+  /** Feeds `count` ping results for a device at one-second steps, as the collector would. */
+  ping(deviceId: string, reachable: boolean, count?: number): void;
+  /** One successful SNMP poll carrying interface speed and Wi-Fi clients. */
+  snmp(deviceId: string, reading: { speed_mbps?: number; clients?: number }): void;
+  /** Signs in and returns the cookie header and the CSRF token. */
+  signIn(username: string, password: string): Promise<{ cookie: string; csrf: string }>;
+  close(): Promise<void>;
+}
+
+export async function apiHarness(options: { query?: Query; extra?: Partial<ConfigInput>; now?: number } = {}): Promise<ApiHarness> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'merezha-api-'));
+  const config = apiTestConfig(dataDir, options.extra);
+  const clock = { now: options.now ?? Date.UTC(2026, 5, 15, 9, 0, 0) };
+  const now = () => clock.now;
+  const log = silentLogger();
+  const monitor = await startMonitor({
+    config,
+    log,
+    store: memoryEventStore(),
+    recheck: false,
+    now,
+    ...(options.query ? { query: options.query } : {}),
+  });
+  const dashboard = await Dashboard.open({ config, monitor, log, dataDir, now, ...(options.query ? { query: options.query } : {}) });
+  const disconnected: unknown[] = [];
+  const base = await createServices({ config, log, dashboard, influxUp: () => true, version: 'test', adminPassword: ADMIN_PASSWORD });
+  const services: Services = { ...base, disconnect: (t) => disconnected.push(t) };
+  const app = createApp(services, ROUTES, join(dataDir, 'web'));
+  const targets = new Map(deviceTargets(config).map((t) => [t.device.id, t]));
+  const outcome = (kind: string, id: string, result: unknown): ProbeOutcome => ({
+    kind,
+    key: id,
+    target: targets.get(id)!,
+    result,
+    time: clock.now,
+  });
+
+  const harness: ApiHarness = {
+    config,
+    monitor,
+    dashboard,
+    services,
+    app,
+    clock,
+    disconnected,
+    request: (o) => inject(app, o),
+    ping(deviceId, reachable, count = config.states.down_after) {
+      for (let i = 0; i < count; i++) {
+        clock.now += 1000;
+        const result: PingResult = reachable
+          ? { reachable, sent: 3, loss_pct: 0, rtt_min_ms: 1, rtt_avg_ms: 2, rtt_max_ms: 3 }
+          : { reachable, sent: 3, loss_pct: 100, rtt_min_ms: null, rtt_avg_ms: null, rtt_max_ms: null };
+        const o = outcome('ping', deviceId, result);
+        monitor.onOutcome(o);
+        dashboard.onOutcome(o);
+      }
+    },
+    snmp(deviceId, reading) {
+      const result: SnmpResult = {
+        ok: true,
+        response_ms: 3,
+        warnings: [],
+        ...(reading.speed_mbps !== undefined
+          ? {
+              interface: {
+                name: 'ether1',
+                index: 1,
+                oper_up: true,
+                speed_mbps: reading.speed_mbps,
+                in_bps: 1000,
+                out_bps: 2000,
+                in_errors: 0,
+                out_errors: 0,
+                in_discards: 0,
+                out_discards: 0,
+              },
+            }
+          : {}),
+        ...(reading.clients !== undefined ? { wifi: { clients: reading.clients } } : {}),
+      };
+      const o = outcome('snmp', deviceId, result);
+      monitor.onOutcome(o);
+      dashboard.onOutcome(o);
+    },
+    async signIn(username, password) {
+      const res = await inject(app, { method: 'POST', url: '/api/session', payload: { username, password } });
+      if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
+      const setCookie = String(res.headers['set-cookie']);
+      return { cookie: setCookie.split(';')[0]!, csrf: (res.json() as { csrf: string }).csrf };
+    },
+    async close() {
+      dashboard.stop();
+      await monitor.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
