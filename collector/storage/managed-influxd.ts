@@ -63,6 +63,25 @@ const DEFAULT_PORTS: Ports = { http: 8086, rpc: 8088 };
 const PORTS_FILE = 'ports.json';
 const PID_FILE = 'influxd.pid';
 const CONFIG_FILE = 'influxdb.conf';
+/** The pid of the Merezha process using the folder: a second one must not take over (and stop) the first one's influxd. */
+const OWNER_FILE = 'owner.pid';
+
+export class ManagedInfluxdBusyError extends Error {}
+
+async function claimFolder(dir: string): Promise<void> {
+  const file = join(dir, OWNER_FILE);
+  const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  if (owner > 0 && owner !== process.pid && isAlive(owner)) {
+    const cmdline = await readFile(`/proc/${owner}/cmdline`, 'utf8').catch(() => '');
+    // A reused pid of some other program does not count.
+    if (cmdline.includes('node')) {
+      throw new ManagedInfluxdBusyError(
+        `another Merezha (pid ${owner}) is using the influxd in ${dir}; stop it first, or set storage.managed_dir to another folder`,
+      );
+    }
+  }
+  await writeFile(file, `${process.pid}\n`);
+}
 const READY_POLL_MS = 50;
 const RESTART_MIN_MS = 1_000;
 const RESTART_MAX_MS = 60_000;
@@ -260,6 +279,7 @@ class InfluxdProcess implements ManagedInfluxd {
     }
     await this.supervision;
     process.off('exit', this.killOnExit);
+    await rm(join(this.dir, OWNER_FILE), { force: true });
     await rm(join(this.dir, PID_FILE), { force: true });
   }
 
@@ -371,6 +391,7 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
   const configPath = join(dir, CONFIG_FILE);
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   await mkdir(dir, { recursive: true });
+  await claimFolder(dir);
   await stopLeftover(dir, configPath, stopTimeoutMs, options.log);
   const ports = await choosePorts(dir, options);
   await writeFile(configPath, renderConfig(dir, ports));

@@ -3,7 +3,7 @@
  * socket.io on one HTTP server, bound to the configured host and port (or
  * `PORT`). Returns what the process needs to report and to stop it.
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../common/log.ts';
@@ -16,7 +16,7 @@ import { createApp } from './app.ts';
 import { Metrics } from './metrics.ts';
 import { ROUTES } from './routes/index.ts';
 import type { Services } from './services.ts';
-import { attachSocket } from './socket.ts';
+import { attachSocket, type LiveServer } from './socket.ts';
 
 export const WEB_DIST = resolve(import.meta.dirname, '../../web/dist');
 
@@ -73,35 +73,53 @@ function portFromEnv(): number | undefined {
   return port;
 }
 
-export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
-  const base = await createServices(options);
-  const http = createServer();
-  const live = attachSocket(http, base, options.dashboard);
-  const services: Services = { ...base, disconnect: (target) => live.disconnect(target) };
-  services.metrics.gauge('merezha_sessions', 'Signed-in dashboard sessions.', () => services.sessions.size);
-  services.metrics.gauge('merezha_live_connections', 'Open socket.io connections.', () => live.io.engine.clientsCount);
-  http.on('request', createApp(services, ROUTES, options.webDir ?? WEB_DIST));
-
-  const port = options.port ?? portFromEnv() ?? options.config.server.port;
-  const host = options.config.server.host;
+/** A listening HTTP server with nothing behind it yet: taken first, so a busy port stops `merezha start` before anything else runs. */
+export async function listenHttp(config: Config, port?: number): Promise<Server> {
+  const http = createServer((_req, res) => {
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' }).end('Merezha is starting.\n');
+  });
   await new Promise<void>((done, fail) => {
     http.once('error', fail);
-    http.listen(port, host, () => {
+    http.listen(port ?? portFromEnv() ?? config.server.port, config.server.host, () => {
       http.off('error', fail);
       done();
     });
   });
-  const address = http.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
-  return {
-    url,
-    services,
-    async close() {
-      await live.close();
-      http.closeAllConnections();
-      await new Promise<void>((done) => http.close(() => done()));
-      // Token use times are saved lazily; the last minute of them goes out now.
-      await services.users.close();
-    },
-  };
+  return http;
+}
+
+export async function startHttpServer(options: HttpServerOptions & { listening?: Server }): Promise<RunningHttpServer> {
+  const http = options.listening ?? (await listenHttp(options.config, options.port));
+  try {
+    const base = await createServices(options);
+    let live: LiveServer | undefined;
+    const services: Services = { ...base, disconnect: (target) => live?.disconnect(target) };
+    // The app replaces the "starting" answer; socket.io comes after it, since it wraps the request listeners it finds.
+    http.removeAllListeners('request');
+    http.on('request', createApp(services, ROUTES, options.webDir ?? WEB_DIST));
+    live = attachSocket(http, base, options.dashboard);
+    services.metrics.gauge('merezha_sessions', 'Signed-in dashboard sessions.', () => services.sessions.size);
+    services.metrics.gauge('merezha_live_connections', 'Open socket.io connections.', () => live.io.engine.clientsCount);
+    const address = http.address() as AddressInfo;
+    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
+    return {
+      url,
+      services,
+      async close() {
+        await live!.close();
+        await closeHttp(http);
+        // Token use times are saved lazily; the last minute of them goes out now.
+        await services.users.close();
+      },
+    };
+  } catch (err) {
+    await closeHttp(http);
+    throw err;
+  }
+}
+
+export async function closeHttp(http: Server): Promise<void> {
+  if (!http.listening) return;
+  http.closeAllConnections();
+  await new Promise<void>((done) => http.close(() => done()));
 }

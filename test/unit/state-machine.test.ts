@@ -553,8 +553,7 @@ describe('maintenance set at run time', () => {
     const inventory = buildInventory(cfg);
     const schedule = maintenanceSchedule(cfg, inventory);
     const machine = new StateMachine({ inventory, states: cfg.states, maintenance: schedule });
-    for (const a of allAnswer(s(1))) machine.observe(sampleOf(a));
-    for (const a of allAnswer(s(2))) machine.observe(sampleOf(a));
+    for (const at of [s(1), s(2)]) for (const d of ['fibre', 'clinic']) machine.observe(sampleOf({ ping: d, at }));
     expect(machine.view('clinic')!.state).toBe('up');
 
     schedule.setExtra([{ keys: ['clinic'], from: s(3), to: s(60) }]);

@@ -1,0 +1,143 @@
+/**
+ * The whole of Merezha in one process, as `merezha start` runs it: simulated
+ * devices (for the demo, or on request), storage (the user's InfluxDB or a
+ * managed local influxd), the state engine and alerts (after reading back
+ * their history), the dashboard server, then the collector. `stop()` takes it
+ * down in reverse order. The browser tests and the dashboard benchmark start
+ * the same stack, so what they measure is what users run.
+ */
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createCollector, type Collector } from '../collector/collector.ts';
+import { startManagedInfluxd, type ManagedInfluxd } from '../collector/storage/managed-influxd.ts';
+import { openInfluxWriter, type InfluxWriter } from '../collector/storage/writer.ts';
+import type { Logger } from '../common/log.ts';
+import type { Config } from '../config/schema.ts';
+import { startSimulation, type Simulation, type ScenarioSource } from '../simulator/index.ts';
+import { startServices, type SimulatedServices } from '../simulator/services.ts';
+import { Dashboard } from './dashboard.ts';
+import { registerGauges } from './http/gauges.ts';
+import { Metrics } from './http/metrics.ts';
+import { closeHttp, listenHttp, startHttpServer, type RunningHttpServer } from './http/server.ts';
+import { startMonitor, type Monitor } from './monitor.ts';
+import { influxQuery } from './store/influx-query.ts';
+
+/** How long the state engine waits for InfluxDB (and the replay of the spool) to read its history back. */
+const HISTORY_WAIT_MS = 30_000;
+
+export interface StackOptions {
+  config: Config;
+  log: Logger;
+  version: string;
+  /** Simulated devices and stand-in services for this scenario; none when absent. */
+  simulate?: ScenarioSource;
+  /** The InfluxDB to use; a managed influxd under `storage.managed_dir` when neither this nor the config names one. */
+  influxUrl?: string;
+  /** The dashboard's port (0: any free one); the config's or `PORT` when absent. */
+  port?: number;
+  adminPassword?: string;
+}
+
+export interface Stack {
+  config: Config;
+  /** The dashboard's address, e.g. http://127.0.0.1:8470/ */
+  url: string;
+  simulation: Simulation | undefined;
+  writer: InfluxWriter;
+  monitor: Monitor;
+  dashboard: Dashboard;
+  collector: Collector;
+  http: RunningHttpServer;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { config, log } = options;
+  // Everything started so far, stopped in reverse if a later step fails.
+  const stops: (() => Promise<unknown> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse().splice(0)) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    const listening = await listenHttp(config, options.port);
+    stops.push(() => closeHttp(listening));
+    let simulation: Simulation | undefined;
+    if (options.simulate) {
+      simulation = await startSimulation(options.simulate, { log });
+      stops.push(() => simulation!.stop());
+      const services: SimulatedServices = await startServices(config, log);
+      stops.push(() => services.stop());
+    }
+
+    let url = options.influxUrl ?? config.storage.influx?.url;
+    if (!url) {
+      const managed: ManagedInfluxd = await startManagedInfluxd({ dir: resolve(config.storage.managed_dir), log });
+      stops.push(() => managed.stop());
+      url = managed.url;
+      log.info({ url, dir: config.storage.managed_dir }, 'started the managed influxd (set storage.influx or INFLUX_URL to use your own)');
+    }
+    const connection = {
+      url,
+      database: config.storage.influx?.database ?? 'merezha',
+      ...(config.storage.influx?.username ? { username: config.storage.influx.username } : {}),
+      ...(config.storage.influx?.password ? { password: config.storage.influx.password } : {}),
+    };
+    const writer = await openInfluxWriter({
+      ...connection,
+      spoolDir: resolve(config.storage.spool_dir),
+      spoolMaxBytes: config.storage.spool_max_mb * 1024 * 1024,
+      batchSize: config.storage.batch_size,
+      flushIntervalMs: config.storage.flush_interval,
+      retention: { rawMs: config.storage.retention.raw, rollupMs: config.storage.retention.rollup },
+      log,
+    });
+    stops.push(() => writer.close());
+
+    // The history is read once InfluxDB takes writes again, i.e. after the spool of an earlier run is replayed.
+    const historyDeadline = Date.now() + HISTORY_WAIT_MS;
+    while (!writer.stats().influxUp && Date.now() < historyDeadline) await sleep(100);
+    const query = writer.stats().influxUp ? influxQuery(connection) : undefined;
+    if (!query)
+      log.warn('InfluxDB is not reachable: the state engine starts without its history (outages in progress may be alerted again)');
+    const monitor = await startMonitor({ config, log, store: writer, ...(query ? { query } : {}) });
+    stops.push(() => monitor.stop());
+
+    const dashboard = await Dashboard.open({ config, monitor, log, dataDir: resolve(config.server.data_dir), ...(query ? { query } : {}) });
+    stops.push(() => dashboard.stop());
+    const metrics = new Metrics();
+    const collector = createCollector({
+      config,
+      sink: writer,
+      log,
+      onOutcome: (outcome) => {
+        metrics.observePoll(outcome.kind, (Date.now() - outcome.time) / 1000);
+        monitor.onOutcome(outcome);
+        dashboard.onOutcome(outcome);
+      },
+    });
+    registerGauges(metrics, collector, writer, monitor);
+    const http = await startHttpServer({
+      config,
+      log,
+      dashboard,
+      metrics,
+      influxUp: () => writer.stats().influxUp,
+      version: options.version,
+      listening,
+      ...(options.adminPassword !== undefined ? { adminPassword: options.adminPassword } : {}),
+    });
+    stops.push(() => http.close());
+    collector.start();
+    stops.push(() => collector.stop());
+    return { config, url: http.url, simulation, writer, monitor, dashboard, collector, http, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
