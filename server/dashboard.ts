@@ -74,7 +74,8 @@ export class Dashboard {
     });
     monitor.engine.onChange((changes) => this.onChanges(changes));
     monitor.alerts.onRecord((records) => {
-      for (const r of records) this.emit({ name: 'alert', payload: this.alertItem(r, this.options.monitor.alerts.records()) });
+      if (this.listeners.length === 0) return;
+      for (const item of this.alertItems(records, monitor.alerts.records())) this.emit({ name: 'alert', payload: item });
     });
   }
 
@@ -238,35 +239,43 @@ export class Dashboard {
     }
     const villages = q.village ? new Set(q.village) : undefined;
     const events = q.event ? new Set(q.event) : undefined;
-    const items = records
+    const chosen = records
       .filter((r) => r.time >= from && r.time < to)
       .filter((r) => !villages || (r.village && villages.has(r.village.id)))
-      .filter((r) => !events || events.has(r.event))
-      .map((r) => this.alertItem(r, records))
+      .filter((r) => !events || events.has(r.event));
+    const items = this.alertItems(chosen, records)
       .filter((a) => q.active === undefined || a.active === (q.active === 'true'))
       .sort((a, b) => b.time - a.time);
     return items.slice(0, q.limit);
   }
 
-  private alertItem(r: AlertRecord, all: readonly AlertRecord[]): AlertItem {
-    const closed = all.some((x) => x.key === r.key && x.action === 'close');
-    const acked = this.options.monitor.alerts.acked(r.key) ?? ackOf(all, r.key);
-    return {
-      id: r.id,
-      time: r.time,
-      action: r.action,
-      event: r.event,
-      key: r.key,
-      subject: r.subject,
-      village: r.village ?? null,
-      title: r.title,
-      message: r.message,
-      channels: r.channels,
-      suppressed: r.suppressed ?? null,
-      state: r.state,
-      active: !closed && r.action !== 'close',
-      acked: acked ? { by: acked.by, at: acked.time } : null,
-    };
+  /** The API's view of `records`, with whether each episode is still going on and who acknowledged it, as `all` tells. */
+  private alertItems(records: readonly AlertRecord[], all: readonly AlertRecord[]): AlertItem[] {
+    const closed = new Set<string>();
+    const acks = new Map<string, { by: string; time: number }>();
+    for (const x of all) {
+      if (x.action === 'close') closed.add(x.key);
+      else if (x.action === 'ack' && !acks.has(x.key)) acks.set(x.key, { by: x.by ?? '', time: x.time });
+    }
+    return records.map((r) => {
+      const acked = this.options.monitor.alerts.acked(r.key) ?? acks.get(r.key);
+      return {
+        id: r.id,
+        time: r.time,
+        action: r.action,
+        event: r.event,
+        key: r.key,
+        subject: r.subject,
+        village: r.village ?? null,
+        title: r.title,
+        message: r.message,
+        channels: r.channels,
+        suppressed: r.suppressed ?? null,
+        state: r.state,
+        active: !closed.has(r.key) && r.action !== 'close',
+        acked: acked ? { by: acked.by, at: acked.time } : null,
+      };
+    });
   }
 
   acknowledge(target: string, by: string): string[] {
@@ -310,9 +319,4 @@ export class Dashboard {
       services: config.services.filter((s) => s.public).map((s) => entry(serviceKey(s.id), s.name)),
     };
   }
-}
-
-function ackOf(records: readonly AlertRecord[], key: string): { by: string; time: number } | undefined {
-  const ack = records.find((r) => r.key === key && r.action === 'ack');
-  return ack ? { by: ack.by ?? '', time: ack.time } : undefined;
 }
