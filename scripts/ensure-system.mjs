@@ -14,7 +14,7 @@ const NEEDED = {
   snmpd: 'snmpd',
   snmpget: 'snmp',
   openssl: 'openssl',
-  ...(forTests ? { nft: 'nftables', fping: 'fping' } : {}),
+  ...(forTests ? { nft: 'nftables', fping: 'fping', chromium: 'chromium' } : {}),
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -48,3 +48,7 @@ if (!existsSync(new URL('../node_modules/.package-lock.json', import.meta.url)))
 // The batch ICMP pinger is a small native addon; without it the collector
 // falls back to one system `ping` per probe, so a failed build only warns.
 spawnSync(process.execPath, [new URL('./build-native.mjs', import.meta.url).pathname], { stdio: 'inherit' });
+
+// The dashboard, by contrast, is nothing without its built files: a failed web build stops here.
+const web = spawnSync(process.execPath, [new URL('./build-web.mjs', import.meta.url).pathname], { stdio: 'inherit' });
+if (web.status !== 0) process.exit(1);

@@ -1,0 +1,88 @@
+/**
+ * The one way the dashboard talks REST to the server: JSON in and out, the session cookie, the CSRF
+ * header on changes, and a trip to the login page whenever the server says the session is gone.
+ */
+import type { ErrorResponse, SessionInfo, SessionRequest } from '../../../common/api.ts';
+import { router } from './router.svelte.ts';
+import { session } from './session.svelte.ts';
+
+export class ApiError extends Error {
+  constructor(
+    /** HTTP status; 0 when the server could not be reached at all. */
+    readonly status: number,
+    message: string,
+    /** Seconds to wait, from `Retry-After` on 429. */
+    readonly retryAfterS: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && session.info) headers['X-CSRF-Token'] = session.info.csrf;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      signal,
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ApiError(0, String(error));
+  }
+  if (response.status === 401) sendToLogin();
+  if (!response.ok) {
+    const problem = (await response.json().catch(() => null)) as ErrorResponse | null;
+    const retryAfter = Number(response.headers.get('Retry-After'));
+    throw new ApiError(
+      response.status,
+      problem?.error ?? response.statusText,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+    );
+  }
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+/** `path?a=1&b=x`, leaving out parameters that are unset. */
+export function withQuery(path: string, params: Record<string, string | number | boolean | null | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value != null && value !== '') query.set(name, String(value));
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** The session is gone (expired, logged out elsewhere, never there): forget it and ask to log in. */
+export function sendToLogin(): void {
+  session.info = null;
+  if (router.route.page === 'login') return;
+  const here = location.pathname + location.search;
+  router.navigate(here === '/' ? '/login' : withQuery('/login', { next: here }), { replace: true });
+}
+
+export async function loadSession(): Promise<void> {
+  try {
+    session.info = await request<SessionInfo>('GET', '/api/session');
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) throw error;
+  } finally {
+    session.checked = true;
+  }
+}
+
+export async function login(credentials: SessionRequest): Promise<void> {
+  session.info = await request<SessionInfo>('POST', '/api/session', credentials);
+}
+
+export async function logout(): Promise<void> {
+  // Leaving is local first: even when the server cannot be told, this browser forgets the session.
+  await request<void>('DELETE', '/api/session').catch(() => undefined);
+  session.info = null;
+  router.navigate('/login');
+}

@@ -1,0 +1,358 @@
+/**
+ * The live picture of the hromada: one socket.io connection whose events are applied in place to
+ * reactive snapshots fetched over REST, so pages follow changes without reloading.
+ *
+ * Villages, devices and services are kept here for the whole session. Alerts and outages are read
+ * through feeds that a page opens with its own filter; the socket's events go to every open feed.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { SvelteMap } from 'svelte/reactivity';
+import { get } from 'svelte/store';
+import type {
+  AckResponse,
+  AlertItem,
+  AlertsResponse,
+  ClientToServerEvents,
+  Coverage,
+  DeviceSummary,
+  DevicesResponse,
+  HromadaInfo,
+  OutageItem,
+  OutagesResponse,
+  ServerToClientEvents,
+  ServiceSummary,
+  ServicesResponse,
+  StateEvent,
+  VillageSummary,
+  VillagesResponse,
+} from '../../../common/api.ts';
+import { request, sendToLogin, withQuery } from './api.ts';
+import { t, useHromadaDefaults, type MessageKey } from './i18n.ts';
+import { session } from './session.svelte.ts';
+
+/** Village coverage changes without state changes (Wi-Fi clients come and go), so it is re-read now and then. */
+const VILLAGES_EVERY_MS = 60_000;
+/** Last RTT, loss and traffic of the devices on screen. */
+const DEVICES_EVERY_MS = 30_000;
+/** Screen readers hear a burst of changes (an uplink taking its village down) as one message. */
+const ANNOUNCE_AFTER_MS = 1500;
+const ANNOUNCE_AT_MOST = 3;
+const FEED_LIMIT = 500;
+
+type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+class Live {
+  connected = $state(false);
+  hromada = $state.raw<HromadaInfo | null>(null);
+  villages = $state.raw<VillageSummary[]>([]);
+  /** Hromada-wide coverage. */
+  total = $state.raw<Coverage | null>(null);
+  services = $state.raw<ServiceSummary[]>([]);
+  readonly devices = new SvelteMap<string, DeviceSummary>();
+  /** The first snapshot has arrived. */
+  loaded = $state(false);
+  error = $state.raw<unknown>(null);
+  /** The latest text for the polite live region. */
+  announcement = $state('');
+
+  villageById = $derived(new Map(this.villages.map((village) => [village.id, village])));
+
+  readonly #feeds: { [K in FeedKind]: Set<Feed<K>> } = { alert: new Set(), outage: new Set() };
+  #socket: LiveSocket | null = null;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  /** Snapshots being read; socket events wait for them in #held, then apply on top. */
+  #reading = 0;
+  #held: (() => void)[] = [];
+  #toAnnounce: string[] = [];
+  #announceTimer: ReturnType<typeof setTimeout> | undefined;
+
+  start(): void {
+    if (this.#socket) return;
+    let connectedBefore = false;
+    const socket: LiveSocket = io({ withCredentials: true });
+    socket.on('connect', () => {
+      this.connected = true;
+      // What happened while the connection was down was never sent: read it all again.
+      if (connectedBefore) {
+        void this.refresh();
+        for (const feeds of Object.values(this.#feeds)) feeds.forEach((feed) => feed.reload());
+      }
+      connectedBefore = true;
+    });
+    socket.on('disconnect', (reason) => {
+      this.connected = false;
+      // The server hangs up on sessions that ended; socket.io then stays down. Asking for the session
+      // either leads to the login page (401) or shows it is still good, and the socket comes back.
+      if (reason === 'io server disconnect')
+        void request('GET', '/api/session').then(
+          () => socket.connect(),
+          () => undefined,
+        );
+    });
+    socket.on('connect_error', (error) => {
+      this.connected = false;
+      if (error.message === 'unauthorized') sendToLogin();
+    });
+    socket.on('state', (event) => this.#whenRead(() => this.#applyState(event)));
+    socket.on('village', (village) => this.#whenRead(() => this.#applyVillage(village)));
+    socket.on('alert', (alert) => this.#feeds.alert.forEach((feed) => feed.apply(alert)));
+    socket.on('outage', (outage) => this.#feeds.outage.forEach((feed) => feed.apply(outage)));
+    this.#socket = socket;
+    this.#timer = setInterval(() => void this.#read(() => this.#loadVillages()).catch(() => undefined), VILLAGES_EVERY_MS);
+    void this.refresh();
+  }
+
+  stop(): void {
+    this.#socket?.disconnect();
+    this.#socket = null;
+    clearInterval(this.#timer);
+    this.connected = false;
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      await this.#read(async () => {
+        const [hromada] = await Promise.all([
+          request<HromadaInfo>('GET', '/api/hromada'),
+          this.#loadVillages(),
+          this.#loadDevices(),
+          request<ServicesResponse>('GET', '/api/services').then((response) => (this.services = response.services)),
+        ]);
+        this.hromada = hromada;
+        useHromadaDefaults(hromada);
+      });
+      this.error = null;
+      this.loaded = true;
+    } catch (error) {
+      this.error = error;
+    }
+  }
+
+  /** Keeps the devices of one village fresh while a page shows them; returns the stop function. */
+  watchVillageDevices(village: string): () => void {
+    const load = () => void this.#read(() => this.#loadDevices(village)).catch(() => undefined);
+    load();
+    const timer = setInterval(load, DEVICES_EVERY_MS);
+    return () => clearInterval(timer);
+  }
+
+  /** Acknowledges an alert's episode and shows it acknowledged at once, without waiting for the socket. */
+  async acknowledge(alert: AlertItem): Promise<void> {
+    const response = await request<AckResponse>('POST', '/api/alerts/ack', { target: alert.id });
+    const acked = { by: session.info?.user.username ?? '', at: Date.now() };
+    const targets = new Set([alert.id, alert.key, ...response.acknowledged]);
+    const mark = (item: AlertItem) => (!item.acked && (targets.has(item.id) || targets.has(item.key)) ? { ...item, acked } : item);
+    this.#feeds.alert.forEach((feed) => feed.update(mark));
+  }
+
+  follow<K extends FeedKind>(kind: K, feed: Feed<K>): () => void {
+    const feeds: Set<Feed<K>> = this.#feeds[kind];
+    feeds.add(feed);
+    return () => feeds.delete(feed);
+  }
+
+  async #read<T>(load: () => Promise<T>): Promise<T> {
+    this.#reading++;
+    try {
+      return await load();
+    } finally {
+      if (--this.#reading === 0) this.#held.splice(0).forEach((apply) => apply());
+    }
+  }
+
+  #whenRead(apply: () => void): void {
+    if (this.#reading > 0) this.#held.push(apply);
+    else apply();
+  }
+
+  async #loadVillages(): Promise<void> {
+    const response = await request<VillagesResponse>('GET', '/api/villages');
+    this.villages = response.villages;
+    this.total = response.total;
+  }
+
+  async #loadDevices(village?: string): Promise<void> {
+    const response = await request<DevicesResponse>('GET', withQuery('/api/devices', { village }));
+    const fresh = new Set(response.devices.map((device) => device.id));
+    for (const [id, device] of this.devices)
+      if ((village === undefined || device.village === village) && !fresh.has(id)) this.devices.delete(id);
+    for (const device of response.devices) this.devices.set(device.id, device);
+  }
+
+  #applyState(event: StateEvent): void {
+    const change = { state: event.state, since: event.since, reason: event.reason };
+    if (event.subject.startsWith('service:')) {
+      const id = event.subject.slice('service:'.length);
+      const before = this.services.find((service) => service.id === id);
+      if (!before) return;
+      this.services = this.services.map((service) => (service === before ? { ...service, ...change } : service));
+      if (before.state !== event.state) this.#announce(before.name, `state.${event.state}`);
+      return;
+    }
+    const before = this.devices.get(event.subject);
+    if (!before) return;
+    this.devices.set(before.id, { ...before, ...change, cause: event.cause });
+    if (before.state !== event.state) this.#announce(before.name, `state.${event.state}`);
+  }
+
+  #applyVillage(village: VillageSummary): void {
+    const before = this.villageById.get(village.id);
+    this.villages = before ? this.villages.map((v) => (v === before ? village : v)) : [...this.villages, village];
+    if (this.total) this.total = shiftCoverage(this.total, before?.coverage ?? null, village.coverage);
+    if (before?.state !== village.state) this.#announce(village.name, `vstate.${village.state}`);
+  }
+
+  #announce(name: string, stateKey: MessageKey): void {
+    const tr = get(t);
+    this.#toAnnounce.push(tr('announce.change', { name, state: tr(stateKey) }));
+    this.#announceTimer ??= setTimeout(() => {
+      const all = this.#toAnnounce;
+      const shown = all.slice(0, ANNOUNCE_AT_MOST).join('; ');
+      this.announcement = all.length > ANNOUNCE_AT_MOST ? `${shown}; ${tr('announce.more', { n: all.length - ANNOUNCE_AT_MOST })}` : shown;
+      this.#toAnnounce = [];
+      this.#announceTimer = undefined;
+    }, ANNOUNCE_AFTER_MS);
+  }
+}
+
+/**
+ * The hromada total after one village's coverage changed: its counts are sums over villages, so the
+ * old figures are taken out and the new ones put in, and the shares recomputed.
+ */
+export function shiftCoverage(total: Coverage, before: Coverage | null, after: Coverage): Coverage {
+  const add = (pick: (c: Coverage) => number) => pick(total) - (before ? pick(before) : 0) + pick(after);
+  const share = (part: number, whole: number) => (whole > 0 ? (part / whole) * 100 : null);
+  const online = add((c) => c.institutions.online);
+  const institutions = add((c) => c.institutions.total);
+  const highSpeed = add((c) => c.institutions.high_speed);
+  return {
+    uplinks: { up: add((c) => c.uplinks.up), total: add((c) => c.uplinks.total) },
+    institutions: {
+      online,
+      total: institutions,
+      online_pct: share(online, institutions),
+      // Uptime is a time average the server computes; it stays until the next full read.
+      uptime: total.institutions.uptime,
+      high_speed: highSpeed,
+      high_speed_pct: share(highSpeed, institutions),
+    },
+    wifi: { up: add((c) => c.wifi.up), total: add((c) => c.wifi.total), clients: add((c) => c.wifi.clients) },
+    population: { covered: add((c) => c.population.covered), total: add((c) => c.population.total) },
+  };
+}
+
+export const live = new Live();
+
+type FeedItems = { alert: AlertItem; outage: OutageItem };
+type FeedResponses = { alert: AlertsResponse; outage: OutagesResponse };
+type FeedKind = keyof FeedItems;
+
+const FEEDS: {
+  [K in FeedKind]: {
+    read: (response: FeedResponses[K]) => FeedItems[K][];
+    merge: (list: FeedItems[K][], item: FeedItems[K]) => FeedItems[K][];
+  };
+} = {
+  alert: { read: (response) => response.alerts, merge: mergeAlert },
+  outage: { read: (response) => response.outages, merge: mergeOutage },
+};
+
+/**
+ * A list of alerts or outages that a page reads with its own filter: loaded over REST whenever the
+ * filter changes, then kept current from the socket. Create it while a component initialises.
+ */
+export class Feed<K extends FeedKind> {
+  items = $state.raw<FeedItems[K][]>([]);
+  loaded = $state(false);
+  error = $state.raw<unknown>(null);
+  #version = $state(0);
+  #keep: (item: FeedItems[K]) => boolean = () => true;
+  /** Items that arrive while the list is being read wait here. */
+  #held: FeedItems[K][] | null = null;
+
+  constructor(
+    private readonly kind: K,
+    source: () => { path: string; keep: (item: FeedItems[K]) => boolean },
+  ) {
+    $effect(() => {
+      const { path, keep } = source();
+      void this.#version;
+      this.#keep = keep;
+      this.#held = [];
+      const controller = new AbortController();
+      request<FeedResponses[K]>('GET', path, undefined, controller.signal).then(
+        (response) => {
+          this.items = FEEDS[this.kind].read(response);
+          this.error = null;
+          this.loaded = true;
+          (this.#held ?? []).forEach((item) => this.#merge(item));
+          this.#held = null;
+        },
+        (error: unknown) => {
+          if (!controller.signal.aborted) this.error = error;
+        },
+      );
+      const unfollow = live.follow(this.kind, this);
+      return () => {
+        controller.abort();
+        unfollow();
+      };
+    });
+  }
+
+  apply(item: FeedItems[K]): void {
+    if (this.#held) this.#held.push(item);
+    else this.#merge(item);
+  }
+
+  update(change: (item: FeedItems[K]) => FeedItems[K]): void {
+    this.items = this.items.map(change).filter(this.#keep);
+  }
+
+  reload(): void {
+    this.#version++;
+  }
+
+  #merge(item: FeedItems[K]): void {
+    this.items = FEEDS[this.kind].merge(this.items, item).filter(this.#keep).slice(0, FEED_LIMIT);
+  }
+}
+
+export function alertFeed(filter: () => { village?: string | undefined; active?: boolean }): Feed<'alert'> {
+  return new Feed('alert', () => {
+    const { village, active } = filter();
+    return {
+      path: withQuery('/api/alerts', { village, active: active || undefined, limit: FEED_LIMIT }),
+      keep: (alert) => (!village || alert.village?.id === village) && (!active || alert.active),
+    };
+  });
+}
+
+export function outageFeed(filter: () => { village?: string | undefined; device?: string | undefined; open?: boolean }): Feed<'outage'> {
+  return new Feed('outage', () => {
+    const { village, device, open } = filter();
+    return {
+      path: withQuery('/api/outages', { village, device, open: open || undefined, limit: FEED_LIMIT }),
+      keep: (outage) =>
+        (!village || outage.village === village) && (!device || outage.subject === device) && (!open || outage.end === null),
+    };
+  });
+}
+
+/** A new log entry goes on top; it also tells whether its episode is still going on and acknowledged. */
+function mergeAlert(list: AlertItem[], alert: AlertItem): AlertItem[] {
+  const episode = list.map((item) =>
+    item.key === alert.key && item.id !== alert.id ? { ...item, active: alert.active, acked: item.acked ?? alert.acked } : item,
+  );
+  return replaceOrPrepend(episode, alert, (item) => item.id === alert.id);
+}
+
+/** An outage is sent when it begins and again when it ends. */
+function mergeOutage(list: OutageItem[], outage: OutageItem): OutageItem[] {
+  return replaceOrPrepend(list, outage, (item) => item.subject === outage.subject && item.start === outage.start);
+}
+
+function replaceOrPrepend<T>(list: T[], item: T, same: (existing: T) => boolean): T[] {
+  const at = list.findIndex(same);
+  return at < 0 ? [item, ...list] : list.with(at, item);
+}
