@@ -86,6 +86,15 @@ describe('merezha CLI', () => {
     );
   });
 
+  it('simulate --generate writes a large hromada that check-config loads back', async () => {
+    const out = join(dir, 'generated');
+    const generated = merezha(['simulate', '--generate', '--villages', '60', '--devices', '17', '--out', out]);
+    expect(generated.status, generated.stderr).toBe(0);
+    const checked = merezha(['check-config', join(out, 'hromada.yaml')]);
+    expect(checked.status, checked.stderr).toBe(0);
+    expect(checked.stdout).toContain('60 villages, 1020 devices');
+  });
+
   it('poll --once --json shows what the real agent says', () => {
     const r = merezha(['poll', '--config', configPath, '--once', '--json'], secrets);
     expect(r.status).toBe(0);
