@@ -6,6 +6,7 @@
  */
 import { derived, get, writable } from 'svelte/store';
 import type { HromadaInfo } from '../../../common/api.ts';
+import { localizeReason } from '../../../common/reasons.ts';
 
 export type Lang = 'uk' | 'en';
 
@@ -508,6 +509,8 @@ function formatters(language: Lang, zone: string | undefined, tr: Translate) {
       return parts.join(' ');
     },
     dateTime: (ms: number | null) => (ms == null ? dash : dateTime.format(ms)),
+    /** The state engine's reason (stored in English) in the chosen language. */
+    reason: (text: string) => localizeReason(text, language),
     /** Chart ticks: "14:00" within a day, "22 лист." across days. */
     clock: (ms: number) => timeOnly.format(ms),
     date: (ms: number) => dayMonth.format(ms),
