@@ -36,6 +36,8 @@ import { isWorking, Summaries, type ViewInputs } from './views/summaries.ts';
 import { uptimePct } from './uptime.ts';
 
 const DAY = 86_400_000;
+/** How often villages whose figures moved without a state change (Wi-Fi clients, uptime) are sent to open dashboards. */
+const VILLAGE_PUSH_MS = 10_000;
 
 export type LiveEvent = {
   [K in keyof ServerToClientEvents]: { name: K; payload: Parameters<ServerToClientEvents[K]>[0] };
@@ -57,6 +59,9 @@ export class Dashboard {
   readonly summaries: Summaries;
   private readonly listeners: ((event: LiveEvent) => void)[] = [];
   private readonly now: () => number;
+  /** The last village summary sent, as JSON, to send only what changed. */
+  private readonly sent = new Map<string, string>();
+  private pushTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly options: DashboardOptions,
@@ -88,11 +93,14 @@ export class Dashboard {
     });
     const dashboard = new Dashboard(options, maintenance);
     dashboard.availability.start();
+    dashboard.pushTimer = setInterval(() => dashboard.pushVillages(options.config.villages.map((v) => v.id)), VILLAGE_PUSH_MS);
+    dashboard.pushTimer.unref();
     return dashboard;
   }
 
   stop(): void {
     this.availability.stop();
+    clearInterval(this.pushTimer);
   }
 
   /** For the collector's `onOutcome`, next to the monitor's. */
@@ -125,7 +133,6 @@ export class Dashboard {
     if (this.listeners.length === 0) return;
     const inventory = this.options.monitor.inventory;
     const villages = new Set<string>();
-    let inputs: ViewInputs | undefined;
     for (const c of changes) {
       if (c.type === 'transition') {
         this.emit({ name: 'state', payload: { subject: c.subject, state: c.to, since: c.at, reason: c.reason, cause: c.cause ?? null } });
@@ -151,9 +158,21 @@ export class Dashboard {
         });
       }
     }
-    for (const id of villages) {
+    this.pushVillages([...villages]);
+  }
+
+  /** Sends the summaries of these villages that differ from what was last sent. */
+  private pushVillages(ids: readonly string[]): void {
+    if (this.listeners.length === 0) return;
+    const inputs = this.inputs();
+    for (const id of ids) {
       const v = this.options.config.villages.find((x) => x.id === id);
-      if (v) this.emit({ name: 'village', payload: this.summaries.village(v, (inputs ??= this.inputs())) });
+      if (!v) continue;
+      const summary = this.summaries.village(v, inputs);
+      const text = JSON.stringify(summary);
+      if (this.sent.get(id) === text) continue;
+      this.sent.set(id, text);
+      this.emit({ name: 'village', payload: summary });
     }
   }
 

@@ -9,6 +9,7 @@
  * `ingest` is synchronous and cheap: it never waits for the store or the
  * network, so the collector is never held up.
  */
+import { setMaxListeners } from 'node:events';
 import type { ProbeOutcome } from '../../collector/collector.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Config } from '../../config/schema.ts';
@@ -47,6 +48,8 @@ export class StateEngine {
 
   constructor(private readonly options: StateEngineOptions) {
     this.now = options.now ?? Date.now;
+    // Every re-check in flight listens to this one signal; a village's worth of them at once is normal, not a leak.
+    setMaxListeners(0, this.aborter.signal);
     this.maintenance = maintenanceSchedule(options.config, options.inventory);
     this.machine = new StateMachine({ inventory: options.inventory, states: options.config.states, maintenance: this.maintenance });
   }

@@ -134,8 +134,9 @@ export class Summaries {
   }
 
   /**
-   * Offline when every uplink is down (or cut off), degraded when an uplink or
-   * any device of the village is not working, unknown before the first poll.
+   * Offline when every uplink is down (or cut off), degraded when any device
+   * of the village (an uplink included) is down, degraded or cut off, unknown
+   * before the first answer of an uplink.
    */
   villageState(villageId: string, inputs: ViewInputs): { state: VillageState; since: number | null } {
     const info = this.inventory.villages.get(villageId);
@@ -147,9 +148,8 @@ export class Summaries {
     if (uplinkStates.every((s) => s === 'unknown')) return { state: 'unknown', since: null };
     const since = Math.max(0, ...info.devices.map((d) => inputs.snapshot.subjects.get(d)?.since ?? 0)) || null;
     if (uplinkStates.every((s) => s === 'maintenance')) return { state: 'maintenance', since };
-    if (states.some((s) => s === 'down' || s === 'degraded' || s === 'unreachable') || uplinkStates.some((s) => !isWorking(s))) {
-      return { state: 'degraded', since };
-    }
+    // Unknown (not polled yet) and planned maintenance are not trouble.
+    if (states.some((s) => s === 'down' || s === 'degraded' || s === 'unreachable')) return { state: 'degraded', since };
     return { state: 'online', since };
   }
 
