@@ -1,6 +1,7 @@
 /**
  * The state engine's reasons ("no answer to ping", "packet loss 35%", "cut
- * off: x is down") are English, as they are stored and logged. People read
+ * off: x is down") and the alert planner's reasons for not sending a record
+ * are English, as they are stored and logged. People read
  * them in the hromada's language: this puts each known phrase into Ukrainian,
  * part by part, and leaves anything it does not know as it is. Pure; the web
  * and the report use it.
@@ -8,8 +9,28 @@
 
 type Rule = [RegExp, (m: RegExpExecArray, inner: (s: string) => string) => string];
 
+const STATE_UK: Record<string, string> = {
+  up: 'працює',
+  degraded: 'з погіршенням',
+  down: 'не працює',
+  unreachable: 'недосяжний',
+  maintenance: 'обслуговування',
+  unknown: 'невідомо',
+};
+const stateUk = (state: string) => STATE_UK[state] ?? state;
+
+/** Why a recovery was recorded but not sent: the planner's internal words, one of them naming an episode key. */
+const PART_OF = /^part of \S+$/;
+
 /** Whole phrases first, then the ones with values; `inner` translates text in parentheses. */
 const UK: Rule[] = [
+  [PART_OF, () => 'надіслано разом з іншим сповіщенням'],
+  [/^flapping$/, () => 'нестабільний зв’язок'],
+  [/^maintenance$/, () => 'обслуговування'],
+  [/^certificate renewed$/, () => 'сертифікат оновлено'],
+  [/^now (\w+)$/, (m) => `тепер: ${stateUk(m[1]!)}`],
+  [/^stopped flapping, (\w+)$/, (m) => `зв’язок стабілізувався, стан: ${stateUk(m[1]!)}`],
+  [/^no rule sends recoveries there$/, () => 'жодне правило не надсилає туди відновлення'],
   [/^answers$/, () => 'відповідає'],
   [/^no data yet$/, () => 'ще немає даних'],
   [/^maintenance window$/, () => 'технічне обслуговування'],
@@ -77,5 +98,6 @@ function ukrainian(text: string): string {
 }
 
 export function localizeReason(reason: string, locale: 'uk' | 'en'): string {
-  return locale === 'uk' ? ukrainian(reason) : reason;
+  if (locale === 'uk') return ukrainian(reason);
+  return PART_OF.test(reason) ? 'sent with another alert' : reason;
 }

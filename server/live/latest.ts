@@ -1,8 +1,10 @@
 /**
  * The last reading of every device, kept from the collector's outcomes so the
  * dashboard shows current RTT, loss, traffic and clients without asking
- * InfluxDB. A failed poll keeps the last good values of the other probe kind:
- * an SNMP timeout does not erase the RTT the ping just measured.
+ * InfluxDB. A failed poll clears what it would have measured (traffic and
+ * clients are unknown while the agent does not answer) and leaves the other
+ * probe kind's values: an SNMP timeout does not erase the RTT the ping just
+ * measured. The interface speed stays: it is a property of the link.
  */
 import type { LastValues } from '../../common/api.ts';
 import type { ProbeOutcome } from '../../collector/collector.ts';
@@ -25,13 +27,16 @@ export class LatestValues {
       v.loss_pct = r.loss_pct;
     } else {
       const r = outcome.result as SnmpResult;
-      if (!r.ok) return;
-      if (r.interface) {
+      if (!r.ok) {
+        v.in_bps = null;
+        v.out_bps = null;
+        v.clients = null;
+      } else if (r.interface) {
         v.in_bps = r.interface.in_bps;
         v.out_bps = r.interface.out_bps;
         v.speed_mbps = r.interface.speed_mbps;
       }
-      if (r.wifi) v.clients = r.wifi.clients;
+      if (r.ok && r.wifi) v.clients = r.wifi.clients;
     }
     this.values.set(id, v);
   }

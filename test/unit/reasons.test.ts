@@ -27,6 +27,13 @@ describe('reasons in Ukrainian', () => {
     expect(localizeReason(english, 'en')).toBe(english);
   });
 
+  it('words why an alert record was not sent, without the episode key', () => {
+    expect(localizeReason('part of down:ivankivtsi-uplink:1795342057379', 'uk')).toBe('надіслано разом з іншим сповіщенням');
+    expect(localizeReason('part of down:ivankivtsi-uplink:1795342057379', 'en')).toBe('sent with another alert');
+    expect(localizeReason('stopped flapping, down', 'uk')).toBe('зв’язок стабілізувався, стан: не працює');
+    expect(localizeReason('now unreachable', 'uk')).toBe('тепер: недосяжний');
+  });
+
   it('leaves what it does not know as it is', () => {
     expect(localizeReason('something new, packet loss 40%', 'uk')).toBe('something new, втрати пакетів 40%');
   });
