@@ -107,6 +107,7 @@ export function planAlerts({ config, inventory, snapshot, book, now }: PlanInput
     content: Partial<AlertContent> = {},
   ) => {
     const reminder = more.reminder ?? 0;
+    const dashboardUrl = ctx.dashboardUrl ? pageOf(ctx.dashboardUrl, c) : undefined;
     const text = alertText(
       {
         event: c.event,
@@ -124,7 +125,7 @@ export function planAlerts({ config, inventory, snapshot, book, now }: PlanInput
         ...c.extra,
         ...content,
       },
-      ctx,
+      { ...ctx, ...(dashboardUrl ? { dashboardUrl } : {}) },
     );
     const sorted = [...channels].sort();
     const record: AlertRecord = {
@@ -144,7 +145,7 @@ export function planAlerts({ config, inventory, snapshot, book, now }: PlanInput
       villageOffline: c.villageOffline,
       title: text.title,
       message: text.message,
-      ...(ctx.dashboardUrl ? { dashboardUrl: ctx.dashboardUrl } : {}),
+      ...(dashboardUrl ? { dashboardUrl } : {}),
       ...more,
     };
     records.push(record);
@@ -382,6 +383,14 @@ function rulesFor(rules: readonly AlertRule[], events: readonly AlertEvent[], c:
       (serviceId !== undefined && !!r.services?.includes(serviceId))
     );
   });
+}
+
+/** The dashboard page of what the alert is about: the device, else the village, else the dashboard itself. */
+function pageOf(base: string, c: Condition): string {
+  const root = base.endsWith('/') ? base : `${base}/`;
+  if (c.info?.type === 'device') return new URL(`devices/${encodeURIComponent(c.info.id)}`, root).href;
+  const village = c.village ?? c.info?.village;
+  return village ? new URL(`villages/${encodeURIComponent(village.id)}`, root).href : root;
 }
 
 function placeOf(c: Condition): Pick<AlertRecord, 'village' | 'device' | 'service'> {

@@ -197,7 +197,7 @@ describe.skipIf(noNft)('alerts end to end at default settings', () => {
       state: 'down',
       unreachable: CHILDREN,
       village_offline: false,
-      dashboard_url: 'http://127.0.0.1:8080/',
+      dashboard_url: 'http://127.0.0.1:8080/devices/makarykha-uplink',
     });
     expect(Date.parse(hook.body.since)).toBeGreaterThanOrEqual(silencedAt - 1_000);
     expect(hook.body.since).toBe(new Date(Date.parse(hook.body.since)).toISOString());
@@ -206,7 +206,7 @@ describe.skipIf(noNft)('alerts end to end at default settings', () => {
       expect(text).toContain('Село: Макариха. Провайдер: Укртелеком.');
       expect(text).toContain('Без зв’язку через це (3): Макарихська школа, ФАП с. Макариха, Free WiFi, старостат.');
       expect(text).toContain('Ймовірна причина: обрив каналу провайдера Укртелеком');
-      expect(text).toContain('Панель: http://127.0.0.1:8080/');
+      expect(text).toContain('Панель: http://127.0.0.1:8080/devices/makarykha-uplink');
     }
     expect(d.telegram[0]).toMatchObject({ token: TOKEN, chatId: '-100123' });
     expect(d.mail[0]).toMatchObject({ subject: 'Немає зв’язку: Макариха, канал Укртелеком', to: ['it@example.gov.ua'] });

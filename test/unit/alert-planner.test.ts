@@ -149,7 +149,7 @@ const cases: Case[] = [
           expect(r!.title).toBe('Немає зв’язку: fibre');
           expect(r!.message).toContain('Без зв’язку через це (1): Амбулаторія.');
           expect(r!.message).toContain('Село: Дмитрівка.');
-          expect(r!.message).toContain('Панель: http://127.0.0.1:8080/');
+          expect(r!.message).toContain('Панель: http://127.0.0.1:8080/devices/fibre');
         },
       },
       { at: min(1), world: fibreDown, expect: [] },
@@ -210,6 +210,7 @@ const cases: Case[] = [
           expect(r!.folds).toEqual([`down:lte:${min(2.5)}`]);
           expect(r!.title).toBe('Село Дмитрівка без зв’язку');
           expect(r!.unreachable).toEqual(['clinic']);
+          expect(r!.dashboardUrl).toBe('http://127.0.0.1:8080/villages/south');
         },
       },
       {
@@ -421,7 +422,7 @@ const cases: Case[] = [
               'Since 03/06/2025, 12:00 (2 min ago).',
               'Cut off behind it (1): Амбулаторія.',
               'Likely cause: the line is cut, or power is out at the node.',
-              'Dashboard: http://127.0.0.1:8080/',
+              'Dashboard: http://127.0.0.1:8080/devices/fibre',
             ].join('\n'),
           );
         },
