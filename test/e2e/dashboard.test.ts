@@ -42,6 +42,10 @@ const VIEWER = { username: 'viewer', password: 'viewer-pass-for-e2e', role: 'vie
 interface PageElement {
   dataset: Record<string, string | undefined>;
   getAttribute(name: string): string | null;
+  textContent: string | null;
+  outerHTML: string;
+  /** Form controls only. */
+  labels?: ArrayLike<unknown> | null;
 }
 interface PageGlobals {
   document: {
@@ -49,7 +53,9 @@ interface PageGlobals {
     querySelectorAll(selector: string): ArrayLike<PageElement>;
     body: unknown;
     documentElement: { scrollWidth: number; clientWidth: number };
+    activeElement: PageElement | null;
   };
+  getComputedStyle(element: PageElement, pseudo?: string): { outlineStyle: string };
   MutationObserver: new (callback: () => void) => { observe(target: unknown, options: Record<string, unknown>): void };
   __merezhaMarker?: number;
   __offlineAt?: number | null;
@@ -386,6 +392,54 @@ suite(title, () => {
     await overview.locator('[data-testid="lang-switch"]').click();
     await expect.poll(() => heading.textContent()).toBe('Огляд громади');
     await expect.poll(() => overview.locator('#villages-title').textContent()).toBe('Населені пункти');
+  });
+
+  it('names every control for screen readers and works from the keyboard', async () => {
+    const page = await admin.newPage();
+    for (const path of ['/', '/villages/dmytrivka', '/devices/dmytrivka-uplink-ukrtelecom', '/events', '/admin']) {
+      await page.goto(url(path));
+      await page.locator('h1').waitFor();
+      const unnamed = await page.evaluate(() => {
+        const { document } = globalThis as unknown as PageGlobals;
+        const nameOf = (el: PageElement) =>
+          (el.getAttribute('aria-label') ?? '').trim() ||
+          (el.getAttribute('aria-labelledby') ?? '').trim() ||
+          (el.labels?.length ? 'label' : '') ||
+          (el.getAttribute('title') ?? '').trim() ||
+          (el.textContent ?? '').trim();
+        const controls = Array.from(document.querySelectorAll('button, a[href], input:not([type="hidden"]), select, textarea'));
+        const images = Array.from(document.querySelectorAll('img:not([alt])'));
+        return [
+          ...controls.filter((el) => !nameOf(el)).map((el) => el.outerHTML.slice(0, 120)),
+          ...images.map((el) => el.outerHTML.slice(0, 120)),
+        ];
+      });
+      expect(unnamed, `unnamed controls on ${path}`).toEqual([]);
+      expect(await page.locator('main').count(), `one main landmark on ${path}`).toBe(1);
+      expect(await page.locator('h1').count(), `one h1 on ${path}`).toBe(1);
+    }
+    // From the keyboard alone: Tab to a village card's link and open it with Enter.
+    await page.goto(url('/'));
+    await page.locator('[data-testid="village-card-tsybuleve"]').waitFor();
+    let focused = '';
+    for (let i = 0; i < 60 && !focused.includes('/villages/'); i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('href') ?? '');
+    }
+    expect(focused).toMatch(/^\/villages\//);
+    // The card draws its focus ring around the whole card, from the link's ::after.
+    const outlines = await page.evaluate(() => {
+      const w = globalThis as unknown as PageGlobals;
+      const el = w.document.activeElement!;
+      return [w.getComputedStyle(el).outlineStyle, w.getComputedStyle(el, '::after').outlineStyle];
+    });
+    expect(
+      outlines.some((o) => o !== 'none'),
+      'the focused link shows where the focus is',
+    ).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.pathname === focused);
+    await page.close();
   });
 
   it('takes screenshots of the main pages, on a desktop and a phone', async () => {
