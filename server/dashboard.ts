@@ -51,6 +51,8 @@ export interface DashboardOptions {
   log: Logger;
   dataDir: string;
   now?: () => number;
+  /** How often villages whose figures moved are sent; 10 s by default. */
+  villagePushMs?: number;
 }
 
 export class Dashboard {
@@ -93,7 +95,10 @@ export class Dashboard {
     });
     const dashboard = new Dashboard(options, maintenance);
     dashboard.availability.start();
-    dashboard.pushTimer = setInterval(() => dashboard.pushVillages(options.config.villages.map((v) => v.id)), VILLAGE_PUSH_MS);
+    dashboard.pushTimer = setInterval(
+      () => dashboard.pushVillages(options.config.villages.map((v) => v.id)),
+      options.villagePushMs ?? VILLAGE_PUSH_MS,
+    );
     dashboard.pushTimer.unref();
     return dashboard;
   }

@@ -16,7 +16,7 @@ let server: RunningHttpServer;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  h = await apiHarness();
+  h = await apiHarness({ villagePushMs: 50 });
   server = await startHttpServer({
     config: h.config,
     log: silentLogger(),
@@ -109,6 +109,22 @@ describe('live updates', () => {
       ]);
       expect(r.villages.at(-1)).toMatchObject({ id: 'yasne', state: 'offline', coverage: { uplinks: { up: 0, total: 1 } } });
     }
+  });
+
+  it('sends a village again when its figures move without a state change (Wi-Fi clients)', async () => {
+    const { cookie } = await signIn();
+    const c = client({ cookie });
+    expect(await outcome(c)).toBe('connected');
+    h.ping('zelene-uplink', true);
+    h.ping('zelene-wifi-park', true);
+    const clients = (n: number) =>
+      new Promise<void>((done) => c.on('village', (v) => v.id === 'zelene' && v.coverage.wifi.clients === n && done()));
+    const seven = clients(7);
+    h.snmp('zelene-wifi-park', { clients: 7 });
+    await seven;
+    const eleven = clients(11);
+    h.snmp('zelene-wifi-park', { clients: 11 });
+    await eleven;
   });
 
   it('ends the connection when its session signs out', async () => {

@@ -113,7 +113,9 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function apiHarness(options: { query?: Query; extra?: Partial<ConfigInput>; now?: number } = {}): Promise<ApiHarness> {
+export async function apiHarness(
+  options: { query?: Query; extra?: Partial<ConfigInput>; now?: number; villagePushMs?: number } = {},
+): Promise<ApiHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'merezha-api-'));
   const config = apiTestConfig(dataDir, options.extra);
   const clock = { now: options.now ?? Date.UTC(2026, 5, 15, 9, 0, 0) };
@@ -127,7 +129,15 @@ export async function apiHarness(options: { query?: Query; extra?: Partial<Confi
     now,
     ...(options.query ? { query: options.query } : {}),
   });
-  const dashboard = await Dashboard.open({ config, monitor, log, dataDir, now, ...(options.query ? { query: options.query } : {}) });
+  const dashboard = await Dashboard.open({
+    config,
+    monitor,
+    log,
+    dataDir,
+    now,
+    ...(options.query ? { query: options.query } : {}),
+    ...(options.villagePushMs ? { villagePushMs: options.villagePushMs } : {}),
+  });
   const disconnected: unknown[] = [];
   const base = await createServices({ config, log, dashboard, influxUp: () => true, version: 'test', adminPassword: ADMIN_PASSWORD });
   const services: Services = { ...base, disconnect: (t) => disconnected.push(t) };

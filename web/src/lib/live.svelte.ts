@@ -30,8 +30,6 @@ import { request, sendToLogin, withQuery } from './api.ts';
 import { t, useHromadaDefaults, type MessageKey } from './i18n.ts';
 import { session } from './session.svelte.ts';
 
-/** Village coverage changes without state changes (Wi-Fi clients come and go), so it is re-read now and then. */
-const VILLAGES_EVERY_MS = 60_000;
 /** Last RTT, loss and traffic of the devices on screen. */
 const DEVICES_EVERY_MS = 30_000;
 /** Screen readers hear a burst of changes (an uplink taking its village down) as one message. */
@@ -59,7 +57,6 @@ class Live {
 
   readonly #feeds: { [K in FeedKind]: Set<Feed<K>> } = { alert: new Set(), outage: new Set() };
   #socket: LiveSocket | null = null;
-  #timer: ReturnType<typeof setInterval> | undefined;
   /** Snapshots being read; socket events wait for them in #held, then apply on top. */
   #reading = 0;
   #held: (() => void)[] = [];
@@ -97,15 +94,14 @@ class Live {
     socket.on('village', (village) => this.#whenRead(() => this.#applyVillage(village)));
     socket.on('alert', (alert) => this.#feeds.alert.forEach((feed) => feed.apply(alert)));
     socket.on('outage', (outage) => this.#feeds.outage.forEach((feed) => feed.apply(outage)));
+    // Villages need no polling: the server sends a village again whenever its figures move (clients, uptime).
     this.#socket = socket;
-    this.#timer = setInterval(() => void this.#read(() => this.#loadVillages()).catch(() => undefined), VILLAGES_EVERY_MS);
     void this.refresh();
   }
 
   stop(): void {
     this.#socket?.disconnect();
     this.#socket = null;
-    clearInterval(this.#timer);
     this.connected = false;
   }
 
