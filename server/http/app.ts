@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { allowed, csrfOk, resolvePrincipal } from './auth.ts';
+import { allowed, csrfOk, resolvePrincipal, sameSite } from './auth.ts';
 import { HttpError, type RouteDef } from './route.ts';
 import type { Services } from './services.ts';
 
@@ -38,17 +38,6 @@ function securityHeaders(services: Services) {
   };
 }
 
-/** A change must come from a page of this server: a cross-site Origin is refused even before CSRF is checked. */
-function sameOrigin(req: Request): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
 const issuesOf = (err: z.ZodError) => err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 
 function handle(def: RouteDef, services: Services) {
@@ -60,7 +49,8 @@ function handle(def: RouteDef, services: Services) {
         throw principal ? new HttpError(403, 'your role may not do this') : new HttpError(401, 'sign in first');
       }
       if (CHANGES.has(def.method)) {
-        if (!sameOrigin(req)) throw new HttpError(403, 'cross-site request refused');
+        // A change must come from a page of this server: a cross-site Origin is refused even before CSRF is checked.
+        if (!sameSite(req.headers.origin, req.headers.host)) throw new HttpError(403, 'cross-site request refused');
         if (!csrfOk(principal, req.get('x-csrf-token'), services)) throw new HttpError(403, 'missing or wrong X-CSRF-Token header');
       }
       const query = def.query ? def.query.parse(req.query) : undefined;

@@ -43,3 +43,13 @@ export function csrfOk(principal: Principal | undefined, header: string | undefi
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** No Origin (not a browser) or one on this host; a malformed Origin is as good as a foreign one. */
+export function sameSite(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}

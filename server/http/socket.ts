@@ -7,7 +7,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../common/api.ts';
 import type { Dashboard } from '../dashboard.ts';
-import { resolvePrincipal } from './auth.ts';
+import { resolvePrincipal, sameSite } from './auth.ts';
 import type { Principal } from './route.ts';
 import type { Services } from './services.ts';
 
@@ -25,8 +25,7 @@ export interface LiveServer {
 export function attachSocket(http: HttpServer, services: Omit<Services, 'disconnect'>, dashboard: Dashboard): LiveServer {
   const io: Io = new Server(http, { serveClient: false, maxHttpBufferSize: 10_000 });
   io.use((socket, next) => {
-    const origin = socket.request.headers.origin;
-    if (origin && new URL(origin).host !== socket.request.headers.host) return next(new Error('cross-site connection refused'));
+    if (!sameSite(socket.request.headers.origin, socket.request.headers.host)) return next(new Error('cross-site connection refused'));
     const token = typeof socket.handshake.auth?.token === 'string' ? socket.handshake.auth.token : undefined;
     const principal = resolvePrincipal(socket.request.headers, services as Services, token);
     if (!principal) return next(new Error('unauthorized'));

@@ -71,6 +71,7 @@ describe('live updates', () => {
     expect(await outcome(client({ cookie: 'merezha_session=forged' }))).toBe('unauthorized');
     const { cookie } = await signIn();
     expect(await outcome(client({ cookie, origin: 'https://evil.example' }))).toBe('cross-site connection refused');
+    expect(await outcome(client({ cookie, origin: 'not a url' }))).toBe('cross-site connection refused');
   });
 
   it('sends state, village and outage events as they happen, to cookie and token clients alike', async () => {
