@@ -20,6 +20,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./commands/poll.ts')).pollCommand,
     summary: 'poll [--config FILE] [--device ID] [--once] [--json]   poll devices now and print what they answer',
   },
+  import: {
+    load: async () => (await import('./commands/import.ts')).importCommand,
+    summary: 'import --from DATE --to DATE --outages FILE.csv [--config FILE] [--dry-run]   load past outages (see import --help)',
+  },
   simulate: {
     load: async () => (await import('./commands/simulate.ts')).simulateCommand,
     summary: 'simulate --scenario FILE | --demo | --generate …   run simulated devices on loopback (see docs/simulator.md)',

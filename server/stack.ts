@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCollector, type Collector } from '../collector/collector.ts';
+import { connectionTo } from '../collector/storage/influx-client.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from '../collector/storage/managed-influxd.ts';
 import { openInfluxWriter, type InfluxWriter } from '../collector/storage/writer.ts';
 import type { Logger } from '../common/log.ts';
@@ -82,12 +83,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       url = managed.url;
       log.info({ url, dir: config.storage.managed_dir }, 'started the managed influxd (set storage.influx or INFLUX_URL to use your own)');
     }
-    const connection = {
-      url,
-      database: config.storage.influx?.database ?? 'merezha',
-      ...(config.storage.influx?.username ? { username: config.storage.influx.username } : {}),
-      ...(config.storage.influx?.password ? { password: config.storage.influx.password } : {}),
-    };
+    const connection = connectionTo(config, url);
     const writer = await openInfluxWriter({
       ...connection,
       spoolDir: resolve(config.storage.spool_dir),

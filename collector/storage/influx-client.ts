@@ -12,6 +12,7 @@ import { FieldType, InfluxDB, type IPoolOptions, type ISchemaOptions } from 'inf
 import { RequestError, ServiceNotAvailableError } from 'influx/lib/src/pool.js';
 import { MEASUREMENTS, type FieldType as SchemaFieldType, type MeasurementName } from './measurements.ts';
 import { measurementSpec, tagNamesOf } from './point-check.ts';
+import type { Config } from '../../config/schema.ts';
 
 export interface InfluxConnection {
   url: string;
@@ -45,6 +46,17 @@ function clientSchema(database: string): ISchemaOptions[] {
  */
 type Backoff = NonNullable<IPoolOptions['backoff']>;
 const neverDisable: Backoff = { getDelay: () => 0, next: () => neverDisable, reset: () => neverDisable };
+
+/** The config's database and credentials at `url` (the config's own, INFLUX_URL's, or the managed influxd's). */
+export function connectionTo(config: Config, url: string): InfluxConnection {
+  const influx = config.storage.influx;
+  return {
+    url,
+    database: influx?.database ?? 'merezha',
+    ...(influx?.username ? { username: influx.username } : {}),
+    ...(influx?.password ? { password: influx.password } : {}),
+  };
+}
 
 export function createInfluxClient(connection: InfluxConnection): InfluxDB {
   const url = new URL(connection.url);

@@ -187,6 +187,17 @@ export const MEASUREMENTS = {
       unreachable: { type: 'string', unit: '', description: 'Ids of the devices cut off behind it, comma-separated.' },
     },
   },
+  backfill: {
+    description:
+      'History imported with `merezha import` for one device or service: from `from_ms` to `to_ms` it counts as monitored, and up except during its imported `outage` points (reason `imported from <file name>`). One point per subject and import, at `from_ms`; an import never overlaps data Merezha measured itself or an earlier import.',
+    extraTags: ['service'],
+    retention: 'events',
+    fields: {
+      from_ms: { type: 'integer', unit: 'ms', description: 'Start of the imported span, ms since the epoch (also the point’s time).' },
+      to_ms: { type: 'integer', unit: 'ms', description: 'End of the imported span (exclusive), ms since the epoch.' },
+      source: { type: 'string', unit: '', description: 'The base name of the CSV file it came from.' },
+    },
+  },
   alert: {
     description:
       'The alert log: one point per decision of the alert planner (an alert, a reminder, a recovery, a close that went nowhere, an acknowledgement). Tag `event` is down, recovered, degraded, village_offline, flapping, tls_expiring or reboot.',

@@ -1,15 +1,22 @@
 /**
  * What uptime is computed from, read from InfluxDB: how long each subject was
- * monitored in a window (5-minute buckets that hold at least one probe) and
- * the outages the state engine recorded.
+ * monitored in a window and the outages recorded for it.
  *
- * Monitored time comes from the 5-minute rollups, which cover years cheaply;
- * the last two buckets, which the continuous query may not have filled yet,
- * come from the raw points instead.
+ * Monitored time has two sources that never overlap:
+ * - what Merezha measured: 5-minute buckets that hold at least one probe,
+ *   from the rollups, which cover years cheaply; the last two buckets, which
+ *   the continuous query may not have filled yet, come from the raw points;
+ * - history imported with `merezha import`: each `backfill` point is a span
+ *   [from_ms, to_ms) over which the subject counts as monitored, and up
+ *   except during the `outage` points imported with it. An import is refused
+ *   where the subject has measured buckets or an earlier import
+ *   (`measuredFrom`, `importedSpans`), so adding the two cannot count any
+ *   time twice.
+ * Outages, measured or imported, are the same `outage` points.
  */
 import { RETENTION_POLICIES, ROLLUP_INTERVAL } from '../../collector/storage/measurements.ts';
 import { serviceKey, type Inventory } from '../inventory.ts';
-import type { Interval } from '../uptime.ts';
+import { overlapMs, union, type Interval } from '../uptime.ts';
 import { ident, type Query, type Row } from './influx-query.ts';
 
 export const BUCKET_MS = 5 * 60_000;
@@ -34,10 +41,21 @@ function measurementFor(inventory: Inventory, key: string): PresenceMeasurement 
 }
 
 /**
- * Monitored ms per subject for each window (all ending at `now`), keyed like `windows`.
- * Windows are aligned down to 5-minute buckets.
+ * Monitored ms per subject for each window (all ending at `now`), keyed like
+ * `windows`: measured buckets plus imported spans.
  */
 export async function monitoredTime(
+  query: Query,
+  inventory: Inventory,
+  windows: Record<string, Interval>,
+  now: number,
+): Promise<Record<string, Map<string, number>>> {
+  const [measured, imported] = await Promise.all([measuredTime(query, inventory, windows, now), importedSpans(query)]);
+  return withImportedTime(measured, imported, inventory, windows, now);
+}
+
+/** Measured ms per subject for each window; windows are aligned down to 5-minute buckets. */
+async function measuredTime(
   query: Query,
   inventory: Inventory,
   windows: Record<string, Interval>,
@@ -112,4 +130,85 @@ export async function recordedOutages(query: Query, since: number, now: number):
     out.set(key, [...(out.get(key) ?? []), { from, to }]);
   }
   return out;
+}
+
+/** One import of a subject's history (a `backfill` point). */
+export interface ImportedSpan extends Interval {
+  /** The file it came from. */
+  source: string;
+}
+
+/** Every import, per subject key. */
+export async function importedSpans(query: Query): Promise<Map<string, ImportedSpan[]>> {
+  const rows = await query(
+    `SELECT "from_ms", "to_ms", "source" FROM ${ident(RETENTION_POLICIES.events)}."backfill" GROUP BY "device", "service"`,
+  );
+  const out = new Map<string, ImportedSpan[]>();
+  for (const row of rows) {
+    const key = subjectOf(row, 'service') ?? subjectOf(row, 'device');
+    if (!key || row.from_ms === null || row.to_ms === null) continue;
+    const span = { from: Number(row.from_ms), to: Number(row.to_ms), source: String(row.source ?? '') };
+    out.set(key, [...(out.get(key) ?? []), span]);
+  }
+  return out;
+}
+
+/**
+ * Pure: measured ms plus, per window, the overlap of the window (up to `now`)
+ * with the subject's imported spans. Imported spans are not aligned to
+ * buckets: they count to the millisecond, like outages.
+ */
+export function withImportedTime(
+  measured: Record<string, Map<string, number>>,
+  imported: ReadonlyMap<string, readonly Interval[]>,
+  inventory: Inventory,
+  windows: Record<string, Interval>,
+  now: number,
+): Record<string, Map<string, number>> {
+  const result: Record<string, Map<string, number>> = {};
+  for (const [name, window] of Object.entries(windows)) {
+    const map = new Map(measured[name] ?? []);
+    const within = { from: window.from, to: Math.min(window.to, now) };
+    for (const [key, spans] of imported) {
+      const ms = inventory.subjects.has(key) ? overlapMs(union(spans), within) : 0;
+      if (ms > 0) map.set(key, (map.get(key) ?? 0) + ms);
+    }
+    result[name] = map;
+  }
+  return result;
+}
+
+/**
+ * When each subject was first measured within `range`, if it was: the start
+ * of the first 5-minute bucket with a probe, from the rollups or raw points.
+ * A bucket counts when it overlaps the range at all, since monitored time
+ * counts it whole.
+ */
+export async function measuredFrom(query: Query, inventory: Inventory, range: Interval): Promise<Map<string, number>> {
+  // Whole buckets: a raw point late in the bucket where the range ends still makes that bucket measured.
+  const where = `WHERE time >= ${Math.floor(range.from / BUCKET_MS) * BUCKET_MS}ms AND time < ${Math.ceil(range.to / BUCKET_MS) * BUCKET_MS}ms`;
+  const needed = new Set<PresenceMeasurement>([...inventory.subjects.keys()].map((k) => measurementFor(inventory, k)));
+  const first = new Map<string, number>();
+  const tasks: Promise<void>[] = [];
+  for (const m of needed) {
+    const { field, tag } = PRESENCE[m];
+    const sources = [
+      `SELECT first("samples") FROM ${ident(RETENTION_POLICIES.rollup)}.${ident(m)} ${where} GROUP BY ${ident(tag)}`,
+      `SELECT first(${ident(field)}) FROM ${ident(RETENTION_POLICIES.raw)}.${ident(m)} ${where} GROUP BY ${ident(tag)}`,
+    ];
+    for (const influxql of sources) {
+      tasks.push(
+        query(influxql).then((rows) => {
+          for (const row of rows) {
+            const key = subjectOf(row, tag);
+            if (!key || measurementFor(inventory, key) !== m) continue;
+            const bucket = Math.floor(Number(row.time) / BUCKET_MS) * BUCKET_MS;
+            first.set(key, Math.min(first.get(key) ?? Infinity, bucket));
+          }
+        }),
+      );
+    }
+  }
+  await Promise.all(tasks);
+  return first;
 }

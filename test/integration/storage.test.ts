@@ -87,6 +87,12 @@ function samples(time: number): Record<MeasurementName, Point> {
       fields: { open: 0, end_ms: time + 90_000, duration_s: 90, reason: 'no answer to ping', unreachable: 'school,park wifi' },
       time,
     },
+    backfill: {
+      measurement: 'backfill',
+      tags: device,
+      fields: { from_ms: time - 86_400_000, to_ms: time, source: 'outages "2025", старий.csv' },
+      time: time - 86_400_000,
+    },
     alert: {
       measurement: 'alert',
       tags: { village: 'Нове Село', device: 'ap 1,a=b', event: 'down' },
