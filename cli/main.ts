@@ -24,6 +24,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./commands/import.ts')).importCommand,
     summary: 'import --from DATE --to DATE --outages FILE.csv [--config FILE] [--dry-run]   load past outages (see import --help)',
   },
+  report: {
+    load: async () => (await import('./commands/report.ts')).reportCommand,
+    summary: 'report [--year YYYY | --from DATE --to DATE] --format json|csv [--out FILE]   the yearly connectivity report',
+  },
   simulate: {
     load: async () => (await import('./commands/simulate.ts')).simulateCommand,
     summary: 'simulate --scenario FILE | --demo | --generate …   run simulated devices on loopback (see docs/simulator.md)',

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { duration, id } from './primitives.ts';
 import { alertsSchema, crossCheckAlerts, statesSchema } from './schema-alerts.ts';
+import { crossCheckKpis, kpisSchema } from './schema-kpis.ts';
 
 export { duration };
 
@@ -237,6 +238,7 @@ const rawConfigSchema = z.strictObject({
   alerts: alertsSchema.prefault({}),
   server: serverSchema.prefault({}),
   coverage: coverageSchema.prefault({}),
+  kpis: kpisSchema,
 });
 
 type RawConfig = z.output<typeof rawConfigSchema>;
@@ -321,6 +323,11 @@ function crossCheck(cfg: RawConfig, ctx: z.RefinementCtx): void {
   });
 
   crossCheckAlerts(cfg.alerts, { villages, devices: new Set(devices.keys()), services, timezone: cfg.hromada.timezone }, issue);
+  crossCheckKpis(
+    cfg.kpis,
+    { services, providers: new Map(cfg.providers.map((p) => [p.id, p.sla_pct])), categories: INSTITUTION_CATEGORIES },
+    issue,
+  );
 }
 
 export const configSchema = rawConfigSchema.superRefine(crossCheck);
@@ -335,3 +342,4 @@ export type SnmpCredential = Config['snmp_credentials'][string];
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 export type WifiVendor = (typeof WIFI_VENDORS)[number];
 export type { AlertEvent, AlertRule, AlertsConfig, MaintenanceWindow, StatesConfig } from './schema-alerts.ts';
+export type { KpiConfig } from './schema-kpis.ts';

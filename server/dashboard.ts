@@ -23,7 +23,7 @@ import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
 import { loadAlertLog } from './alerts/log.ts';
 import type { AlertRecord } from './alerts/types.ts';
-import { serviceKey } from './inventory.ts';
+import { serviceKey, type Inventory } from './inventory.ts';
 import { AvailabilityIndex, type WindowName } from './live/availability.ts';
 import { LatestValues } from './live/latest.ts';
 import { MaintenanceWindows } from './maintenance-windows.ts';
@@ -117,8 +117,13 @@ export class Dashboard {
     this.listeners.push(listener);
   }
 
-  get hasStore(): boolean {
-    return this.options.query !== undefined;
+  /** InfluxDB reads, when InfluxDB answered at start (the yearly report needs them). */
+  get query(): Query | undefined {
+    return this.options.query;
+  }
+
+  get inventory(): Inventory {
+    return this.options.monitor.inventory;
   }
 
   private emit(event: LiveEvent): void {

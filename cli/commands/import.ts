@@ -10,22 +10,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { InfluxDB } from 'influx';
-import { basename, join, resolve } from 'node:path';
-import {
-  connectionTo,
-  classifyWriteError,
-  createInfluxClient,
-  createLineWriter,
-  errorMessage,
-  type InfluxConnection,
-} from '../../collector/storage/influx-client.ts';
+import { basename } from 'node:path';
+import { classifyWriteError, createInfluxClient, createLineWriter, errorMessage } from '../../collector/storage/influx-client.ts';
 import { retentionPolicyOf, setupInflux } from '../../collector/storage/influx-setup.ts';
 import { toLine } from '../../collector/storage/line-protocol.ts';
-import { ManagedInfluxdBusyError, startManagedInfluxd } from '../../collector/storage/managed-influxd.ts';
 import type { MeasurementName } from '../../collector/storage/measurements.ts';
 import { checkPoint } from '../../collector/storage/point-check.ts';
 import type { Point } from '../../collector/storage/point.ts';
-import { LOOPBACK } from '../../collector/storage/ports.ts';
 import { createLogger, type Logger } from '../../common/log.ts';
 import type { Config } from '../../config/schema.ts';
 import { importConflicts } from '../../server/backfill/conflicts.ts';
@@ -34,6 +25,7 @@ import { readOutagesFile } from '../../server/backfill/outages-csv.ts';
 import { buildInventory } from '../../server/inventory.ts';
 import { influxQuery } from '../../server/store/influx-query.ts';
 import { parse, UsageError } from '../args.ts';
+import { openDatabase, Refusal, type Database } from '../database.ts';
 import { loadConfigOrReport } from './load.ts';
 
 const HELP = `Usage: merezha import --from DATE --to DATE --outages FILE.csv [--config FILE] [--dry-run]
@@ -68,9 +60,6 @@ const OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
-
-/** A reason to import nothing, printed as one line. */
-class Refusal extends Error {}
 
 export async function importCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, OPTIONS);
@@ -140,50 +129,6 @@ async function readText(path: string): Promise<string | undefined> {
     const { code } = err as NodeJS.ErrnoException;
     const reason = code === 'ENOENT' ? 'no such file' : code === undefined ? 'it is not UTF-8 text' : errorMessage(err);
     process.stderr.write(`${path}: cannot read the outages file: ${reason}\n`);
-    return undefined;
-  }
-}
-
-interface Database {
-  connection: InfluxConnection;
-  stop(): Promise<void>;
-}
-
-/** The InfluxDB that `merezha start` would use, answering /ping; the managed one is started for the import. */
-async function openDatabase(config: Config, log: Logger): Promise<Database> {
-  const url = process.env.INFLUX_URL ?? config.storage.influx?.url;
-  if (url) {
-    const connection = connectionTo(config, url);
-    const hosts = await createInfluxClient(connection)
-      .ping(5_000)
-      .catch(() => []);
-    if (!hosts.some((host) => host.online)) {
-      const from = process.env.INFLUX_URL ? 'INFLUX_URL' : 'storage.influx.url';
-      throw new Refusal(`InfluxDB at ${url} (${from}) does not answer; start it, or fix the address`);
-    }
-    return { connection, stop: async () => {} };
-  }
-  const dir = resolve(config.storage.managed_dir);
-  try {
-    const managed = await startManagedInfluxd({ dir, log });
-    return { connection: connectionTo(config, managed.url), stop: () => managed.stop() };
-  } catch (err) {
-    if (!(err instanceof ManagedInfluxdBusyError)) throw new Refusal(`cannot start the managed influxd in ${dir}: ${errorMessage(err)}`);
-    const port = await rememberedHttpPort(dir);
-    const running = port === undefined ? 'its address' : `http://${LOOPBACK}:${port}`;
-    throw new Refusal(
-      `another Merezha is running with the influxd in ${dir}; stop it and import again, ` +
-        `or import into that influxd while it runs: INFLUX_URL=${running} merezha import …`,
-    );
-  }
-}
-
-/** The port the managed influxd listens on, as it remembers it in its folder (see managed-influxd.ts). */
-async function rememberedHttpPort(dir: string): Promise<number | undefined> {
-  try {
-    const { http } = JSON.parse(await readFile(join(dir, 'ports.json'), 'utf8')) as { http?: unknown };
-    return Number.isInteger(http) ? (http as number) : undefined;
-  } catch {
     return undefined;
   }
 }

@@ -1,7 +1,8 @@
 /** Every route of the server, in one list: the app, the OpenAPI description and the auth test all read it. */
 import type { RouteDef } from '../route.ts';
 import { networkRoutes } from './network.ts';
+import { reportRoutes } from './reports.ts';
 import { sessionRoutes } from './session.ts';
 import { systemRoutes } from './system.ts';
 
-export const ROUTES: readonly RouteDef[] = [...sessionRoutes, ...networkRoutes, ...systemRoutes(() => ROUTES)];
+export const ROUTES: readonly RouteDef[] = [...sessionRoutes, ...networkRoutes, ...reportRoutes, ...systemRoutes(() => ROUTES)];

@@ -1,0 +1,132 @@
+/**
+ * `merezha report [--year YYYY | --from DATE --to DATE] --format json|csv [--out FILE] [--config FILE]`:
+ * the yearly connectivity report (`server/report/`) from the data in InfluxDB,
+ * read the way `merezha import` reaches it.
+ */
+import { writeFile } from 'node:fs/promises';
+import { errorMessage } from '../../collector/storage/influx-client.ts';
+import { parseIsoTime } from '../../common/iso-time.ts';
+import { createLogger } from '../../common/log.ts';
+import { REPORT_FORMATS, type ReportFormat } from '../../common/report.ts';
+import { localTime } from '../../common/timezone.ts';
+import { buildInventory } from '../../server/inventory.ts';
+import { buildReport, renderReport, yearRange } from '../../server/report/index.ts';
+import { influxQuery } from '../../server/store/influx-query.ts';
+import type { Interval } from '../../server/uptime.ts';
+import { parse, UsageError } from '../args.ts';
+import { openDatabase, Refusal, type Database } from '../database.ts';
+import { loadConfigOrReport } from './load.ts';
+
+const HELP = `Usage: merezha report [--year YYYY | --from DATE --to DATE] --format json|csv [--out FILE] [--config FILE]
+
+The connectivity report of the hromada: the KPIs of its strategy (kpis: in
+the config) target against actual, villages, providers against their SLA,
+services, devices, months, the longest outages, how much was monitored, and
+the InfluxQL behind every figure.
+
+  --year        a calendar year in the hromada's time zone (default: this year;
+                figures stop at the present moment)
+  --from, --to  any range instead: a date (midnight in the hromada's time zone)
+                or an ISO 8601 time; --to is not included
+  --format      json: every table in one object (the open-data form)
+                csv: every table in one UTF-8 file, the first column naming
+                the table of each row (opens in Excel with Cyrillic intact)
+                (html and pdf are not made yet)
+  --out         the file to write (default: standard output)
+
+A progress line goes to standard error. Exit status: 0 written, 1 refused,
+2 wrong usage. InfluxDB: INFLUX_URL or storage.influx.url, else the managed
+influxd of storage.managed_dir, started for the report while Merezha is stopped.
+`;
+
+const OPTIONS = {
+  config: { type: 'string' },
+  year: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+/** The range asked for, or a usage problem. */
+export function reportRange(
+  values: { year?: string | undefined; from?: string | undefined; to?: string | undefined },
+  timeZone: string,
+  now: number,
+): Interval | { problem: string } {
+  if (values.year !== undefined && (values.from !== undefined || values.to !== undefined)) {
+    return { problem: 'give --year or --from and --to, not both' };
+  }
+  if (values.from !== undefined || values.to !== undefined) {
+    if (values.from === undefined || values.to === undefined) return { problem: 'needs both --from and --to' };
+    const from = parseIsoTime(values.from, timeZone);
+    const to = parseIsoTime(values.to, timeZone);
+    if (from === undefined) return { problem: `--from ${values.from} is not a date or ISO 8601 time` };
+    if (to === undefined) return { problem: `--to ${values.to} is not a date or ISO 8601 time` };
+    if (to <= from) return { problem: '--to must be after --from' };
+    if (from >= now) return { problem: '--from is in the future: there is nothing to report yet' };
+    return { from, to };
+  }
+  const year = values.year === undefined ? localTime(now, timeZone).year : Number(values.year);
+  if (!/^\d{4}$/.test(values.year ?? '2000') || year < 2000 || year > 2100) return { problem: `--year ${values.year} is not a year` };
+  const range = yearRange(year, timeZone);
+  if (range.from >= now) return { problem: `${year} has not begun yet: there is nothing to report` };
+  return range;
+}
+
+export async function reportCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, OPTIONS);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const format = values.format ?? 'json';
+  if (format === 'html' || format === 'pdf') throw new UsageError(`--format ${format} is not made yet; use json or csv`);
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be json or csv (got ${format})`);
+  const loaded = loadConfigOrReport(values.config);
+  if (!loaded) return 1;
+  const { config } = loaded;
+  const now = Date.now();
+  const range = reportRange(values, config.hromada.timezone, now);
+  if ('problem' in range) throw new UsageError(range.problem);
+
+  const log = createLogger({ level: process.env.MEREZHA_LOG_LEVEL ?? 'warn' });
+  const started = Date.now();
+  let database: Database | undefined;
+  try {
+    database = await openDatabase(config, log, 'report');
+    // One line rewritten in place on a terminal; in a log, a line at the start and one at the end.
+    const progress = (done: number, total: number) => {
+      if (process.stderr.isTTY) process.stderr.write(`\rmerezha report: reading InfluxDB, ${done}/${total} queries`);
+      else if (done === 0 || done === total) process.stderr.write(`merezha report: reading InfluxDB, ${done}/${total} queries\n`);
+    };
+    const report = await buildReport({
+      query: influxQuery(database.connection),
+      config,
+      inventory: buildInventory(config),
+      range,
+      now,
+      progress,
+    });
+    const { body } = renderReport(report, format as ReportFormat);
+    if (values.out === undefined) process.stdout.write(body);
+    else
+      await writeFile(values.out, body).catch((err: unknown) => {
+        throw new Refusal(`cannot write ${values.out}: ${errorMessage(err)}`);
+      });
+    process.stderr.write(
+      `${process.stderr.isTTY ? '\n' : ''}merezha report: ${values.out ?? 'written'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    return 0;
+  } catch (err) {
+    const message =
+      err instanceof Refusal
+        ? err.message
+        : `reading InfluxDB at ${database?.connection.url ?? 'its address'} failed: ${errorMessage(err)}`;
+    process.stderr.write(`\n${message}\nmerezha report: no report was written\n`);
+    return 1;
+  } finally {
+    await database?.stop();
+  }
+}

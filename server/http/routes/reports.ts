@@ -1,0 +1,58 @@
+/**
+ * The yearly connectivity report over HTTP: `GET /api/reports/<year>.json`
+ * and `.csv` (HTML and PDF come later; until then they are 404). A computed
+ * report is kept for a minute per range, so a page and its download, or a
+ * few people at once, cost InfluxDB one computation.
+ */
+import type { ReportData, ReportFormat } from '../../../common/report.ts';
+import { localTime } from '../../../common/timezone.ts';
+import { buildReport, renderReport, yearRange } from '../../report/index.ts';
+import { HttpError, route, type RouteDef } from '../route.ts';
+import type { Services } from '../services.ts';
+
+const CACHE_MS = 60_000;
+const FILE_RE = /^(\d{4})\.(json|csv)$/;
+
+const cache = new WeakMap<Services, Map<string, { at: number; report: Promise<ReportData> }>>();
+
+function reportFor(services: Services, year: number, now: number): Promise<ReportData> {
+  const { query, inventory } = services.dashboard;
+  if (!query) throw new HttpError(503, 'InfluxDB was not reachable when Merezha started: there is no history to report from');
+  const range = yearRange(year, services.config.hromada.timezone);
+  const key = `${range.from}-${range.to}`;
+  const entries = cache.get(services) ?? new Map<string, { at: number; report: Promise<ReportData> }>();
+  cache.set(services, entries);
+  for (const [k, e] of entries) if (now - e.at > CACHE_MS) entries.delete(k);
+  let entry = entries.get(key);
+  if (!entry) {
+    const report = buildReport({ query, config: services.config, inventory, range, now });
+    entry = { at: now, report };
+    entries.set(key, entry);
+    // A failed computation is not kept.
+    report.catch(() => entries.delete(key));
+  }
+  return entry.report;
+}
+
+export const reportRoutes: RouteDef[] = [
+  route({
+    method: 'get',
+    path: '/api/reports/:file',
+    access: 'viewer',
+    tag: 'reports',
+    summary: 'The connectivity report of a year as open data: /api/reports/2026.json (the whole report) or .csv (every table, UTF-8)',
+    handler: async ({ params, res, services }) => {
+      const m = FILE_RE.exec(params.file ?? '');
+      if (!m) throw new HttpError(404, 'no such report: ask for <year>.json or <year>.csv');
+      const year = Number(m[1]);
+      const format = m[2] as ReportFormat;
+      const now = Date.now();
+      if (year < 2000 || year > localTime(now, services.config.hromada.timezone).year) throw new HttpError(404, `no report for ${year}`);
+      const { body, contentType } = renderReport(await reportFor(services, year, now), format);
+      res.type(contentType).set('Cache-Control', 'private, max-age=60');
+      if (format === 'csv') res.attachment(`merezha-report-${year}.csv`);
+      res.send(body);
+      return undefined;
+    },
+  }),
+];

@@ -1,0 +1,33 @@
+/**
+ * The yearly connectivity report: read (`read.ts`), compute (`compute.ts`),
+ * and render as JSON or CSV. `merezha report` and `/api/reports/<year>.<fmt>`
+ * both come here.
+ */
+import type { ReportData, ReportFormat } from '../../common/report.ts';
+import type { Config } from '../../config/schema.ts';
+import type { Inventory } from '../inventory.ts';
+import type { Query } from '../store/influx-query.ts';
+import type { Interval } from '../uptime.ts';
+import { computeReport } from './compute.ts';
+import { reportCsv } from './csv.ts';
+import { readReportSource } from './read.ts';
+
+export { yearRange } from './periods.ts';
+
+export async function buildReport(options: {
+  query: Query;
+  config: Config;
+  inventory: Inventory;
+  range: Interval;
+  now: number;
+  progress?: (done: number, total: number) => void;
+}): Promise<ReportData> {
+  const { query, config, inventory, range, now } = options;
+  const source = await readReportSource(query, config, inventory, range, now, options.progress);
+  return computeReport(source, { config, inventory, range, now });
+}
+
+export function renderReport(report: ReportData, format: ReportFormat): { body: string; contentType: string } {
+  if (format === 'csv') return { body: reportCsv(report), contentType: 'text/csv; charset=utf-8' };
+  return { body: `${JSON.stringify(report, null, 2)}\n`, contentType: 'application/json; charset=utf-8' };
+}
