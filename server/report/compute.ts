@@ -22,8 +22,8 @@ import { intersection, overlapMs, union, uptimePct, type Interval } from '../upt
 import { dateStart, dayAfterStart, daysOf, monthsOf, yearRange, type Month } from './periods.ts';
 import type { ReportSource } from './read.ts';
 import { summaryOf } from './summary.ts';
+import { BUCKET_MS } from '../store/availability-store.ts';
 
-const BUCKET_MS = 5 * 60_000;
 const INCIDENTS = 10;
 const GAP_BELOW_PCT = 99;
 

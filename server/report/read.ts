@@ -17,8 +17,8 @@ import { importedSpans, recordedOutages } from '../store/availability-store.ts';
 import { ident, literal, type Query, type Row } from '../store/influx-query.ts';
 import type { Interval } from '../uptime.ts';
 import { monthsOf } from './periods.ts';
+import { BUCKET_MS } from '../store/availability-store.ts';
 
-const BUCKET_MS = 5 * 60_000;
 const CONCURRENCY = 8;
 
 /** Means and peak of one access point's clients in one month. */

@@ -14,12 +14,14 @@
  *   time twice.
  * Outages, measured or imported, are the same `outage` points.
  */
+import { ROLLUP_MS } from '../../collector/storage/influx-setup.ts';
 import { RETENTION_POLICIES, ROLLUP_INTERVAL } from '../../collector/storage/measurements.ts';
 import { serviceKey, type Inventory } from '../inventory.ts';
 import { overlapMs, union, type Interval } from '../uptime.ts';
 import { ident, type Query, type Row } from './influx-query.ts';
 
-export const BUCKET_MS = 5 * 60_000;
+/** A 5-minute rollup bucket: the grain of monitored time. */
+export const BUCKET_MS = ROLLUP_MS;
 
 /** The measurement and field whose presence means "this subject was being looked at". */
 const PRESENCE = {
