@@ -13,11 +13,10 @@ import { RETENTION_POLICIES } from '../../collector/storage/measurements.ts';
 import { mapLimit } from '../../common/map-limit.ts';
 import type { Config } from '../../config/schema.ts';
 import { serviceKey, type Inventory } from '../inventory.ts';
-import { importedSpans, recordedOutages } from '../store/availability-store.ts';
+import { BUCKET_MS, importedSpans, recordedOutages } from '../store/availability-store.ts';
 import { ident, literal, type Query, type Row } from '../store/influx-query.ts';
 import type { Interval } from '../uptime.ts';
 import { monthsOf } from './periods.ts';
-import { BUCKET_MS } from '../store/availability-store.ts';
 
 const CONCURRENCY = 8;
 
