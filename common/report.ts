@@ -2,7 +2,7 @@
  * The yearly connectivity report as data: every table of it, as zod schemas
  * with the TypeScript types derived from them. The JSON form of the report
  * is exactly this object; the CSV form lays out the same tables; the HTML
- * page and the PDF (a later step) render from it too. Shared like
+ * page and the PDF render from it too. Shared like
  * `common/api.ts`: the web may import the types only.
  *
  * Units are in the key: `_pct` 0–100, `_s` seconds, `_h` hours. A figure is
@@ -23,7 +23,7 @@ export const KPI_METRICS = [
 export type KpiMetric = (typeof KPI_METRICS)[number];
 export const KPI_DIRECTIONS = ['at_least', 'at_most'] as const;
 
-export const REPORT_FORMATS = ['json', 'csv'] as const;
+export const REPORT_FORMATS = ['json', 'csv', 'html', 'pdf'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 const iso = z.string();

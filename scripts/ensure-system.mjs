@@ -14,16 +14,26 @@ const NEEDED = {
   snmpd: 'snmpd',
   snmpget: 'snmp',
   openssl: 'openssl',
-  ...(forTests ? { nft: 'nftables', fping: 'fping', chromium: 'chromium' } : {}),
+  ...(forTests ? { nft: 'nftables', fping: 'fping', chromium: 'chromium', pdftotext: 'poppler-utils' } : {}),
+};
+
+/** file → Debian package that provides it: what is needed but is not a command (the PDF report's Cyrillic fonts) */
+const NEEDED_FILES = {
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf': 'fonts-dejavu-core',
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf': 'fonts-dejavu-core',
+  '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf': 'fonts-dejavu-core',
 };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const missing = [
-  ...new Set(
-    Object.entries(NEEDED)
+  ...new Set([
+    ...Object.entries(NEEDED)
       .filter(([cmd]) => !has(cmd))
       .map(([, pkg]) => pkg),
-  ),
+    ...Object.entries(NEEDED_FILES)
+      .filter(([file]) => !existsSync(file))
+      .map(([, pkg]) => pkg),
+  ]),
 ];
 
 if (missing.length) {

@@ -1,5 +1,5 @@
 /**
- * `merezha report [--year YYYY | --from DATE --to DATE] --format json|csv [--out FILE] [--config FILE]`:
+ * `merezha report [--year YYYY | --from DATE --to DATE] --format json|csv|html|pdf [--out FILE] [--config FILE]`:
  * the yearly connectivity report (`server/report/`) from the data in InfluxDB,
  * read the way `merezha import` reaches it.
  */
@@ -17,7 +17,7 @@ import { parse, UsageError } from '../args.ts';
 import { openDatabase, Refusal, type Database } from '../database.ts';
 import { loadConfigOrReport } from './load.ts';
 
-const HELP = `Usage: merezha report [--year YYYY | --from DATE --to DATE] --format json|csv [--out FILE] [--config FILE]
+const HELP = `Usage: merezha report [--year YYYY | --from DATE --to DATE] --format json|csv|html|pdf [--out FILE] [--config FILE]
 
 The connectivity report of the hromada: the KPIs of its strategy (kpis: in
 the config) target against actual, villages, providers against their SLA,
@@ -31,7 +31,8 @@ the InfluxQL behind every figure.
   --format      json: every table in one object (the open-data form)
                 csv: every table in one UTF-8 file, the first column naming
                 the table of each row (opens in Excel with Cyrillic intact)
-                (html and pdf are not made yet)
+                html: one self-contained page in Ukrainian, ready to print
+                pdf: an A4 document (needs the Debian package fonts-dejavu-core)
   --out         the file to write (default: standard output)
 
 A progress line goes to standard error. Exit status: 0 written, 1 refused,
@@ -82,8 +83,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const format = values.format ?? 'json';
-  if (format === 'html' || format === 'pdf') throw new UsageError(`--format ${format} is not made yet; use json or csv`);
-  if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be json or csv (got ${format})`);
+  if (!(REPORT_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--format must be ${REPORT_FORMATS.join(', ')} (got ${format})`);
   const loaded = loadConfigOrReport(values.config);
   if (!loaded) return 1;
   const { config } = loaded;
@@ -109,7 +110,9 @@ export async function reportCommand(argv: string[]): Promise<number> {
       now,
       progress,
     });
-    const { body } = renderReport(report, format as ReportFormat);
+    const { body } = await renderReport(report, format as ReportFormat).catch((err: unknown) => {
+      throw new Refusal(`cannot make the ${format} report: ${errorMessage(err)}`);
+    });
     if (values.out === undefined) process.stdout.write(body);
     else
       await writeFile(values.out, body).catch((err: unknown) => {

@@ -1,6 +1,6 @@
 /**
  * The yearly connectivity report: read (`read.ts`), compute (`compute.ts`),
- * and render as JSON or CSV. `merezha report` and `/api/reports/<year>.<fmt>`
+ * and render as JSON, CSV, a web page or a PDF. `merezha report` and `/api/reports/<year>.<fmt>`
  * both come here.
  */
 import type { ReportData, ReportFormat } from '../../common/report.ts';
@@ -10,6 +10,8 @@ import type { Query } from '../store/influx-query.ts';
 import type { Interval } from '../uptime.ts';
 import { computeReport } from './compute.ts';
 import { reportCsv } from './csv.ts';
+import { reportHtml } from './html.ts';
+import { reportPdf } from './pdf.ts';
 import { readReportSource } from './read.ts';
 
 export { yearRange } from './periods.ts';
@@ -27,7 +29,18 @@ export async function buildReport(options: {
   return computeReport(source, { config, inventory, range, now });
 }
 
-export function renderReport(report: ReportData, format: ReportFormat): { body: string; contentType: string } {
-  if (format === 'csv') return { body: reportCsv(report), contentType: 'text/csv; charset=utf-8' };
-  return { body: `${JSON.stringify(report, null, 2)}\n`, contentType: 'application/json; charset=utf-8' };
+export { MissingFontError } from './pdf.ts';
+
+/** The report in one of its forms; the PDF is binary, and fails with `MissingFontError` without the DejaVu fonts. */
+export async function renderReport(report: ReportData, format: ReportFormat): Promise<{ body: string | Buffer; contentType: string }> {
+  switch (format) {
+    case 'csv':
+      return { body: reportCsv(report), contentType: 'text/csv; charset=utf-8' };
+    case 'html':
+      return { body: reportHtml(report), contentType: 'text/html; charset=utf-8' };
+    case 'pdf':
+      return { body: await reportPdf(report), contentType: 'application/pdf' };
+    case 'json':
+      return { body: `${JSON.stringify(report, null, 2)}\n`, contentType: 'application/json; charset=utf-8' };
+  }
 }

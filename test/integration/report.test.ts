@@ -22,13 +22,21 @@ import { silentLogger } from '../../common/log.ts';
 import { reportData, type ReportData } from '../../common/report.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import { buildInventory } from '../../server/inventory.ts';
+import { reportHtml } from '../../server/report/html.ts';
 import { buildReport } from '../../server/report/index.ts';
+import { reportPdf } from '../../server/report/pdf.ts';
 import { influxQuery } from '../../server/store/influx-query.ts';
 import { ADMIN_PASSWORD, apiHarness } from '../support/api.ts';
 import { testConfig } from '../support/config.ts';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.ts';
 
 const BIN = new URL('../../bin/merezha.mjs', import.meta.url).pathname;
+/** The text of a PDF (Debian poppler-utils), no-break spaces as they are. */
+const pdfText = (file: string, mode = '-layout') => {
+  const r = spawnSync('pdftotext', [mode, '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pdftotext failed: ${r.stderr}`);
+  return r.stdout;
+};
 const TZ = 'Europe/Kyiv';
 const DB = 'report_year';
 const H = 3_600_000;
@@ -451,13 +459,31 @@ describe('the report as files and over the API', () => {
     expect(tables.get('incidents')).toHaveLength(report.incidents.length);
   });
 
-  it('refuses html and pdf for now', () => {
-    const r = merezha(['--format', 'pdf']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toBe('merezha report: --format pdf is not made yet; use json or csv\n');
+  it('merezha report writes the web page and the PDF', async () => {
+    const html = join(dir, 'report.html');
+    const pdf = join(dir, 'report.pdf');
+    for (const [format, out] of [
+      ['html', html],
+      ['pdf', pdf],
+    ] as const) {
+      const r = merezha(['--format', format, '--out', out]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const page = await readFile(html, 'utf8');
+    expect(page).toMatch(/^<!doctype html>\n<html lang="uk">/);
+    expect(page).toContain(`<h1>Звіт про зв’язок громади: Тестова громада</h1>`);
+    const file = await readFile(pdf);
+    expect(file.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdfText(pdf)).toContain('Цілі стратегії: план і факт');
   });
 
-  it('GET /api/reports/<year>.json and .csv answer the same report; other formats are 404', async () => {
+  it('refuses a format it does not make', () => {
+    const r = merezha(['--format', 'docx']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('merezha report: --format must be json, csv, html, pdf (got docx)\n');
+  });
+
+  it('GET /api/reports/<year>.json and .csv answer the same report; unknown formats are 404', async () => {
     const h = await apiHarness({ query: influxQuery({ url: influxd.url, database: DB }), extra: INPUT });
     try {
       const { cookie } = await h.signIn('admin', ADMIN_PASSWORD);
@@ -470,8 +496,8 @@ describe('the report as files and over the API', () => {
       expect(csv.headers['content-disposition']).toBe(`attachment; filename=merezha-report-${YEAR}.csv`);
       expect(csv.body.startsWith('\uFEFFtable,hromada')).toBe(true);
       for (const url of [
-        `/api/reports/${YEAR}.pdf`,
-        `/api/reports/${YEAR}.html`,
+        `/api/reports/${YEAR}.docx`,
+        `/api/reports/${YEAR}.htm`,
         '/api/reports/1999.json',
         `/api/reports/${YEAR + 2}.json`,
       ]) {
@@ -480,6 +506,168 @@ describe('the report as files and over the API', () => {
       expect((await h.request({ method: 'GET', url: `/api/reports/${YEAR}.json` })).statusCode).toBe(401);
     } finally {
       await h.close();
+    }
+  });
+
+  it('GET /api/reports/<year>.html is a page to read, .pdf a download; both need a session', async () => {
+    const h = await apiHarness({ query: influxQuery({ url: influxd.url, database: DB }), extra: INPUT });
+    try {
+      const { cookie } = await h.signIn('admin', ADMIN_PASSWORD);
+      const html = await h.request({ method: 'GET', url: `/api/reports/${YEAR}.html`, headers: { cookie } });
+      expect(html.statusCode, html.body).toBe(200);
+      expect(html.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(html.headers['content-disposition']).toBeUndefined();
+      expect(html.body).toMatch(/^<!doctype html>\n<html lang="uk">/);
+      expect(html.body).toContain('Цілі стратегії: план і факт');
+      const pdf = await h.request({ method: 'GET', url: `/api/reports/${YEAR}.pdf`, headers: { cookie } });
+      expect(pdf.statusCode).toBe(200);
+      expect(pdf.headers['content-type']).toBe('application/pdf');
+      expect(pdf.headers['content-disposition']).toBe(`attachment; filename=merezha-report-${YEAR}.pdf`);
+      expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+      for (const ext of ['html', 'pdf'])
+        expect((await h.request({ method: 'GET', url: `/api/reports/${YEAR}.${ext}` })).statusCode, ext).toBe(401);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('the report as a web page and a PDF', () => {
+  let html: string;
+  let pdfFile: string;
+  let layoutText: string;
+  beforeAll(async () => {
+    html = reportHtml(report);
+    pdfFile = join(dir, 'direct.pdf');
+    await writeFile(pdfFile, await reportPdf(report));
+    layoutText = pdfText(pdfFile);
+  });
+  const uk = (x: number, digits: number) =>
+    new Intl.NumberFormat('uk-UA', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x);
+  /** A figure as the report writes it: `%` with 2 decimals (more when 2 would equal the target), else its unit. */
+  const figures = (k: ReportData['kpis'][number], x: number) =>
+    k.unit === '%' ? [2, 3, 4].map((d) => `${uk(x, d)}%`) : [`${uk(x, Number.isInteger(x) ? 0 : 2)} ${k.unit}`];
+  const rowOf = (text: string) => html.split('<tr>').find((r) => r.includes(`<td>${text}</td>`)) ?? '';
+  const esc = (s: string) =>
+    s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll("'", '&#39;').replaceAll('"', '&quot;');
+  const TITLES = [
+    'Коротко',
+    'Цілі стратегії: план і факт',
+    'Населені пункти',
+    'Провайдери і договірна доступність (SLA)',
+    'За місяцями',
+    'Найдовші перерви',
+    'Сервіси громади',
+    'Якість даних',
+    'Пристрої',
+    'Додаток: запити InfluxQL',
+  ];
+
+  it('is one page in Ukrainian, its sections in order, the summary first', () => {
+    expect(html).toMatch(/^<!doctype html>\n<html lang="uk">/);
+    const at = TITLES.map((t) => html.indexOf(`<h2>${esc(t)}</h2>`));
+    expect(at.every((i) => i > 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    for (const s of report.summary) {
+      expect(html.indexOf(`<p>${esc(s)}</p>`)).toBeGreaterThan(at[0]!);
+      expect(html.indexOf(`<p>${esc(s)}</p>`)).toBeLessThan(at[1]!);
+    }
+    expect(html).toContain('<h1>Звіт про зв’язок громади: Тестова громада</h1>');
+    expect(html).toContain(`1 січня ${YEAR} р. — 31 грудня ${YEAR} р.`);
+    expect(html).toContain('@media print');
+    expect(html).toContain('<section id="villages" class="break">');
+  });
+
+  it('shows every KPI with its target, actual and a clear met or not met', () => {
+    expect(report.kpis.length).toBe(8);
+    for (const k of report.kpis) {
+      const row = rowOf(esc(k.title) + (k.custom ? ' *' : ''));
+      expect(row, k.id).not.toBe('');
+      expect(
+        figures(k, k.target).some((f) => row.includes(`≥ ${f}`)),
+        `${k.id} target in ${row}`,
+      ).toBe(true);
+      expect(
+        figures(k, k.actual!).some((f) => row.includes(f)),
+        `${k.id} actual in ${row}`,
+      ).toBe(true);
+      expect(row, k.id).toContain(k.met ? '<td class="good">виконано</td>' : '<td class="bad">не виконано</td>');
+    }
+  });
+
+  it('shows every village with its uptime, Ukrainian-formatted, and each provider against its SLA', () => {
+    for (const v of report.villages) expect(rowOf(v.name), v.id).toContain(`<td class="r">${uk(v.uptime_pct!, 2)}%</td>`);
+    // Known figures: Ясне was cut off 1 h + 12 h + 1 h 30 min (its only uplink); Зелене 30 min (the fibre and the LTE down together).
+    expect(rowOf('Ясне')).toContain('<td class="r">14 год 30 хв</td>');
+    expect(rowOf('Зелене')).toContain('<td class="r">30 хв</td>');
+    expect(rowOf('Оптика')).toContain('<td class="bad">не виконано</td>');
+    expect(rowOf('Мобільний')).toContain('<td class="good">виконано</td>');
+    expect(uk(1234.5, 1)).toBe('1\u00a0234,5');
+  });
+
+  it('draws the two monthly charts as inline SVG with a text alternative, and lists every query', () => {
+    expect(html.match(/<svg [^>]*role="img"/g)).toHaveLength(2);
+    expect(html).toContain('<title id="months-0-t">Доступність інтернету в селах за місяцями</title>');
+    expect(html).toContain('<title id="months-1-t">Користувачі Free WiFi за місяцями</title>');
+    expect(html).toContain(`січень ${YEAR} — ${uk(report.months[0]!.village_uptime_pct!, 2)}%`);
+    for (const q of report.queries) expect(html).toContain(`<pre>${esc(q.influxql)}</pre>`);
+    expect(html).toContain('дані відсутні');
+  });
+
+  it('loads nothing and runs nothing, and escapes what it shows', () => {
+    expect(html).not.toMatch(/<script|https?:\/\/|\ssrc=|url\(|<link|@import|\son[a-z]+=/i);
+    const hostile = reportHtml({ ...report, hromada: '<script>alert(1)</script> & "Ко"', summary: ['<img src=x onerror=alert(1)>'] });
+    expect(hostile).not.toMatch(/<script|<img/);
+    expect(hostile).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Ко&quot;');
+  });
+
+  it('makes an A4 PDF with embedded DejaVu fonts, metadata and page numbers', () => {
+    const info = spawnSync('pdfinfo', [pdfFile], { encoding: 'utf8' }).stdout;
+    expect(info).toMatch(/^Title:\s+Звіт про зв’язок громади: Тестова громада/m);
+    expect(info).toMatch(/^Author:\s+Тестова громада$/m);
+    expect(info).toMatch(/^Page size:\s+595\.28 x 841\.89 pts \(A4\)/m);
+    const pages = Number(/^Pages:\s+(\d+)/m.exec(info)![1]);
+    expect(pages).toBeGreaterThanOrEqual(4);
+    expect(layoutText).toContain(`Сторінка 1 з ${pages}`);
+    expect(layoutText).toContain(`Сторінка ${pages} з ${pages}`);
+    const fonts = spawnSync('pdffonts', [pdfFile], { encoding: 'utf8' }).stdout;
+    expect(fonts).toMatch(/DejaVuSans\s.*\byes\b/);
+    expect(fonts).toMatch(/DejaVuSans-Bold\s.*\byes\b/);
+  });
+
+  it('has the same sections, KPIs, villages and figures in the PDF as on the page', () => {
+    const at = TITLES.map((t) => layoutText.indexOf(t));
+    expect(
+      at.every((i) => i >= 0),
+      JSON.stringify(at),
+    ).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    // A KPI title may wrap inside its cell; the text in drawing order keeps each cell together.
+    const raw = pdfText(pdfFile, '-raw').replace(/\s+/g, ' ');
+    for (const k of report.kpis) {
+      expect(raw, k.id).toContain(k.title);
+      expect(
+        figures(k, k.actual!).some((f) => raw.includes(f)),
+        k.id,
+      ).toBe(true);
+    }
+    expect(raw).toContain(report.summary[0]);
+    for (const v of report.villages) {
+      const line = layoutText.split('\n').find((l) => l.trimStart().startsWith(v.name)) ?? '';
+      expect(line, v.id).toContain(`${uk(v.uptime_pct!, 2)}%`);
+    }
+    expect(layoutText.split('\n').find((l) => l.trimStart().startsWith('Ясне'))).toContain('14 год 30 хв');
+    expect(layoutText).toContain('виконано');
+    expect(layoutText).toContain('не виконано');
+    expect(raw).toContain(report.queries[0]!.influxql.replace(/\s+/g, ' ').slice(0, 40));
+  });
+
+  it('refuses the PDF without the fonts, naming the Debian package', async () => {
+    process.env.MEREZHA_FONT_DIR = join(dir, 'no-fonts');
+    try {
+      await expect(reportPdf(report)).rejects.toThrow(/install the Debian package fonts-dejavu-core/);
+    } finally {
+      delete process.env.MEREZHA_FONT_DIR;
     }
   });
 });

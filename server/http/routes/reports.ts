@@ -1,17 +1,18 @@
 /**
  * The yearly connectivity report over HTTP: `GET /api/reports/<year>.json`
- * and `.csv` (HTML and PDF come later; until then they are 404). A computed
+ * and `.csv` (open data), `.html` (a page to read and print, shown in the
+ * browser) and `.pdf` (a download). A computed
  * report is kept for a minute per range, so a page and its download, or a
  * few people at once, cost InfluxDB one computation.
  */
 import type { ReportData, ReportFormat } from '../../../common/report.ts';
 import { localTime } from '../../../common/timezone.ts';
-import { buildReport, renderReport, yearRange } from '../../report/index.ts';
+import { buildReport, MissingFontError, renderReport, yearRange } from '../../report/index.ts';
 import { HttpError, route, type RouteDef } from '../route.ts';
 import type { Services } from '../services.ts';
 
 const CACHE_MS = 60_000;
-const FILE_RE = /^(\d{4})\.(json|csv)$/;
+const FILE_RE = /^(\d{4})\.(json|csv|html|pdf)$/;
 
 const cache = new WeakMap<Services, Map<string, { at: number; report: Promise<ReportData> }>>();
 
@@ -40,17 +41,22 @@ export const reportRoutes: RouteDef[] = [
     path: '/api/reports/:file',
     access: 'viewer',
     tag: 'reports',
-    summary: 'The connectivity report of a year as open data: /api/reports/2026.json (the whole report) or .csv (every table, UTF-8)',
+    summary:
+      'The connectivity report of a year: /api/reports/2026.json (the whole report) or .csv (every table, UTF-8) as open data, .html (a printable page in Ukrainian) or .pdf (A4)',
     handler: async ({ params, res, services }) => {
       const m = FILE_RE.exec(params.file ?? '');
-      if (!m) throw new HttpError(404, 'no such report: ask for <year>.json or <year>.csv');
+      if (!m) throw new HttpError(404, 'no such report: ask for <year>.json, .csv, .html or .pdf');
       const year = Number(m[1]);
       const format = m[2] as ReportFormat;
       const now = Date.now();
       if (year < 2000 || year > localTime(now, services.config.hromada.timezone).year) throw new HttpError(404, `no report for ${year}`);
-      const { body, contentType } = renderReport(await reportFor(services, year, now), format);
+      const report = await reportFor(services, year, now);
+      const { body, contentType } = await renderReport(report, format).catch((err: unknown) => {
+        if (err instanceof MissingFontError) throw new HttpError(503, err.message);
+        throw err;
+      });
       res.type(contentType).set('Cache-Control', 'private, max-age=60');
-      if (format === 'csv') res.attachment(`merezha-report-${year}.csv`);
+      if (format === 'csv' || format === 'pdf') res.attachment(`merezha-report-${year}.${format}`);
       res.send(body);
       return undefined;
     },
