@@ -20,6 +20,8 @@ import { Dashboard } from './dashboard.ts';
 import { registerGauges } from './http/gauges.ts';
 import { Metrics } from './http/metrics.ts';
 import { closeHttp, listenHttp, startHttpServer, type RunningHttpServer } from './http/server.ts';
+import { writeDemoHistory } from './backfill/demo.ts';
+import { buildInventory } from './inventory.ts';
 import { startMonitor, type Monitor } from './monitor.ts';
 import { influxQuery } from './store/influx-query.ts';
 
@@ -32,6 +34,8 @@ export interface StackOptions {
   version: string;
   /** Simulated devices and stand-in services for this scenario; none when absent. */
   simulate?: ScenarioSource;
+  /** Write the demo's simulated past (since the start of the year) when the database has nothing of its own yet. */
+  demoHistory?: boolean;
   /** The InfluxDB to use; a managed influxd under `storage.managed_dir` when neither this nor the config names one. */
   influxUrl?: string;
   /** The dashboard's port (0: any free one); the config's or `PORT` when absent. */
@@ -101,6 +105,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const query = writer.stats().influxUp ? influxQuery(connection) : undefined;
     if (!query)
       log.warn('InfluxDB is not reachable: the state engine starts without its history (outages in progress may be alerted again)');
+    if (options.demoHistory && query) {
+      await writeDemoHistory({
+        query,
+        store: writer,
+        inventory: buildInventory(config),
+        timeZone: config.hromada.timezone,
+        log,
+        now: Date.now(),
+      });
+    }
     const monitor = await startMonitor({ config, log, store: writer, ...(query ? { query } : {}) });
     stops.push(() => monitor.stop());
 

@@ -31,6 +31,8 @@ export async function startCommand(argv: string[]): Promise<number> {
       version: VERSION,
       // The demo hromada has no real devices: simulate them on loopback, faults and all.
       ...(simulate ? { simulate: demoScenario(config) } : {}),
+      // The demo (not a user's config, simulated or not) also gets a simulated past, once.
+      demoHistory: loaded.demo,
       ...(process.env.INFLUX_URL ? { influxUrl: process.env.INFLUX_URL } : {}),
     });
   } catch (err) {

@@ -1,0 +1,59 @@
+/**
+ * The demo's simulated past in a real influxd: written once, as import
+ * points, and never over data Merezha has of its own.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openInfluxWriter, type InfluxWriter } from '../../collector/storage/writer.ts';
+import { silentLogger } from '../../common/log.ts';
+import { loadConfig } from '../../config/load.ts';
+import { DEMO_HISTORY_SOURCE, writeDemoHistory } from '../../server/backfill/demo.ts';
+import { buildInventory } from '../../server/inventory.ts';
+import { influxQuery } from '../../server/store/influx-query.ts';
+import { startTestInfluxd, testWriterOptions, waitFor, type TestInfluxd } from '../support/influxd.ts';
+
+const DB = 'merezha_demo_history';
+const config = loadConfig(new URL('../../config/example.yaml', import.meta.url).pathname, {});
+const inventory = buildInventory(config);
+let influxd: TestInfluxd;
+let writer: InfluxWriter;
+let spool: string;
+
+beforeAll(async () => {
+  influxd = await startTestInfluxd();
+  spool = await mkdtemp(join(tmpdir(), 'merezha-demo-history-'));
+  writer = await openInfluxWriter(testWriterOptions(influxd.url, DB, spool));
+  // As in the stack: the database and its retention policies exist once the writer is up.
+  await waitFor('the writer set up the database', () => writer.stats().influxUp);
+});
+
+afterAll(async () => {
+  await writer?.close();
+  await influxd?.dispose();
+  if (spool) await rm(spool, { recursive: true, force: true });
+});
+
+describe('demo history', () => {
+  it('is written once since the start of the year, and not again', async () => {
+    const query = influxQuery({ url: influxd.url, database: DB });
+    const now = Date.now();
+    const write = (at: number) =>
+      writeDemoHistory({ query, store: writer, inventory, timeZone: config.hromada.timezone, log: silentLogger(), now: at });
+    await write(now);
+    const spans = await influxd.query(`SELECT "from_ms", "to_ms", "source" FROM "events"."backfill" GROUP BY "device", "service"`, DB);
+    expect(spans).toHaveLength(inventory.order.length);
+    expect(new Set(spans.map((s) => s.source))).toEqual(new Set([DEMO_HISTORY_SOURCE]));
+    const outages = await influxd.query(`SELECT count("end_ms") FROM "events"."outage"`, DB);
+    const count = Number(outages[0]?.count);
+    expect(count).toBeGreaterThan(inventory.order.length);
+
+    // A later start (another range end, so other outages) finds the history there and writes nothing.
+    await write(now + 3_600_000);
+    expect(await influxd.query(`SELECT "from_ms", "to_ms", "source" FROM "events"."backfill" GROUP BY "device", "service"`, DB)).toEqual(
+      spans,
+    );
+    expect(Number((await influxd.query(`SELECT count("end_ms") FROM "events"."outage"`, DB))[0]?.count)).toBe(count);
+  });
+});
