@@ -2,10 +2,13 @@
  * Uptime from outages and monitored time: the arithmetic behind every uptime
  * figure of the dashboard, the public page and the yearly report. Pure.
  *
- * A subject's downtime is the union of its own outages and those of the
- * devices it hangs behind (cut off is not working, as far as anyone using it
- * can tell). Downtime never exceeds the time that was actually monitored:
- * gaps in the data are "no data", neither up nor down.
+ * A subject is down while it has an outage of its own or one of the devices
+ * it hangs behind has one (cut off is not working, as far as anyone using it
+ * can tell). Time without data is "no data", neither up nor down: downtime is
+ * only the part of those down intervals that was monitored (`observedDown`),
+ * at the grain of monitored time (5-minute buckets, imported spans to the
+ * millisecond). An outage that stays open across a gap in the data (Merezha
+ * stopped meanwhile) counts only where there was data; it still counts once.
  */
 
 export interface Interval {
@@ -71,4 +74,46 @@ export function pooledUptimePct(parts: readonly { monitoredMs: number; downMs: n
     down += Math.min(p.downMs, p.monitoredMs);
   }
   return uptimePct(monitored, down);
+}
+
+/** Down intervals per subject: its own outages and its ancestors', parents first in `order`. */
+export function downIntervals(
+  order: readonly string[],
+  parentOf: (key: string) => string | undefined,
+  outages: ReadonlyMap<string, readonly Interval[]>,
+): Map<string, Interval[]> {
+  const down = new Map<string, Interval[]>();
+  for (const key of order) {
+    const parent = parentOf(key);
+    const own = outages.get(key) ?? [];
+    down.set(key, union(parent ? [...own, ...(down.get(parent) ?? [])] : own));
+  }
+  return down;
+}
+
+/**
+ * The observed part of down intervals: where the subject was also monitored
+ * (`watched`: its measured buckets and imported spans, at least wherever it
+ * was down). A parent's outage over the child's gap is no downtime of the child.
+ */
+export function observedDown(down: readonly Interval[], watched: readonly Interval[]): Interval[] {
+  return intersection([down, watched]);
+}
+
+/**
+ * A village's observed offline time: while every uplink is down and at least
+ * one uplink was monitored. This matches the village's monitored time (it is
+ * watched while any uplink is): an uplink without data that has an outage
+ * recorded over the time still counts as down, as long as another uplink is
+ * seen down; with no uplink monitored, the time is no data.
+ */
+export function observedOffline(uplinks: readonly { down: readonly Interval[]; watched: readonly Interval[] }[]): Interval[] {
+  if (uplinks.length === 0) return [];
+  return intersection([intersection(uplinks.map((u) => u.down)), union(uplinks.flatMap((u) => u.watched))]);
+}
+
+/** The observed length inside each of `spans` (e.g. each recorded outage), in order. */
+export function observedLengths(spans: readonly Interval[], observed: readonly Interval[]): number[] {
+  const sorted = union(observed);
+  return spans.map((s) => overlapMs(sorted, s));
 }

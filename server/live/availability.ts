@@ -2,14 +2,18 @@
  * Uptime of every device, service and village over the dashboard's windows
  * (24 h, 7 d, 30 d, this year, and this month for the public page), refreshed
  * from InfluxDB in the background so that no page load waits for a query.
+ *
+ * Downtime is the observed part of the down intervals (`uptime.ts`): an
+ * outage left open across a gap in the data (Merezha stopped) counts only
+ * where the subject was monitored, at 5-minute-bucket resolution.
  */
 import type { UptimeSet } from '../../common/api.ts';
 import type { Logger } from '../../common/log.ts';
 import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
 import type { Inventory } from '../inventory.ts';
-import { monitoredTime, recordedOutages } from '../store/availability-store.ts';
+import { importedSpans, monitoredTime, recordedOutages, watchedWhileDown } from '../store/availability-store.ts';
 import type { Query } from '../store/influx-query.ts';
-import { intersection, overlapMs, pooledUptimePct, union, uptimePct, type Interval } from '../uptime.ts';
+import { downIntervals, observedDown, observedOffline, overlapMs, pooledUptimePct, uptimePct, type Interval } from '../uptime.ts';
 
 export const WINDOWS = ['24h', '7d', '30d', 'year', 'month'] as const;
 export type WindowName = (typeof WINDOWS)[number];
@@ -41,21 +45,22 @@ interface Computed {
   villages: Map<string, Record<WindowName, Part>>;
 }
 
-/** Pure: parts per subject and village from monitored time and recorded outages. */
+/**
+ * Pure: parts per subject and village from monitored time, recorded outages
+ * and `watched` (where each subject was monitored while down: measured
+ * buckets and imported spans, `watchedWhileDown`).
+ */
 export function computeParts(
   inventory: Inventory,
   windows: Record<WindowName, Interval>,
   monitored: Record<string, Map<string, number>>,
   outages: Map<string, Interval[]>,
   now: number,
+  watched: ReadonlyMap<string, readonly Interval[]>,
 ): Computed {
-  // A subject is down while it, or any device it hangs behind, has an outage.
-  const down = new Map<string, Interval[]>();
-  for (const key of inventory.order) {
-    const info = inventory.subjects.get(key)!;
-    const own = outages.get(key) ?? [];
-    down.set(key, union(info.parent ? [...own, ...(down.get(info.parent) ?? [])] : own));
-  }
+  // A subject is down while it, or any device it hangs behind, has an outage; only the monitored part counts.
+  const down = downIntervals(inventory.order, (k) => inventory.subjects.get(k)?.parent, outages);
+  const observed = new Map([...down].map(([key, list]) => [key, observedDown(list, watched.get(key) ?? [])]));
   const partsOf = (intervals: Interval[], monitoredIn: (w: WindowName) => number) =>
     Object.fromEntries(WINDOWS.map((w) => [w, { monitoredMs: monitoredIn(w), downMs: overlapMs(intervals, windows[w]) }])) as Record<
       WindowName,
@@ -66,14 +71,14 @@ export function computeParts(
   for (const key of inventory.order)
     subjects.set(
       key,
-      partsOf(down.get(key) ?? [], (w) => monitored[w]?.get(key) ?? 0),
+      partsOf(observed.get(key) ?? [], (w) => monitored[w]?.get(key) ?? 0),
     );
 
   const villages = new Map<string, Record<WindowName, Part>>();
   for (const v of inventory.villages.values()) {
     if (v.uplinks.length === 0) continue;
-    // The village is online while any uplink works, and was watched while any uplink was.
-    const offline = intersection(v.uplinks.map((u) => down.get(u) ?? []));
+    // The village is online while any uplink works, and was watched while any uplink was (`observedOffline`).
+    const offline = observedOffline(v.uplinks.map((u) => ({ down: down.get(u) ?? [], watched: watched.get(u) ?? [] })));
     villages.set(
       v.id,
       partsOf(offline, (w) => Math.max(...v.uplinks.map((u) => monitored[w]?.get(u) ?? 0))),
@@ -126,8 +131,12 @@ export class AvailabilityIndex {
     const windows = windowsAt(now, timeZone);
     const since = Math.min(...Object.values(windows).map((w) => w.from));
     try {
-      const [monitored, outages] = await Promise.all([monitoredTime(query, inventory, windows, now), recordedOutages(query, since, now)]);
-      this.computed = computeParts(inventory, windows, monitored, outages, now);
+      const [imported, outages] = await Promise.all([importedSpans(query), recordedOutages(query, since, now)]);
+      const [monitored, watched] = await Promise.all([
+        monitoredTime(query, inventory, windows, now, imported),
+        watchedWhileDown(query, inventory, outages, imported, { from: since, to: now }, now),
+      ]);
+      this.computed = computeParts(inventory, windows, monitored, outages, now, watched);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'could not refresh uptime figures; showing the previous ones');
     }

@@ -5,23 +5,38 @@
  * - A subject is down while it has an outage of its own or is cut off behind
  *   a parent with one. Its `outages` count only its own outages.
  * - Monitored time is measured 5-minute buckets plus imported spans. Time
- *   without data is neither up nor down: downtime is counted per local day
- *   and never exceeds that day's monitored time, so an outage of a parent
- *   while a child had no data is no downtime of the child.
- * - A village is offline while every uplink is down; it was monitored while
- *   any uplink was (the most monitored uplink, per day).
- * - Cut-off at the range's edges: an outage that overlaps the range counts
- *   once in `outages`; only its part inside the range counts as downtime (and
- *   as the length of a village outage, its longest and its MTTR). An outage
- *   still open runs until `now`; nothing is counted past `now`.
+ *   without data is neither up nor down: downtime is only the observed part
+ *   of the down intervals, those inside measured buckets or imported spans
+ *   (`observedDown`), so an outage left open across a gap in the data, or a
+ *   parent's outage while a child had no data, counts only where there was
+ *   data. Per local day it never exceeds that day's monitored time.
+ * - A village is offline while every uplink is down, observed while at least
+ *   one uplink was monitored (`observedOffline`); it was monitored while any
+ *   uplink was (the most monitored uplink, per day).
+ * - Counts are of recorded outages: an outage that overlaps the range counts
+ *   once in `outages`, however little of it was observed. Lengths are
+ *   observed: a village outage's length (its longest, its MTTR, the
+ *   incidents) is its observed part inside the range; incidents with nothing
+ *   observed are not listed. An outage still open runs until `now`; nothing
+ *   is counted past `now`.
  */
 import type { ReportData, ReportDevice, ReportKpi, ReportMonth, ReportProvider, ReportVillage } from '../../common/report.ts';
 import type { Config, DeviceConfig, KpiConfig } from '../../config/schema.ts';
 import { serviceKey, type Inventory } from '../inventory.ts';
-import { intersection, overlapMs, union, uptimePct, type Interval } from '../uptime.ts';
+import {
+  downIntervals,
+  intersection,
+  observedDown,
+  observedLengths,
+  observedOffline,
+  overlapMs,
+  union,
+  uptimePct,
+  type Interval,
+} from '../uptime.ts';
 import { dateStart, dayAfterStart, daysOf, monthsOf, yearRange, type Month } from './periods.ts';
 import type { ReportSource } from './read.ts';
-import { summaryOf } from './summary.ts';
+import { summaryOf, ukCount } from './summary.ts';
 import { BUCKET_MS } from '../store/availability-store.ts';
 
 const INCIDENTS = 10;
@@ -85,13 +100,9 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
   const monthDays = months.map((m) => days.map((d, i) => (d.from >= m.from && d.from < m.to ? i : -1)).filter((i) => i >= 0));
   const allDays = days.map((_, i) => i);
 
-  // Down intervals: own outages plus the ancestors', parents first.
-  const down = new Map<string, Interval[]>();
-  for (const key of inventory.order) {
-    const parent = inventory.subjects.get(key)!.parent;
-    const own = source.outages.get(key) ?? [];
-    down.set(key, union(parent ? [...own, ...(down.get(parent) ?? [])] : own));
-  }
+  // Down intervals: own outages plus the ancestors', parents first; and where each subject was watched while down.
+  const down = downIntervals(inventory.order, (k) => inventory.subjects.get(k)?.parent, source.outages);
+  const watched = (key: string) => union([...(source.measuredInDown.get(key) ?? []), ...(source.imported.get(key) ?? [])]);
 
   const monitoredDays = (key: string): number[] => {
     const ms = days.map(() => 0);
@@ -108,7 +119,7 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
   });
 
   const subjects = new Map<string, Daily>();
-  for (const key of inventory.order) subjects.set(key, dailyOf(monitoredDays(key), down.get(key) ?? []));
+  for (const key of inventory.order) subjects.set(key, dailyOf(monitoredDays(key), observedDown(down.get(key) ?? [], watched(key))));
 
   const totals = (d: Daily, idx: readonly number[] = allDays) => ({ monitoredMs: sumIn(d.monitored, idx), downMs: sumIn(d.down, idx) });
   const pooled = (list: readonly Daily[], idx: readonly number[] = allDays) => {
@@ -175,7 +186,8 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
 
   // ---- villages
   const villageDaily = new Map<string, Daily>();
-  const villageOffline = new Map<string, Interval[]>();
+  /** Per village, its recorded offline intervals inside the range, each with its observed length. */
+  const villageOffline = new Map<string, { from: number; to: number; observedMs: number }[]>();
   const villages: ReportVillage[] = config.villages.map((v) => {
     const info = inventory.villages.get(v.id)!;
     const institutions = v.devices.filter((d) => d.kind === 'institution').map((d) => subjects.get(d.id)!);
@@ -197,13 +209,18 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
       };
     }
     const offline = intersection(info.uplinks.map((u) => down.get(u) ?? []));
+    const observed = observedOffline(info.uplinks.map((u) => ({ down: down.get(u) ?? [], watched: watched(u) })));
     const monitored = days.map((_, i) => Math.max(...info.uplinks.map((u) => subjects.get(u)!.monitored[i]!)));
-    const daily = dailyOf(monitored, offline);
+    const daily = dailyOf(monitored, observed);
     villageDaily.set(v.id, daily);
-    villageOffline.set(v.id, offline);
-    const inRange = offline
+    const spans = offline
       .filter((o) => o.to > measuredRange.from && o.from < measuredRange.to)
-      .map((o) => Math.min(o.to, end) - Math.max(o.from, range.from));
+      .map((o) => ({ from: Math.max(o.from, range.from), to: Math.min(o.to, end) }));
+    const inRange = observedLengths(spans, observed);
+    villageOffline.set(
+      v.id,
+      spans.map((o, i) => ({ ...o, observedMs: inRange[i]! })),
+    );
     const t = totals(daily);
     return {
       ...base,
@@ -285,20 +302,17 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
   });
 
   // ---- notable incidents: the longest times villages lost every uplink
+  // Start and end as recorded (inside the range), the duration as observed.
   const incidents = [...villageOffline]
-    .flatMap(([id, offline]) =>
-      offline
-        .filter((o) => o.to > measuredRange.from && o.from < measuredRange.to)
-        .map((o) => ({ id, from: Math.max(o.from, range.from), to: Math.min(o.to, end) })),
-    )
-    .sort((a, b) => b.to - b.from - (a.to - a.from) || a.from - b.from)
+    .flatMap(([id, offline]) => offline.filter((o) => o.observedMs > 0).map((o) => ({ id, ...o })))
+    .sort((a, b) => b.observedMs - a.observedMs || a.from - b.from)
     .slice(0, INCIDENTS)
     .map((o) => ({
       village: o.id,
       village_name: inventory.villages.get(o.id)!.name,
       start: iso(o.from),
       end: iso(o.to),
-      duration_s: (o.to - o.from) / 1000,
+      duration_s: o.observedMs / 1000,
       uplinks: inventory.villages.get(o.id)!.uplinks,
     }));
 
@@ -366,7 +380,7 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
           const p = providers.find((x) => x.id === k.provider)!;
           actual = p.uptime_pct;
           target = k.target ?? p.sla_pct ?? 0;
-          note = `${p.name}: ${p.outages} перерв, ${fmt(p.downtime_h)} год простою`;
+          note = `${p.name}: ${ukCount(p.outages, ['перерва', 'перерви', 'перерв'])}, ${fmt(p.downtime_h)} год простою`;
           break;
         }
         case 'influxql':

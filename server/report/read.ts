@@ -6,16 +6,19 @@
  * A year is read from the 5-minute rollups and the events, never from raw
  * points: monitored buckets are counted per local day (GROUP BY time(1d) in
  * the hromada's zone), Wi-Fi clients averaged per month, interface speeds
- * taken last; outages and imported spans are few. About 4 queries a month,
- * whatever the number of devices.
+ * taken last; outages and imported spans are few. Inside the down
+ * intervals (own outages and the ancestors'), and only there, the measured
+ * 5-minute buckets are read one by one (`measuredWithin`), so that downtime
+ * counts only what was observed. About 4 queries a month, whatever the
+ * number of devices, and a few for the outages.
  */
 import { RETENTION_POLICIES } from '../../collector/storage/measurements.ts';
 import { mapLimit } from '../../common/map-limit.ts';
 import type { Config } from '../../config/schema.ts';
 import { serviceKey, type Inventory } from '../inventory.ts';
-import { BUCKET_MS, importedSpans, recordedOutages } from '../store/availability-store.ts';
+import { BUCKET_MS, importedSpans, measuredWithin, recordedOutages } from '../store/availability-store.ts';
 import { ident, literal, type Query, type Row } from '../store/influx-query.ts';
-import type { Interval } from '../uptime.ts';
+import { downIntervals, intersection, type Interval } from '../uptime.ts';
 import { monthsOf } from './periods.ts';
 
 const CONCURRENCY = 8;
@@ -36,6 +39,8 @@ export interface ReportSource {
   imported: Map<string, Interval[]>;
   /** Recorded outages per subject key that end in or after the range; open ones run until `now`. */
   outages: Map<string, Interval[]>;
+  /** Per subject key, its measured 5-minute buckets (merged) inside its down intervals within the range. */
+  measuredInDown: Map<string, Interval[]>;
   /** Per device, one entry per month of the range (undefined: no reading that month). */
   wifi: Map<string, (WifiMonth | undefined)[]>;
   /** The last interface speed in the range, Mbit/s. */
@@ -151,21 +156,37 @@ export async function readReportSource(
   // The shared readers of the availability store, with their queries recorded too.
   let outages = new Map<string, Interval[]>();
   let imported = new Map<string, Interval[]>();
+  let measuredInDown = new Map<string, Interval[]>();
   const recorded =
     (figure: string): Query =>
     (influxql) => {
       queries.push({ figure, influxql });
       return query(influxql);
     };
-  const total = tasks.length + 2;
+  const total = tasks.length + 3;
   let done = 0;
   const tick = () => progress(++done, total);
   progress(0, total);
   await Promise.all([
-    recordedOutages(recorded('outages of every device and service (own outages, measured and imported)'), range.from, now).then((o) => {
-      outages = o;
-      tick();
-    }),
+    recordedOutages(recorded('outages of every device and service (own outages, measured and imported)'), range.from, now).then(
+      async (o) => {
+        outages = o;
+        tick();
+        const wanted = new Map<string, Interval[]>();
+        for (const [key, list] of downIntervals(inventory.order, (k) => inventory.subjects.get(k)?.parent, o)) {
+          const inRange = intersection([list, [{ from: range.from, to: end }]]);
+          if (inRange.length) wanted.set(key, inRange);
+        }
+        measuredInDown = await measuredWithin(
+          recorded("measured 5-minute buckets inside outages (own and the parents'): only observed downtime counts"),
+          inventory,
+          wanted,
+          end,
+          { raw: false },
+        );
+        tick();
+      },
+    ),
     importedSpans(recorded('imported history: spans counted as monitored (merezha import)')).then((s) => {
       imported = s;
       tick();
@@ -176,5 +197,5 @@ export async function readReportSource(
     }),
   ]);
   queries.push(...tasks.map(({ figure, influxql }) => ({ figure, influxql })));
-  return { measured, imported, outages, wifi, speeds, custom, queries };
+  return { measured, imported, outages, measuredInDown, wifi, speeds, custom, queries };
 }

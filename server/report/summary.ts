@@ -43,10 +43,12 @@ export function summaryOf(data: Omit<ReportData, 'summary'>, figures: { villageU
   }
   const longest = data.incidents[0];
   if (longest) {
-    const most = [...connected].sort((a, b) => b.downtime_s - a.downtime_s)[0]!;
-    out.push(
-      `Найдовша перерва: ${longest.village_name} без зв'язку ${ukDuration(longest.duration_s)}; загалом найбільше без інтернету було село ${most.name} — ${ukCount(most.outages, ['перерва', 'перерви', 'перерв'])}, ${ukDuration(most.downtime_s)}.`,
-    );
+    const most = [...connected].sort((a, b) => b.downtime_s - a.downtime_s)[0];
+    const mostText =
+      most && most.downtime_s > 0
+        ? `; загалом найбільше без інтернету було село ${most.name} — ${ukCount(most.outages, ['перерва', 'перерви', 'перерв'])}, ${ukDuration(most.downtime_s)}`
+        : '';
+    out.push(`Найдовша перерва: ${longest.village_name} без зв'язку ${ukDuration(longest.duration_s)}${mostText}.`);
   } else if (figures.villageUptimePct !== null) {
     out.push('Жодне село не залишалося без інтернету повністю.');
   }

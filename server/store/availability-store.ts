@@ -13,12 +13,18 @@
  *   (`measuredFrom`, `importedSpans`), so adding the two cannot count any
  *   time twice.
  * Outages, measured or imported, are the same `outage` points.
+ *
+ * Downtime is only the monitored part of a subject's down intervals
+ * (`uptime.ts`). Monitored time per window is a count of buckets, but the
+ * buckets inside down intervals are needed one by one: `measuredWithin`
+ * reads just those (outages are few and short next to a year of buckets).
  */
 import { ROLLUP_MS } from '../../collector/storage/influx-setup.ts';
 import { RETENTION_POLICIES, ROLLUP_INTERVAL } from '../../collector/storage/measurements.ts';
+import { mapLimit } from '../../common/map-limit.ts';
 import { serviceKey, type Inventory } from '../inventory.ts';
-import { overlapMs, union, type Interval } from '../uptime.ts';
-import { ident, type Query, type Row } from './influx-query.ts';
+import { downIntervals, intersection, overlapMs, union, type Interval } from '../uptime.ts';
+import { ident, literal, type Query, type Row } from './influx-query.ts';
 
 /** A 5-minute rollup bucket: the grain of monitored time. */
 export const BUCKET_MS = ROLLUP_MS;
@@ -44,16 +50,17 @@ function measurementFor(inventory: Inventory, key: string): PresenceMeasurement 
 
 /**
  * Monitored ms per subject for each window (all ending at `now`), keyed like
- * `windows`: measured buckets plus imported spans.
+ * `windows`: measured buckets plus imported spans (read unless given).
  */
 export async function monitoredTime(
   query: Query,
   inventory: Inventory,
   windows: Record<string, Interval>,
   now: number,
+  imported?: ReadonlyMap<string, readonly Interval[]>,
 ): Promise<Record<string, Map<string, number>>> {
-  const [measured, imported] = await Promise.all([measuredTime(query, inventory, windows, now), importedSpans(query)]);
-  return withImportedTime(measured, imported, inventory, windows, now);
+  const [measured, spans] = await Promise.all([measuredTime(query, inventory, windows, now), imported ?? importedSpans(query)]);
+  return withImportedTime(measured, spans, inventory, windows, now);
 }
 
 /** Measured ms per subject for each window; windows are aligned down to 5-minute buckets. */
@@ -213,4 +220,149 @@ export async function measuredFrom(query: Query, inventory: Inventory, range: In
   }
   await Promise.all(tasks);
   return first;
+}
+
+/**
+ * Intervals (of any subjects of one measurement) less than an hour apart are
+ * read by one statement, of at most a week unless one interval is longer:
+ * each subject named in it returns its buckets over the whole statement, so
+ * statements stay close to the intervals.
+ */
+const JOIN_GAP_MS = 3_600_000;
+const MAX_STATEMENT_MS = 7 * 86_400_000;
+const STATEMENTS_PER_REQUEST = 20;
+const CONCURRENCY = 4;
+
+/**
+ * The measured 5-minute buckets of each subject inside the given intervals
+ * (its down intervals), as merged intervals: a bucket counts whole when it
+ * holds a probe, the current one up to `now`. From the rollups, or with
+ * `raw` (the dashboard) the last two buckets from raw points as in
+ * `monitoredTime`; without it (the report) from the rollups only. Nearby
+ * intervals of subjects of one measurement share a statement, several
+ * statements share a request.
+ */
+export async function measuredWithin(
+  query: Query,
+  inventory: Inventory,
+  wanted: ReadonlyMap<string, readonly Interval[]>,
+  now: number,
+  options: { raw: boolean },
+): Promise<Map<string, Interval[]>> {
+  const cut = options.raw ? Math.floor(now / BUCKET_MS) * BUCKET_MS - BUCKET_MS : Infinity;
+  // Per subject, the bucket-aligned spans to look in; per measurement, what to read.
+  const spans = new Map<string, Interval[]>();
+  const items = new Map<PresenceMeasurement, { key: string; from: number; to: number }[]>();
+  const rawKeys = new Map<PresenceMeasurement, Set<string>>();
+  for (const [key, list] of wanted) {
+    if (!inventory.subjects.has(key)) continue;
+    const m = measurementFor(inventory, key);
+    const aligned = union(list.map((i) => ({ from: Math.floor(i.from / BUCKET_MS) * BUCKET_MS, to: Math.min(i.to, now) })));
+    if (aligned.length === 0) continue;
+    spans.set(key, aligned);
+    for (const i of aligned) {
+      if (i.from < cut) {
+        const list = items.get(m) ?? [];
+        list.push({ key, from: i.from, to: Math.min(i.to, cut) });
+        items.set(m, list);
+      }
+      if (i.to > cut) rawKeys.set(m, (rawKeys.get(m) ?? new Set()).add(key));
+    }
+  }
+
+  const statements: { m: PresenceMeasurement; text: string }[] = [];
+  const where = (tag: 'device' | 'service', keys: Iterable<string>) =>
+    [...keys].map((k) => `${ident(tag)} = ${literal(inventory.subjects.get(k)!.tags[tag] ?? '')}`).join(' OR ');
+  for (const [m, list] of items) {
+    const { tag } = PRESENCE[m];
+    list.sort((a, b) => a.from - b.from);
+    let cluster: { from: number; to: number; keys: Set<string> } | undefined;
+    const emit = () => {
+      if (!cluster) return;
+      statements.push({
+        m,
+        text:
+          `SELECT count("samples") AS "n" FROM ${ident(RETENTION_POLICIES.rollup)}.${ident(m)} WHERE (${where(tag, cluster.keys)}) ` +
+          `AND time >= ${cluster.from}ms AND time < ${cluster.to}ms GROUP BY time(${ROLLUP_INTERVAL}), ${ident(tag)} fill(none)`,
+      });
+    };
+    for (const item of list) {
+      if (cluster && item.from - cluster.to <= JOIN_GAP_MS && Math.max(cluster.to, item.to) - cluster.from <= MAX_STATEMENT_MS) {
+        cluster.to = Math.max(cluster.to, item.to);
+        cluster.keys.add(item.key);
+      } else {
+        emit();
+        cluster = { from: item.from, to: item.to, keys: new Set([item.key]) };
+      }
+    }
+    emit();
+  }
+  for (const [m, keys] of rawKeys) {
+    const { field, tag } = PRESENCE[m];
+    statements.push({
+      m,
+      text:
+        `SELECT count(${ident(field)}) AS "n" FROM ${ident(RETENTION_POLICIES.raw)}.${ident(m)} WHERE (${where(tag, keys)}) ` +
+        `AND time >= ${cut}ms GROUP BY time(${ROLLUP_INTERVAL}), ${ident(tag)} fill(none)`,
+    });
+  }
+
+  const buckets = new Map<string, number[]>();
+  const batches: string[] = [];
+  for (let i = 0; i < statements.length; i += STATEMENTS_PER_REQUEST)
+    batches.push(
+      statements
+        .slice(i, i + STATEMENTS_PER_REQUEST)
+        .map((b) => b.text)
+        .join('; '),
+    );
+  await mapLimit(batches, CONCURRENCY, (batch) =>
+    query(batch).then((rows) => {
+      for (const row of rows) {
+        // Rows of a batch carry no statement; the tag says which subject (and so which measurement) it is.
+        const tag = 'service' in row && row.service ? 'service' : 'device';
+        const key = subjectOf(row, tag);
+        if (!key || !spans.has(key) || !(Number(row.n) > 0)) continue;
+        const list = buckets.get(key) ?? [];
+        list.push(Number(row.time));
+        buckets.set(key, list);
+      }
+    }),
+  );
+
+  const out = new Map<string, Interval[]>();
+  for (const [key, starts] of buckets) {
+    const own = spans.get(key)!;
+    const measured = union(starts.map((start) => ({ from: start, to: Math.min(start + BUCKET_MS, now) })));
+    out.set(key, intersection([measured, own.map((i) => ({ from: i.from, to: Math.ceil(i.to / BUCKET_MS) * BUCKET_MS }))]));
+  }
+  return out;
+}
+
+/**
+ * Where each subject was monitored while it was down (own outages or an
+ * ancestor's) within `range`: its measured buckets there (`measuredWithin`)
+ * plus its imported spans. What `observedDown` needs, for the dashboard.
+ */
+export async function watchedWhileDown(
+  query: Query,
+  inventory: Inventory,
+  outages: ReadonlyMap<string, readonly Interval[]>,
+  imported: ReadonlyMap<string, readonly Interval[]>,
+  range: Interval,
+  now: number,
+): Promise<Map<string, Interval[]>> {
+  const down = downIntervals(inventory.order, (k) => inventory.subjects.get(k)?.parent, outages);
+  const wanted = new Map<string, Interval[]>();
+  for (const [key, list] of down) {
+    const inRange = intersection([list, [{ from: range.from, to: Math.min(range.to, now) }]]);
+    if (inRange.length) wanted.set(key, inRange);
+  }
+  const measured = await measuredWithin(query, inventory, wanted, now, { raw: true });
+  const out = new Map<string, Interval[]>();
+  for (const key of inventory.order) {
+    const all = union([...(measured.get(key) ?? []), ...(imported.get(key) ?? [])]);
+    if (all.length) out.set(key, all);
+  }
+  return out;
 }

@@ -36,13 +36,28 @@ const OUTAGES: Record<string, { from: number; to: number | null }[]> = {
   'zelene-backup': [{ from: NOW - 9 * HOUR, to: NOW - 5 * HOUR }],
   'zelene-school': [{ from: NOW - 2 * DAY, to: NOW - 2 * DAY + 30 * MIN }],
   'yasne-uplink': [{ from: NOW - HOUR, to: null }],
+  // Kept open across a two-hour gap in the data (Merezha stopped meanwhile), still open.
+  'zelene-wifi-office': [{ from: NOW - 7 * HOUR, to: null }],
+  // Closed at the first answer after a two-hour gap; the point also hangs behind zelene-uplink.
+  'zelene-wifi-park': [{ from: NOW - 2 * DAY - 4 * HOUR, to: NOW - 2 * DAY - 30 * MIN }],
 };
-/** Pinged every minute from START, except Ясне's uplink: only in the last two hours. */
+/** No pings at all (Merezha was not running for these devices). */
+const GAPS: Record<string, { from: number; to: number }[]> = {
+  'zelene-wifi-office': [{ from: NOW - 6 * HOUR, to: NOW - 4 * HOUR }],
+  // The second gap falls in zelene-uplink's outage: the parent's outage counts only where the child has data.
+  'zelene-wifi-park': [
+    { from: NOW - 2 * DAY - 3 * HOUR, to: NOW - 2 * DAY - HOUR },
+    { from: NOW - 9 * HOUR, to: NOW - 8 * HOUR },
+  ],
+};
+/** Pinged every minute from START, except Ясне's uplink: only in the last two hours; and none in the GAPS. */
 const PINGED: Record<string, number> = {
   'zelene-uplink': START,
   'zelene-backup': START,
   'zelene-school': START,
   'yasne-uplink': NOW - 2 * HOUR,
+  'zelene-wifi-office': START,
+  'zelene-wifi-park': START,
 };
 const RTT = 7;
 
@@ -66,6 +81,7 @@ beforeAll(async () => {
   for (const [id, from] of Object.entries(PINGED)) {
     const tags = inventory.subjects.get(id)!.tags;
     for (let t = from; t < NOW; t += MIN) {
+      if ((GAPS[id] ?? []).some((g) => t >= g.from && t < g.to)) continue;
       const up = !down(id, t);
       points.push({
         measurement: 'ping',
@@ -126,6 +142,17 @@ describe('uptime', () => {
     expect(set('yasne-uplink').year).toBeCloseTo(50, 9);
   });
 
+  it('counts an outage kept open across a gap in the data only where there was data', () => {
+    const set = (id: string) => uptimeSetOf(h.dashboard.availability.subject(id)) as Record<string, number>;
+    // Down from -7 h until now, no data from -6 h to -4 h: 1 h + 4 h observed, out of a day less the 2 h gap.
+    expect(set('zelene-wifi-office')['24h']).toBeCloseTo(pct(DAY - 2 * HOUR, 5 * HOUR), 9);
+    expect(set('zelene-wifi-office')['7d']).toBeCloseTo(pct(3 * DAY - 2 * HOUR, 5 * HOUR), 9);
+    // The park's own outage (-2 d -4 h to -2 d -30 min) had no data from -2 d -3 h to -2 d -1 h: 1 h + 30 min observed.
+    // The uplink's outage (-10 h to -8 h) reached it while it had data from -10 h to -9 h only: 1 h.
+    expect(set('zelene-wifi-park')['24h']).toBeCloseTo(pct(DAY - HOUR, HOUR), 9);
+    expect(set('zelene-wifi-park')['7d']).toBeCloseTo(pct(3 * DAY - 3 * HOUR, 2.5 * HOUR), 9);
+  });
+
   it('of villages: down only while every uplink is', async () => {
     const { villages, total } = await get('/api/villages', api.villagesResponse);
     const zelene = villages.find((v) => v.id === 'zelene')!;
@@ -177,16 +204,18 @@ describe('outages', () => {
     const all = (await get('/api/outages', api.outagesResponse)).outages;
     expect(all.map((o) => [o.subject, o.start, o.end])).toEqual([
       ['yasne-uplink', NOW - HOUR, null],
+      ['zelene-wifi-office', NOW - 7 * HOUR, null],
       ['zelene-backup', NOW - 9 * HOUR, NOW - 5 * HOUR],
       ['zelene-uplink', NOW - 10 * HOUR, NOW - 8 * HOUR],
       ['zelene-school', NOW - 2 * DAY, NOW - 2 * DAY + 30 * MIN],
+      ['zelene-wifi-park', NOW - 2 * DAY - 4 * HOUR, NOW - 2 * DAY - 30 * MIN],
     ]);
     expect(all[0]).toMatchObject({ name: 'Ясне, радіоміст', village: 'yasne', kind: 'uplink', duration_s: 3600 });
     const open = (await get('/api/outages?open=true', api.outagesResponse)).outages;
-    expect(open.map((o) => o.subject)).toEqual(['yasne-uplink']);
+    expect(open.map((o) => o.subject)).toEqual(['yasne-uplink', 'zelene-wifi-office']);
     const village = (await get('/api/outages?village=zelene&device=zelene-school,yasne-uplink', api.outagesResponse)).outages;
     expect(village.map((o) => o.subject)).toEqual(['zelene-school']);
     const recent = (await get(`/api/outages?from=${NOW - 6 * HOUR}`, api.outagesResponse)).outages;
-    expect(recent.map((o) => o.subject)).toEqual(['yasne-uplink', 'zelene-backup']);
+    expect(recent.map((o) => o.subject)).toEqual(['yasne-uplink', 'zelene-wifi-office', 'zelene-backup']);
   });
 });

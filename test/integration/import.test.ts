@@ -22,7 +22,7 @@ import { loadConfig } from '../../config/load.ts';
 import { importConflicts } from '../../server/backfill/conflicts.ts';
 import { buildInventory, type Inventory } from '../../server/inventory.ts';
 import { AvailabilityIndex, computeParts, uptimeSetOf, WINDOWS, type WindowName } from '../../server/live/availability.ts';
-import { BUCKET_MS, monitoredTime, recordedOutages } from '../../server/store/availability-store.ts';
+import { BUCKET_MS, importedSpans, monitoredTime, recordedOutages, watchedWhileDown } from '../../server/store/availability-store.ts';
 import { influxQuery } from '../../server/store/influx-query.ts';
 import { uptimePct, type Interval } from '../../server/uptime.ts';
 import { readPoints, startTestInfluxd, type TestInfluxd } from '../support/influxd.ts';
@@ -214,7 +214,8 @@ describe('merezha import', () => {
     const windows = Object.fromEntries(WINDOWS.map((w) => [w, { from: FROM, to: TO }])) as Record<WindowName, Interval>;
     const monitored = await monitoredTime(query, inventory, windows, TO);
     const outages = await recordedOutages(query, FROM, TO);
-    const parts = computeParts(inventory, windows, monitored, outages, TO);
+    const watched = await watchedWhileDown(query, inventory, outages, await importedSpans(query), { from: FROM, to: TO }, TO);
+    const parts = computeParts(inventory, windows, monitored, outages, TO, watched);
     for (const key of inventory.order) {
       const part = parts.subjects.get(key)!.year;
       expect(part, key).toEqual({ monitoredMs: SPAN, downMs: DOWN_MS[key] });

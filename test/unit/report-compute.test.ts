@@ -10,7 +10,7 @@ import { buildInventory } from '../../server/inventory.ts';
 import { computeReport } from '../../server/report/compute.ts';
 import { daysOf, monthsOf, yearRange } from '../../server/report/periods.ts';
 import type { ReportSource, WifiMonth } from '../../server/report/read.ts';
-import { ukCount, ukDuration } from '../../server/report/summary.ts';
+import { summaryOf, ukCount, ukDuration } from '../../server/report/summary.ts';
 import type { Interval } from '../../server/uptime.ts';
 import { testConfig } from '../support/config.ts';
 
@@ -122,6 +122,8 @@ function source(extra: Partial<ReportSource> = {}): ReportSource {
     measured,
     imported,
     outages: new Map(Object.entries(OUTAGES)),
+    // zelene-b was measured throughout, so also while down.
+    measuredInDown: new Map([['zelene-b', [{ from: FROM, to: TO }]]]),
     wifi,
     speeds: new Map([['yasne-lib', 50]]),
     custom: new Map([['rtt', 42]]),
@@ -268,6 +270,17 @@ describe('computeReport', () => {
       '11 перерв',
       '21 перерва',
       '22 перерви',
+    ]);
+  });
+
+  it('names the village with most downtime only when some village had any, and counts in Ukrainian', () => {
+    const sentence = (villages: typeof r.villages) =>
+      summaryOf({ ...r, villages }, { villageUptimePct: 99 }).find((x) => x.startsWith('Найдовша перерва'))!;
+    expect(sentence(r.villages)).toMatch(/; загалом найбільше без інтернету було село .+ — \d+ перерв[аи]?, /);
+    expect(sentence(r.villages.map((v) => ({ ...v, downtime_s: 0 })))).toBe("Найдовша перерва: Ясне без зв'язку 6 год.");
+    expect(r.kpis.map((k) => k.note).filter((n) => / перерв/.test(n))).toEqual([
+      'Мобільний: 2 перерви, 3,00 год простою',
+      'Оптика: 5 перерв, 14,00 год простою',
     ]);
   });
 
