@@ -61,12 +61,18 @@ export function summaryOf(data: Omit<ReportData, 'summary'>, figures: { villageU
     );
   }
   const zones = data.villages.reduce((a, v) => a + v.wifi.zones, 0);
-  const avg = data.villages.reduce((a, v) => a + (v.wifi.avg_clients ?? 0), 0);
-  const peak = Math.max(0, ...data.villages.map((v) => v.wifi.peak_clients ?? 0));
+  const counted = data.villages.filter((v) => v.wifi.avg_clients !== null);
   if (zones > 0) {
-    out.push(
-      `Безкоштовний Wi-Fi працює в ${ukCount(zones, ['зоні', 'зонах', 'зонах'])}: в середньому ним водночас користувалися ${ukNumber(avg)} людини, найбільше — ${Math.round(peak)} в одній зоні.`,
-    );
+    const where = `Безкоштовний Wi-Fi працює в ${ukCount(zones, ['зоні', 'зонах', 'зонах'])}`;
+    if (counted.length === 0) {
+      out.push(`${where}; скільки людей ним користувалися, за цей період даних немає.`);
+    } else {
+      const avg = Math.round(counted.reduce((a, v) => a + v.wifi.avg_clients!, 0) * 10) / 10;
+      const peak = Math.round(Math.max(0, ...counted.map((v) => v.wifi.peak_clients ?? 0)));
+      // A fraction takes «людини» («2,5 людини»); a whole number is declined like any count.
+      const people = Number.isInteger(avg) ? ukCount(avg, ['людина', 'людини', 'людей']) : `${ukNumber(avg)} людини`;
+      out.push(`${where}: в середньому ним водночас користувалися ${people}, найбільше — ${peak} в одній зоні.`);
+    }
   }
   const dq = data.data_quality.monitored_pct;
   if (dq !== null && dq < 99.95) {

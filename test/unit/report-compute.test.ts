@@ -284,6 +284,23 @@ describe('computeReport', () => {
     ]);
   });
 
+  it('speaks of Free WiFi users only when their numbers were measured, declining whole numbers', () => {
+    const wifi = (villages: typeof r.villages) => summaryOf({ ...r, villages }, { villageUptimePct: 99 }).find((x) => x.includes('Wi-Fi'))!;
+    const zones = (avg: number | null, peak: number | null) =>
+      r.villages.map((v, i) => ({
+        ...v,
+        wifi: { zones: i === 0 ? 2 : 0, avg_clients: i === 0 ? avg : null, peak_clients: i === 0 ? peak : null },
+      }));
+    expect(wifi(zones(null, null))).toBe(
+      'Безкоштовний Wi-Fi працює в 2 зонах; скільки людей ним користувалися, за цей період даних немає.',
+    );
+    expect(wifi(zones(2.46, 9))).toBe(
+      'Безкоштовний Wi-Fi працює в 2 зонах: в середньому ним водночас користувалися 2,5 людини, найбільше — 9 в одній зоні.',
+    );
+    expect(wifi(zones(5, 9))).toContain('користувалися 5 людей');
+    expect(wifi(zones(1, 3))).toContain('користувалися 1 людина');
+  });
+
   it('stops at now in a range that reaches into the future, and counts open outages until now', () => {
     const now = t('2025-01-20T09:00');
     const open = source({ outages: new Map([['zelene-a', [{ from: t('2025-01-20T08:00'), to: now }]]]) });
