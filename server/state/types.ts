@@ -5,8 +5,10 @@
  * A "subject" is anything with a state: a device (keyed by its id, as the
  * collector keys it) or a service (keyed `service:<id>`).
  */
+import { STATES } from '../../common/api.ts';
 
-export const STATES = ['up', 'degraded', 'down', 'unreachable', 'maintenance', 'unknown'] as const;
+// One list of states for the engine, the store and the API that the web reads.
+export { STATES };
 export type State = (typeof STATES)[number];
 
 /** What a device's own checks say, before parents and maintenance are taken into account. */

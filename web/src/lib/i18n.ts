@@ -476,6 +476,7 @@ function formatters(language: Lang, zone: string | undefined, tr: Translate) {
   const dayOnly = new Intl.DateTimeFormat(locale, { timeZone: zone, dateStyle: 'medium' });
   const dayMonth = new Intl.DateTimeFormat(locale, { timeZone: zone, day: 'numeric', month: 'short' });
   const dash = '—';
+  const moment = (ms: number) => (dayOnly.format(ms) === dayOnly.format(Date.now()) ? timeOnly.format(ms) : dateTime.format(ms));
 
   return {
     timeZone: zone,
@@ -519,7 +520,9 @@ function formatters(language: Lang, zone: string | undefined, tr: Translate) {
     clock: (ms: number) => timeOnly.format(ms),
     date: (ms: number) => dayMonth.format(ms),
     /** Just the time when it is today, else date and time. */
-    moment: (ms: number) => (dayOnly.format(ms) === dayOnly.format(Date.now()) ? timeOnly.format(ms) : dateTime.format(ms)),
+    moment,
+    /** "з 14:05": when the current state began. */
+    since: (ms: number) => tr('village.since', { time: moment(ms) }),
   };
 }
 
