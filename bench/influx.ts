@@ -6,11 +6,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInfluxClient } from '../collector/storage/influx-client.ts';
-import { setupInflux } from '../collector/storage/influx-setup.ts';
-import { MEASUREMENTS, type MeasurementName } from '../collector/storage/measurements.ts';
-import type { Point } from '../collector/storage/point.ts';
-import { openInfluxWriter } from '../collector/storage/writer.ts';
+import { createInfluxClient } from '../storage/influx-client.ts';
+import { setupInflux } from '../storage/influx-setup.ts';
+import { MEASUREMENTS, type MeasurementName } from '../storage/measurements.ts';
+import type { Point } from '../storage/point.ts';
+import { openInfluxWriter } from '../storage/writer.ts';
 import { startTestInfluxd, testWriterOptions, type TestInfluxd } from '../test/support/influxd.ts';
 import type { BenchContext, SectionResult } from './types.ts';
 import { defer } from './lib/cleanup.ts';

@@ -11,7 +11,7 @@ import { createCollector } from '../collector/collector.ts';
 import type { PingResult } from '../collector/probes/ping.ts';
 import { pingerInfo } from '../collector/probes/ping.ts';
 import type { SnmpResult } from '../collector/probes/snmp.ts';
-import { openInfluxWriter } from '../collector/storage/writer.ts';
+import { openInfluxWriter } from '../storage/writer.ts';
 import { createLogger } from '../common/log.ts';
 import { testConfig } from '../test/support/config.ts';
 import { COMMUNITY, ADDRESSES_PER_AGENT } from './lib/agents.ts';

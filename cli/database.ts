@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { connectionTo, createInfluxClient, errorMessage, type InfluxConnection } from '../collector/storage/influx-client.ts';
-import { ManagedInfluxdBusyError, startManagedInfluxd } from '../collector/storage/managed-influxd.ts';
-import { LOOPBACK } from '../collector/storage/ports.ts';
+import { connectionTo, createInfluxClient, errorMessage, type InfluxConnection } from '../storage/influx-client.ts';
+import { ManagedInfluxdBusyError, startManagedInfluxd } from '../storage/managed-influxd.ts';
+import { LOOPBACK } from '../storage/ports.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
 

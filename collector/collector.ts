@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { PROBE_KINDS } from './probes/index.ts';
 import type { ProbeKind } from './probes/types.ts';
 import { Scheduler, type SchedulerStats } from './scheduler.ts';
-import type { PointSink } from './storage/point.ts';
+import type { PointSink } from '../storage/point.ts';
 
 export interface ProbeOutcome {
   kind: string;

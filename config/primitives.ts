@@ -1,14 +1,6 @@
-/**
- * Small zod building blocks shared by the config schema and the parts of it
- * that live next to their code (alert channel configs): ids and durations.
- */
+/** Small zod building blocks of the config schema and of other YAML files (simulator scenarios): durations. */
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
-
-export const ID_RE = /^[a-z0-9][a-z0-9_-]*$/;
-
-/** An id of the config: lower-case letters, digits, "-" and "_". */
-export const id = () => z.string().regex(ID_RE, 'must be lower-case letters, digits, "-" or "_", starting with a letter or digit');
 
 /** "10s", "500ms", "5m", "1h", "30d" → milliseconds. Also used by other YAML files (simulator scenarios). */
 export const duration = () =>

@@ -8,11 +8,9 @@
  */
 import { z } from 'zod';
 import { instantOf, parseClock, parseLocalDateTime, parseWeekly, type LocalDateTime, type WeeklyWindow } from '../common/windows.ts';
-import { channelConfigSchema } from '../server/alerts/channels/index.ts';
+import { channelConfigSchema } from '../alerting/channels/index.ts';
+import { ALERT_EVENTS } from '../alerting/events.ts';
 import { duration } from './primitives.ts';
-
-export const ALERT_EVENTS = ['down', 'recovered', 'degraded', 'village_offline', 'flapping', 'tls_expiring', 'reboot'] as const;
-export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 export const statesSchema = z.strictObject({
   down_after: z.int().min(1).max(100).default(2),

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { KPI_DIRECTIONS } from '../common/report.ts';
-import { id } from './primitives.ts';
+import { id } from '../common/ids.ts';
 
 const isoDate = () =>
   z

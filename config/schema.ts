@@ -7,7 +7,8 @@
  * works with the typed `Config` it produces and never re-checks it.
  */
 import { z } from 'zod';
-import { duration, id } from './primitives.ts';
+import { id } from '../common/ids.ts';
+import { duration } from './primitives.ts';
 import { alertsSchema, crossCheckAlerts, statesSchema } from './schema-alerts.ts';
 import { crossCheckKpis, kpisSchema } from './schema-kpis.ts';
 
@@ -341,5 +342,5 @@ export type ProviderConfig = Config['providers'][number];
 export type SnmpCredential = Config['snmp_credentials'][string];
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 export type WifiVendor = (typeof WIFI_VENDORS)[number];
-export type { AlertEvent, AlertRule, AlertsConfig, MaintenanceWindow, StatesConfig } from './schema-alerts.ts';
+export type { AlertRule, AlertsConfig, MaintenanceWindow, StatesConfig } from './schema-alerts.ts';
 export type { KpiConfig } from './schema-kpis.ts';

@@ -104,16 +104,3 @@ export function buildInventory(config: Config): Inventory {
   for (const key of subjects.keys()) place(key);
   return { subjects, villages, order };
 }
-
-/** Every device behind `key`, depth first. */
-export function descendants(inventory: Inventory, key: string): string[] {
-  const out: string[] = [];
-  const walk = (k: string) => {
-    for (const child of inventory.subjects.get(k)?.children ?? []) {
-      out.push(child);
-      walk(child);
-    }
-  };
-  walk(key);
-  return out;
-}

@@ -9,8 +9,8 @@
 import type { ProbeOutcome } from '../collector/collector.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
-import { createChannel } from './alerts/channels/index.ts';
-import type { Channel } from './alerts/channels/types.ts';
+import { createChannel } from '../alerting/channels/index.ts';
+import type { Channel } from '../alerting/channels/types.ts';
 import { loadAlertLog, type AlertLog } from './alerts/log.ts';
 import { AlertService } from './alerts/service.ts';
 import { buildInventory, type Inventory } from './inventory.ts';
@@ -18,7 +18,7 @@ import { StateEngine } from './state/engine.ts';
 import { loadStateHistory, type StateHistory } from './state/history.ts';
 import { probeRechecker, type Rechecker } from './state/recheck.ts';
 import type { EventStore } from './store/event-store.ts';
-import type { Query } from './store/influx-query.ts';
+import type { Query } from '../storage/influx-query.ts';
 
 /** Alerts at least this old are not read back (an open episode's alerts are, however old). */
 const ALERT_LOG_DAYS = 7;

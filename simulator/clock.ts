@@ -36,10 +36,6 @@ export function makeClock(wallStart: number, scenarioStart: number, speed: numbe
   return { wallStart: Math.floor(wallStart), scenarioStart: Math.floor(scenarioStart), speedMilli: Math.round(speed * 1000) };
 }
 
-export function speedOf(clock: SimClock): number {
-  return clock.speedMilli / 1000;
-}
-
 /** The scenario ms at wall ms `wall` (rounded down to a whole scenario ms). */
 export function scenarioAt(clock: SimClock, wall: number): number {
   const elapsed = Math.floor(wall) - clock.wallStart;

@@ -4,14 +4,14 @@
  * read the way `merezha import` reaches it.
  */
 import { writeFile } from 'node:fs/promises';
-import { errorMessage } from '../../collector/storage/influx-client.ts';
+import { errorMessage } from '../../storage/influx-client.ts';
 import { parseIsoTime } from '../../common/iso-time.ts';
 import { createLogger } from '../../common/log.ts';
 import { REPORT_FORMATS, type ReportFormat } from '../../common/report.ts';
 import { localTime } from '../../common/timezone.ts';
 import { buildInventory } from '../../server/inventory.ts';
 import { buildReport, renderReport, yearRange } from '../../server/report/index.ts';
-import { influxQuery } from '../../server/store/influx-query.ts';
+import { influxQuery } from '../../storage/influx-query.ts';
 import type { Interval } from '../../server/uptime.ts';
 import { parse, UsageError } from '../args.ts';
 import { openDatabase, Refusal, type Database } from '../database.ts';

@@ -1,13 +1,13 @@
 /**
  * `merezha start [--config FILE] [--simulate]`: the long-running process.
- * Starts the whole stack (`server/stack.ts`): for the demo hromada, or on
+ * Starts the whole stack (`app/stack.ts`): for the demo hromada, or on
  * request, with simulated devices on loopback; and stops it on SIGINT/SIGTERM.
  */
-import { ManagedInfluxdBusyError } from '../../collector/storage/managed-influxd.ts';
+import { ManagedInfluxdBusyError } from '../../storage/managed-influxd.ts';
 import { createLogger } from '../../common/log.ts';
 import { ConfigError } from '../../config/load.ts';
 import { PortError } from '../../server/http/server.ts';
-import { startStack } from '../../server/stack.ts';
+import { startStack } from '../../app/stack.ts';
 import { demoScenario, SimulationStartError } from '../../simulator/index.ts';
 import { parse } from '../args.ts';
 import { VERSION } from '../version.ts';

@@ -4,8 +4,8 @@
  * for people, and the `service` point.
  */
 import type { ServiceConfig } from '../../config/schema.ts';
-import type { MEASUREMENTS } from '../storage/measurements.ts';
-import type { Point } from '../storage/point.ts';
+import type { MEASUREMENTS } from '../../storage/measurements.ts';
+import type { Point } from '../../storage/point.ts';
 import { networkErrorWords } from '../../common/network-errors.ts';
 import type { ProbeKind, ServiceTarget } from './types.ts';
 

@@ -24,7 +24,7 @@ import {
 import { IF, SYS } from '../snmp/oids.ts';
 import { deviceTargets } from '../targets.ts';
 import { WIFI_VENDOR_PROFILES } from '../vendors/index.ts';
-import type { Point } from '../storage/point.ts';
+import type { Point } from '../../storage/point.ts';
 import type { DeviceTarget, ProbeKind, ProbeRunner } from './types.ts';
 
 export interface InterfaceReading {

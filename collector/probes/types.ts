@@ -8,7 +8,7 @@
  */
 import type { Config, DeviceConfig, ServiceConfig, VillageConfig } from '../../config/schema.ts';
 import type { Logger } from '../../common/log.ts';
-import type { Point } from '../storage/point.ts';
+import type { Point } from '../../storage/point.ts';
 
 /** A device together with where it stands, as probes need it. */
 export interface DeviceTarget {

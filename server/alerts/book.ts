@@ -5,7 +5,7 @@
  * from the alert log after a restart, which is why a restart never sends an
  * alert twice. Pure data structure, no I/O.
  */
-import type { AlertRecord } from './types.ts';
+import type { AlertRecord } from '../../alerting/record.ts';
 
 interface Episode {
   /** Channels told about the episode (by its own alerts or by one that folded it in), with the last time each was. */

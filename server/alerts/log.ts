@@ -5,9 +5,9 @@
  * deliveries still owed, so nothing delivered is sent again and nothing
  * decided is lost.
  */
-import type { Point } from '../../collector/storage/point.ts';
-import type { Query } from '../store/influx-query.ts';
-import type { AlertRecord, DeliveryAttempt } from './types.ts';
+import type { Point } from '../../storage/point.ts';
+import type { Query } from '../../storage/influx-query.ts';
+import type { AlertRecord, DeliveryAttempt } from '../../alerting/record.ts';
 
 export function alertPoint(r: AlertRecord): Point {
   const tags: Record<string, string> = { event: r.event };

@@ -4,7 +4,7 @@
  * and a link to the dashboard. Short and plain: these are read on a phone.
  * Pure functions of what the planner knows.
  */
-import type { AlertEvent } from '../../config/schema.ts';
+import type { AlertEvent } from '../../alerting/events.ts';
 import type { Inventory, SubjectInfo, VillageInfo } from '../inventory.ts';
 import type { State } from '../state/types.ts';
 

@@ -25,13 +25,14 @@
  *    window as down, so nothing is alerted for it.
  */
 import { createHash } from 'node:crypto';
-import type { AlertEvent, AlertRule, Config } from '../../config/schema.ts';
+import type { AlertEvent } from '../../alerting/events.ts';
+import type { AlertRule, Config } from '../../config/schema.ts';
 import type { Inventory, SubjectInfo, VillageInfo } from '../inventory.ts';
 import { quietHoursAt } from '../state/maintenance.ts';
 import type { Snapshot, State, SubjectView } from '../state/types.ts';
 import type { AlertBook } from './book.ts';
 import { alertText, type AlertContent } from './messages.ts';
-import type { AlertAction, AlertRecord } from './types.ts';
+import type { AlertAction, AlertRecord } from '../../alerting/record.ts';
 
 /** How long after a reboot it may still be alerted (a restart of Merezha does not remember reboots). */
 const REBOOT_FRESH_MS = 15 * 60_000;

@@ -11,11 +11,11 @@ import type { Inventory } from '../inventory.ts';
 import type { Snapshot } from '../state/types.ts';
 import { UniqueTimes, type EventStore } from '../store/event-store.ts';
 import { AlertBook } from './book.ts';
-import type { Channel } from './channels/types.ts';
-import { Delivery } from './delivery.ts';
+import type { Channel } from '../../alerting/channels/types.ts';
+import { Delivery } from '../../alerting/delivery.ts';
 import { alertPoint, deliveryPoint, type AlertLog } from './log.ts';
 import { parseKey, planAlerts } from './planner.ts';
-import type { AlertRecord, DeliveryAttempt } from './types.ts';
+import type { AlertRecord, DeliveryAttempt } from '../../alerting/record.ts';
 
 /** Delivery attempts kept in memory for the dashboard (all of them are in InfluxDB). */
 const ATTEMPTS_KEPT = 5_000;

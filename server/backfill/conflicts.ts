@@ -7,7 +7,7 @@
 import { formatLocalTime, formatUtc } from '../../common/iso-time.ts';
 import type { Inventory } from '../inventory.ts';
 import { importedSpans, measuredFrom } from '../store/availability-store.ts';
-import type { Query } from '../store/influx-query.ts';
+import type { Query } from '../../storage/influx-query.ts';
 import type { Interval } from '../uptime.ts';
 
 /** One message per subject that refuses the import, in the config's order. */

@@ -8,7 +8,7 @@
  * as monitored and the outages as down (`server/store/availability-store.ts`),
  * with the same arithmetic as for what Merezha measured itself.
  */
-import type { Point } from '../../collector/storage/point.ts';
+import type { Point } from '../../storage/point.ts';
 import { formatLocalTime, parseIsoTime } from '../../common/iso-time.ts';
 import type { Inventory } from '../inventory.ts';
 import type { Interval } from '../uptime.ts';

@@ -1,6 +1,6 @@
 /** The gauges of `/metrics` read from the running parts: collector queues, storage spool, alert queues. */
 import type { Collector } from '../../collector/collector.ts';
-import type { InfluxWriter } from '../../collector/storage/writer.ts';
+import type { InfluxWriter } from '../../storage/writer.ts';
 import type { Monitor } from '../monitor.ts';
 import type { Metrics } from './metrics.ts';
 

@@ -12,7 +12,7 @@ import type { Logger } from '../../common/log.ts';
 import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
 import type { Inventory } from '../inventory.ts';
 import { importedSpans, monitoredTime, recordedOutages, watchedWhileDown } from '../store/availability-store.ts';
-import type { Query } from '../store/influx-query.ts';
+import type { Query } from '../../storage/influx-query.ts';
 import { downIntervals, observedDown, observedOffline, overlapMs, pooledUptimePct, uptimePct, type Interval } from '../uptime.ts';
 
 export const WINDOWS = ['24h', '7d', '30d', 'year', 'month'] as const;

@@ -6,7 +6,7 @@
 import type { ReportData, ReportFormat } from '../../common/report.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Inventory } from '../inventory.ts';
-import type { Query } from '../store/influx-query.ts';
+import type { Query } from '../../storage/influx-query.ts';
 import type { Interval } from '../uptime.ts';
 import { computeReport } from './compute.ts';
 import { reportCsv } from './csv.ts';

@@ -12,12 +12,12 @@
  * counts only what was observed. About 4 queries a month, whatever the
  * number of devices, and a few for the outages.
  */
-import { RETENTION_POLICIES } from '../../collector/storage/measurements.ts';
+import { RETENTION_POLICIES } from '../../storage/measurements.ts';
 import { mapLimit } from '../../common/map-limit.ts';
 import type { Config } from '../../config/schema.ts';
 import { serviceKey, type Inventory } from '../inventory.ts';
 import { BUCKET_MS, importedSpans, measuredWithin, recordedOutages } from '../store/availability-store.ts';
-import { ident, literal, type Query, type Row } from '../store/influx-query.ts';
+import { ident, literal, type Query, type Row } from '../../storage/influx-query.ts';
 import { downIntervals, intersection, type Interval } from '../uptime.ts';
 import { monthsOf } from './periods.ts';
 

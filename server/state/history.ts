@@ -8,11 +8,11 @@
  * time, so whatever happens in between (a kill -9, a restart), there is
  * exactly one point per outage, and an open one is found by `open = 1`.
  */
-import type { Point } from '../../collector/storage/point.ts';
+import type { Point } from '../../storage/point.ts';
 import type { StatesConfig } from '../../config/schema.ts';
 import type { Inventory } from '../inventory.ts';
 import { serviceKey } from '../inventory.ts';
-import type { Query, Row } from '../store/influx-query.ts';
+import type { Query, Row } from '../../storage/influx-query.ts';
 import { STATES, type Change, type RestoredSubject, type State } from './types.ts';
 
 const COUNTED = new Set<string>(['up', 'degraded', 'down']);

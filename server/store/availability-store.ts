@@ -19,12 +19,12 @@
  * buckets inside down intervals are needed one by one: `measuredWithin`
  * reads just those (outages are few and short next to a year of buckets).
  */
-import { ROLLUP_MS } from '../../collector/storage/influx-setup.ts';
-import { RETENTION_POLICIES, ROLLUP_INTERVAL } from '../../collector/storage/measurements.ts';
+import { ROLLUP_MS } from '../../storage/influx-setup.ts';
+import { RETENTION_POLICIES, ROLLUP_INTERVAL } from '../../storage/measurements.ts';
 import { mapLimit } from '../../common/map-limit.ts';
 import { serviceKey, type Inventory } from '../inventory.ts';
 import { downIntervals, intersection, overlapMs, union, type Interval } from '../uptime.ts';
-import { ident, literal, type Query, type Row } from './influx-query.ts';
+import { ident, literal, type Query, type Row } from '../../storage/influx-query.ts';
 
 /** A 5-minute rollup bucket: the grain of monitored time. */
 export const BUCKET_MS = ROLLUP_MS;

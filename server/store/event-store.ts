@@ -7,7 +7,7 @@
  * series in the same millisecond would overwrite each other: `UniqueTimes`
  * moves a later one on by a millisecond.
  */
-import type { Point, PointSink } from '../../collector/storage/point.ts';
+import type { Point, PointSink } from '../../storage/point.ts';
 
 export interface EventStore extends PointSink {
   /** Resolves when everything written so far is in InfluxDB or in the spool on disk. */
@@ -28,14 +28,4 @@ export class UniqueTimes {
     this.last.set(series, time);
     return time === point.time ? point : { ...point, time };
   }
-}
-
-/** An in-memory store, for tests and for running without InfluxDB. */
-export function memoryEventStore(): EventStore & { points: Point[] } {
-  const points: Point[] = [];
-  return {
-    points,
-    write: (batch) => void points.push(...batch),
-    flush: async () => {},
-  };
 }

@@ -6,10 +6,10 @@
  * rollups, which keep the raw field names for the means the charts show.
  */
 import type { HistoryResponse, OutageItem, Range, State } from '../../common/api.ts';
-import { RETENTION_POLICIES } from '../../collector/storage/measurements.ts';
+import { RETENTION_POLICIES } from '../../storage/measurements.ts';
 import { serviceKey, type Inventory, type SubjectInfo } from '../inventory.ts';
 import { STATES } from '../state/types.ts';
-import { ident, literal, type Query, type Row } from './influx-query.ts';
+import { ident, literal, type Query, type Row } from '../../storage/influx-query.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;

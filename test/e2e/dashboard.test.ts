@@ -22,7 +22,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertItem, AlertsResponse, SessionInfo } from '../../common/api.ts';
 import type { Config } from '../../config/schema.ts';
-import type { Stack } from '../../server/stack.ts';
+import type { Stack } from '../../app/stack.ts';
 import { waitFor } from '../support/influxd.ts';
 import { demoConfigOnFreeAddresses, startTestStack, STACK_ADMIN_PASSWORD, type TestStack } from '../support/stack.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.ts';

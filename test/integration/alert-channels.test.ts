@@ -8,9 +8,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.ts';
-import { createChannel, type ChannelConfig } from '../../server/alerts/channels/index.ts';
-import { DeliveryError, type Channel } from '../../server/alerts/channels/types.ts';
-import type { AlertRecord } from '../../server/alerts/types.ts';
+import { createChannel, type ChannelConfig } from '../../alerting/channels/index.ts';
+import { DeliveryError, type Channel } from '../../alerting/channels/types.ts';
+import type { AlertRecord } from '../../alerting/record.ts';
 import { startAlertReceivers, type AlertReceivers } from '../support/alert-receivers.ts';
 
 const SECRET = 'channel-test-secret';

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../../common/api.ts';
-import { ROLLUP_MEASUREMENTS, rollupSelect } from '../../collector/storage/influx-setup.ts';
-import type { Point } from '../../collector/storage/point.ts';
-import { openInfluxWriter, type InfluxWriter } from '../../collector/storage/writer.ts';
+import { ROLLUP_MEASUREMENTS, rollupSelect } from '../../storage/influx-setup.ts';
+import type { Point } from '../../storage/point.ts';
+import { openInfluxWriter, type InfluxWriter } from '../../storage/writer.ts';
 import { uptimeSetOf } from '../../server/live/availability.ts';
 import { changePoints } from '../../server/state/history.ts';
 import type { Change } from '../../server/state/types.ts';
-import { influxQuery } from '../../server/store/influx-query.ts';
+import { influxQuery } from '../../storage/influx-query.ts';
 import { ADMIN_PASSWORD, apiHarness, type ApiHarness } from '../support/api.ts';
 import { startTestInfluxd, testWriterOptions, type TestInfluxd } from '../support/influxd.ts';
 

@@ -6,12 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openInfluxWriter, type InfluxWriter } from '../../collector/storage/writer.ts';
+import { openInfluxWriter, type InfluxWriter } from '../../storage/writer.ts';
 import { silentLogger } from '../../common/log.ts';
 import { loadConfig } from '../../config/load.ts';
-import { DEMO_HISTORY_SOURCE, writeDemoHistory } from '../../server/backfill/demo.ts';
+import { DEMO_HISTORY_SOURCE, writeDemoHistory } from '../../app/demo-backfill.ts';
 import { buildInventory } from '../../server/inventory.ts';
-import { influxQuery } from '../../server/store/influx-query.ts';
+import { influxQuery } from '../../storage/influx-query.ts';
 import { startTestInfluxd, testWriterOptions, waitFor, type TestInfluxd } from '../support/influxd.ts';
 
 const DB = 'merezha_demo_history';

@@ -16,7 +16,7 @@ import { httpProbe } from '../../collector/probes/http.ts';
 import type { ServiceResult } from '../../collector/probes/service.ts';
 import { tcpProbe } from '../../collector/probes/tcp.ts';
 import type { ProbeKind, ServiceTarget } from '../../collector/probes/types.ts';
-import { MEASUREMENTS } from '../../collector/storage/measurements.ts';
+import { MEASUREMENTS } from '../../storage/measurements.ts';
 import { silentLogger } from '../../common/log.ts';
 import { configSchema, type ConfigInput } from '../../config/schema.ts';
 

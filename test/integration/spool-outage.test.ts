@@ -9,9 +9,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ROLLUP_MS } from '../../collector/storage/influx-setup.ts';
-import type { Point } from '../../collector/storage/point.ts';
-import { openInfluxWriter, type InfluxWriter, type InfluxWriterOptions } from '../../collector/storage/writer.ts';
+import { ROLLUP_MS } from '../../storage/influx-setup.ts';
+import type { Point } from '../../storage/point.ts';
+import { openInfluxWriter, type InfluxWriter, type InfluxWriterOptions } from '../../storage/writer.ts';
 import { answersPing, readPoints, sortPoints, startTestInfluxd, testWriterOptions, waitFor, type TestInfluxd } from '../support/influxd.ts';
 
 const BATCH = 25;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.ts';
-import { createInfluxClient } from '../../collector/storage/influx-client.ts';
+import { createInfluxClient } from '../../storage/influx-client.ts';
 import {
   continuousQueryName,
   continuousQueryStatement,
@@ -22,12 +22,12 @@ import {
   retentionPolicyOf,
   rollupSelect,
   setupInflux,
-} from '../../collector/storage/influx-setup.ts';
-import { MEASUREMENTS, type MeasurementName } from '../../collector/storage/measurements.ts';
-import { MemorySink } from '../../collector/storage/memory-sink.ts';
-import type { Point, PointSink } from '../../collector/storage/point.ts';
-import { openInfluxWriter, type InfluxWriter } from '../../collector/storage/writer.ts';
-import { startManagedInfluxd, type ManagedInfluxd } from '../../collector/storage/managed-influxd.ts';
+} from '../../storage/influx-setup.ts';
+import { MEASUREMENTS, type MeasurementName } from '../../storage/measurements.ts';
+import { MemorySink } from '../support/memory-sink.ts';
+import type { Point, PointSink } from '../../storage/point.ts';
+import { openInfluxWriter, type InfluxWriter } from '../../storage/writer.ts';
+import { startManagedInfluxd, type ManagedInfluxd } from '../../storage/managed-influxd.ts';
 import { answersPing, readPoints, sortPoints, startTestInfluxd, testWriterOptions, waitFor, type TestInfluxd } from '../support/influxd.ts';
 import { freeTcpPort } from '../support/ports.ts';
 

@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import type { WebhookPayload } from '../../server/alerts/channels/webhook.ts';
+import type { WebhookPayload } from '../../alerting/channels/webhook.ts';
 
 export interface ReceivedWebhook {
   at: number;

@@ -20,8 +20,8 @@ import { ROUTES } from '../../server/http/routes/index.ts';
 import { createServices } from '../../server/http/server.ts';
 import type { Services } from '../../server/http/services.ts';
 import { startMonitor, type Monitor } from '../../server/monitor.ts';
-import { memoryEventStore } from '../../server/store/event-store.ts';
-import type { Query } from '../../server/store/influx-query.ts';
+import { memoryEventStore } from './memory-sink.ts';
+import type { Query } from '../../storage/influx-query.ts';
 import { testConfig } from './config.ts';
 
 export const ADMIN_PASSWORD = 'admin-pass-for-tests';

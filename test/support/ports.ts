@@ -3,7 +3,7 @@
  * port the kernel chose, release it.
  */
 import { createSocket } from 'node:dgram';
-import { freeTcpPorts, LOOPBACK } from '../../collector/storage/ports.ts';
+import { freeTcpPorts, LOOPBACK } from '../../storage/ports.ts';
 
 export { freeTcpPorts };
 

@@ -1,5 +1,5 @@
 /** A sink that passes points on and keeps a copy, so a test can compare what was stored with what was produced. */
-import type { Point, PointSink } from '../../collector/storage/point.ts';
+import type { Point, PointSink } from '../../storage/point.ts';
 
 export function recordingSink(next: PointSink): PointSink & { points: Point[] } {
   const points: Point[] = [];

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../../common/log.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
-import { startStack, type Stack } from '../../server/stack.ts';
+import { startStack, type Stack } from '../../app/stack.ts';
 import { scenarioFromConfig } from '../../simulator/index.ts';
 import { startTestInfluxd, type TestInfluxd } from './influxd.ts';
 import { freeTcpPorts } from './ports.ts';

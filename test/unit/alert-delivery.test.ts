@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.ts';
-import type { Channel } from '../../server/alerts/channels/types.ts';
-import { DeliveryError } from '../../server/alerts/channels/types.ts';
-import { Delivery, redact } from '../../server/alerts/delivery.ts';
+import type { Channel } from '../../alerting/channels/types.ts';
+import { DeliveryError } from '../../alerting/channels/types.ts';
+import { Delivery, redact } from '../../alerting/delivery.ts';
 import { AlertService } from '../../server/alerts/service.ts';
-import type { AlertRecord, DeliveryAttempt } from '../../server/alerts/types.ts';
+import type { AlertRecord, DeliveryAttempt } from '../../alerting/record.ts';
 import { buildInventory } from '../../server/inventory.ts';
 import type { Snapshot, SubjectView } from '../../server/state/types.ts';
-import { memoryEventStore } from '../../server/store/event-store.ts';
+import { memoryEventStore } from '../support/memory-sink.ts';
 import { testConfig } from '../support/config.ts';
 
 const POLICY = { attempts: 4, backoffMs: 10, maxBackoffMs: 40, timeoutMs: 200 };

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../config/schema.ts';
 import { AlertBook } from '../../server/alerts/book.ts';
 import { planAlerts } from '../../server/alerts/planner.ts';
-import type { AlertRecord } from '../../server/alerts/types.ts';
+import type { AlertRecord } from '../../alerting/record.ts';
 import { buildInventory } from '../../server/inventory.ts';
 import type { Snapshot, SubjectView, VillageView } from '../../server/state/types.ts';
 import { testConfig } from '../support/config.ts';

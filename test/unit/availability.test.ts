@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { availability, outagesFromSamples, type Sample } from '../../common/availability.ts';
+import { availability, outagesFromSamples, type Sample } from '../support/availability.ts';
 
 /** One sample per 10 s from t=0; `pattern` is a string of u (up) and d (down). */
 const samples = (pattern: string, step = 10_000): Sample[] => [...pattern].map((c, i) => ({ time: i * step, up: c === 'u' }));

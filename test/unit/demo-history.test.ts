@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.ts';
 import { buildInventory } from '../../server/inventory.ts';
-import { demoHistory } from '../../simulator/history.ts';
+import { demoHistory } from '../../app/demo-history.ts';
 
 const inventory = buildInventory(loadConfig(new URL('../../config/example.yaml', import.meta.url).pathname, {}));
 const range = { from: Date.UTC(2025, 11, 31, 22), to: Date.UTC(2026, 10, 22, 10) };

@@ -1,8 +1,8 @@
 /** Generated documentation must match what the code writes. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MEASUREMENTS } from '../../collector/storage/measurements.ts';
-import { renderSchemaDoc, replaceSchemaDoc } from '../../collector/storage/schema-doc.ts';
+import { MEASUREMENTS } from '../../storage/measurements.ts';
+import { renderSchemaDoc, replaceSchemaDoc } from '../../storage/schema-doc.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

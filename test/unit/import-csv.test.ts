@@ -5,7 +5,7 @@
  * monitored time.
  */
 import { describe, expect, it } from 'vitest';
-import { checkPoint } from '../../collector/storage/point-check.ts';
+import { checkPoint } from '../../storage/point-check.ts';
 import { readCsv } from '../../common/csv.ts';
 import { formatLocalTime, formatUtc, parseIsoTime } from '../../common/iso-time.ts';
 import { importPoints, importRange, importSummary } from '../../server/backfill/import-plan.ts';

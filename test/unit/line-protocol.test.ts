@@ -1,9 +1,9 @@
 /** The writer's line protocol and the schema check in front of it. */
 import { describe, expect, it } from 'vitest';
-import { classifyWriteError, InfluxWriteError } from '../../collector/storage/influx-client.ts';
-import { toLine, toLines } from '../../collector/storage/line-protocol.ts';
-import { checkPoint } from '../../collector/storage/point-check.ts';
-import type { Point } from '../../collector/storage/point.ts';
+import { classifyWriteError, InfluxWriteError } from '../../storage/influx-client.ts';
+import { toLine, toLines } from '../../storage/line-protocol.ts';
+import { checkPoint } from '../../storage/point-check.ts';
+import type { Point } from '../../storage/point.ts';
 
 describe('line protocol', () => {
   it('sorts tags, suffixes integer fields with i and writes millisecond time', () => {

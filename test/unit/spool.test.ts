@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Point } from '../../collector/storage/point.ts';
-import { Spool, type SpoolOptions } from '../../collector/storage/spool.ts';
+import type { Point } from '../../storage/point.ts';
+import { Spool, type SpoolOptions } from '../../storage/spool.ts';
 
 const BASE_MS = Date.UTC(2026, 0, 1);
 

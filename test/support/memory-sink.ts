@@ -1,10 +1,12 @@
 /**
- * An in-memory PointSink for tests of the parts that produce points. It runs
- * the same schema check as the InfluxDB writer, so a probe that writes a
- * float into an integer field fails its unit test instead of production.
+ * In-memory stand-ins for the InfluxDB writer in tests of the parts that
+ * produce points. `MemorySink` runs the same schema check as the writer, so a
+ * probe that writes a float into an integer field fails its unit test
+ * instead of production.
  */
-import { checkPoint } from './point-check.ts';
-import type { Point, PointSink } from './point.ts';
+import type { EventStore } from '../../server/store/event-store.ts';
+import { checkPoint } from '../../storage/point-check.ts';
+import type { Point, PointSink } from '../../storage/point.ts';
 
 export class MemorySink implements PointSink {
   /** Accepted points, in the order they were written. */
@@ -37,4 +39,14 @@ export class MemorySink implements PointSink {
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** An event store that keeps what the state engine and the alerts write. */
+export function memoryEventStore(): EventStore & { points: Point[] } {
+  const points: Point[] = [];
+  return {
+    points,
+    write: (batch) => void points.push(...batch),
+    flush: async () => {},
+  };
 }

@@ -7,8 +7,8 @@
  * InfluxDB comes back, which also repairs a database dropped in between.
  */
 import type { InfluxDB } from 'influx';
-import type { Logger } from '../../common/log.ts';
-import { parseDuration } from '../../config/duration.ts';
+import type { Logger } from '../common/log.ts';
+import { parseDuration } from '../config/duration.ts';
 import { MEASUREMENTS, RETENTION_POLICIES, ROLLUP_INTERVAL, type MeasurementName } from './measurements.ts';
 import { measurementSpec } from './point-check.ts';
 

@@ -6,7 +6,7 @@
  * stored error: errors are worded from the status and Telegram's description.
  */
 import { z } from 'zod';
-import type { AlertRecord } from '../types.ts';
+import type { AlertRecord } from '../record.ts';
 import { channelSchema, DeliveryError, describeNetworkError, retryableStatus, type Channel, type ChannelType } from './types.ts';
 
 /** Telegram's limit for one message. */

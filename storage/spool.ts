@@ -14,7 +14,7 @@
  */
 import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../common/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { Point } from './point.ts';
 import { Serial } from './serial.ts';
 

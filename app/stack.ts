@@ -9,21 +9,21 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCollector, type Collector } from '../collector/collector.ts';
-import { connectionTo } from '../collector/storage/influx-client.ts';
-import { startManagedInfluxd, type ManagedInfluxd } from '../collector/storage/managed-influxd.ts';
-import { openInfluxWriter, type InfluxWriter } from '../collector/storage/writer.ts';
+import { connectionTo } from '../storage/influx-client.ts';
+import { startManagedInfluxd, type ManagedInfluxd } from '../storage/managed-influxd.ts';
+import { openInfluxWriter, type InfluxWriter } from '../storage/writer.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
 import { startSimulation, type Simulation, type ScenarioSource } from '../simulator/index.ts';
 import { startServices, type SimulatedServices } from '../simulator/services.ts';
-import { Dashboard } from './dashboard.ts';
-import { registerGauges } from './http/gauges.ts';
-import { Metrics } from './http/metrics.ts';
-import { closeHttp, listenHttp, startHttpServer, type RunningHttpServer } from './http/server.ts';
-import { writeDemoHistory } from './backfill/demo.ts';
-import { buildInventory } from './inventory.ts';
-import { startMonitor, type Monitor } from './monitor.ts';
-import { influxQuery } from './store/influx-query.ts';
+import { Dashboard } from '../server/dashboard.ts';
+import { registerGauges } from '../server/http/gauges.ts';
+import { Metrics } from '../server/http/metrics.ts';
+import { closeHttp, listenHttp, startHttpServer, type RunningHttpServer } from '../server/http/server.ts';
+import { writeDemoHistory } from './demo-backfill.ts';
+import { buildInventory } from '../server/inventory.ts';
+import { startMonitor, type Monitor } from '../server/monitor.ts';
+import { influxQuery } from '../storage/influx-query.ts';
 
 /** How long the state engine waits for InfluxDB (and the replay of the spool) to read its history back. */
 const HISTORY_WAIT_MS = 30_000;

@@ -10,7 +10,7 @@
  * reads as one in most mail clients.
  */
 import { z } from 'zod';
-import type { AlertRecord } from '../types.ts';
+import type { AlertRecord } from '../record.ts';
 import { channelSchema, DeliveryError, describeNetworkError, type Channel, type ChannelType } from './types.ts';
 
 const ADDRESS = /^(?:[^<>@\s]+@[^<>@\s]+|[^<>]*<[^<>@\s]+@[^<>@\s]+>)$/;

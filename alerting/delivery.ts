@@ -7,10 +7,10 @@
  * overtakes its outage). Every attempt is reported, with secrets removed
  * from its error, to be kept in the alert log.
  */
-import type { Logger } from '../../common/log.ts';
+import type { Logger } from '../common/log.ts';
 import type { Channel } from './channels/types.ts';
 import { DeliveryError } from './channels/types.ts';
-import type { AlertRecord, DeliveryAttempt } from './types.ts';
+import type { AlertRecord, DeliveryAttempt } from './record.ts';
 
 export interface DeliveryPolicy {
   attempts: number;

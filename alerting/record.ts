@@ -4,7 +4,7 @@
  * acknowledgement), kept in the alert log, and one delivery attempt per
  * channel and try.
  */
-import type { AlertEvent } from '../../config/schema-alerts.ts';
+import type { AlertEvent } from './events.ts';
 
 export type { AlertEvent };
 

@@ -18,7 +18,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InfluxDB } from 'influx';
-import type { Logger } from '../../common/log.ts';
+import type { Logger } from '../common/log.ts';
 import {
   classifyWriteError,
   createInfluxClient,

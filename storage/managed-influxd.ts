@@ -14,7 +14,7 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../../common/log.ts';
+import type { Logger } from '../common/log.ts';
 import { freeTcpPorts, isTcpPortFree, LOOPBACK } from './ports.ts';
 
 export interface ManagedInfluxdOptions {

@@ -8,10 +8,10 @@
  * the delivery log belong to `delivery.ts`.
  */
 import { z } from 'zod';
-import type { Logger } from '../../../common/log.ts';
-import { networkErrorWords } from '../../../common/network-errors.ts';
-import { id } from '../../../config/primitives.ts';
-import type { AlertRecord } from '../types.ts';
+import type { Logger } from '../../common/log.ts';
+import { networkErrorWords } from '../../common/network-errors.ts';
+import { id } from '../../common/ids.ts';
+import type { AlertRecord } from '../record.ts';
 
 export interface ChannelDeps {
   log: Logger;

@@ -3,7 +3,7 @@
  * epoch, one flat row per value with the series' tags merged in. What the
  * state engine and the alert log read back after a restart.
  */
-import type { InfluxConnection } from '../../collector/storage/influx-client.ts';
+import type { InfluxConnection } from './influx-client.ts';
 
 export type Row = Record<string, string | number | boolean | null>;
 

@@ -12,7 +12,7 @@ import { FieldType, InfluxDB, type IPoolOptions, type ISchemaOptions } from 'inf
 import { RequestError, ServiceNotAvailableError } from 'influx/lib/src/pool.js';
 import { MEASUREMENTS, type FieldType as SchemaFieldType, type MeasurementName } from './measurements.ts';
 import { measurementSpec, tagNamesOf } from './point-check.ts';
-import type { Config } from '../../config/schema.ts';
+import type { Config } from '../config/schema.ts';
 
 export interface InfluxConnection {
   url: string;

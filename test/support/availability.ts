@@ -4,8 +4,8 @@
  * Each sample stands for the time from its own timestamp to the next sample,
  * but never for more than `maxGapMs`: beyond that the collector or the store
  * was not looking, and that time is "no data", counted neither as up nor as
- * down. Pure functions; the accuracy test, the dashboard and the yearly report
- * all use them.
+ * down. The accuracy test's ground truth, from the points the collector
+ * stored; the product counts uptime from recorded outages (`server/uptime.ts`).
  */
 
 export interface Sample {

@@ -8,7 +8,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import type { AlertRecord } from '../types.ts';
+import type { AlertRecord } from '../record.ts';
 import { channelSchema, DeliveryError, describeNetworkError, retryableStatus, type Channel, type ChannelType } from './types.ts';
 
 export interface WebhookPayload {

@@ -4,15 +4,15 @@
  * would write it, unless Merezha already has data of its own or an import in
  * that range (so a second start, or a real hromada, never gets it).
  */
-import type { EventStore } from '../store/event-store.ts';
-import type { Logger } from '../../common/log.ts';
-import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
-import { demoHistory } from '../../simulator/history.ts';
-import type { Inventory } from '../inventory.ts';
-import { BUCKET_MS } from '../store/availability-store.ts';
-import type { Query } from '../store/influx-query.ts';
-import { importConflicts } from './conflicts.ts';
-import { importPoints } from './import-plan.ts';
+import type { EventStore } from '../server/store/event-store.ts';
+import type { Logger } from '../common/log.ts';
+import { localTime, zonedTimeToUtc } from '../common/timezone.ts';
+import { demoHistory } from './demo-history.ts';
+import type { Inventory } from '../server/inventory.ts';
+import { BUCKET_MS } from '../server/store/availability-store.ts';
+import type { Query } from '../storage/influx-query.ts';
+import { importConflicts } from '../server/backfill/conflicts.ts';
+import { importPoints } from '../server/backfill/import-plan.ts';
 
 export const DEMO_HISTORY_SOURCE = 'simulated demo history';
 const DAY = 86_400_000;
