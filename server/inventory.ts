@@ -5,6 +5,7 @@
  * event store and the alert planner all look things up here.
  */
 import { deviceTargets } from '../collector/targets.ts';
+import { serviceKey } from '../common/subjects.ts';
 import type { Config, DeviceKind } from '../config/schema.ts';
 
 export interface SubjectInfo {
@@ -44,8 +45,6 @@ export interface Inventory {
   /** Every subject key, parents before children. */
   order: readonly string[];
 }
-
-export const serviceKey = (id: string) => `service:${id}`;
 
 export function buildInventory(config: Config): Inventory {
   const subjects = new Map<string, SubjectInfo>();

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MaintenanceItem } from '../common/api.ts';
-import { serviceKey, type Inventory } from './inventory.ts';
+import { serviceKey } from '../common/subjects.ts';
+import type { Inventory } from './inventory.ts';
 import type { MaintenanceSchedule } from './state/maintenance.ts';
 
 export class MaintenanceWindows {

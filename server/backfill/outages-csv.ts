@@ -12,7 +12,8 @@
 import { readCsv } from '../../common/csv.ts';
 import { formatLocalTime, parseIsoTime } from '../../common/iso-time.ts';
 import { closest } from '../../config/messages.ts';
-import { serviceKey, type Inventory } from '../inventory.ts';
+import { serviceIdOf, serviceKey } from '../../common/subjects.ts';
+import type { Inventory } from '../inventory.ts';
 import type { Interval } from '../uptime.ts';
 
 export const OUTAGES_HEADER = ['device', 'start', 'end'] as const;
@@ -113,16 +114,14 @@ function checkRow(fields: string[], options: OutagesFileOptions): { outage?: Omi
   return { outage: { subject, from, to }, problems };
 }
 
-const SERVICE_PREFIX = serviceKey('');
-
 function checkSubject(id: string, inventory: Inventory): string | undefined {
   if (id === '') return 'device is empty';
   if (inventory.subjects.has(id)) return undefined;
   const didYouMean = (suggestion: string | undefined) => (suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`);
   const keys = [...inventory.subjects.keys()];
-  if (id.startsWith(SERVICE_PREFIX)) {
-    const name = id.slice(SERVICE_PREFIX.length);
-    const services = keys.filter((k) => k.startsWith(SERVICE_PREFIX)).map((k) => k.slice(SERVICE_PREFIX.length));
+  const name = serviceIdOf(id);
+  if (name !== undefined) {
+    const services = keys.map(serviceIdOf).filter((k) => k !== undefined);
     const suggestion = closest(name, services);
     return `unknown service "${name}"${didYouMean(suggestion === undefined ? undefined : serviceKey(suggestion))}`;
   }

@@ -22,7 +22,9 @@
  */
 import type { ReportData, ReportDevice, ReportKpi, ReportMonth, ReportProvider, ReportVillage } from '../../common/report.ts';
 import type { Config, DeviceConfig, KpiConfig } from '../../config/schema.ts';
-import { serviceKey, type Inventory } from '../inventory.ts';
+import { serviceKey } from '../../common/subjects.ts';
+import { isHighSpeed } from '../high-speed.ts';
+import type { Inventory } from '../inventory.ts';
 import {
   downIntervals,
   intersection,
@@ -341,10 +343,7 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
           const list = [...deviceConfigs.values()].filter(
             (d) => d.kind === 'institution' && (k.category === undefined || d.category === k.category) && installedBy(d, range.to),
           );
-          const fast = list.filter((d) => {
-            const mbps = d.bandwidth_mbps ?? source.speeds.get(d.id);
-            return mbps !== undefined && mbps >= config.coverage.high_speed_mbps;
-          });
+          const fast = list.filter((d) => isHighSpeed(d, source.speeds.get(d.id), config.coverage.high_speed_mbps));
           actual = list.length ? (fast.length / list.length) * 100 : null;
           note = `${fast.length} з ${list.length} закладів від ${config.coverage.high_speed_mbps} Мбіт/с`;
           break;

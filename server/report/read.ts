@@ -15,7 +15,8 @@
 import { RETENTION_POLICIES } from '../../storage/measurements.ts';
 import { mapLimit } from '../../common/map-limit.ts';
 import type { Config } from '../../config/schema.ts';
-import { serviceKey, type Inventory } from '../inventory.ts';
+import { serviceKey } from '../../common/subjects.ts';
+import type { Inventory } from '../inventory.ts';
 import { BUCKET_MS, importedSpans, measuredWithin, recordedOutages } from '../store/availability-store.ts';
 import { ident, literal, type Query, type Row } from '../../storage/influx-query.ts';
 import { downIntervals, intersection, type Interval } from '../uptime.ts';

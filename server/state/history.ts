@@ -11,7 +11,7 @@
 import type { Point } from '../../storage/point.ts';
 import type { StatesConfig } from '../../config/schema.ts';
 import type { Inventory } from '../inventory.ts';
-import { serviceKey } from '../inventory.ts';
+import { subjectOfTags } from '../../common/subjects.ts';
 import type { Query, Row } from '../../storage/influx-query.ts';
 import { STATES, type Change, type RestoredSubject, type State } from './types.ts';
 
@@ -92,12 +92,6 @@ export interface StateHistory {
   staleOutages: Array<{ subject: string; start: number }>;
 }
 
-const subjectOf = (row: Row): string | undefined => {
-  if (typeof row.service === 'string' && row.service !== '') return serviceKey(row.service);
-  if (typeof row.device === 'string' && row.device !== '') return row.device;
-  return undefined;
-};
-
 const isState = (v: unknown): v is State => typeof v === 'string' && (STATES as readonly string[]).includes(v);
 
 /**
@@ -118,7 +112,7 @@ export async function loadStateHistory(query: Query, inventory: Inventory, state
 
   const subjects = new Map<string, RestoredSubject>();
   for (const row of last) {
-    const key = subjectOf(row);
+    const key = subjectOfTags(row);
     if (!key || !inventory.subjects.has(key) || !isState(row.to)) continue;
     subjects.set(key, {
       key,
@@ -130,14 +124,14 @@ export async function loadStateHistory(query: Query, inventory: Inventory, state
     });
   }
   for (const row of recent) {
-    const s = subjects.get(subjectOf(row) ?? '');
+    const s = subjects.get(subjectOfTags(row) ?? '');
     if (s && COUNTED.has(String(row.from)) && COUNTED.has(String(row.to))) s.transitions.push(row.time as number);
   }
 
   const staleOutages: StateHistory['staleOutages'] = [];
   const openBySubject = new Map<string, Row[]>();
   for (const row of open) {
-    const key = subjectOf(row);
+    const key = subjectOfTags(row);
     if (key) openBySubject.set(key, [...(openBySubject.get(key) ?? []), row]);
   }
   for (const [key, rows] of openBySubject) {
@@ -161,7 +155,7 @@ export async function loadStateHistory(query: Query, inventory: Inventory, state
 
   const lastFlap = new Map<string, { type: string; time: number }>();
   for (const row of flapping) {
-    const key = subjectOf(row);
+    const key = subjectOfTags(row);
     if (!key) continue;
     const prev = lastFlap.get(key);
     if (!prev || (row.time as number) > prev.time) lastFlap.set(key, { type: String(row.type), time: row.time as number });

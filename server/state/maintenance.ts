@@ -7,7 +7,8 @@
 import { localTime } from '../../common/timezone.ts';
 import { inDailyRange, instantOf, inWeekly, type WeeklyWindow } from '../../common/windows.ts';
 import type { Config } from '../../config/schema.ts';
-import { serviceKey, type Inventory } from '../inventory.ts';
+import { serviceKey } from '../../common/subjects.ts';
+import type { Inventory } from '../inventory.ts';
 
 type Window = { weekly: WeeklyWindow } | { from: number; to: number };
 

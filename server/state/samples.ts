@@ -7,7 +7,7 @@ import type { PingResult } from '../../collector/probes/ping.ts';
 import type { ServiceResult } from '../../collector/probes/service.ts';
 import type { SnmpResult } from '../../collector/probes/snmp.ts';
 import type { DeviceTarget, ServiceTarget } from '../../collector/probes/types.ts';
-import { serviceKey } from '../inventory.ts';
+import { serviceKey } from '../../common/subjects.ts';
 import type { Sample } from './types.ts';
 
 export function sampleOf(outcome: ProbeOutcome): Sample | undefined {

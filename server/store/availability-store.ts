@@ -22,7 +22,8 @@
 import { ROLLUP_MS } from '../../storage/influx-setup.ts';
 import { RETENTION_POLICIES, ROLLUP_INTERVAL } from '../../storage/measurements.ts';
 import { mapLimit } from '../../common/map-limit.ts';
-import { serviceKey, type Inventory } from '../inventory.ts';
+import { serviceKey } from '../../common/subjects.ts';
+import type { Inventory } from '../inventory.ts';
 import { downIntervals, intersection, overlapMs, union, type Interval } from '../uptime.ts';
 import { ident, literal, type Query, type Row } from '../../storage/influx-query.ts';
 

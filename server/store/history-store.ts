@@ -7,9 +7,10 @@
  */
 import type { HistoryResponse, OutageItem, Range, State } from '../../common/api.ts';
 import { RETENTION_POLICIES } from '../../storage/measurements.ts';
-import { serviceKey, type Inventory, type SubjectInfo } from '../inventory.ts';
+import { subjectOfTags } from '../../common/subjects.ts';
+import { type Inventory, type SubjectInfo } from '../inventory.ts';
 import { STATES } from '../state/types.ts';
-import { ident, literal, type Query, type Row } from '../../storage/influx-query.ts';
+import { ident, literal, type Query } from '../../storage/influx-query.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -119,7 +120,7 @@ export async function listOutages(query: Query, inventory: Inventory, filter: Ou
       `WHERE ${conditions.join(' AND ')} ORDER BY time DESC LIMIT ${filter.limit}`,
   );
   return rows.flatMap((row) => {
-    const key = subjectKey(row);
+    const key = subjectOfTags(row);
     const info = key ? inventory.subjects.get(key) : undefined;
     if (!info) return [];
     const start = Number(row.time);
@@ -140,10 +141,4 @@ export async function listOutages(query: Query, inventory: Inventory, filter: Ou
       },
     ];
   });
-}
-
-function subjectKey(row: Row): string | undefined {
-  if (typeof row.service === 'string' && row.service !== '') return serviceKey(row.service);
-  if (typeof row.device === 'string' && row.device !== '') return row.device;
-  return undefined;
 }

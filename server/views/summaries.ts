@@ -6,7 +6,9 @@
  */
 import type { Coverage, DeviceSummary, LastValues, ServiceSummary, State, VillageState, VillageSummary } from '../../common/api.ts';
 import type { Config, DeviceConfig, VillageConfig } from '../../config/schema.ts';
-import { serviceKey, type Inventory } from '../inventory.ts';
+import { serviceKey } from '../../common/subjects.ts';
+import { isHighSpeed } from '../high-speed.ts';
+import type { Inventory } from '../inventory.ts';
 import type { Snapshot, SubjectView } from '../state/types.ts';
 import { pooledUptimeSet, uptimeSetOf, type Part, type WindowName } from '../live/availability.ts';
 
@@ -44,8 +46,7 @@ export class Summaries {
   /** An institution at or above the high-speed threshold: its contracted bandwidth, else what its interface reports. */
   highSpeed(id: string, last: LastValues): boolean {
     const d = this.devices.get(id)?.device;
-    const mbps = d?.bandwidth_mbps ?? last.speed_mbps;
-    return mbps !== null && mbps !== undefined && mbps >= this.config.coverage.high_speed_mbps;
+    return d !== undefined && isHighSpeed(d, last.speed_mbps, this.config.coverage.high_speed_mbps);
   }
 
   device(id: string, inputs: ViewInputs): DeviceSummary | undefined {

@@ -26,6 +26,7 @@ import type {
   VillageSummary,
   VillagesResponse,
 } from '../../../common/api.ts';
+import { serviceIdOf } from '../../../common/subjects.ts';
 import { request, sendToLogin, withQuery } from './api.ts';
 import { t, useHromadaDefaults, type MessageKey } from './i18n.ts';
 import { session } from './session.svelte.ts';
@@ -177,8 +178,8 @@ class Live {
 
   #applyState(event: StateEvent): void {
     const change = { state: event.state, since: event.since, reason: event.reason };
-    if (event.subject.startsWith('service:')) {
-      const id = event.subject.slice('service:'.length);
+    const id = serviceIdOf(event.subject);
+    if (id !== undefined) {
       const before = this.services.find((service) => service.id === id);
       if (!before) return;
       this.services = this.services.map((service) => (service === before ? { ...service, ...change } : service));
