@@ -8,6 +8,7 @@
  * and a ground truth file can rebuild them exactly.
  */
 import type { Config, DeviceConfig, WifiVendor } from '../config/schema.ts';
+import { WIFI_VENDOR_PROFILES } from '../collector/vendors/index.ts';
 import type { Place } from './curves.ts';
 
 export interface InterfaceModel {
@@ -66,13 +67,7 @@ const PEAK_SHARE: Record<DeviceConfig['kind'], [number, number]> = {
 const CLIENTS_PEAK: Record<Place, number> = { residential: 20, park: 45, square: 35, school: 30, library: 12, office: 15, culture: 25 };
 const LOOPBACK_PEAK_BPS = 16_000;
 
-const SYS_DESCR: Record<WifiVendor | 'router', string> = {
-  router: 'RouterOS 7.14.2 (stable) RB4011iGS+ (simulated by Merezha)',
-  mikrotik: 'RouterOS 7.14.2 (stable) cAP ax (simulated by Merezha)',
-  unifi: 'UAP-AC-Lite 6.6.77 (simulated by Merezha)',
-  tplink: 'EAP225 5.1.0 Build 20230214 (simulated by Merezha)',
-  generic: 'Free WiFi access point (simulated by Merezha)',
-};
+const ROUTER_DESCR = 'RouterOS 7.14.2 (stable) RB4011iGS+';
 
 /** FNV-1a: a stable 32-bit hash, so "random" properties follow the device id. */
 export function hash32(text: string): number {
@@ -159,7 +154,7 @@ export function deviceModel(device: DeviceConfig, village: string, override: Dev
     vendor: device.vendor ?? null,
     clientsOid: device.clients_oid?.replace(/^\./, '') ?? null,
     sysName: device.id,
-    sysDescr: SYS_DESCR[device.vendor ?? 'router'],
+    sysDescr: `${device.vendor ? WIFI_VENDOR_PROFILES[device.vendor].sysDescr : ROUTER_DESCR} (simulated by Merezha)`,
     place,
     clientsPeak: device.kind === 'wifi' ? (override.clients_peak ?? CLIENTS_PEAK[place]) : 0,
     interfaces,

@@ -11,9 +11,7 @@
 import snmp from 'net-snmp';
 import type { Logger } from '../common/log.ts';
 import { IF, SYS } from '../collector/snmp/oids.ts';
-import { MTXR_WL_AP_CLIENT_COUNT } from '../collector/vendors/mikrotik.ts';
-import { TPLINK_EAP_CLIENTS } from '../collector/vendors/tplink.ts';
-import { UNIFI_VAP_NUM_STATIONS, UNIFI_VAP_UP } from '../collector/vendors/unifi.ts';
+import { WIFI_VENDOR_PROFILES } from '../collector/vendors/index.ts';
 import type { DeviceModel, InterfaceModel } from './devices.ts';
 import { perRadio } from './traffic.ts';
 import type { World } from './world.ts';
@@ -158,26 +156,17 @@ function radioTable(name: string, clientsOid: string, type: snmp.ObjectType, cli
   };
 }
 
+/** The vendor's client objects, as its profile in the collector declares them: what the collector reads is what is served. */
 function wifi(world: World, d: DeviceModel): { scalars: Scalar[]; tables: Table[] } {
+  if (d.vendor === null) return { scalars: [], tables: [] };
   const clients = (t: number) => world.clientsAt(d.id, t);
-  switch (d.vendor) {
-    case 'mikrotik':
-      return { scalars: [], tables: [radioTable('mtxrWlApEntry', MTXR_WL_AP_CLIENT_COUNT, T.Counter32, clients)] };
-    case 'unifi': {
-      const vapUp = col(UNIFI_VAP_UP, 'unifiVapUp', T.Integer, () => 1);
-      return { scalars: [], tables: [radioTable('unifiVapEntry', UNIFI_VAP_NUM_STATIONS, T.Integer, clients, [vapUp])] };
-    }
-    case 'tplink':
-      return { scalars: [{ name: 'tplinkClients', oid: TPLINK_EAP_CLIENTS, type: T.Integer, read: clients }], tables: [] };
-    case 'generic': {
-      // The config's OID: a scalar when it ends in .0, otherwise a per-radio column the collector sums.
-      const oid = d.clientsOid!;
-      if (oid.endsWith('.0')) return { scalars: [{ name: 'genericClients', oid, type: T.Integer, read: clients }], tables: [] };
-      return { scalars: [], tables: [radioTable('genericClientsEntry', oid, T.Integer, clients)] };
-    }
-    case null:
-      return { scalars: [], tables: [] };
-  }
+  const { clients: c, radiosUp } = WIFI_VENDOR_PROFILES[d.vendor].objects({ clients_oid: d.clientsOid ?? undefined });
+  const name = `${d.vendor}Clients`;
+  // A config-named OID (vendor generic) is a scalar when it ends in .0, otherwise a per-radio column the collector sums.
+  const scalar = c.shape === 'scalar' || (c.shape === 'either' && c.oid.endsWith('.0'));
+  if (scalar) return { scalars: [{ name, oid: c.oid, type: T[c.type], read: clients }], tables: [] };
+  const extra = radiosUp ? [col(radiosUp.oid, radiosUp.name, T.Integer, () => 1)] : [];
+  return { scalars: [], tables: [radioTable(`${d.vendor}Entry`, c.oid, T[c.type], clients, extra)] };
 }
 
 /**

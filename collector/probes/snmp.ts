@@ -24,6 +24,7 @@ import {
 import { IF, SYS } from '../snmp/oids.ts';
 import { deviceTargets } from '../targets.ts';
 import { WIFI_VENDOR_PROFILES } from '../vendors/index.ts';
+import { readWifi } from '../vendors/types.ts';
 import type { Point } from '../../storage/point.ts';
 import type { DeviceTarget, ProbeKind, ProbeRunner } from './types.ts';
 
@@ -245,7 +246,7 @@ export function createSnmpRunner({
 
     if (device.vendor) {
       try {
-        const w = await WIFI_VENDOR_PROFILES[device.vendor].read(client, device);
+        const w = await readWifi(client, WIFI_VENDOR_PROFILES[device.vendor].objects(device));
         result.wifi = w.radiosUp === undefined ? { clients: w.clients } : { clients: w.clients, radios_up: w.radiosUp };
       } catch (err) {
         result.wifi_error = describeSnmpError(err, opts.timeout).message;

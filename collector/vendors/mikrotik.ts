@@ -1,11 +1,8 @@
 /** MikroTik RouterOS: MIKROTIK-MIB mtxrWlApClientCount, one row per wireless interface. */
-import { sumColumn, type WifiVendorProfile } from './types.ts';
-
-export const MTXR_WL_AP_CLIENT_COUNT = '1.3.6.1.4.1.14988.1.1.1.3.1.6';
+import type { WifiVendorProfile } from './types.ts';
 
 export const mikrotik: WifiVendorProfile = {
   id: 'mikrotik',
-  async read(client) {
-    return { clients: await sumColumn(client, MTXR_WL_AP_CLIENT_COUNT, 'mtxrWlApClientCount') };
-  },
+  sysDescr: 'RouterOS 7.14.2 (stable) cAP ax',
+  objects: () => ({ clients: { oid: '1.3.6.1.4.1.14988.1.1.1.3.1.6', name: 'mtxrWlApClientCount', shape: 'column', type: 'Counter32' } }),
 };

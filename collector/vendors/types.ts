@@ -1,9 +1,12 @@
 /**
- * A Wi-Fi vendor profile: how to read associated clients (and, where the
- * vendor MIB has it, radio state) from one make of access point.
+ * A Wi-Fi vendor profile: which MIB objects of one make of access point count
+ * its associated clients (and, where the vendor MIB has it, say which radios
+ * are up), declared as data.
  *
- * Adding a vendor is one file exporting a `WifiVendorProfile`, one line in
- * `index.ts`, and a test with a fake client.
+ * One reader (`readWifi`) serves every profile, and the simulator serves a
+ * simulated device's MIB from the same declaration, so a new vendor is one
+ * file exporting a `WifiVendorProfile`, one line in `index.ts` (the registry,
+ * keyed by the config's `WIFI_VENDORS`) and its test.
  */
 import type { DeviceConfig, WifiVendor } from '../../config/schema.ts';
 import { isMissing, type SnmpClient, type Varbind } from '../snmp/client.ts';
@@ -14,30 +17,69 @@ export interface WifiReading {
   radiosUp?: number;
 }
 
+/** Where the client count lives. */
+export interface ClientsObject {
+  oid: string;
+  /** The MIB's name for it, in error messages and the simulator. */
+  name: string;
+  /**
+   * `column`: one row per radio/VAP, summed; `scalar`: one value; `either`:
+   * a scalar where the agent has one at the OID, else a column (the
+   * config-named OID of `vendor: generic`).
+   */
+  shape: 'column' | 'scalar' | 'either';
+  /** The SMI type the vendor MIB declares. */
+  type: 'Integer' | 'Counter32' | 'Gauge';
+}
+
+export interface WifiObjects {
+  clients: ClientsObject;
+  /** A per-radio TruthValue column (1 = up); an agent that lacks it leaves radio state unknown, not "all down". */
+  radiosUp?: { oid: string; name: string };
+}
+
 export interface WifiVendorProfile {
   readonly id: WifiVendor;
-  read(client: SnmpClient, device: DeviceConfig): Promise<WifiReading>;
+  /** What an access point of this make says in sysDescr (served by the simulator). */
+  readonly sysDescr: string;
+  /** The objects to read for a device; a function of the device where the config names them. */
+  objects(device: Pick<DeviceConfig, 'clients_oid'>): WifiObjects;
 }
 
 /** Thrown when the agent answers with something a profile cannot use; the probe logs it. */
-export class MalformedReplyError extends Error {
+class MalformedReplyError extends Error {
   override name = 'MalformedReplyError';
 }
 
-export function integerValue(vb: Varbind, what: string): number {
+function integerValue(vb: Varbind, what: string): number {
   if (typeof vb.value === 'number' && Number.isInteger(vb.value) && vb.value >= 0) return vb.value;
   throw new MalformedReplyError(`${what} at ${vb.oid} is not a non-negative integer`);
 }
 
 /** Sums an integer column (one row per radio/VAP). An empty table means no clients. */
-export async function sumColumn(client: SnmpClient, columnOid: string, what: string): Promise<number> {
+async function sumColumn(client: SnmpClient, columnOid: string, what: string): Promise<number> {
   const rows = await client.walk(columnOid);
   return rows.reduce((sum, vb) => sum + integerValue(vb, what), 0);
 }
 
 /** Reads one scalar integer; a missing object is an error, not zero clients. */
-export async function getInteger(client: SnmpClient, oid: string, what: string): Promise<number> {
+async function getInteger(client: SnmpClient, oid: string, what: string): Promise<number> {
   const [result] = await client.get([oid]);
   if (!result || isMissing(result)) throw new MalformedReplyError(`${what} (${oid}) is not served by this agent`);
   return integerValue(result, what);
+}
+
+/** Reads a device's clients (and radios up) through its vendor's declared objects. */
+export async function readWifi(client: SnmpClient, objects: WifiObjects): Promise<WifiReading> {
+  const { clients: c, radiosUp } = objects;
+  let clients: number;
+  if (c.shape === 'scalar') clients = await getInteger(client, c.oid, c.name);
+  else {
+    const [scalar] = c.shape === 'either' ? await client.get([c.oid]) : [];
+    clients = scalar && !isMissing(scalar) ? integerValue(scalar, c.name) : await sumColumn(client, c.oid, c.name);
+  }
+  if (!radiosUp) return { clients };
+  const up = await client.walk(radiosUp.oid);
+  if (up.length === 0) return { clients };
+  return { clients, radiosUp: up.filter((vb) => integerValue(vb, radiosUp.name) === 1).length };
 }
