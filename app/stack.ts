@@ -125,10 +125,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       config,
       sink: writer,
       log,
-      onOutcome: (outcome) => {
-        metrics.observePoll(outcome.kind, (Date.now() - outcome.time) / 1000);
-        monitor.onOutcome(outcome);
-        dashboard.onOutcome(outcome);
+      onObservation: (observation) => {
+        metrics.observePoll(observation.kind, (Date.now() - observation.time) / 1000);
+        monitor.onObservation(observation);
+        dashboard.onObservation(observation);
       },
     });
     registerGauges(metrics, collector, writer, monitor);

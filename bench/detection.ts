@@ -2,12 +2,11 @@
  * 4. Detection latency at the default ping settings (interval 10 s, count 3,
  * timeout 1 s, 200 ms between echoes): devices are silenced with an nftables
  * drop of their ICMP and UDP at the input hook, at random moments, and the
- * latency is the time from the drop to the collector's first ping outcome
+ * latency is the time from the drop to the collector's first ping sample
  * that reports the device unreachable.
  */
 import { createCollector } from '../collector/collector.ts';
-import { pingProbe, type PingResult } from '../collector/probes/ping.ts';
-import type { DeviceTarget } from '../collector/probes/types.ts';
+import { pingProbe } from '../collector/probes/ping.ts';
 import { silentLogger } from '../common/log.ts';
 import { testConfig } from '../test/support/config.ts';
 import type { BenchContext, SectionResult } from './types.ts';
@@ -41,17 +40,19 @@ export async function runDetection(ctx: BenchContext): Promise<SectionResult> {
     () => nft.dispose(),
   );
 
+  const hostOf = new Map(config.villages.flatMap((v) => v.devices.map((d) => [d.id, d.host])));
   const outcomes = new Map<string, { at: number; reachable: boolean; started: number }[]>();
   const collector = createCollector({
     config,
     sink: { write: () => {} },
     log: silentLogger(),
     probes: [pingProbe],
-    onOutcome: ({ target, result, time }) => {
-      const key = (target as DeviceTarget).device.host;
+    onObservation: ({ subject, time, sample }) => {
+      if (sample?.source !== 'ping') return;
+      const key = hostOf.get(subject)!;
       const list = outcomes.get(key) ?? [];
       // `time` is when the poll started (epoch ms); turn it into the monotonic clock.
-      list.push({ at: performance.now(), reachable: (result as PingResult).reachable, started: performance.now() - (Date.now() - time) });
+      list.push({ at: performance.now(), reachable: sample.reachable, started: performance.now() - (Date.now() - time) });
       outcomes.set(key, list);
     },
   });

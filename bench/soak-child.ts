@@ -8,9 +8,10 @@
  * Input (env BENCH_SOAK, JSON): { devices, durationS, influxUrl, spoolDir, ports: number[] }
  */
 import { createCollector } from '../collector/collector.ts';
-import type { PingResult } from '../collector/probes/ping.ts';
-import { pingerInfo } from '../collector/probes/ping.ts';
-import type { SnmpResult } from '../collector/probes/snmp.ts';
+import { PROBE_KINDS } from '../collector/probes/index.ts';
+import { pingerInfo, pingProbe, type PingResult } from '../collector/probes/ping.ts';
+import { snmpProbe, type SnmpResult } from '../collector/probes/snmp.ts';
+import type { ProbeKind, ProbeTarget } from '../collector/probes/types.ts';
 import { openInfluxWriter } from '../storage/writer.ts';
 import { createLogger } from '../common/log.ts';
 import { testConfig } from '../test/support/config.ts';
@@ -74,26 +75,48 @@ const sink = {
     writer.write(points);
   },
 };
+/** The kind, with every result of a poll that was not abandoned also handed to `see`: the counts want more than the samples carry. */
+function tapped<Target extends ProbeTarget, Result>(
+  kind: ProbeKind<Target, Result>,
+  see: (result: Result) => void,
+): ProbeKind<Target, Result> {
+  return {
+    ...kind,
+    create(deps) {
+      const runner = kind.create(deps);
+      return {
+        ...runner,
+        async run(target, signal) {
+          const result = await runner.run(target, signal);
+          if (!signal.aborted) see(result);
+          return result;
+        },
+      };
+    },
+  };
+}
+
+const countPing = (r: PingResult) => {
+  counts.ping++;
+  if (r.reachable) counts.pingReachable++;
+  if (r.loss_pct > 0) window.pingLossy++;
+  window.pingRttMaxMs = Math.max(window.pingRttMaxMs, r.rtt_max_ms ?? 0);
+};
+const countSnmp = (r: SnmpResult) => {
+  counts.snmp++;
+  if (r.ok && r.interface) counts.snmpOk++;
+  if (r.wifi) counts.wifi++;
+  if (r.response_ms > 1000) window.snmpSlow++;
+  window.snmpMaxMs = Math.max(window.snmpMaxMs, r.response_ms);
+};
+
 const collector = createCollector({
   config,
   sink,
   log,
-  onOutcome: ({ kind, result }) => {
-    if (kind === 'ping') {
-      const r = result as PingResult;
-      counts.ping++;
-      if (r.reachable) counts.pingReachable++;
-      if (r.loss_pct > 0) window.pingLossy++;
-      window.pingRttMaxMs = Math.max(window.pingRttMaxMs, r.rtt_max_ms ?? 0);
-    } else if (kind === 'snmp') {
-      counts.snmp++;
-      const r = result as SnmpResult;
-      if (r.ok && r.interface) counts.snmpOk++;
-      if (r.wifi) counts.wifi++;
-      if (r.response_ms > 1000) window.snmpSlow++;
-      window.snmpMaxMs = Math.max(window.snmpMaxMs, r.response_ms);
-    }
-  },
+  probes: PROBE_KINDS.map((kind) =>
+    kind === pingProbe ? tapped(pingProbe, countPing) : kind === snmpProbe ? tapped(snmpProbe, countSnmp) : kind,
+  ),
 });
 
 let stopping = false;

@@ -1,23 +1,15 @@
 /**
  * The collector: every probe kind's targets on the scheduler, each result
- * turned into points for the sink and handed to whoever listens (the state
- * engine, the live dashboard).
+ * turned into points for the sink and, read by its own kind into typed
+ * samples, handed to whoever listens (the state engine, the live dashboard).
  */
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
 import { PROBE_KINDS } from './probes/index.ts';
-import type { ProbeKind } from './probes/types.ts';
+import type { ProbeKind, ProbeTarget } from './probes/types.ts';
+import type { Observation } from './samples.ts';
 import { Scheduler, type SchedulerStats } from './scheduler.ts';
 import type { PointSink } from '../storage/point.ts';
-
-export interface ProbeOutcome {
-  kind: string;
-  key: string;
-  target: unknown;
-  result: unknown;
-  /** When the poll started, ms since the epoch; the points carry this time. */
-  time: number;
-}
 
 export interface CollectorOptions {
   config: Config;
@@ -25,7 +17,7 @@ export interface CollectorOptions {
   log: Logger;
   /** Defaults to every registered kind; tests pass their own. */
   probes?: ProbeKind<any, any>[];
-  onOutcome?: (outcome: ProbeOutcome) => void;
+  onObservation?: (observation: Observation) => void;
 }
 
 export interface Collector {
@@ -34,7 +26,7 @@ export interface Collector {
   stats(): SchedulerStats & { jobs: number };
 }
 
-export function createCollector({ config, sink, log, probes = PROBE_KINDS, onOutcome }: CollectorOptions): Collector {
+export function createCollector({ config, sink, log, probes = PROBE_KINDS, onObservation }: CollectorOptions): Collector {
   // Kinds with a lane of their own (the batch pinger) do not count against polling.concurrency.
   const lanes: Record<string, number> = {};
   for (const kind of probes) {
@@ -47,7 +39,7 @@ export function createCollector({ config, sink, log, probes = PROBE_KINDS, onOut
     const runner = kind.create({ config, log });
     const lane = kind.kind in lanes ? kind.kind : undefined;
     for (const target of kind.targets(config)) {
-      const key = `${kind.kind}:${(target as { key: string }).key}`;
+      const key = `${kind.kind}:${target.key}`;
       const intervalMs = kind.intervalMs(config, target);
       scheduler.add({
         key,
@@ -60,7 +52,7 @@ export function createCollector({ config, sink, log, probes = PROBE_KINDS, onOut
           const result = await runner.run(target, signal);
           if (signal.aborted) return; // abandoned at its deadline: the slot has moved on
           sink.write(runner.points(target, result, time));
-          onOutcome?.({ kind: kind.kind, key, target, result, time });
+          onObservation?.(observationOf(kind, target, result, time));
         },
       });
       jobs++;
@@ -72,4 +64,14 @@ export function createCollector({ config, sink, log, probes = PROBE_KINDS, onOut
     stop: () => scheduler.stop(),
     stats: () => ({ ...scheduler.stats(), jobs }),
   };
+}
+
+/** One result of `kind`, read by the kind itself, as the collector's listeners take it. */
+export function observationOf<Target extends ProbeTarget, Result>(
+  kind: ProbeKind<Target, Result>,
+  target: Target,
+  result: Result,
+  time: number,
+): Observation {
+  return { kind: kind.kind, subject: target.key, time, ...kind.observe(target, result, time) };
 }

@@ -9,8 +9,11 @@
  * real responses against the response schemas.
  */
 import { z } from 'zod';
+import { LOCALES } from './words/locale.ts';
+import { DEVICE_KINDS, STATES } from './words/names.ts';
 
-export const STATES = ['up', 'degraded', 'down', 'unreachable', 'maintenance', 'unknown'] as const;
+// The engine's list of states is the API's.
+export { STATES };
 export const ROLES = ['admin', 'viewer'] as const;
 export const RANGES = ['24h', '7d', '30d', '1y'] as const;
 export const VILLAGE_STATES = ['online', 'degraded', 'offline', 'maintenance', 'unknown'] as const;
@@ -69,7 +72,7 @@ export const healthResponse = z.object({
 export const hromadaInfo = z.object({
   name: z.string(),
   timezone: z.string(),
-  locale: z.enum(['uk', 'en']),
+  locale: z.enum(LOCALES),
   high_speed_mbps: z.number(),
   map: z.object({
     /** Leaflet tile URL template; null: villages on a plain background. */
@@ -128,7 +131,7 @@ export const lastValues = z.object({
 export const deviceSummary = z.object({
   id,
   name: z.string(),
-  kind: z.enum(['uplink', 'wifi', 'institution']),
+  kind: z.enum(DEVICE_KINDS),
   category: z.string().nullable(),
   vendor: z.string().nullable(),
   host: z.string(),
@@ -310,6 +313,8 @@ export interface ServerToClientEvents {
   state: (event: StateEvent) => void;
   /** A village's summary after one of its devices changed. */
   village: (village: VillageSummary) => void;
+  /** The hromada's coverage after a village's figures moved: the same total as `GET /api/villages`, never summed in the browser. */
+  coverage: (total: Coverage) => void;
   /** A new entry in the alert log (alert, reminder, recovery, ack). */
   alert: (alert: AlertItem) => void;
   /** An outage began or ended. */

@@ -10,6 +10,7 @@
  * Times are ISO 8601 (UTC).
  */
 import { z } from 'zod';
+import { DEVICE_KINDS } from './words/names.ts';
 
 export const KPI_METRICS = [
   'settlements_connected_pct',
@@ -51,7 +52,7 @@ export const reportDevice = z.object({
   id: z.string(),
   name: z.string(),
   village: z.string(),
-  kind: z.string(),
+  kind: z.enum(DEVICE_KINDS),
   provider: z.string().nullable(),
   /** Share of its monitored time it was neither down nor cut off behind a parent's outage. */
   uptime_pct: pct,

@@ -8,6 +8,8 @@
  */
 import { z } from 'zod';
 import { id } from '../common/ids.ts';
+import { LOCALES } from '../common/words/locale.ts';
+import { DEVICE_KINDS, INSTITUTION_CATEGORIES } from '../common/words/names.ts';
 import { duration } from './primitives.ts';
 import { alertsSchema, crossCheckAlerts, statesSchema } from './schema-alerts.ts';
 import { crossCheckKpis, kpisSchema } from './schema-kpis.ts';
@@ -40,9 +42,6 @@ const timezone = () =>
     }
   }, 'is not a known IANA time zone (e.g. Europe/Kyiv)');
 
-export const LOCALES = ['uk', 'en'] as const;
-export const DEVICE_KINDS = ['uplink', 'wifi', 'institution'] as const;
-export const INSTITUTION_CATEGORIES = ['school', 'kindergarten', 'clinic', 'library', 'culture', 'council', 'cnap', 'other'] as const;
 export const WIFI_VENDORS = ['mikrotik', 'unifi', 'tplink', 'generic'] as const;
 export const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 export const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;

@@ -7,6 +7,7 @@
 import type {
   AlertItem,
   AlertsQuery,
+  Coverage,
   DevicesResponse,
   HistoryResponse,
   MaintenanceRequest,
@@ -18,7 +19,7 @@ import type {
   ServicesResponse,
   VillagesResponse,
 } from '../common/api.ts';
-import type { ProbeOutcome } from '../collector/collector.ts';
+import type { Observation } from '../collector/samples.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
 import { loadAlertLog } from './alerts/log.ts';
@@ -64,6 +65,8 @@ export class Dashboard {
   private readonly now: () => number;
   /** The last village summary sent, as JSON, to send only what changed. */
   private readonly sent = new Map<string, string>();
+  /** The last hromada total sent, as JSON. */
+  private sentTotal = '';
   private pushTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -109,9 +112,9 @@ export class Dashboard {
     clearInterval(this.pushTimer);
   }
 
-  /** For the collector's `onOutcome`, next to the monitor's. */
-  onOutcome(outcome: ProbeOutcome): void {
-    this.latest.ingest(outcome);
+  /** For the collector's `onObservation`, next to the monitor's. */
+  onObservation(observation: Observation): void {
+    this.latest.ingest(observation);
   }
 
   onEvent(listener: (event: LiveEvent) => void): void {
@@ -172,10 +175,11 @@ export class Dashboard {
     this.pushVillages([...villages]);
   }
 
-  /** Sends the summaries of these villages that differ from what was last sent. */
+  /** Sends the summaries of these villages that differ from what was last sent, then the hromada's total if they moved it. */
   private pushVillages(ids: readonly string[]): void {
     if (this.listeners.length === 0) return;
     const inputs = this.inputs();
+    let moved = false;
     for (const id of ids) {
       const v = this.options.config.villages.find((x) => x.id === id);
       if (!v) continue;
@@ -184,7 +188,19 @@ export class Dashboard {
       if (this.sent.get(id) === text) continue;
       this.sent.set(id, text);
       this.emit({ name: 'village', payload: summary });
+      moved = true;
     }
+    // Sent whole, so the browser never adds villages up itself: institution uptime is pooled over time, not summed.
+    if (!moved) return;
+    const total = this.total(inputs);
+    const text = JSON.stringify(total);
+    if (this.sentTotal === text) return;
+    this.sentTotal = text;
+    this.emit({ name: 'coverage', payload: total });
+  }
+
+  private total(inputs: ViewInputs): Coverage {
+    return this.summaries.coverage(this.summaries.deviceIds(), this.options.config.villages, inputs);
   }
 
   villages(): VillagesResponse {
@@ -192,7 +208,7 @@ export class Dashboard {
     const { config } = this.options;
     return {
       at: inputs.snapshot.at,
-      total: this.summaries.coverage(this.summaries.deviceIds(), config.villages, inputs),
+      total: this.total(inputs),
       villages: config.villages.map((v) => this.summaries.village(v, inputs)),
     };
   }

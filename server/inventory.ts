@@ -6,6 +6,7 @@
  */
 import { deviceTargets } from '../collector/targets.ts';
 import { serviceKey } from '../common/subjects.ts';
+import type { InstitutionCategory } from '../common/words/names.ts';
 import type { Config, DeviceKind } from '../config/schema.ts';
 
 export interface SubjectInfo {
@@ -17,7 +18,7 @@ export interface SubjectInfo {
   name: string;
   village?: { id: string; name: string };
   kind?: DeviceKind;
-  category?: string;
+  category?: InstitutionCategory;
   provider?: { id: string; name: string };
   /** Subject key of the parent device. */
   parent?: string;

@@ -1,12 +1,12 @@
 /**
  * The state engine and the alerts, wired together and to the collector:
- * `onOutcome` goes to `createCollector`, everything else runs by itself.
+ * `onObservation` goes to `createCollector`, everything else runs by itself.
  *
  * Start-up order matters for "no outage lost, split or double-counted, no
  * alert sent twice": history is read back from the store (states, open
- * outages, the alert log) before the first outcome is taken.
+ * outages, the alert log) before the first observation is taken.
  */
-import type { ProbeOutcome } from '../collector/collector.ts';
+import type { Observation } from '../collector/samples.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
 import { createChannel } from '../alerting/channels/index.ts';
@@ -41,8 +41,8 @@ export interface Monitor {
   readonly inventory: Inventory;
   readonly engine: StateEngine;
   readonly alerts: AlertService;
-  /** For `createCollector({ onOutcome })`. */
-  onOutcome(outcome: ProbeOutcome): void;
+  /** For `createCollector({ onObservation })`. */
+  onObservation(observation: Observation): void;
   stop(): Promise<void>;
 }
 
@@ -110,7 +110,7 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
     inventory,
     engine,
     alerts,
-    onOutcome: (outcome) => engine.ingest(outcome),
+    onObservation: (observation) => engine.ingest(observation),
     async stop() {
       clearInterval(ticker);
       await engine.stop();

@@ -5,7 +5,8 @@
  * looping timeline of faults spread over the villages. SNMPv2c throughout:
  * at this scale the collector's cost, not the security model, is under test.
  */
-import { configSchema, INSTITUTION_CATEGORIES, WIFI_VENDORS, type Config, type ConfigInput } from '../config/schema.ts';
+import { INSTITUTION_CATEGORIES } from '../common/words/names.ts';
+import { configSchema, WIFI_VENDORS, type Config, type ConfigInput } from '../config/schema.ts';
 import { scenarioFromConfig, type FaultInput, type Scenario, type ScenarioInput } from './scenario.ts';
 
 export interface ScaleOptions {

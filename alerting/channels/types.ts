@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../../common/log.ts';
+import type { Locale } from '../../common/words/locale.ts';
 import { networkErrorWords } from '../../common/network-errors.ts';
 import { id } from '../../common/ids.ts';
 import type { AlertRecord } from '../record.ts';
@@ -16,7 +17,7 @@ import type { AlertRecord } from '../record.ts';
 export interface ChannelDeps {
   log: Logger;
   /** The hromada's name, locale and time zone, for texts that need them. */
-  hromada: { name: string; locale: 'uk' | 'en'; timezone: string };
+  hromada: { name: string; locale: Locale; timezone: string };
   /** Ceiling for one send; the delivery also aborts `signal` at it. */
   timeoutMs: number;
 }

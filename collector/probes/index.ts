@@ -5,5 +5,5 @@ import { snmpProbe } from './snmp.ts';
 import { tcpProbe } from './tcp.ts';
 import type { ProbeKind } from './types.ts';
 
-// Each kind is typed by its own target and result; the collector treats them uniformly.
+// Each kind is typed by its own target, result and sample; the collector and its listeners treat them uniformly.
 export const PROBE_KINDS: ProbeKind<any, any>[] = [pingProbe, snmpProbe, httpProbe, tcpProbe];

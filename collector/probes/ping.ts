@@ -9,6 +9,7 @@
 import { SocketAddress, isIP } from 'node:net';
 import ping from 'ping';
 import type { Config } from '../../config/schema.ts';
+import type { PingSample } from '../samples.ts';
 import { deviceTargets } from '../targets.ts';
 import { icmpPinger, type EchoResult, type IcmpPinger } from './icmp.ts';
 import type { DeviceTarget, ProbeKind } from './types.ts';
@@ -143,8 +144,9 @@ export async function pingHost(host: string, opts: PingOptions, signal?: AbortSi
   return fromEchoes(await batch.ping(canonical(host), opts, signal), opts);
 }
 
-export const pingProbe: ProbeKind<DeviceTarget, PingResult> = {
+export const pingProbe: ProbeKind<DeviceTarget, PingResult, PingSample> = {
   kind: 'ping',
+  yields: 'ping',
   targets: (config) => deviceTargets(config).filter((t) => t.device.ping),
   intervalMs: (config) => config.polling.ping.interval,
   lane: (config) => (typeof batchPinger() === 'string' ? undefined : { concurrency: pingConcurrency(config) }),
@@ -163,4 +165,16 @@ export const pingProbe: ProbeKind<DeviceTarget, PingResult> = {
       },
     };
   },
+  observe: (target, r, time) => ({
+    sample: {
+      source: 'ping',
+      subject: target.key,
+      at: time,
+      reachable: r.reachable,
+      loss_pct: r.loss_pct,
+      rtt_avg_ms: r.rtt_avg_ms,
+      ...(r.error ? { error: r.error } : {}),
+    },
+    latest: { rtt_ms: r.rtt_avg_ms, loss_pct: r.loss_pct },
+  }),
 };

@@ -1,12 +1,14 @@
 /**
  * What the two service kinds (http, tcp) share: which services a kind polls,
  * the service's own deadline on top of the scheduler's signal, failures worded
- * for people, and the `service` point.
+ * for people, the `service` point and the `service` sample.
  */
 import type { ServiceConfig } from '../../config/schema.ts';
 import type { MEASUREMENTS } from '../../storage/measurements.ts';
 import type { Point } from '../../storage/point.ts';
 import { networkErrorWords } from '../../common/network-errors.ts';
+import { serviceKey } from '../../common/subjects.ts';
+import type { ServiceSample } from '../samples.ts';
 import type { ProbeKind, ServiceTarget } from './types.ts';
 
 /** What one check saw; the numeric members are the `service` fields of the same name. */
@@ -36,14 +38,15 @@ type ServiceField = keyof (typeof MEASUREMENTS)['service']['fields'];
 
 const MEASURED = ['latency_ms', 'status_code', 'tls_days_left'] as const satisfies readonly ServiceField[];
 
-export function serviceKind(type: 'http' | 'tcp', check: ServiceCheck): ProbeKind<ServiceTarget, ServiceResult> {
+export function serviceKind(type: 'http' | 'tcp', check: ServiceCheck): ProbeKind<ServiceTarget, ServiceResult, ServiceSample> {
   const addressOf = (service: ServiceConfig) => (type === 'http' ? service.url : service.tcp);
   return {
     kind: type,
+    yields: 'service',
     targets: (config) =>
       config.services
         .filter((service) => addressOf(service) !== undefined)
-        .map((service) => ({ key: `service:${service.id}`, service, tags: { service: service.id, type } })),
+        .map((service) => ({ key: serviceKey(service.id), service, tags: { service: service.id, type } })),
     intervalMs: (config, target) => target.service.interval ?? config.polling.services.interval,
     create: ({ config }) => ({
       run: (target, signal) => {
@@ -64,6 +67,16 @@ export function serviceKind(type: 'http' | 'tcp', check: ServiceCheck): ProbeKin
           if (value !== undefined) fields[field] = value;
         }
         return [{ measurement: 'service', tags: target.tags, fields, time }];
+      },
+    }),
+    observe: (target, r, time) => ({
+      sample: {
+        source: 'service',
+        subject: target.key,
+        at: time,
+        up: r.up,
+        ...(r.error ? { error: r.error } : {}),
+        ...(r.tls_days_left !== undefined ? { tls_days_left: r.tls_days_left } : {}),
       },
     }),
   };

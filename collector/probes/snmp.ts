@@ -22,6 +22,7 @@ import {
   type SnmpClientFactory,
 } from '../snmp/client.ts';
 import { IF, SYS } from '../snmp/oids.ts';
+import type { Observed, SnmpSample } from '../samples.ts';
 import { deviceTargets } from '../targets.ts';
 import { WIFI_VENDOR_PROFILES } from '../vendors/index.ts';
 import { readWifi } from '../vendors/types.ts';
@@ -191,162 +192,199 @@ export function createSnmpRunner({
   now = () => performance.now(),
 }: SnmpRunnerOptions): ProbeRunner<DeviceTarget, SnmpResult> {
   const states = new Map<string, DeviceState>();
-  const opts = config.polling.snmp;
-
-  async function poll(target: DeviceTarget, client: SnmpClient, result: SnmpResult): Promise<void> {
-    const device = target.device;
-    const snmpCfg = device.snmp!;
-    const state = states.get(target.key) ?? {};
-    states.set(target.key, state);
-
-    const ensureInterface = async (): Promise<InterfaceOids | undefined> => {
-      if (snmpCfg.interface === undefined) return undefined;
-      if (state.ifIndex === undefined) {
-        const found = await resolveInterface(client, snmpCfg.interface);
-        if (!found) {
-          result.interface_error = `interface ${JSON.stringify(snmpCfg.interface)} not found on the agent`;
-          return undefined;
-        }
-        state.ifIndex = found.index;
-        state.ifName = found.name;
-      }
-      return interfaceOids(state.ifIndex, client.version);
-    };
-
-    let ifOids = await ensureInterface();
-    const sysOids = [SYS.upTime, SYS.name, SYS.descr];
-    const ifList = (o: InterfaceOids) => [o.oper, o.speed, o.in, o.out, o.inErrors, o.outErrors, o.inDiscards, o.outDiscards];
-    let reader = new Reader(await client.get([...sysOids, ...(ifOids ? ifList(ifOids) : [])]), result.warnings);
-    const mono = now();
-    result.ok = true;
-
-    const uptimeTicks = reader.integer(SYS.upTime, 'sysUpTime', [ObjectType.TimeTicks!]);
-    if (uptimeTicks !== undefined) result.sys_uptime_s = uptimeTicks / 100;
-    result.sys_name = reader.string(SYS.name, 'sysName');
-    result.sys_descr = reader.string(SYS.descr, 'sysDescr');
-
-    const rebooted =
-      state.last !== undefined && uptimeTicks !== undefined && isReboot(state.last.uptimeTicks, uptimeTicks, mono - state.last.mono);
-    if (rebooted) {
-      result.reboot = { previous_uptime_s: state.last!.uptimeTicks / 100, uptime_s: uptimeTicks! / 100 };
-      state.last = undefined;
-    }
-
-    // The ifIndex may have moved (reboot, interface re-created): resolve again and re-read once.
-    if (ifOids && (rebooted || !reader.has(ifOids.oper))) {
-      const before = state.ifIndex;
-      state.ifIndex = undefined;
-      ifOids = await ensureInterface();
-      if (ifOids && state.ifIndex !== before) reader = new Reader(await client.get(ifList(ifOids)), result.warnings);
-    }
-
-    if (ifOids && state.ifIndex !== undefined) {
-      result.interface = readInterface(reader, ifOids, state, mono, uptimeTicks);
-    }
-
-    if (device.vendor) {
-      try {
-        const w = await readWifi(client, WIFI_VENDOR_PROFILES[device.vendor].objects(device));
-        result.wifi = w.radiosUp === undefined ? { clients: w.clients } : { clients: w.clients, radios_up: w.radiosUp };
-      } catch (err) {
-        result.wifi_error = describeSnmpError(err, opts.timeout).message;
-      }
-    }
-  }
-
-  function readInterface(
-    reader: Reader,
-    o: InterfaceOids,
-    state: DeviceState,
-    mono: number,
-    uptimeTicks: number | undefined,
-  ): InterfaceReading {
-    const oper = reader.integer(o.oper, 'ifOperStatus', INT_TYPES);
-    const speedRaw = reader.integer(o.speed, o.speedUnit === 'mbps' ? 'ifHighSpeed' : 'ifSpeed', GAUGE_TYPES);
-    const speedMbps = speedRaw === undefined ? null : o.speedUnit === 'mbps' ? speedRaw : speedRaw / 1e6;
-    const counters: Reading['counters'] = {
-      in: reader.counter(o.in, 'ifInOctets'),
-      out: reader.counter(o.out, 'ifOutOctets'),
-      inErrors: reader.counter(o.inErrors, 'ifInErrors'),
-      outErrors: reader.counter(o.outErrors, 'ifOutErrors'),
-      inDiscards: reader.counter(o.inDiscards, 'ifInDiscards'),
-      outDiscards: reader.counter(o.outDiscards, 'ifOutDiscards'),
-    };
-    const prev = state.last;
-    const elapsedMs = prev ? mono - prev.mono : 0;
-    const speedBps = speedMbps ? speedMbps * 1e6 : null;
-
-    const rate = (name: 'in' | 'out'): number | null => {
-      const a = prev?.counters[name];
-      const b = counters[name];
-      if (a === undefined || b === undefined || prev!.bits !== o.bits) return null;
-      return octetRate({ prev: a, cur: b, bits: o.bits, elapsedMs, speedBps }).bps;
-    };
-    // Error and discard counters are Counter32 everywhere; a decrease is a wrap.
-    const increase = (name: CounterName): number | null => {
-      const a = prev?.counters[name];
-      const b = counters[name];
-      if (a === undefined || b === undefined) return null;
-      return Number(counterDelta(a, b, 32).delta);
-    };
-
-    const reading: InterfaceReading = {
-      name: state.ifName ?? String(state.ifIndex),
-      index: state.ifIndex!,
-      oper_up: oper === undefined ? null : oper === 1,
-      speed_mbps: speedMbps,
-      in_bps: rate('in'),
-      out_bps: rate('out'),
-      in_errors: increase('inErrors'),
-      out_errors: increase('outErrors'),
-      in_discards: increase('inDiscards'),
-      out_discards: increase('outDiscards'),
-    };
-    if (uptimeTicks !== undefined) state.last = { mono, uptimeTicks, bits: o.bits, counters };
-    return reading;
-  }
+  const timeoutMs = config.polling.snmp.timeout;
 
   return {
     async run(target, signal) {
       const started = now();
-      const result: SnmpResult = { ok: false, response_ms: 0, warnings: [] };
       const device = target.device;
-      const snmpCfg = device.snmp!;
-      const client = clientFactory({
-        host: device.host,
-        port: snmpCfg.port,
-        credential: config.snmp_credentials[snmpCfg.credential]!,
-        timeoutMs: opts.timeout,
-        retries: opts.retries,
-      });
+      const state = states.get(target.key) ?? {};
+      states.set(target.key, state);
+      const poll: Poll = {
+        client: openClient(config, device, clientFactory),
+        device,
+        state,
+        result: { ok: false, response_ms: 0, warnings: [] },
+      };
       // Closing the session fails its pending requests at once, so a stopping
       // collector does not wait out the retries of every dead device.
-      const abort = () => client.close();
+      const abort = () => poll.client.close();
       signal.addEventListener('abort', abort, { once: true });
       try {
-        await poll(target, client, result);
+        await pollDevice(poll, now, timeoutMs);
       } catch (err) {
-        const e = signal.aborted ? new SnmpError('aborted', 'transport') : describeSnmpError(err, opts.timeout);
-        if (result.ok) {
-          // The agent answered the system group but failed later (e.g. during the interface walk).
-          result.warnings.push(e.message);
-        } else {
-          result.error = e.message;
-        }
+        const e = signal.aborted ? new SnmpError('aborted', 'transport') : describeSnmpError(err, timeoutMs);
+        recordError(poll.result, e);
         if (e.kind === 'malformed') log.warn({ device: device.id, err: e.message }, 'malformed SNMP reply');
       } finally {
         signal.removeEventListener('abort', abort);
-        client.close();
+        poll.client.close();
       }
-      result.response_ms = Math.round((now() - started) * 10) / 10;
-      if (result.warnings.length) log.warn({ device: device.id, warnings: result.warnings }, 'SNMP reply had unusable varbinds');
-      if (result.wifi_error) log.warn({ device: device.id, err: result.wifi_error }, 'cannot read Wi-Fi clients');
-      if (result.interface_error) log.warn({ device: device.id, err: result.interface_error }, 'cannot read interface');
-      if (result.reboot) log.info({ device: device.id, ...result.reboot }, 'device rebooted');
-      return result;
+      poll.result.response_ms = Math.round((now() - started) * 10) / 10;
+      logResult(log, device.id, poll.result);
+      return poll.result;
     },
     points: snmpPoints,
   };
+}
+
+/** One poll of one device: its session, what the runner remembers of it, and the result being filled in. */
+interface Poll {
+  client: SnmpClient;
+  device: DeviceConfig;
+  state: DeviceState;
+  result: SnmpResult;
+}
+
+function openClient(config: Config, device: DeviceConfig, clientFactory: SnmpClientFactory): SnmpClient {
+  const snmpCfg = device.snmp!;
+  return clientFactory({
+    host: device.host,
+    port: snmpCfg.port,
+    credential: config.snmp_credentials[snmpCfg.credential]!,
+    timeoutMs: config.polling.snmp.timeout,
+    retries: config.polling.snmp.retries,
+  });
+}
+
+const SYS_OIDS = [SYS.upTime, SYS.name, SYS.descr];
+const interfaceOidList = (o: InterfaceOids) => [o.oper, o.speed, o.in, o.out, o.inErrors, o.outErrors, o.inDiscards, o.outDiscards];
+
+async function pollDevice(poll: Poll, now: () => number, timeoutMs: number): Promise<void> {
+  const { client, device, state, result } = poll;
+  let ifOids = await ensureInterface(poll);
+  let reader = new Reader(await client.get([...SYS_OIDS, ...(ifOids ? interfaceOidList(ifOids) : [])]), result.warnings);
+  const mono = now();
+  result.ok = true;
+
+  const uptimeTicks = readSystem(reader, result);
+  const rebooted = detectReboot(poll, uptimeTicks, mono);
+
+  // The ifIndex may have moved (reboot, interface re-created): resolve again and re-read once.
+  if (ifOids && (rebooted || !reader.has(ifOids.oper))) {
+    const before = state.ifIndex;
+    state.ifIndex = undefined;
+    ifOids = await ensureInterface(poll);
+    if (ifOids && state.ifIndex !== before) reader = new Reader(await client.get(interfaceOidList(ifOids)), result.warnings);
+  }
+
+  if (ifOids && state.ifIndex !== undefined) {
+    result.interface = readInterface(reader, ifOids, state, mono, uptimeTicks);
+  }
+
+  if (device.vendor) await readClients(poll, timeoutMs);
+}
+
+/** The configured interface's OIDs, resolving its ifIndex first when it is not known; undefined without one. */
+async function ensureInterface({ client, device, state, result }: Poll): Promise<InterfaceOids | undefined> {
+  const spec = device.snmp!.interface;
+  if (spec === undefined) return undefined;
+  if (state.ifIndex === undefined) {
+    const found = await resolveInterface(client, spec);
+    if (!found) {
+      result.interface_error = `interface ${JSON.stringify(spec)} not found on the agent`;
+      return undefined;
+    }
+    state.ifIndex = found.index;
+    state.ifName = found.name;
+  }
+  return interfaceOids(state.ifIndex, client.version);
+}
+
+/** The system group into the result; returns sysUpTime in ticks, when the agent gave it. */
+function readSystem(reader: Reader, result: SnmpResult): number | undefined {
+  const uptimeTicks = reader.integer(SYS.upTime, 'sysUpTime', [ObjectType.TimeTicks!]);
+  if (uptimeTicks !== undefined) result.sys_uptime_s = uptimeTicks / 100;
+  result.sys_name = reader.string(SYS.name, 'sysName');
+  result.sys_descr = reader.string(SYS.descr, 'sysDescr');
+  return uptimeTicks;
+}
+
+/** Whether sysUpTime went back since the last poll; then the counters read before are of another boot and are dropped. */
+function detectReboot({ state, result }: Poll, uptimeTicks: number | undefined, mono: number): boolean {
+  const last = state.last;
+  if (last === undefined || uptimeTicks === undefined || !isReboot(last.uptimeTicks, uptimeTicks, mono - last.mono)) return false;
+  result.reboot = { previous_uptime_s: last.uptimeTicks / 100, uptime_s: uptimeTicks / 100 };
+  state.last = undefined;
+  return true;
+}
+
+function readInterface(
+  reader: Reader,
+  o: InterfaceOids,
+  state: DeviceState,
+  mono: number,
+  uptimeTicks: number | undefined,
+): InterfaceReading {
+  const oper = reader.integer(o.oper, 'ifOperStatus', INT_TYPES);
+  const speedRaw = reader.integer(o.speed, o.speedUnit === 'mbps' ? 'ifHighSpeed' : 'ifSpeed', GAUGE_TYPES);
+  const speedMbps = speedRaw === undefined ? null : o.speedUnit === 'mbps' ? speedRaw : speedRaw / 1e6;
+  const counters: Reading['counters'] = {
+    in: reader.counter(o.in, 'ifInOctets'),
+    out: reader.counter(o.out, 'ifOutOctets'),
+    inErrors: reader.counter(o.inErrors, 'ifInErrors'),
+    outErrors: reader.counter(o.outErrors, 'ifOutErrors'),
+    inDiscards: reader.counter(o.inDiscards, 'ifInDiscards'),
+    outDiscards: reader.counter(o.outDiscards, 'ifOutDiscards'),
+  };
+  const prev = state.last;
+  const elapsedMs = prev ? mono - prev.mono : 0;
+  const speedBps = speedMbps ? speedMbps * 1e6 : null;
+
+  const rate = (name: 'in' | 'out'): number | null => {
+    const a = prev?.counters[name];
+    const b = counters[name];
+    if (a === undefined || b === undefined || prev!.bits !== o.bits) return null;
+    return octetRate({ prev: a, cur: b, bits: o.bits, elapsedMs, speedBps }).bps;
+  };
+  // Error and discard counters are Counter32 everywhere; a decrease is a wrap.
+  const increase = (name: CounterName): number | null => {
+    const a = prev?.counters[name];
+    const b = counters[name];
+    if (a === undefined || b === undefined) return null;
+    return Number(counterDelta(a, b, 32).delta);
+  };
+
+  const reading: InterfaceReading = {
+    name: state.ifName ?? String(state.ifIndex),
+    index: state.ifIndex!,
+    oper_up: oper === undefined ? null : oper === 1,
+    speed_mbps: speedMbps,
+    in_bps: rate('in'),
+    out_bps: rate('out'),
+    in_errors: increase('inErrors'),
+    out_errors: increase('outErrors'),
+    in_discards: increase('inDiscards'),
+    out_discards: increase('outDiscards'),
+  };
+  if (uptimeTicks !== undefined) state.last = { mono, uptimeTicks, bits: o.bits, counters };
+  return reading;
+}
+
+/** Wi-Fi clients through the vendor profile; a failure there is the Wi-Fi's alone, the rest of the poll stands. */
+async function readClients({ client, device, result }: Poll, timeoutMs: number): Promise<void> {
+  try {
+    const w = await readWifi(client, WIFI_VENDOR_PROFILES[device.vendor!].objects(device));
+    result.wifi = w.radiosUp === undefined ? { clients: w.clients } : { clients: w.clients, radios_up: w.radiosUp };
+  } catch (err) {
+    result.wifi_error = describeSnmpError(err, timeoutMs).message;
+  }
+}
+
+function recordError(result: SnmpResult, e: SnmpError): void {
+  if (result.ok) {
+    // The agent answered the system group but failed later (e.g. during the interface walk).
+    result.warnings.push(e.message);
+  } else {
+    result.error = e.message;
+  }
+}
+
+function logResult(log: Logger, device: string, result: SnmpResult): void {
+  if (result.warnings.length) log.warn({ device, warnings: result.warnings }, 'SNMP reply had unusable varbinds');
+  if (result.wifi_error) log.warn({ device, err: result.wifi_error }, 'cannot read Wi-Fi clients');
+  if (result.interface_error) log.warn({ device, err: result.interface_error }, 'cannot read interface');
+  if (result.reboot) log.info({ device, ...result.reboot }, 'device rebooted');
 }
 
 export function snmpPoints(target: DeviceTarget, r: SnmpResult, time: number): Point[] {
@@ -385,10 +423,39 @@ export function snmpPoints(target: DeviceTarget, r: SnmpResult, time: number): P
   return points;
 }
 
-export const snmpProbe: ProbeKind<DeviceTarget, SnmpResult> = {
+/**
+ * What a poll says of the device's state and latest readings. A failed poll
+ * clears the traffic and clients it would have measured (they are unknown
+ * while the agent does not answer) and keeps the interface speed, a property
+ * of the link; an answer without an interface or Wi-Fi reading keeps theirs.
+ */
+function snmpObservation(target: DeviceTarget, r: SnmpResult, time: number): Observed<SnmpSample> {
+  const sample: SnmpSample = {
+    source: 'snmp',
+    subject: target.key,
+    at: time,
+    ok: r.ok,
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.interface ? { oper_up: r.interface.oper_up, interface: r.interface.name } : {}),
+    ...(r.reboot ? { reboot: r.reboot } : {}),
+  };
+  if (!r.ok) return { sample, latest: { in_bps: null, out_bps: null, clients: null } };
+  const i = r.interface;
+  return {
+    sample,
+    latest: {
+      ...(i ? { in_bps: i.in_bps, out_bps: i.out_bps, speed_mbps: i.speed_mbps } : {}),
+      ...(r.wifi ? { clients: r.wifi.clients } : {}),
+    },
+  };
+}
+
+export const snmpProbe: ProbeKind<DeviceTarget, SnmpResult, SnmpSample> = {
   kind: 'snmp',
+  yields: 'snmp',
   targets: (config) =>
     deviceTargets(config).filter((t): t is DeviceTarget & { device: DeviceConfig & { snmp: object } } => !!t.device.snmp),
   intervalMs: (config) => config.polling.snmp.interval,
   create: (deps) => createSnmpRunner(deps),
+  observe: snmpObservation,
 };

@@ -4,23 +4,29 @@
  * A kind says which targets of the config it polls and how often; its runner
  * polls one target and turns the result into points. Runners may keep state
  * between polls of the same target (previous counters, resolved ifIndex), so
- * the collector creates one runner per kind and reuses it.
+ * the collector creates one runner per kind and reuses it. The kind itself
+ * reads a result into the typed sample and latest readings that the state
+ * engine and the live view take (collector/samples.ts).
  */
 import type { Config, DeviceConfig, ServiceConfig, VillageConfig } from '../../config/schema.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Point } from '../../storage/point.ts';
+import type { Observed, Sample } from '../samples.ts';
+
+export interface ProbeTarget {
+  /** The subject the target is about: a device's id, a service's `service:<id>`. */
+  key: string;
+}
 
 /** A device together with where it stands, as probes need it. */
-export interface DeviceTarget {
-  key: string;
+export interface DeviceTarget extends ProbeTarget {
   device: DeviceConfig;
   village: VillageConfig;
   /** InfluxDB tags shared by every point about this device. */
   tags: Record<string, string>;
 }
 
-export interface ServiceTarget {
-  key: string;
+export interface ServiceTarget extends ProbeTarget {
   service: ServiceConfig;
   tags: Record<string, string>;
 }
@@ -36,8 +42,14 @@ export interface ProbeRunner<Target, Result> {
   points(target: Target, result: Result, time: number): Point[];
 }
 
-export interface ProbeKind<Target = unknown, Result = unknown> {
+export interface ProbeKind<Target extends ProbeTarget = ProbeTarget, Result = unknown, S extends Sample = Sample> {
   readonly kind: string;
+  /**
+   * The type of sample its results yield, null for a kind that does not bear
+   * on state. A re-check of a subject polls through the kind that yields the
+   * subject's `reachBy` (server/inventory.ts).
+   */
+  readonly yields: S['source'] | null;
   /** The targets of this kind in the config, each polled on its own schedule. */
   targets(config: Config): Target[];
   intervalMs(config: Config, target: Target): number;
@@ -48,4 +60,6 @@ export interface ProbeKind<Target = unknown, Result = unknown> {
    */
   lane?(config: Config): { concurrency: number } | undefined;
   create(deps: ProbeDeps): ProbeRunner<Target, Result>;
+  /** What one result, of a poll started at `time`, says about its target. Pure, so re-checks and tests need no runner. */
+  observe(target: Target, result: Result, time: number): Observed<S>;
 }

@@ -5,10 +5,13 @@
  * Pure functions of what the planner knows.
  */
 import type { AlertEvent } from '../../alerting/events.ts';
+import { formatDuration } from '../../common/words/duration.ts';
+import { INTL_LOCALE, type Locale } from '../../common/words/locale.ts';
+import { institutionName, kindName, stateName } from '../../common/words/names.ts';
+import { count, plural, type PluralForms } from '../../common/words/plural.ts';
+import { localizeReason } from '../../common/words/reasons.ts';
 import type { Inventory, SubjectInfo, VillageInfo } from '../inventory.ts';
 import type { State } from '../state/types.ts';
-
-export type Locale = 'uk' | 'en';
 
 export interface TextContext {
   locale: Locale;
@@ -39,6 +42,11 @@ export interface AlertContent {
   tls?: { daysLeft: number; expiresAt: number };
   reboot?: { previous_uptime_s: number };
 }
+
+const STATE_CHANGES: PluralForms = {
+  uk: { one: 'зміна стану', few: 'зміни стану', many: 'змін стану', other: 'зміни стану' },
+  en: { one: 'state change', other: 'state changes' },
+};
 
 const W = {
   uk: {
@@ -72,44 +80,13 @@ const W = {
     causeDevice: (parent?: string) =>
       parent ? `сам пристрій або його живлення (${parent} на зв’язку)` : 'сам пристрій, його живлення або лінія зв’язку',
     causeService: 'сервер або хостинг не відповідає',
-    flappingText: (n: number, w: string) => `${n} змін стану за ${w}. Окремі повідомлення не надсилаються, доки зв’язок не стабілізується.`,
+    flappingText: (n: number, w: string) =>
+      `${count(n, STATE_CHANGES.uk, 'uk')} за ${w}. Окремі повідомлення не надсилаються, доки зв’язок не стабілізується.`,
     causeFlapping: 'нестабільна лінія або живлення',
     tlsText: (d: number, date: string) => `Сертифікат TLS дійсний ще ${d} дн. (до ${date}). Подовжте або замініть його.`,
     rebootText: (t: string, up: string) => `Пристрій перезавантажився близько ${t}; до цього працював ${up}.`,
     causeReboot: 'відключення живлення або збій обладнання',
     acked: 'Підтверджено',
-    units: { d: 'дн', h: 'год', m: 'хв', lessThanMinute: 'менше хвилини' },
-    states: {
-      up: 'працює',
-      degraded: 'погіршення',
-      down: 'не працює',
-      unreachable: 'недоступний',
-      maintenance: 'обслуговування',
-      unknown: 'невідомо',
-    } as Record<State, string>,
-    kinds: {
-      uplink: 'канал зв’язку',
-      wifi: 'точка Free Wi-Fi',
-      school: 'школа',
-      kindergarten: 'заклад дошкільної освіти',
-      clinic: 'медичний заклад',
-      library: 'бібліотека',
-      culture: 'заклад культури',
-      council: 'рада / старостат',
-      cnap: 'ЦНАП',
-      other: 'заклад',
-      service: 'сервіс',
-    } as Record<string, string>,
-    reasons: [
-      [/^no answer to ping \((.+)\)$/, 'не відповідає на ping ($1)'],
-      [/^no answer to ping$/, 'не відповідає на ping'],
-      [/^no answer to SNMP \((.+)\)$/, 'не відповідає на SNMP ($1)'],
-      [/^no answer to SNMP$/, 'не відповідає на SNMP'],
-      [/packet loss (\d+)%/g, 'втрати пакетів $1%'],
-      [/round trip (\d+) ms/g, 'затримка $1 мс'],
-      [/SNMP not answering \(([^)]*)\)/g, 'SNMP не відповідає ($1)'],
-      [/interface (\S+) is down/g, 'інтерфейс $1 не працює'],
-    ] as Array<[RegExp, string]>,
   },
   en: {
     down: 'Down',
@@ -141,40 +118,19 @@ const W = {
     causeDevice: (parent?: string) =>
       parent ? `the device itself or its power (${parent} answers)` : 'the device itself, its power or its line',
     causeService: 'the server or its hosting does not answer',
-    flappingText: (n: number, w: string) => `${n} state changes in ${w}. No further messages about single changes until it is stable.`,
+    flappingText: (n: number, w: string) =>
+      `${count(n, STATE_CHANGES.en, 'en')} in ${w}. No further messages about single changes until it is stable.`,
     causeFlapping: 'an unstable line or power supply',
-    tlsText: (d: number, date: string) => `The TLS certificate is valid for ${d} more days (until ${date}). Renew or replace it.`,
+    tlsText: (d: number, date: string) =>
+      `The TLS certificate is valid for ${d} more ${plural(d, { one: 'day', other: 'days' }, 'en')} (until ${date}). Renew or replace it.`,
     rebootText: (t: string, up: string) => `The device rebooted at about ${t}; it had been up for ${up}.`,
     causeReboot: 'a power cut or an equipment fault',
     acked: 'Acknowledged',
-    units: { d: 'd', h: 'h', m: 'min', lessThanMinute: 'under a minute' },
-    states: {
-      up: 'up',
-      degraded: 'degraded',
-      down: 'down',
-      unreachable: 'unreachable',
-      maintenance: 'maintenance',
-      unknown: 'unknown',
-    } as Record<State, string>,
-    kinds: {
-      uplink: 'uplink',
-      wifi: 'Free Wi-Fi access point',
-      school: 'school',
-      kindergarten: 'kindergarten',
-      clinic: 'clinic',
-      library: 'library',
-      culture: 'culture house',
-      council: 'council / starosta office',
-      cnap: 'administrative service centre',
-      other: 'institution',
-      service: 'service',
-    } as Record<string, string>,
-    reasons: [] as Array<[RegExp, string]>,
   },
 };
 
 export function formatTime(t: number, ctx: Pick<TextContext, 'locale' | 'timeZone'>): string {
-  return new Intl.DateTimeFormat(ctx.locale === 'uk' ? 'uk-UA' : 'en-GB', {
+  return new Intl.DateTimeFormat(INTL_LOCALE[ctx.locale], {
     timeZone: ctx.timeZone,
     day: '2-digit',
     month: '2-digit',
@@ -184,32 +140,10 @@ export function formatTime(t: number, ctx: Pick<TextContext, 'locale' | 'timeZon
   }).format(t);
 }
 
-export function formatDuration(ms: number, locale: Locale): string {
-  const u = W[locale].units;
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 1) return u.lessThanMinute;
-  const d = Math.floor(minutes / 1440);
-  const h = Math.floor((minutes % 1440) / 60);
-  const m = minutes % 60;
-  if (d > 0) return h > 0 ? `${d} ${u.d} ${h} ${u.h}` : `${d} ${u.d}`;
-  if (h > 0) return m > 0 ? `${h} ${u.h} ${m} ${u.m}` : `${h} ${u.h}`;
-  return `${m} ${u.m}`;
-}
-
-export function localizeReason(reason: string, locale: Locale): string {
-  let out = reason;
-  for (const [pattern, replacement] of W[locale].reasons) out = out.replace(pattern, replacement);
-  return out;
-}
-
-export function stateName(state: State, locale: Locale): string {
-  return W[locale].states[state];
-}
-
+/** An institution is named by its category: "школа" says more than "заклад". */
 function kindLabel(s: SubjectInfo, locale: Locale): string {
-  const k = W[locale].kinds;
-  if (s.type === 'service') return k.service!;
-  return (s.kind === 'institution' ? k[s.category ?? 'other'] : k[s.kind ?? 'other']) ?? k.other!;
+  const kind = s.type === 'service' ? 'service' : (s.kind ?? 'institution');
+  return kind === 'institution' ? institutionName(s.category ?? 'other', locale) : kindName(kind, locale);
 }
 
 function names(keys: string[], ctx: TextContext): string {
@@ -241,7 +175,7 @@ function likelyCause(c: AlertContent, ctx: TextContext): string {
 export function alertText(c: AlertContent, ctx: TextContext): { title: string; message: string } {
   const w = W[ctx.locale];
   const t = (ms: number) => formatTime(ms, ctx);
-  const dur = (ms: number) => formatDuration(ms, ctx.locale);
+  const dur = (ms: number) => formatDuration(ms / 1000, ctx.locale);
   const s = c.subject;
   const villageName = c.village?.name ?? s?.village?.name ?? '';
   const lines: string[] = [];

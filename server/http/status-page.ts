@@ -4,8 +4,7 @@
  * does not mark public. Works without JavaScript and refreshes itself.
  */
 import type { PublicStatus } from '../../common/api.ts';
-
-export type PageLocale = 'uk' | 'en';
+import { INTL_LOCALE, isLocale, type Locale } from '../../common/words/locale.ts';
 
 const TEXT = {
   uk: {
@@ -34,20 +33,20 @@ const TEXT = {
     none: 'No public zones are marked yet.',
     other: 'Українською',
   },
-} as const;
+} as const satisfies Record<Locale, Record<string, string>>;
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function pageLocale(query: unknown, acceptLanguage: string | undefined, fallback: PageLocale): PageLocale {
-  if (query === 'en' || query === 'uk') return query;
+export function pageLocale(query: unknown, acceptLanguage: string | undefined, fallback: Locale): Locale {
+  if (isLocale(query)) return query;
   if (acceptLanguage) return /^\s*uk\b/i.test(acceptLanguage) ? 'uk' : /^\s*en\b/i.test(acceptLanguage) ? 'en' : fallback;
   return fallback;
 }
 
-export function renderStatusPage(status: PublicStatus, locale: PageLocale, timeZone: string): string {
+export function renderStatusPage(status: PublicStatus, locale: Locale, timeZone: string): string {
   const t = TEXT[locale];
-  const pct = new Intl.NumberFormat(locale === 'uk' ? 'uk-UA' : 'en-GB', { maximumFractionDigits: 2 });
-  const when = new Intl.DateTimeFormat(locale === 'uk' ? 'uk-UA' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone });
+  const pct = new Intl.NumberFormat(INTL_LOCALE[locale], { maximumFractionDigits: 2 });
+  const when = new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'long', timeStyle: 'short', timeZone });
   const item = (e: { name: string; up: boolean; uptime_month_pct: number | null }) =>
     `<li class="${e.up ? 'up' : 'down'}"><span class="name">${escape(e.name)}</span> ` +
     `<span class="state">${e.up ? t.up : t.down}</span> ` +

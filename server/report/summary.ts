@@ -1,30 +1,31 @@
 /**
  * The report's few plain sentences for residents, in Ukrainian, from its
- * figures. Pure. Numbers are written the Ukrainian way (a decimal comma),
- * durations in hours and minutes.
+ * figures. Pure. Numbers are written the Ukrainian way (a decimal comma);
+ * counts, durations and their nouns the way every text of Merezha writes
+ * them (common/words).
  */
 import type { ReportData } from '../../common/report.ts';
+import { formatDuration } from '../../common/words/duration.ts';
+import { count, type PluralForms } from '../../common/words/plural.ts';
 
 const MONTHS = ['січні', 'лютому', 'березні', 'квітні', 'травні', 'червні', 'липні', 'серпні', 'вересні', 'жовтні', 'листопаді', 'грудні'];
 
+const VILLAGES: PluralForms['uk'] = {
+  one: 'населений пункт',
+  few: 'населені пункти',
+  many: 'населених пунктів',
+  other: 'населеного пункту',
+};
+export const OUTAGES: PluralForms['uk'] = { one: 'перерва', few: 'перерви', many: 'перерв', other: 'перерви' };
+/** After «в»: «в 1 зоні», «в 5 зонах». */
+const IN_ZONES: PluralForms['uk'] = { one: 'зоні', few: 'зонах', many: 'зонах', other: 'зоні' };
+const PEOPLE: PluralForms['uk'] = { one: 'людина', few: 'людини', many: 'людей', other: 'людини' };
+
 export const ukNumber = (x: number, digits = 1) => x.toFixed(digits).replace('.', ',');
 
-/** "2 год 5 хв", "45 хв", "менше хвилини". */
-export function ukDuration(seconds: number): string {
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 1) return 'менше хвилини';
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  return [h ? `${h} год` : '', m ? `${m} хв` : ''].filter(Boolean).join(' ');
-}
-
-/** "1 перерва", "3 перерви", "5 перерв". */
-export function ukCount(n: number, forms: [string, string, string]): string {
-  const d = n % 10;
-  const dd = n % 100;
-  const form = d === 1 && dd !== 11 ? forms[0] : d >= 2 && d <= 4 && (dd < 12 || dd > 14) ? forms[1] : forms[2];
-  return `${n} ${form}`;
-}
+/** compute.ts and layout.ts still import these two; they go once those files take count() and formatDuration() from common/words. */
+export const ukCount = (n: number, [one, few, many]: [string, string, string]) => count(n, { one, few, many, other: few }, 'uk');
+export const ukDuration = (seconds: number) => formatDuration(seconds, 'uk');
 
 export function summaryOf(data: Omit<ReportData, 'summary'>, figures: { villageUptimePct: number | null }): string[] {
   const out: string[] = [];
@@ -38,7 +39,7 @@ export function summaryOf(data: Omit<ReportData, 'summary'>, figures: { villageU
         ? `; найгірше було в ${MONTHS[Number(worst.month.slice(5)) - 1]} (${ukNumber(worst.village_uptime_pct!, 2)}%)`
         : '';
     out.push(
-      `${ukCount(connected.length, ['населений пункт', 'населені пункти', 'населених пунктів'])} громади мали інтернет ${ukNumber(figures.villageUptimePct, 2)}% часу${worstText}.`,
+      `${count(connected.length, VILLAGES, 'uk')} громади мали інтернет ${ukNumber(figures.villageUptimePct, 2)}% часу${worstText}.`,
     );
   }
   const longest = data.incidents[0];
@@ -46,9 +47,9 @@ export function summaryOf(data: Omit<ReportData, 'summary'>, figures: { villageU
     const most = [...connected].sort((a, b) => b.downtime_s - a.downtime_s)[0];
     const mostText =
       most && most.downtime_s > 0
-        ? `; загалом найбільше без інтернету було село ${most.name} — ${ukCount(most.outages, ['перерва', 'перерви', 'перерв'])}, ${ukDuration(most.downtime_s)}`
+        ? `; загалом найбільше без інтернету було село ${most.name} — ${count(most.outages, OUTAGES, 'uk')}, ${formatDuration(most.downtime_s, 'uk')}`
         : '';
-    out.push(`Найдовша перерва: ${longest.village_name} без зв'язку ${ukDuration(longest.duration_s)}${mostText}.`);
+    out.push(`Найдовша перерва: ${longest.village_name} без зв'язку ${formatDuration(longest.duration_s, 'uk')}${mostText}.`);
   } else if (figures.villageUptimePct !== null) {
     out.push('Жодне село не залишалося без інтернету повністю.');
   }
@@ -63,15 +64,13 @@ export function summaryOf(data: Omit<ReportData, 'summary'>, figures: { villageU
   const zones = data.villages.reduce((a, v) => a + v.wifi.zones, 0);
   const counted = data.villages.filter((v) => v.wifi.avg_clients !== null);
   if (zones > 0) {
-    const where = `Безкоштовний Wi-Fi працює в ${ukCount(zones, ['зоні', 'зонах', 'зонах'])}`;
+    const where = `Безкоштовний Wi-Fi працює в ${count(zones, IN_ZONES, 'uk')}`;
     if (counted.length === 0) {
       out.push(`${where}; скільки людей ним користувалися, за цей період даних немає.`);
     } else {
       const avg = Math.round(counted.reduce((a, v) => a + v.wifi.avg_clients!, 0) * 10) / 10;
       const peak = Math.round(Math.max(0, ...counted.map((v) => v.wifi.peak_clients ?? 0)));
-      // A fraction takes «людини» («2,5 людини»); a whole number is declined like any count.
-      const people = Number.isInteger(avg) ? ukCount(avg, ['людина', 'людини', 'людей']) : `${ukNumber(avg)} людини`;
-      out.push(`${where}: в середньому ним водночас користувалися ${people}, найбільше — ${peak} в одній зоні.`);
+      out.push(`${where}: в середньому ним водночас користувалися ${count(avg, PEOPLE, 'uk')}, найбільше — ${peak} в одній зоні.`);
     }
   }
   const dq = data.data_quality.monitored_pct;

@@ -1,5 +1,5 @@
 /**
- * The state engine: the collector's outcomes in, current states and typed
+ * The state engine: the collector's observations in, current states and typed
  * changes out. It runs the pure state machine, writes every transition,
  * outage and event to the store (and flushes it, so that a kill -9 a moment
  * later loses nothing), re-checks a device at once when a poll disagrees with
@@ -10,7 +10,7 @@
  * network, so the collector is never held up.
  */
 import { setMaxListeners } from 'node:events';
-import type { ProbeOutcome } from '../../collector/collector.ts';
+import type { Observation, Sample } from '../../collector/samples.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Inventory } from '../inventory.ts';
@@ -19,8 +19,7 @@ import { changePoints, type StateHistory } from './history.ts';
 import { StateMachine, type StepResult } from './machine.ts';
 import { maintenanceSchedule, type MaintenanceSchedule } from './maintenance.ts';
 import type { Rechecker } from './recheck.ts';
-import { sampleOf } from './samples.ts';
-import type { Change, Sample, Snapshot, SubjectView } from './types.ts';
+import type { Change, Snapshot, SubjectView } from './types.ts';
 
 export interface StateEngineOptions {
   config: Config;
@@ -78,14 +77,11 @@ export class StateEngine {
     this.listeners.push(listener);
   }
 
-  /** A collector outcome; `recheck` marks one the engine asked for itself. */
-  ingest(outcome: ProbeOutcome, recheck = false): void {
-    if (this.stopped) return;
-    const sample = sampleOf(outcome);
-    if (!sample) return;
+  /** A collector observation; `recheck` marks one the engine asked for itself. */
+  ingest({ sample }: Observation, recheck = false): void {
+    if (this.stopped || !sample) return;
     // A re-check's SNMP runner is not the collector's: its idea of the previous uptime means nothing.
-    if (recheck && sample.source === 'snmp') delete sample.reboot;
-    this.observe(sample);
+    this.observe(recheck && sample.source === 'snmp' ? { ...sample, reboot: undefined } : sample);
   }
 
   observe(sample: Sample): void {
@@ -175,9 +171,9 @@ export class StateEngine {
       this.rechecking.set(subject, 'running');
       recheck
         .check(subject, this.aborter.signal)
-        .then((outcome) => {
+        .then((observation) => {
           this.rechecking.delete(subject);
-          if (outcome && !this.stopped) this.ingest(outcome, true);
+          if (observation && !this.stopped) this.ingest(observation, true);
         })
         .catch((err: unknown) => {
           this.rechecking.delete(subject);

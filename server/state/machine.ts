@@ -27,10 +27,11 @@
  * Transitions are dated by the sample that began them: an outage starts at the
  * first failed check, and ends at the first answer.
  */
+import type { PingSample, Sample } from '../../collector/samples.ts';
 import type { StatesConfig } from '../../config/schema.ts';
 import type { Inventory, SubjectInfo } from '../inventory.ts';
 import type { MaintenanceSchedule } from './maintenance.ts';
-import type { Change, Health, RestoredSubject, Sample, Snapshot, State, SubjectView, VillageView } from './types.ts';
+import type { Change, Health, RestoredSubject, Snapshot, State, SubjectView, VillageView } from './types.ts';
 
 type Verdict = 'ok' | 'degraded' | 'fail';
 
@@ -199,6 +200,9 @@ export class StateMachine {
         this.feed(m, sample.up ? 'ok' : 'fail', sample.up ? '' : (sample.error ?? 'check failed'), sample.at, step);
         break;
       }
+      default:
+        // A new type of sample fails to compile here until the machine knows what it means.
+        sample satisfies never;
     }
     return step.result(this);
   }
@@ -290,7 +294,7 @@ export class StateMachine {
 
   // ---- samples to health ----
 
-  private pingVerdict(m: Memo, s: Extract<Sample, { source: 'ping' }>): { verdict: Verdict; reason: string } {
+  private pingVerdict(m: Memo, s: PingSample): { verdict: Verdict; reason: string } {
     if (!s.reachable) return { verdict: 'fail', reason: s.error ? `no answer to ping (${s.error})` : 'no answer to ping' };
     m.losses.push(s.loss_pct);
     if (m.losses.length > this.cfg.loss_window) m.losses.shift();

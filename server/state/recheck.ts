@@ -1,23 +1,25 @@
 /**
  * Quick re-checks for the state engine: one more poll of a subject, now,
- * through the same probe kinds the collector uses (ping for a pinged device,
- * SNMP for one that is not, HTTP or TCP for a service).
+ * through the same probe kinds the collector uses: the kind whose samples
+ * decide the subject's reachability (`yields` matches its `reachBy`: ping for
+ * a pinged device, SNMP for one that is not, HTTP or TCP for a service).
  *
  * With `down_after: 2` and a 10 s ping interval, waiting for the second failed
  * poll takes up to 20 s; re-checking the first failure after `states.recheck`
  * (2 s) confirms it in about 3 s. Re-checks feed the state machine only: the
  * stored measurements stay on the collector's regular grid.
  */
-import type { ProbeOutcome } from '../../collector/collector.ts';
+import { observationOf } from '../../collector/collector.ts';
 import { PROBE_KINDS } from '../../collector/probes/index.ts';
-import type { ProbeKind, ProbeRunner } from '../../collector/probes/types.ts';
+import type { ProbeKind, ProbeRunner, ProbeTarget } from '../../collector/probes/types.ts';
+import type { Observation } from '../../collector/samples.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Inventory } from '../inventory.ts';
 
 export interface Rechecker {
   /** Polls the subject now; undefined when nothing can (or the limit of re-checks in flight is reached). */
-  check(subject: string, signal: AbortSignal): Promise<ProbeOutcome | undefined>;
+  check(subject: string, signal: AbortSignal): Promise<Observation | undefined>;
 }
 
 /** Re-checks in flight at once; more are skipped (the scheduled polls still come). */
@@ -25,32 +27,29 @@ const MAX_IN_FLIGHT = 64;
 
 export function probeRechecker(options: { config: Config; inventory: Inventory; log: Logger; kinds?: ProbeKind<any, any>[] }): Rechecker {
   const { config, inventory, log, kinds = PROBE_KINDS } = options;
-  const targets = new Map<string, { kind: ProbeKind<any, any>; target: { key: string } }>();
+  const targets = new Map<string, { kind: ProbeKind<any, any>; target: ProbeTarget }>();
   for (const kind of kinds) {
-    for (const target of kind.targets(config) as { key: string }[]) {
-      const info = inventory.subjects.get(target.key);
-      if (!info) continue;
-      const wanted = info.reachBy === 'service' ? kind.kind === 'http' || kind.kind === 'tcp' : kind.kind === info.reachBy;
-      if (wanted) targets.set(target.key, { kind, target });
+    for (const target of kind.targets(config)) {
+      if (kind.yields === inventory.subjects.get(target.key)?.reachBy) targets.set(target.key, { kind, target });
     }
   }
-  const runners = new Map<string, ProbeRunner<any, any>>();
+  const runners = new Map<ProbeKind<any, any>, ProbeRunner<any, any>>();
   let inFlight = 0;
   return {
     async check(subject, signal) {
       const entry = targets.get(subject);
       if (!entry || inFlight >= MAX_IN_FLIGHT || signal.aborted) return undefined;
-      let runner = runners.get(entry.kind.kind);
+      let runner = runners.get(entry.kind);
       if (!runner) {
         runner = entry.kind.create({ config, log });
-        runners.set(entry.kind.kind, runner);
+        runners.set(entry.kind, runner);
       }
       inFlight++;
       try {
         const time = Date.now();
         const result: unknown = await runner.run(entry.target, signal);
         if (signal.aborted) return undefined;
-        return { kind: entry.kind.kind, key: `${entry.kind.kind}:${entry.target.key}`, target: entry.target, result, time };
+        return observationOf(entry.kind, entry.target, result, time);
       } finally {
         inFlight--;
       }

@@ -1,6 +1,7 @@
 /**
- * The vocabulary of the state engine: what a device or service can be, what
- * the machine is fed (samples) and what it reports (changes, snapshots).
+ * The vocabulary of the state engine: what a device or service can be and
+ * what the machine reports (changes, snapshots). What it is fed, samples,
+ * comes from the probe kinds (collector/samples.ts).
  *
  * A "subject" is anything with a state: a device (keyed by its id, as the
  * collector keys it) or a service (keyed `service:<id>`).
@@ -13,37 +14,6 @@ export type State = (typeof STATES)[number];
 
 /** What a device's own checks say, before parents and maintenance are taken into account. */
 export type Health = 'unknown' | 'up' | 'degraded' | 'down';
-
-/** One reading that bears on a subject's state, taken from a collector outcome. */
-export type Sample =
-  | {
-      source: 'ping';
-      subject: string;
-      at: number;
-      reachable: boolean;
-      loss_pct: number;
-      rtt_avg_ms: number | null;
-      error?: string;
-    }
-  | {
-      source: 'snmp';
-      subject: string;
-      at: number;
-      ok: boolean;
-      error?: string;
-      /** ifOperStatus of the configured interface; null or absent when unknown. */
-      oper_up?: boolean | null;
-      interface?: string;
-      reboot?: { previous_uptime_s: number; uptime_s: number };
-    }
-  | {
-      source: 'service';
-      subject: string;
-      at: number;
-      up: boolean;
-      error?: string;
-      tls_days_left?: number;
-    };
 
 export type Change =
   | {

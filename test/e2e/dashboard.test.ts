@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertItem, AlertsResponse, SessionInfo } from '../../common/api.ts';
+import type { AlertItem, AlertsResponse, SessionInfo, VillagesResponse } from '../../common/api.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Stack } from '../../app/stack.ts';
 import { waitFor } from '../support/influxd.ts';
@@ -122,6 +122,13 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 const cardState = (page: Page, village: string) => page.getAttribute(`[data-testid="village-card-${village}"]`, 'data-state');
+
+/** Whether the overview's "uplinks up" figure is the hromada total the server counts now. */
+async function stripShowsServerTotal(page: Page): Promise<boolean> {
+  const { cookie } = await adminApi();
+  const { total } = (await (await fetch(url('/api/villages'), { headers: { cookie } })).json()) as VillagesResponse;
+  return (await page.locator('[data-testid="coverage-uplinks"] .value').textContent()) === `${total.uplinks.up} з ${total.uplinks.total}`;
+}
 
 suite(title, () => {
   beforeAll(async () => {
@@ -233,6 +240,8 @@ suite(title, () => {
     );
     expect(await cardState(overview, 'tsybuleve')).toBe('offline');
     await overview.waitForSelector('.village-marker[data-village="tsybuleve"][data-state="offline"]', { timeout: 5_000 });
+    // The hromada's figures above the cards follow as well, as the server counted them (the browser adds nothing up).
+    await expect.poll(() => stripShowsServerTotal(overview), { timeout: 15_000 }).toBe(true);
     expect(await overview.getAttribute('[data-testid="live"]', 'data-connected')).toBe('true');
   });
 
@@ -325,6 +334,7 @@ suite(title, () => {
       '.village-marker[data-village="tsybuleve"][data-state="online"], .village-marker[data-village="tsybuleve"][data-state="degraded"]',
       { timeout: 5_000 },
     );
+    await expect.poll(() => stripShowsServerTotal(overview), { timeout: 15_000 }).toBe(true);
     expect(await overview.evaluate(() => (globalThis as unknown as PageGlobals).__merezhaMarker)).toBe(1);
     expect(await overview.getAttribute('[data-testid="live"]', 'data-connected')).toBe('true');
   });

@@ -128,9 +128,9 @@ beforeAll(async () => {
     config,
     sink: writer,
     log: silentLogger(),
-    onOutcome: (outcome) => {
-      if (outcome.kind === 'ping') lastPing.set((outcome.target as { key: string }).key, outcome.time);
-      monitor.onOutcome(outcome);
+    onObservation: (observation) => {
+      if (observation.sample?.source === 'ping') lastPing.set(observation.subject, observation.time);
+      monitor.onObservation(observation);
     },
   });
   collector.start();

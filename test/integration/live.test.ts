@@ -1,10 +1,18 @@
 /**
  * Live updates over socket.io on a real port (127.0.0.1): who may connect,
- * what a state change sends, and that signing out ends the connection.
+ * what a state change sends (the hromada's coverage included), and that
+ * signing out ends the connection.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents, StateEvent, VillageSummary } from '../../common/api.ts';
+import type {
+  ClientToServerEvents,
+  Coverage,
+  ServerToClientEvents,
+  StateEvent,
+  VillageSummary,
+  VillagesResponse,
+} from '../../common/api.ts';
 import { silentLogger } from '../../common/log.ts';
 import { startHttpServer, type RunningHttpServer } from '../../server/http/server.ts';
 import { ADMIN_PASSWORD, apiHarness, type ApiHarness } from '../support/api.ts';
@@ -126,6 +134,28 @@ describe('live updates', () => {
     const eleven = clients(11);
     h.snmp('zelene-wifi-park', { clients: 11 });
     await eleven;
+  });
+
+  it('sends the hromada’s coverage whenever a village moves it, as GET /api/villages counts it', async () => {
+    const { cookie } = await signIn();
+    const c = client({ cookie });
+    expect(await outcome(c)).toBe('connected');
+    const totalWhere = (test: (total: Coverage) => boolean) => new Promise<Coverage>((done) => c.on('coverage', (t) => test(t) && done(t)));
+    const restTotal = async () =>
+      ((await (await fetch(`${server.url}api/villages`, { headers: { cookie } })).json()) as VillagesResponse).total;
+
+    h.ping('zelene-uplink', true);
+    h.ping('zelene-wifi-park', true);
+    const clients = totalWhere((t) => t.wifi.clients === 23);
+    h.snmp('zelene-wifi-park', { clients: 23 });
+    expect(await clients).toEqual(await restTotal());
+
+    const before = await restTotal();
+    const uplink = totalWhere((t) => t.uplinks.up === before.uplinks.up + 1);
+    h.ping('zelene-backup', true);
+    const after = await uplink;
+    expect(after).toEqual(await restTotal());
+    expect(after.uplinks).toEqual({ up: before.uplinks.up + 1, total: before.uplinks.total });
   });
 
   it('ends the connection when its session signs out', async () => {

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject, type InjectOptions, type Response as InjectResponse } from 'light-my-request';
 import type { Express } from 'express';
-import type { ProbeOutcome } from '../../collector/collector.ts';
-import type { PingResult } from '../../collector/probes/ping.ts';
-import type { SnmpResult } from '../../collector/probes/snmp.ts';
+import { observationOf } from '../../collector/collector.ts';
+import { pingProbe, type PingResult } from '../../collector/probes/ping.ts';
+import { snmpProbe, type SnmpResult } from '../../collector/probes/snmp.ts';
+import type { DeviceTarget, ProbeKind } from '../../collector/probes/types.ts';
 import { deviceTargets } from '../../collector/targets.ts';
 import { silentLogger } from '../../common/log.ts';
 import type { Config, ConfigInput } from '../../config/schema.ts';
@@ -22,14 +23,14 @@ import type { Services } from '../../server/http/services.ts';
 import { startMonitor, type Monitor } from '../../server/monitor.ts';
 import { memoryEventStore } from './memory-sink.ts';
 import type { Query } from '../../storage/influx-query.ts';
-import { testConfig } from './config.ts';
+import { mergeConfig, testConfig, type ConfigOverrides } from './config.ts';
 
 export const ADMIN_PASSWORD = 'admin-pass-for-tests';
 export const SECRETS = { community: 'c0mmunity-s3cret', authKey: 'v3-auth-key-s3cret', privKey: 'v3-priv-key-s3cret' };
 
 /** Two villages: Зелене with two uplinks, a school behind one, a public and a private Free WiFi; Ясне with one uplink. */
-export function apiTestConfig(dataDir: string, extra: Partial<ConfigInput> = {}): Config {
-  return testConfig({
+export function apiTestConfig(dataDir: string, extra: ConfigOverrides = {}): Config {
+  const base: ConfigOverrides & Pick<ConfigInput, 'villages'> = {
     hromada: { name: 'Тестова громада', timezone: 'Europe/Kyiv' },
     snmp_credentials: {
       v2: { version: '2c', community: SECRETS.community },
@@ -90,8 +91,8 @@ export function apiTestConfig(dataDir: string, extra: Partial<ConfigInput> = {})
     ],
     alerts: { channels: [{ id: 'log', type: 'log' }], rules: [{ on: ['down', 'recovered', 'village_offline'], channels: ['log'] }] },
     server: { data_dir: dataDir },
-    ...extra,
-  });
+  };
+  return testConfig(mergeConfig(base, extra));
 }
 
 export interface ApiHarness {
@@ -114,7 +115,7 @@ export interface ApiHarness {
 }
 
 export async function apiHarness(
-  options: { query?: Query; extra?: Partial<ConfigInput>; now?: number; villagePushMs?: number } = {},
+  options: { query?: Query; extra?: ConfigOverrides; now?: number; villagePushMs?: number } = {},
 ): Promise<ApiHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'merezha-api-'));
   const config = apiTestConfig(dataDir, options.extra);
@@ -143,13 +144,12 @@ export async function apiHarness(
   const services: Services = { ...base, disconnect: (t) => disconnected.push(t) };
   const app = createApp(services, ROUTES, join(dataDir, 'web'));
   const targets = new Map(deviceTargets(config).map((t) => [t.device.id, t]));
-  const outcome = (kind: string, id: string, result: unknown): ProbeOutcome => ({
-    kind,
-    key: id,
-    target: targets.get(id)!,
-    result,
-    time: clock.now,
-  });
+  // A result as the collector hands it on: read by its own probe kind.
+  const feed = <Result>(kind: ProbeKind<DeviceTarget, Result>, id: string, result: Result) => {
+    const observation = observationOf(kind, targets.get(id)!, result, clock.now);
+    monitor.onObservation(observation);
+    dashboard.onObservation(observation);
+  };
 
   const harness: ApiHarness = {
     config,
@@ -166,9 +166,7 @@ export async function apiHarness(
         const result: PingResult = reachable
           ? { reachable, sent: 3, loss_pct: 0, rtt_min_ms: 1, rtt_avg_ms: 2, rtt_max_ms: 3 }
           : { reachable, sent: 3, loss_pct: 100, rtt_min_ms: null, rtt_avg_ms: null, rtt_max_ms: null };
-        const o = outcome('ping', deviceId, result);
-        monitor.onOutcome(o);
-        dashboard.onOutcome(o);
+        feed(pingProbe, deviceId, result);
       }
     },
     snmp(deviceId, reading) {
@@ -194,9 +192,7 @@ export async function apiHarness(
           : {}),
         ...(reading.clients !== undefined ? { wifi: { clients: reading.clients } } : {}),
       };
-      const o = outcome('snmp', deviceId, result);
-      monitor.onOutcome(o);
-      dashboard.onOutcome(o);
+      feed(snmpProbe, deviceId, result);
     },
     async signIn(username, password) {
       const res = await inject(app, { method: 'POST', url: '/api/session', payload: { username, password } });

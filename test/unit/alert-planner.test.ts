@@ -12,6 +12,7 @@ import type { AlertRecord } from '../../alerting/record.ts';
 import { buildInventory } from '../../server/inventory.ts';
 import type { Snapshot, SubjectView, VillageView } from '../../server/state/types.ts';
 import { testConfig } from '../support/config.ts';
+import type { Locale } from '../../common/words/locale.ts';
 
 /** Tue 3 June 2025 12:00 in Kyiv (UTC+3). */
 const T0 = Date.UTC(2025, 5, 3, 9, 0);
@@ -19,7 +20,7 @@ const min = (m: number) => T0 + m * 60_000;
 
 const ALL = ['hook', 'tg', 'mail'];
 
-function config(alerts: ConfigInput['alerts'] = {}, locale: 'uk' | 'en' = 'uk') {
+function config(alerts: ConfigInput['alerts'] = {}, locale: Locale = 'uk') {
   return testConfig({
     hromada: { name: 'Тестова громада', locale },
     providers: [{ id: 'isp', name: 'Укртелеком' }],
@@ -127,7 +128,7 @@ const fibreDown: World = { subjects: { fibre: outage(min(0)), clinic: cut(min(0)
 interface Case {
   name: string;
   alerts?: ConfigInput['alerts'];
-  locale?: 'uk' | 'en';
+  locale?: Locale;
   steps: Step[];
 }
 

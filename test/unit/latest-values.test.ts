@@ -1,30 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import type { ProbeOutcome } from '../../collector/collector.ts';
+import { observationOf } from '../../collector/collector.ts';
+import { pingProbe } from '../../collector/probes/ping.ts';
+import { snmpProbe } from '../../collector/probes/snmp.ts';
+import type { DeviceTarget } from '../../collector/probes/types.ts';
 import { LatestValues } from '../../server/live/latest.ts';
 
-const target = { key: 'ap', device: { id: 'ap' } };
-const ping = (time: number, rtt: number | null): ProbeOutcome => ({
-  kind: 'ping',
-  key: 'ap',
-  target,
-  time,
-  result: { reachable: rtt !== null, sent: 3, loss_pct: rtt === null ? 100 : 0, rtt_min_ms: rtt, rtt_avg_ms: rtt, rtt_max_ms: rtt },
-});
-const snmp = (time: number, ok: boolean): ProbeOutcome => ({
-  kind: 'snmp',
-  key: 'ap',
-  target,
-  time,
-  result: ok
-    ? {
-        ok,
-        response_ms: 2,
-        warnings: [],
-        interface: { name: 'wlan1', index: 2, oper_up: true, speed_mbps: 300, in_bps: 5e6, out_bps: 1e6 },
-        wifi: { clients: 9 },
-      }
-    : { ok, response_ms: 2000, warnings: [], error: 'no answer' },
-});
+const target = { key: 'ap', device: { id: 'ap' } } as DeviceTarget;
+const ping = (time: number, rtt: number | null) =>
+  observationOf(
+    pingProbe,
+    target,
+    { reachable: rtt !== null, sent: 3, loss_pct: rtt === null ? 100 : 0, rtt_min_ms: rtt, rtt_avg_ms: rtt, rtt_max_ms: rtt },
+    time,
+  );
+const snmp = (time: number, ok: boolean) =>
+  observationOf(
+    snmpProbe,
+    target,
+    ok
+      ? {
+          ok,
+          response_ms: 2,
+          warnings: [],
+          interface: {
+            name: 'wlan1',
+            index: 2,
+            oper_up: true,
+            speed_mbps: 300,
+            in_bps: 5e6,
+            out_bps: 1e6,
+            in_errors: 0,
+            out_errors: 0,
+            in_discards: 0,
+            out_discards: 0,
+          },
+          wifi: { clients: 9 },
+        }
+      : { ok, response_ms: 2000, warnings: [], error: 'no answer' },
+    time,
+  );
 
 describe('last readings', () => {
   it('keeps the newest of each kind, and forgets traffic and clients when the agent stops answering', () => {

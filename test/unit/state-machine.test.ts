@@ -4,11 +4,12 @@
  * outages and village changes it reports.
  */
 import { describe, expect, it } from 'vitest';
+import type { Sample } from '../../collector/samples.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import { buildInventory } from '../../server/inventory.ts';
 import { StateMachine } from '../../server/state/machine.ts';
 import { maintenanceSchedule } from '../../server/state/maintenance.ts';
-import type { Change, RestoredSubject, Sample, State } from '../../server/state/types.ts';
+import type { Change, RestoredSubject, State } from '../../server/state/types.ts';
 import { testConfig } from '../support/config.ts';
 
 /** Tue 3 June 2025 01:00 in Kyiv (UTC+3): a maintenance window "Tue 02:00-03:00" opens an hour later. */

@@ -1,14 +1,25 @@
 /**
- * UI strings in Ukrainian (first) and English, and Intl formatting in the hromada's time zone.
+ * The dashboard's own UI strings in Ukrainian (first) and English, and Intl formatting in the hromada's
+ * time zone. The words it shares with the alerts, the public page and the report (states, kinds,
+ * categories, reasons, durations, counts) come from common/words, through `fmt`.
  *
  * `t` and `fmt` are stores so that every text on the page follows a language switch without a reload:
- * templates write `$t('key')` and `$fmt.percent(x)`.
+ * templates write `$t('key')`, `$fmt.percent(x)` and `$fmt.state(s)`.
  */
 import { derived, get, writable } from 'svelte/store';
 import type { HromadaInfo } from '../../../common/api.ts';
-import { localizeReason } from '../../../common/reasons.ts';
-
-export type Lang = 'uk' | 'en';
+import { formatDuration } from '../../../common/words/duration.ts';
+import { INTL_LOCALE, isLocale, type Locale } from '../../../common/words/locale.ts';
+import {
+  categoryHeading,
+  kindName,
+  stateName,
+  type DeviceKind,
+  type InstitutionCategory,
+  type State,
+} from '../../../common/words/names.ts';
+import { count, type PluralForms } from '../../../common/words/plural.ts';
+import { localizeReason } from '../../../common/words/reasons.ts';
 
 const uk = {
   'app.name': 'Мережа',
@@ -35,28 +46,11 @@ const uk = {
   'login.busy': 'Вхід…',
   'login.wrong': 'Неправильне ім’я користувача або пароль.',
   'login.throttled': 'Забагато спроб входу. Спробуйте знову через {wait}.',
-  'state.up': 'працює',
-  'state.degraded': 'з погіршенням',
-  'state.down': 'не працює',
-  'state.unreachable': 'недосяжний',
-  'state.maintenance': 'обслуговування',
-  'state.unknown': 'невідомо',
   'vstate.online': 'на зв’язку',
   'vstate.degraded': 'з погіршенням',
   'vstate.offline': 'без зв’язку',
   'vstate.maintenance': 'обслуговування',
   'vstate.unknown': 'невідомо',
-  'kind.uplink': 'канал провайдера',
-  'kind.wifi': 'Free Wi-Fi',
-  'kind.institution': 'заклад',
-  'category.school': 'Школи',
-  'category.kindergarten': 'Заклади дошкільної освіти',
-  'category.clinic': 'Медичні заклади',
-  'category.library': 'Бібліотеки',
-  'category.culture': 'Заклади культури',
-  'category.council': 'Органи влади',
-  'category.cnap': 'ЦНАП',
-  'category.other': 'Інші заклади',
   'overview.title': 'Огляд громади',
   'overview.map': 'Карта громади',
   'overview.noMap': 'Для жодного населеного пункту не вказано координат.',
@@ -76,7 +70,6 @@ const uk = {
   'village.uplinks': 'Канали',
   'village.institutions': 'Заклади',
   'village.wifi': 'Free Wi-Fi',
-  'village.clients': '{n} клієнтів',
   'village.uptime': 'Доступність каналів',
   'village.online': '{a} з {b} на зв’язку',
   'village.network': 'Мережа',
@@ -209,10 +202,6 @@ const uk = {
   'unit.kbps': 'кбіт/с',
   'unit.mbps': 'Мбіт/с',
   'unit.gbps': 'Гбіт/с',
-  'unit.day': '{n} д',
-  'unit.hour': '{n} год',
-  'unit.minute': '{n} хв',
-  'unit.second': '{n} с',
 } as const;
 
 export type MessageKey = keyof typeof uk;
@@ -242,28 +231,11 @@ const en: Record<MessageKey, string> = {
   'login.busy': 'Signing in…',
   'login.wrong': 'Wrong username or password.',
   'login.throttled': 'Too many sign-in attempts. Try again in {wait}.',
-  'state.up': 'up',
-  'state.degraded': 'degraded',
-  'state.down': 'down',
-  'state.unreachable': 'unreachable',
-  'state.maintenance': 'maintenance',
-  'state.unknown': 'unknown',
   'vstate.online': 'online',
   'vstate.degraded': 'degraded',
   'vstate.offline': 'offline',
   'vstate.maintenance': 'maintenance',
   'vstate.unknown': 'unknown',
-  'kind.uplink': 'provider link',
-  'kind.wifi': 'Free Wi-Fi',
-  'kind.institution': 'institution',
-  'category.school': 'Schools',
-  'category.kindergarten': 'Kindergartens',
-  'category.clinic': 'Clinics',
-  'category.library': 'Libraries',
-  'category.culture': 'Culture houses',
-  'category.council': 'Councils',
-  'category.cnap': 'Administrative service centres (ЦНАП)',
-  'category.other': 'Other institutions',
   'overview.title': 'Hromada overview',
   'overview.map': 'Map of the hromada',
   'overview.noMap': 'No village has coordinates.',
@@ -283,7 +255,6 @@ const en: Record<MessageKey, string> = {
   'village.uplinks': 'Links',
   'village.institutions': 'Institutions',
   'village.wifi': 'Free Wi-Fi',
-  'village.clients': '{n} clients',
   'village.uptime': 'Link uptime',
   'village.online': '{a} of {b} online',
   'village.network': 'Network',
@@ -416,22 +387,23 @@ const en: Record<MessageKey, string> = {
   'unit.kbps': 'kbit/s',
   'unit.mbps': 'Mbit/s',
   'unit.gbps': 'Gbit/s',
-  'unit.day': '{n} d',
-  'unit.hour': '{n} h',
-  'unit.minute': '{n} min',
-  'unit.second': '{n} s',
 };
 
-const messages: Record<Lang, Record<MessageKey, string>> = { uk, en };
-const STORAGE_KEY = 'merezha.lang';
-const INTL_LOCALE: Record<Lang, string> = { uk: 'uk-UA', en: 'en-GB' };
+const messages: Record<Locale, Record<MessageKey, string>> = { uk, en };
 
-function storedLang(): Lang | null {
+/** Things the dashboard counts, in the forms each number takes. */
+const NOUNS = {
+  client: { uk: { one: 'клієнт', few: 'клієнти', many: 'клієнтів', other: 'клієнта' }, en: { one: 'client', other: 'clients' } },
+} satisfies Record<string, PluralForms>;
+
+const STORAGE_KEY = 'merezha.lang';
+
+function storedLang(): Locale | null {
   const value = localStorage.getItem(STORAGE_KEY);
-  return value === 'uk' || value === 'en' ? value : null;
+  return isLocale(value) ? value : null;
 }
 
-export const lang = writable<Lang>(storedLang() ?? 'uk');
+export const lang = writable<Locale>(storedLang() ?? 'uk');
 /** The hromada's IANA zone; undefined (the browser's zone) until HromadaInfo has arrived. */
 const timeZone = writable<string | undefined>(undefined);
 
@@ -439,7 +411,7 @@ lang.subscribe((value) => (document.documentElement.lang = value));
 
 /** An explicit choice, remembered in this browser. */
 export function switchLang(): void {
-  const next: Lang = get(lang) === 'uk' ? 'en' : 'uk';
+  const next: Locale = get(lang) === 'uk' ? 'en' : 'uk';
   localStorage.setItem(STORAGE_KEY, next);
   lang.set(next);
 }
@@ -462,7 +434,7 @@ export const t = derived(lang, ($lang): Translate => {
 
 const BIT_UNITS = ['unit.bps', 'unit.kbps', 'unit.mbps', 'unit.gbps'] as const;
 
-function formatters(language: Lang, zone: string | undefined, tr: Translate) {
+function formatters(language: Locale, zone: string | undefined, tr: Translate) {
   const locale = INTL_LOCALE[language];
   const numberFormats = new Map<string, Intl.NumberFormat>();
   const numberWith = (digits: number, style: 'decimal' | 'percent' = 'decimal') => {
@@ -496,23 +468,13 @@ function formatters(language: Lang, zone: string | undefined, tr: Translate) {
       }
       return `${numberWith(scaled < 10 && step > 0 ? 1 : 0).format(scaled)} ${tr(BIT_UNITS[step] ?? 'unit.bps')}`;
     },
-    /** Two largest units: "2 д 5 год", "12 хв 3 с". */
-    duration: (seconds: number) => {
-      const parts: string[] = [];
-      let rest = Math.max(0, Math.round(seconds));
-      for (const [size, key] of [
-        [86_400, 'unit.day'],
-        [3600, 'unit.hour'],
-        [60, 'unit.minute'],
-        [1, 'unit.second'],
-      ] as const) {
-        const n = Math.floor(rest / size);
-        if (n > 0 || (key === 'unit.second' && parts.length === 0)) parts.push(tr(key, { n }));
-        rest -= n * size;
-        if (parts.length === 2) break;
-      }
-      return parts.join(' ');
-    },
+    /** "2 дн 5 год", "12 хв 3 с": to the second, as the dashboard shows outages as they run. */
+    duration: (seconds: number) => formatDuration(seconds, language, 'second'),
+    /** "41 клієнт", "2 клієнти". */
+    count: (n: number, noun: keyof typeof NOUNS) => count(n, NOUNS[noun][language], language),
+    state: (state: State) => stateName(state, language),
+    kind: (kind: DeviceKind) => kindName(kind, language),
+    category: (category: InstitutionCategory) => categoryHeading(category, language),
     dateTime: (ms: number | null) => (ms == null ? dash : dateTime.format(ms)),
     /** The state engine's reason (stored in English) in the chosen language. */
     reason: (text: string) => localizeReason(text, language),

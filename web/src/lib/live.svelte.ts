@@ -28,7 +28,7 @@ import type {
 } from '../../../common/api.ts';
 import { serviceIdOf } from '../../../common/subjects.ts';
 import { request, sendToLogin, withQuery } from './api.ts';
-import { t, useHromadaDefaults, type MessageKey } from './i18n.ts';
+import { fmt, t, useHromadaDefaults } from './i18n.ts';
 import { session } from './session.svelte.ts';
 
 /** Last RTT, loss and traffic of the devices on screen. */
@@ -44,7 +44,7 @@ class Live {
   connected = $state(false);
   hromada = $state.raw<HromadaInfo | null>(null);
   villages = $state.raw<VillageSummary[]>([]);
-  /** Hromada-wide coverage. */
+  /** Hromada-wide coverage, as the server computed it: read with the villages, then replaced by each `coverage` event. */
   total = $state.raw<Coverage | null>(null);
   services = $state.raw<ServiceSummary[]>([]);
   readonly devices = new SvelteMap<string, DeviceSummary>();
@@ -93,6 +93,7 @@ class Live {
     });
     socket.on('state', (event) => this.#whenRead(() => this.#applyState(event)));
     socket.on('village', (village) => this.#whenRead(() => this.#applyVillage(village)));
+    socket.on('coverage', (total) => this.#whenRead(() => (this.total = total)));
     socket.on('alert', (alert) => this.#feeds.alert.forEach((feed) => feed.apply(alert)));
     socket.on('outage', (outage) => this.#feeds.outage.forEach((feed) => feed.apply(outage)));
     // Villages need no polling: the server sends a village again whenever its figures move (clients, uptime).
@@ -183,25 +184,24 @@ class Live {
       const before = this.services.find((service) => service.id === id);
       if (!before) return;
       this.services = this.services.map((service) => (service === before ? { ...service, ...change } : service));
-      if (before.state !== event.state) this.#announce(before.name, `state.${event.state}`);
+      if (before.state !== event.state) this.#announce(before.name, get(fmt).state(event.state));
       return;
     }
     const before = this.devices.get(event.subject);
     if (!before) return;
     this.devices.set(before.id, { ...before, ...change, cause: event.cause });
-    if (before.state !== event.state) this.#announce(before.name, `state.${event.state}`);
+    if (before.state !== event.state) this.#announce(before.name, get(fmt).state(event.state));
   }
 
   #applyVillage(village: VillageSummary): void {
     const before = this.villageById.get(village.id);
     this.villages = before ? this.villages.map((v) => (v === before ? village : v)) : [...this.villages, village];
-    if (this.total) this.total = shiftCoverage(this.total, before?.coverage ?? null, village.coverage);
-    if (before?.state !== village.state) this.#announce(village.name, `vstate.${village.state}`);
+    if (before?.state !== village.state) this.#announce(village.name, get(t)(`vstate.${village.state}`));
   }
 
-  #announce(name: string, stateKey: MessageKey): void {
+  #announce(name: string, state: string): void {
     const tr = get(t);
-    this.#toAnnounce.push(tr('announce.change', { name, state: tr(stateKey) }));
+    this.#toAnnounce.push(tr('announce.change', { name, state }));
     this.#announceTimer ??= setTimeout(() => {
       const all = this.#toAnnounce;
       const shown = all.slice(0, ANNOUNCE_AT_MOST).join('; ');
@@ -210,32 +210,6 @@ class Live {
       this.#announceTimer = undefined;
     }, ANNOUNCE_AFTER_MS);
   }
-}
-
-/**
- * The hromada total after one village's coverage changed: its counts are sums over villages, so the
- * old figures are taken out and the new ones put in, and the shares recomputed.
- */
-export function shiftCoverage(total: Coverage, before: Coverage | null, after: Coverage): Coverage {
-  const add = (pick: (c: Coverage) => number) => pick(total) - (before ? pick(before) : 0) + pick(after);
-  const share = (part: number, whole: number) => (whole > 0 ? (part / whole) * 100 : null);
-  const online = add((c) => c.institutions.online);
-  const institutions = add((c) => c.institutions.total);
-  const highSpeed = add((c) => c.institutions.high_speed);
-  return {
-    uplinks: { up: add((c) => c.uplinks.up), total: add((c) => c.uplinks.total) },
-    institutions: {
-      online,
-      total: institutions,
-      online_pct: share(online, institutions),
-      // Uptime is a time average the server computes; it stays until the next full read.
-      uptime: total.institutions.uptime,
-      high_speed: highSpeed,
-      high_speed_pct: share(highSpeed, institutions),
-    },
-    wifi: { up: add((c) => c.wifi.up), total: add((c) => c.wifi.total), clients: add((c) => c.wifi.clients) },
-    population: { covered: add((c) => c.population.covered), total: add((c) => c.population.total) },
-  };
 }
 
 export const live = new Live();

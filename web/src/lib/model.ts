@@ -1,5 +1,6 @@
 /** Domain helpers the pages share: orderings and the device tree. */
 import type { DeviceSummary, Range, UptimeSet } from '../../../common/api.ts';
+import type { InstitutionCategory } from '../../../common/words/names.ts';
 
 /** History ranges: the same list as RANGES in common/api.ts, which the web may only import types from. */
 export const RANGES: readonly Range[] = ['24h', '7d', '30d', '1y'];
@@ -7,10 +8,19 @@ export const RANGES: readonly Range[] = ['24h', '7d', '30d', '1y'];
 /** The windows of an UptimeSet, in the order they are shown. */
 export const UPTIME_WINDOWS: readonly (keyof UptimeSet)[] = ['24h', '7d', '30d', 'year'];
 
-export const CATEGORIES = ['council', 'cnap', 'school', 'kindergarten', 'clinic', 'library', 'culture', 'other'] as const;
-export type Category = (typeof CATEGORIES)[number];
+/** The order of the categories on a village's page: the authorities first. */
+export const CATEGORIES: readonly InstitutionCategory[] = [
+  'council',
+  'cnap',
+  'school',
+  'kindergarten',
+  'clinic',
+  'library',
+  'culture',
+  'other',
+];
 
-export function categoryOf(device: DeviceSummary): Category {
+export function categoryOf(device: DeviceSummary): InstitutionCategory {
   return CATEGORIES.find((category) => category === device.category) ?? 'other';
 }
 

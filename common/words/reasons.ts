@@ -1,23 +1,18 @@
 /**
  * The state engine's reasons ("no answer to ping", "packet loss 35%", "cut
  * off: x is down") and the alert planner's reasons for not sending a record
- * are English, as they are stored and logged. People read
- * them in the hromada's language: this puts each known phrase into Ukrainian,
- * part by part, and leaves anything it does not know as it is. Pure; the web
- * and the report use it.
+ * are English, as they are stored and logged. People read them in the
+ * hromada's language: this puts each known phrase into Ukrainian, part by
+ * part, and leaves anything it does not know as it is. Pure; the dashboard
+ * and the alerts use it.
  */
+import type { Locale } from './locale.ts';
+import { stateName, STATES, type State } from './names.ts';
 
 type Rule = [RegExp, (m: RegExpExecArray, inner: (s: string) => string) => string];
 
-const STATE_UK: Record<string, string> = {
-  up: 'працює',
-  degraded: 'з погіршенням',
-  down: 'не працює',
-  unreachable: 'недосяжний',
-  maintenance: 'обслуговування',
-  unknown: 'невідомо',
-};
-const stateUk = (state: string) => STATE_UK[state] ?? state;
+const isState = (word: string): word is State => STATES.includes(word as State);
+const stateUk = (word: string) => (isState(word) ? stateName(word, 'uk') : word);
 
 /** Why a recovery was recorded but not sent: the planner's internal words, one of them naming an episode key. */
 const PART_OF = /^part of \S+$/;
@@ -97,7 +92,7 @@ function ukrainian(text: string): string {
   );
 }
 
-export function localizeReason(reason: string, locale: 'uk' | 'en'): string {
+export function localizeReason(reason: string, locale: Locale): string {
   if (locale === 'uk') return ukrainian(reason);
   return PART_OF.test(reason) ? 'sent with another alert' : reason;
 }
