@@ -20,26 +20,25 @@
  *   observed are not listed. An outage still open runs until `now`; nothing
  *   is counted past `now`.
  */
-import type { ReportData, ReportDevice, ReportKpi, ReportMonth, ReportProvider, ReportVillage } from '../../common/report.ts';
+import type {
+  ReportData,
+  ReportDevice,
+  ReportIncident,
+  ReportKpi,
+  ReportMonth,
+  ReportProvider,
+  ReportService,
+  ReportVillage,
+} from '../../common/report.ts';
 import type { Config, DeviceConfig, KpiConfig } from '../../config/schema.ts';
 import { serviceKey } from '../../common/subjects.ts';
 import { isHighSpeed } from '../high-speed.ts';
 import type { Inventory } from '../inventory.ts';
-import {
-  downIntervals,
-  intersection,
-  observedDown,
-  observedLengths,
-  observedOffline,
-  overlapMs,
-  union,
-  uptimePct,
-  type Interval,
-} from '../uptime.ts';
+import { intersection, observedDown, observedLengths, observedOffline, overlapMs, union, uptimePct, type Interval } from '../uptime.ts';
 import { dateStart, dayAfterStart, daysOf, monthsOf, yearRange, type Month } from './periods.ts';
 import type { ReportSource } from './read.ts';
-import { summaryOf, ukCount } from './summary.ts';
-import { BUCKET_MS } from '../store/availability-store.ts';
+import { summaryOf, ukCount, ukNumber } from './summary.ts';
+import { BUCKET_MS, subjectDownIntervals, watchedOf } from '../store/availability-store.ts';
 
 const INCIDENTS = 10;
 const GAP_BELOW_PCT = 99;
@@ -57,9 +56,40 @@ interface Daily {
   down: number[];
 }
 
+/** What every part of the report is computed from: the inputs, the calendar of the range and each subject's days. */
+interface Basis {
+  source: ReportSource;
+  config: Config;
+  inventory: Inventory;
+  range: Interval;
+  timeZone: string;
+  /** Where figures stop: the end of the range, or `now` if earlier. */
+  end: number;
+  measuredRange: Interval;
+  /** The local days of the measured range. */
+  days: Interval[];
+  /** The local months of the whole range, and the indexes of each month's days. */
+  months: Month[];
+  monthDays: number[][];
+  /** Down intervals per subject: own outages plus the ancestors'. */
+  down: Map<string, Interval[]>;
+  /** Where each subject was monitored while down. */
+  watched: Map<string, Interval[]>;
+  subjects: Map<string, Daily>;
+  deviceConfigs: Map<string, DeviceConfig>;
+  publicWifi: DeviceConfig[];
+}
+
+/** A village's recorded offline interval inside the range, with its observed length. */
+interface OfflineSpan extends Interval {
+  observedMs: number;
+}
+
 const iso = (t: number) => new Date(t).toISOString();
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const sumIn = (xs: readonly number[], idx: readonly number[]) => idx.reduce((a, i) => a + xs[i]!, 0);
+/** The sum over the days `idx`, or over every day. */
+const sumOver = (xs: readonly number[], idx?: readonly number[]) => (idx ? sumIn(xs, idx) : sum(xs));
 
 /** Index of the window containing t (windows sorted and contiguous), or -1. */
 function windowIndex(windows: readonly Interval[], t: number): number {
@@ -92,109 +122,153 @@ function kpiPeriod(k: KpiConfig, timeZone: string): Interval | undefined {
   };
 }
 
+const installedBy = (d: DeviceConfig, t: number, timeZone: string) => d.installed === undefined || dateStart(d.installed, timeZone) < t;
+
 export function computeReport(source: ReportSource, options: ReportOptions): ReportData {
-  const { config, inventory, range, now } = options;
+  const b = basisOf(source, options);
+  const villages = villageRows(b);
+  const villagesWithUplinks = [...villages.daily.values()];
+  const villageUptimePct = pooled(villagesWithUplinks).pct;
+  const months = monthRows(b, villagesWithUplinks);
+  const providers = providerRows(b);
+  const data: Omit<ReportData, 'summary'> = {
+    hromada: b.config.hromada.name,
+    timezone: b.timeZone,
+    from: iso(b.range.from),
+    to: iso(b.range.to),
+    measured_to: iso(b.end),
+    generated_at: iso(options.now),
+    kpis: kpiRows({ ...b, monthly: months, providers, villageUptimePct }),
+    villages: villages.rows,
+    providers,
+    services: serviceRows(b),
+    devices: deviceRows(b),
+    months,
+    incidents: incidentRows(b, villages.offline),
+    data_quality: dataQuality(b),
+    queries: source.queries,
+  };
+  return { ...data, summary: summaryOf(data, { villageUptimePct }) };
+}
+
+function basisOf(source: ReportSource, { config, inventory, range, now }: ReportOptions): Basis {
   const timeZone = config.hromada.timezone;
   const end = Math.max(range.from, Math.min(range.to, now));
   const measuredRange: Interval = { from: range.from, to: end };
   const days = end > range.from ? daysOf(measuredRange, timeZone) : [];
-  const months: Month[] = monthsOf(range, timeZone);
+  const months = monthsOf(range, timeZone);
   const monthDays = months.map((m) => days.map((d, i) => (d.from >= m.from && d.from < m.to ? i : -1)).filter((i) => i >= 0));
-  const allDays = days.map((_, i) => i);
-
-  // Down intervals: own outages plus the ancestors', parents first; and where each subject was watched while down.
-  const down = downIntervals(inventory.order, (k) => inventory.subjects.get(k)?.parent, source.outages);
-  const watched = (key: string) => union([...(source.measuredInDown.get(key) ?? []), ...(source.imported.get(key) ?? [])]);
-
-  const monitoredDays = (key: string): number[] => {
-    const ms = days.map(() => 0);
-    for (const [time, buckets] of source.measured.get(key) ?? []) {
-      const i = windowIndex(days, Math.max(time, range.from));
-      if (i >= 0) ms[i]! += buckets * BUCKET_MS;
-    }
-    const spans = union(source.imported.get(key) ?? []);
-    return ms.map((m, i) => Math.min(days[i]!.to - days[i]!.from, m + overlapMs(spans, days[i]!)));
-  };
-  const dailyOf = (monitored: number[], intervals: Interval[]): Daily => ({
-    monitored,
-    down: monitored.map((m, i) => Math.min(m, overlapMs(intervals, days[i]!))),
-  });
-
+  const down = subjectDownIntervals(inventory, source.outages);
+  const watched = watchedOf(inventory.order, source.measuredInDown, source.imported);
   const subjects = new Map<string, Daily>();
-  for (const key of inventory.order) subjects.set(key, dailyOf(monitoredDays(key), observedDown(down.get(key) ?? [], watched(key))));
-
-  const totals = (d: Daily, idx: readonly number[] = allDays) => ({ monitoredMs: sumIn(d.monitored, idx), downMs: sumIn(d.down, idx) });
-  const pooled = (list: readonly Daily[], idx: readonly number[] = allDays) => {
-    let m = 0;
-    let dn = 0;
-    for (const d of list) {
-      const t = totals(d, idx);
-      m += t.monitoredMs;
-      dn += t.downMs;
-    }
-    return { monitoredMs: m, downMs: dn, pct: uptimePct(m, dn) };
-  };
-
+  for (const key of inventory.order) {
+    const observed = observedDown(down.get(key) ?? [], watched.get(key) ?? []);
+    subjects.set(key, dailyOf(days, monitoredDays(source, days, range.from, key), observed));
+  }
   const deviceConfigs = new Map<string, DeviceConfig>();
   for (const v of config.villages) for (const d of v.devices) deviceConfigs.set(d.id, d);
-  const installedBy = (d: DeviceConfig, t: number) => d.installed === undefined || dateStart(d.installed, timeZone) < t;
   const publicWifi = [...deviceConfigs.values()].filter((d) => d.kind === 'wifi' && d.public);
-
-  // ---- devices and services
-  const devices: ReportDevice[] = [];
-  for (const v of config.villages)
-    for (const d of v.devices) {
-      const t = totals(subjects.get(d.id)!);
-      devices.push({
-        id: d.id,
-        name: d.name ?? d.id,
-        village: v.id,
-        kind: d.kind,
-        provider: d.provider ?? null,
-        uptime_pct: uptimePct(t.monitoredMs, t.downMs),
-        outages: ownOverlapping(source.outages.get(d.id) ?? [], measuredRange),
-        downtime_s: t.downMs / 1000,
-        monitored_s: t.monitoredMs / 1000,
-      });
-    }
-  const services = config.services.map((s) => {
-    const key = serviceKey(s.id);
-    const t = totals(subjects.get(key)!);
-    return {
-      id: s.id,
-      name: s.name,
-      uptime_pct: uptimePct(t.monitoredMs, t.downMs),
-      outages: ownOverlapping(source.outages.get(key) ?? [], measuredRange),
-      downtime_s: t.downMs / 1000,
-      monitored_s: t.monitoredMs / 1000,
-    };
-  });
-
-  // ---- Free WiFi: per access point, the range's mean and peak, and per month
-  const wifiOf = (ids: readonly string[], monthIdx?: number) => {
-    let avg = 0;
-    let peak: number | null = null;
-    let any = false;
-    for (const id of ids) {
-      const list = (source.wifi.get(id) ?? []).filter((_, i) => monthIdx === undefined || i === monthIdx);
-      const n = sum(list.map((w) => w?.n ?? 0));
-      if (n === 0) continue;
-      any = true;
-      avg += sum(list.map((w) => (w ? w.avg * w.n : 0))) / n;
-      peak = Math.max(peak ?? 0, ...list.map((w) => w?.peak ?? 0));
-    }
-    return { avg_clients: any ? avg : null, peak_clients: peak };
+  return {
+    source,
+    config,
+    inventory,
+    range,
+    timeZone,
+    end,
+    measuredRange,
+    days,
+    months,
+    monthDays,
+    down,
+    watched,
+    subjects,
+    deviceConfigs,
+    publicWifi,
   };
+}
 
-  // ---- villages
-  const villageDaily = new Map<string, Daily>();
-  /** Per village, its recorded offline intervals inside the range, each with its observed length. */
-  const villageOffline = new Map<string, { from: number; to: number; observedMs: number }[]>();
-  const villages: ReportVillage[] = config.villages.map((v) => {
-    const info = inventory.villages.get(v.id)!;
-    const institutions = v.devices.filter((d) => d.kind === 'institution').map((d) => subjects.get(d.id)!);
-    const zones = v.devices.filter((d) => d.kind === 'wifi' && d.public && installedBy(d, range.to));
-    const wifi = { zones: zones.length, ...wifiOf(zones.map((z) => z.id)) };
+/** Monitored ms per day: measured buckets (a first partial day's counted from `from`) plus imported spans, at most the day. */
+function monitoredDays(source: ReportSource, days: readonly Interval[], from: number, key: string): number[] {
+  const ms = days.map(() => 0);
+  for (const [time, buckets] of source.measured.get(key) ?? []) {
+    const i = windowIndex(days, Math.max(time, from));
+    if (i >= 0) ms[i]! += buckets * BUCKET_MS;
+  }
+  const spans = union(source.imported.get(key) ?? []);
+  return ms.map((m, i) => Math.min(days[i]!.to - days[i]!.from, m + overlapMs(spans, days[i]!)));
+}
+
+const dailyOf = (days: readonly Interval[], monitored: number[], intervals: Interval[]): Daily => ({
+  monitored,
+  down: monitored.map((m, i) => Math.min(m, overlapMs(intervals, days[i]!))),
+});
+
+const totals = (d: Daily, idx?: readonly number[]) => ({ monitoredMs: sumOver(d.monitored, idx), downMs: sumOver(d.down, idx) });
+
+function pooled(list: readonly Daily[], idx?: readonly number[]) {
+  let m = 0;
+  let dn = 0;
+  for (const d of list) {
+    const t = totals(d, idx);
+    m += t.monitoredMs;
+    dn += t.downMs;
+  }
+  return { monitoredMs: m, downMs: dn, pct: uptimePct(m, dn) };
+}
+
+/** A device's or service's uptime, own outages, downtime and monitored time over the range. */
+function subjectFigures(b: Basis, key: string) {
+  const t = totals(b.subjects.get(key)!);
+  return {
+    uptime_pct: uptimePct(t.monitoredMs, t.downMs),
+    outages: ownOverlapping(b.source.outages.get(key) ?? [], b.measuredRange),
+    downtime_s: t.downMs / 1000,
+    monitored_s: t.monitoredMs / 1000,
+  };
+}
+
+function deviceRows(b: Basis): ReportDevice[] {
+  return b.config.villages.flatMap((v) =>
+    v.devices.map((d) => ({
+      id: d.id,
+      name: d.name ?? d.id,
+      village: v.id,
+      kind: d.kind,
+      provider: d.provider ?? null,
+      ...subjectFigures(b, d.id),
+    })),
+  );
+}
+
+function serviceRows(b: Basis): ReportService[] {
+  return b.config.services.map((s) => ({ id: s.id, name: s.name, ...subjectFigures(b, serviceKey(s.id)) }));
+}
+
+/** Free WiFi clients of access points: the sum of their means and the highest peak, over the range or in one month. */
+function wifiClients(b: Basis, ids: readonly string[], monthIdx?: number) {
+  let avg = 0;
+  let peak: number | null = null;
+  let any = false;
+  for (const id of ids) {
+    const list = (b.source.wifi.get(id) ?? []).filter((_, i) => monthIdx === undefined || i === monthIdx);
+    const n = sum(list.map((w) => w?.n ?? 0));
+    if (n === 0) continue;
+    any = true;
+    avg += sum(list.map((w) => (w ? w.avg * w.n : 0))) / n;
+    peak = Math.max(peak ?? 0, ...list.map((w) => w?.peak ?? 0));
+  }
+  return { avg_clients: any ? avg : null, peak_clients: peak };
+}
+
+/** The villages' rows, and for those with uplinks their days and recorded offline spans. */
+function villageRows(b: Basis): { rows: ReportVillage[]; daily: Map<string, Daily>; offline: Map<string, OfflineSpan[]> } {
+  const daily = new Map<string, Daily>();
+  const offline = new Map<string, OfflineSpan[]>();
+  const rows = b.config.villages.map((v): ReportVillage => {
+    const info = b.inventory.villages.get(v.id)!;
+    const institutions = v.devices.filter((d) => d.kind === 'institution').map((d) => b.subjects.get(d.id)!);
+    const zones = v.devices.filter((d) => d.kind === 'wifi' && d.public && installedBy(d, b.range.to, b.timeZone)).map((d) => d.id);
+    const wifi = { zones: zones.length, ...wifiClients(b, zones) };
     const base = { id: v.id, name: v.name, population: v.population ?? null, uplinks: info.uplinks.length };
     const instPct = pooled(institutions).pct;
     if (info.uplinks.length === 0) {
@@ -210,20 +284,11 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
         wifi,
       };
     }
-    const offline = intersection(info.uplinks.map((u) => down.get(u) ?? []));
-    const observed = observedOffline(info.uplinks.map((u) => ({ down: down.get(u) ?? [], watched: watched(u) })));
-    const monitored = days.map((_, i) => Math.max(...info.uplinks.map((u) => subjects.get(u)!.monitored[i]!)));
-    const daily = dailyOf(monitored, observed);
-    villageDaily.set(v.id, daily);
-    const spans = offline
-      .filter((o) => o.to > measuredRange.from && o.from < measuredRange.to)
-      .map((o) => ({ from: Math.max(o.from, range.from), to: Math.min(o.to, end) }));
-    const inRange = observedLengths(spans, observed);
-    villageOffline.set(
-      v.id,
-      spans.map((o, i) => ({ ...o, observedMs: inRange[i]! })),
-    );
-    const t = totals(daily);
+    const village = villageDays(b, info.uplinks);
+    daily.set(v.id, village.daily);
+    offline.set(v.id, village.offline);
+    const inRange = village.offline.map((o) => o.observedMs);
+    const t = totals(village.daily);
     return {
       ...base,
       uptime_pct: uptimePct(t.monitoredMs, t.downMs),
@@ -236,11 +301,26 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
       wifi,
     };
   });
+  return { rows, daily, offline };
+}
 
-  // ---- providers: the lines they deliver (devices with the provider and no parent)
-  const providers: ReportProvider[] = config.providers.map((p) => {
-    const links = [...deviceConfigs.values()].filter((d) => d.provider === p.id && d.parent === undefined);
-    const pool = pooled(links.map((d) => subjects.get(d.id)!));
+/** A village with uplinks: offline while every uplink is down, monitored per day as much as its most monitored uplink. */
+function villageDays(b: Basis, uplinks: readonly string[]): { daily: Daily; offline: OfflineSpan[] } {
+  const offline = intersection(uplinks.map((u) => b.down.get(u) ?? []));
+  const observed = observedOffline(uplinks.map((u) => ({ down: b.down.get(u) ?? [], watched: b.watched.get(u) ?? [] })));
+  const monitored = b.days.map((_, i) => Math.max(...uplinks.map((u) => b.subjects.get(u)!.monitored[i]!)));
+  const spans = offline
+    .filter((o) => o.to > b.measuredRange.from && o.from < b.measuredRange.to)
+    .map((o) => ({ from: Math.max(o.from, b.range.from), to: Math.min(o.to, b.end) }));
+  const inRange = observedLengths(spans, observed);
+  return { daily: dailyOf(b.days, monitored, observed), offline: spans.map((o, i) => ({ ...o, observedMs: inRange[i]! })) };
+}
+
+/** The lines each provider delivers: devices with the provider and no parent. */
+function providerRows(b: Basis): ReportProvider[] {
+  return b.config.providers.map((p) => {
+    const links = [...b.deviceConfigs.values()].filter((d) => d.provider === p.id && d.parent === undefined);
+    const pool = pooled(links.map((d) => b.subjects.get(d.id)!));
     return {
       id: p.id,
       name: p.name,
@@ -248,146 +328,108 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
       uptime_pct: pool.pct,
       sla_pct: p.sla_pct ?? null,
       met: pool.pct === null || p.sla_pct === undefined ? null : pool.pct >= p.sla_pct,
-      outages: sum(links.map((d) => ownOverlapping(source.outages.get(d.id) ?? [], measuredRange))),
+      outages: sum(links.map((d) => ownOverlapping(b.source.outages.get(d.id) ?? [], b.measuredRange))),
       downtime_h: pool.downMs / 3_600_000,
     };
   });
+}
 
-  // ---- data quality: device-time from installation (or the range's start) to the end of the measured range
-  const expectedMs = (d: DeviceConfig, idx: readonly number[]) =>
-    sum(
-      idx.map((i) =>
-        installedBy(d, days[i]!.to) ? days[i]!.to - Math.max(days[i]!.from, d.installed ? dateStart(d.installed, timeZone) : -Infinity) : 0,
-      ),
-    );
-  const quality = (idx: readonly number[]) => {
-    let expected = 0;
-    let monitored = 0;
-    const gaps: { id: string; monitored_pct: number | null; no_data_s: number }[] = [];
-    for (const d of deviceConfigs.values()) {
-      const e = expectedMs(d, idx);
-      const m = Math.min(e, sumIn(subjects.get(d.id)!.monitored, idx));
-      expected += e;
-      monitored += m;
-      const p = e > 0 ? (m / e) * 100 : null;
-      if (p !== null && p < GAP_BELOW_PCT) gaps.push({ id: d.id, monitored_pct: p, no_data_s: (e - m) / 1000 });
-    }
-    gaps.sort((a, b) => (a.monitored_pct ?? 0) - (b.monitored_pct ?? 0));
-    return { expected, monitored, gaps };
-  };
-  const q = quality(allDays);
-  const dataQuality = {
-    monitored_pct: q.expected > 0 ? (q.monitored / q.expected) * 100 : null,
+/** Device-time a device should have been monitored on the days `idx`: from its installation (or the range's start) on. */
+function expectedMs(b: Basis, d: DeviceConfig, idx: readonly number[]): number {
+  return sum(
+    idx.map((i) =>
+      installedBy(d, b.days[i]!.to, b.timeZone)
+        ? b.days[i]!.to - Math.max(b.days[i]!.from, d.installed ? dateStart(d.installed, b.timeZone) : -Infinity)
+        : 0,
+    ),
+  );
+}
+
+/** Expected and monitored device-time on the days `idx`, and the devices monitored less than GAP_BELOW_PCT of it. */
+function quality(b: Basis, idx: readonly number[]) {
+  let expected = 0;
+  let monitored = 0;
+  const gaps: { id: string; monitored_pct: number | null; no_data_s: number }[] = [];
+  for (const d of b.deviceConfigs.values()) {
+    const e = expectedMs(b, d, idx);
+    const m = Math.min(e, sumIn(b.subjects.get(d.id)!.monitored, idx));
+    expected += e;
+    monitored += m;
+    const p = e > 0 ? (m / e) * 100 : null;
+    if (p !== null && p < GAP_BELOW_PCT) gaps.push({ id: d.id, monitored_pct: p, no_data_s: (e - m) / 1000 });
+  }
+  gaps.sort((x, y) => (x.monitored_pct ?? 0) - (y.monitored_pct ?? 0));
+  return { expected, monitored, monitored_pct: expected > 0 ? (monitored / expected) * 100 : null, gaps };
+}
+
+function dataQuality(b: Basis): ReportData['data_quality'] {
+  const allDays = b.days.map((_, i) => i);
+  const q = quality(b, allDays);
+  return {
+    monitored_pct: q.monitored_pct,
     device_time_s: q.expected / 1000,
     monitored_s: q.monitored / 1000,
     no_data_s: (q.expected - q.monitored) / 1000,
     gaps: q.gaps,
   };
+}
 
-  // ---- months
-  const villagesWithUplinks = [...villageDaily.values()];
-  const monthRows: ReportMonth[] = months.map((m, mi) => {
-    const mq = quality(monthDays[mi]!);
-    const w = wifiOf(
-      publicWifi.map((d) => d.id),
-      mi,
-    );
+function monthRows(b: Basis, villagesWithUplinks: readonly Daily[]): ReportMonth[] {
+  const publicWifi = b.publicWifi.map((d) => d.id);
+  return b.months.map((m, mi) => {
+    const w = wifiClients(b, publicWifi, mi);
     return {
       month: m.label,
       from: iso(m.from),
       to: iso(m.to),
-      village_uptime_pct: pooled(villagesWithUplinks, monthDays[mi]).pct,
+      village_uptime_pct: pooled(villagesWithUplinks, b.monthDays[mi]).pct,
       wifi_avg_clients: w.avg_clients,
       wifi_peak_clients: w.peak_clients,
-      monitored_pct: mq.expected > 0 ? (mq.monitored / mq.expected) * 100 : null,
+      monitored_pct: quality(b, b.monthDays[mi]!).monitored_pct,
     };
   });
+}
 
-  // ---- notable incidents: the longest times villages lost every uplink
-  // Start and end as recorded (inside the range), the duration as observed.
-  const incidents = [...villageOffline]
+/** The longest times villages lost every uplink: start and end as recorded (inside the range), the duration as observed. */
+function incidentRows(b: Basis, villageOffline: ReadonlyMap<string, readonly OfflineSpan[]>): ReportIncident[] {
+  return [...villageOffline]
     .flatMap(([id, offline]) => offline.filter((o) => o.observedMs > 0).map((o) => ({ id, ...o })))
-    .sort((a, b) => b.observedMs - a.observedMs || a.from - b.from)
+    .sort((x, y) => y.observedMs - x.observedMs || x.from - y.from)
     .slice(0, INCIDENTS)
     .map((o) => ({
       village: o.id,
-      village_name: inventory.villages.get(o.id)!.name,
+      village_name: b.inventory.villages.get(o.id)!.name,
       start: iso(o.from),
       end: iso(o.to),
       duration_s: o.observedMs / 1000,
-      uplinks: inventory.villages.get(o.id)!.uplinks,
+      uplinks: b.inventory.villages.get(o.id)!.uplinks,
     }));
+}
 
-  // ---- KPIs
-  const fmt = (x: number) => x.toFixed(2).replace('.', ',');
-  const kpis: ReportKpi[] = config.kpis
+/** What KPIs are measured from: the basis and the report's own figures. */
+interface KpiBasis extends Basis {
+  monthly: ReportMonth[];
+  providers: ReportProvider[];
+  villageUptimePct: number | null;
+}
+
+/** A KPI's figure; without a target, unit or note: the KPI's target, '%', none. */
+interface KpiFigure {
+  actual: number | null;
+  target?: number;
+  unit?: string;
+  note?: string;
+}
+
+/** The KPIs whose period overlaps the range (or that have none), each measured over the range. */
+function kpiRows(c: KpiBasis): ReportKpi[] {
+  return c.config.kpis
     .filter((k) => {
-      const p = kpiPeriod(k, timeZone);
-      return !p || (p.to > range.from && p.from < range.to);
+      const p = kpiPeriod(k, c.timeZone);
+      return !p || (p.to > c.range.from && p.from < c.range.to);
     })
     .map((k) => {
-      let actual: number | null = null;
-      let target = k.target ?? 0;
-      let unit = '%';
-      let note = '';
-      switch (k.metric) {
-        case 'settlements_connected_pct': {
-          actual = pooled(villagesWithUplinks).pct;
-          const worst = monthRows
-            .filter((m) => m.village_uptime_pct !== null)
-            .sort((a, b) => a.village_uptime_pct! - b.village_uptime_pct!)[0];
-          if (worst) note = `найгірший місяць: ${worst.month}, ${fmt(worst.village_uptime_pct!)}%`;
-          break;
-        }
-        case 'institutions_high_speed_pct': {
-          const list = [...deviceConfigs.values()].filter(
-            (d) => d.kind === 'institution' && (k.category === undefined || d.category === k.category) && installedBy(d, range.to),
-          );
-          const fast = list.filter((d) => isHighSpeed(d, source.speeds.get(d.id), config.coverage.high_speed_mbps));
-          actual = list.length ? (fast.length / list.length) * 100 : null;
-          note = `${fast.length} з ${list.length} закладів від ${config.coverage.high_speed_mbps} Мбіт/с`;
-          break;
-        }
-        case 'wifi_zones_in_service': {
-          const zones = publicWifi.filter((d) => installedBy(d, end));
-          const last = days.length - 1;
-          const working = zones.filter((d) => {
-            const s = subjects.get(d.id)!;
-            return last >= 0 && s.monitored[last]! > 0 && !(down.get(d.id) ?? []).some((o) => o.from < end && o.to >= end);
-          });
-          actual = working.length;
-          unit = 'зон';
-          note = `працювали ${working.length} з ${zones.length} зон на кінець періоду`;
-          break;
-        }
-        case 'wifi_zones_installed': {
-          const added = publicWifi.filter(
-            (d) =>
-              d.installed !== undefined && dateStart(d.installed, timeZone) >= range.from && dateStart(d.installed, timeZone) < range.to,
-          );
-          actual = added.length;
-          unit = 'зон';
-          note = added.length ? `нові: ${added.map((d) => d.name ?? d.id).join(', ')}` : 'нових зон не встановлено';
-          break;
-        }
-        case 'service_uptime_pct': {
-          const t = totals(subjects.get(serviceKey(k.service))!);
-          actual = uptimePct(t.monitoredMs, t.downMs);
-          break;
-        }
-        case 'provider_sla': {
-          const p = providers.find((x) => x.id === k.provider)!;
-          actual = p.uptime_pct;
-          target = k.target ?? p.sla_pct ?? 0;
-          note = `${p.name}: ${ukCount(p.outages, ['перерва', 'перерви', 'перерв'])}, ${fmt(p.downtime_h)} год простою`;
-          break;
-        }
-        case 'influxql':
-          actual = source.custom.get(k.id) ?? null;
-          unit = k.unit;
-          note = 'власний запит громади (InfluxQL), див. додаток';
-          break;
-      }
+      const { actual, target, unit, note } = { target: k.target ?? 0, unit: '%', note: '', ...kpiFigure(k, c) };
       return {
         id: k.id,
         title: k.title,
@@ -401,23 +443,90 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
         note,
       };
     });
+}
 
-  const data: Omit<ReportData, 'summary'> = {
-    hromada: config.hromada.name,
-    timezone: timeZone,
-    from: iso(range.from),
-    to: iso(range.to),
-    measured_to: iso(end),
-    generated_at: iso(now),
-    kpis,
-    villages,
-    providers,
-    services,
-    devices,
-    months: monthRows,
-    incidents,
-    data_quality: dataQuality,
-    queries: source.queries,
+/** Exhaustive: a new metric in the config's KPI schema does not compile until it is measured here. */
+function kpiFigure(k: KpiConfig, c: KpiBasis): KpiFigure {
+  switch (k.metric) {
+    case 'settlements_connected_pct':
+      return settlementsConnected(c);
+    case 'institutions_high_speed_pct':
+      return institutionsHighSpeed(k, c);
+    case 'wifi_zones_in_service':
+      return wifiZonesInService(c);
+    case 'wifi_zones_installed':
+      return wifiZonesInstalled(c);
+    case 'service_uptime_pct':
+      return serviceUptime(k, c);
+    case 'provider_sla':
+      return providerSla(k, c);
+    case 'influxql':
+      return customQuery(k, c);
+    default:
+      return k satisfies never;
+  }
+}
+
+type KpiOf<M extends KpiConfig['metric']> = Extract<KpiConfig, { metric: M }>;
+
+function settlementsConnected(c: KpiBasis): KpiFigure {
+  const worst = c.monthly.filter((m) => m.village_uptime_pct !== null).sort((a, b) => a.village_uptime_pct! - b.village_uptime_pct!)[0];
+  return {
+    actual: c.villageUptimePct,
+    note: worst ? `найгірший місяць: ${worst.month}, ${ukNumber(worst.village_uptime_pct!, 2)}%` : '',
   };
-  return { ...data, summary: summaryOf(data, { villageUptimePct: pooled(villagesWithUplinks).pct }) };
+}
+
+function institutionsHighSpeed(k: KpiOf<'institutions_high_speed_pct'>, c: KpiBasis): KpiFigure {
+  const mbps = c.config.coverage.high_speed_mbps;
+  const list = [...c.deviceConfigs.values()].filter(
+    (d) => d.kind === 'institution' && (k.category === undefined || d.category === k.category) && installedBy(d, c.range.to, c.timeZone),
+  );
+  const fast = list.filter((d) => isHighSpeed(d, c.source.speeds.get(d.id), mbps));
+  return {
+    actual: list.length ? (fast.length / list.length) * 100 : null,
+    note: `${fast.length} з ${list.length} закладів від ${mbps} Мбіт/с`,
+  };
+}
+
+/** Zones monitored on the last day and not down at the end. */
+function wifiZonesInService(c: KpiBasis): KpiFigure {
+  const zones = c.publicWifi.filter((d) => installedBy(d, c.end, c.timeZone));
+  const last = c.days.length - 1;
+  const working = zones.filter((d) => {
+    const s = c.subjects.get(d.id)!;
+    return last >= 0 && s.monitored[last]! > 0 && !(c.down.get(d.id) ?? []).some((o) => o.from < c.end && o.to >= c.end);
+  });
+  return { actual: working.length, unit: 'зон', note: `працювали ${working.length} з ${zones.length} зон на кінець періоду` };
+}
+
+function wifiZonesInstalled(c: KpiBasis): KpiFigure {
+  const added = c.publicWifi.filter(
+    (d) =>
+      d.installed !== undefined && dateStart(d.installed, c.timeZone) >= c.range.from && dateStart(d.installed, c.timeZone) < c.range.to,
+  );
+  return {
+    actual: added.length,
+    unit: 'зон',
+    note: added.length ? `нові: ${added.map((d) => d.name ?? d.id).join(', ')}` : 'нових зон не встановлено',
+  };
+}
+
+function serviceUptime(k: KpiOf<'service_uptime_pct'>, c: KpiBasis): KpiFigure {
+  const t = totals(c.subjects.get(serviceKey(k.service))!);
+  return { actual: uptimePct(t.monitoredMs, t.downMs) };
+}
+
+/** Without a target of its own, the provider's SLA. */
+function providerSla(k: KpiOf<'provider_sla'>, c: KpiBasis): KpiFigure {
+  const p = c.providers.find((x) => x.id === k.provider)!;
+  return {
+    actual: p.uptime_pct,
+    target: k.target ?? p.sla_pct ?? 0,
+    note: `${p.name}: ${ukCount(p.outages, ['перерва', 'перерви', 'перерв'])}, ${ukNumber(p.downtime_h, 2)} год простою`,
+  };
+}
+
+function customQuery(k: KpiOf<'influxql'>, c: KpiBasis): KpiFigure {
+  return { actual: c.source.custom.get(k.id) ?? null, unit: k.unit, note: 'власний запит громади (InfluxQL), див. додаток' };
 }

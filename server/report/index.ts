@@ -4,11 +4,8 @@
  * both come here.
  */
 import type { ReportData, ReportFormat } from '../../common/report.ts';
-import type { Config } from '../../config/schema.ts';
-import type { Inventory } from '../inventory.ts';
 import type { Query } from '../../storage/influx-query.ts';
-import type { Interval } from '../uptime.ts';
-import { computeReport } from './compute.ts';
+import { computeReport, type ReportOptions } from './compute.ts';
 import { reportCsv } from './csv.ts';
 import { reportHtml } from './html.ts';
 import { reportPdf } from './pdf.ts';
@@ -16,14 +13,9 @@ import { readReportSource } from './read.ts';
 
 export { yearRange } from './periods.ts';
 
-export async function buildReport(options: {
-  query: Query;
-  config: Config;
-  inventory: Inventory;
-  range: Interval;
-  now: number;
-  progress?: (done: number, total: number) => void;
-}): Promise<ReportData> {
+export async function buildReport(
+  options: ReportOptions & { query: Query; progress?: (done: number, total: number) => void },
+): Promise<ReportData> {
   const { query, config, inventory, range, now } = options;
   const source = await readReportSource(query, config, inventory, range, now, options.progress);
   return computeReport(source, { config, inventory, range, now });

@@ -235,254 +235,289 @@ function charts(r: ReportData): Chart[] {
   ];
 }
 
+/** How every table writes its cells: no data muted, durations in words, no duration as «—». */
+const dur = (s: number | null) => (s === null ? '—' : s === 0 ? '0' : ukDuration(s));
+const pctCell = (x: number | null, digits = 2): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukPct(x, digits) });
+const txt = (text: string): Cell => ({ text });
+const num = (x: number | null, digits = 0): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukNum(x, digits) });
+const col = (title: string, width: number, align: 'left' | 'right' = 'right'): Column => ({ title, width, align });
+
 export function reportDocument(r: ReportData): ReportDocument {
-  const tz = r.timezone;
-  const day = dateFormat(tz, false);
-  const when = dateFormat(tz, true);
-  const from = Date.parse(r.from);
+  const day = dateFormat(r.timezone, false);
+  const when = dateFormat(r.timezone, true);
   const to = Date.parse(r.to);
   const measured = Date.parse(r.measured_to);
-  const period = `${day.format(from)} — ${day.format(to - 1)}`;
-  const dur = (s: number | null) => (s === null ? '—' : s === 0 ? '0' : ukDuration(s));
-  const pctCell = (x: number | null, digits = 2): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukPct(x, digits) });
-  const txt = (text: string): Cell => ({ text });
-  const num = (x: number | null, digits = 0): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukNum(x, digits) });
-  const col = (title: string, width: number, align: 'left' | 'right' = 'right'): Column => ({ title, width, align });
-  const villageName = new Map(r.villages.map((v) => [v.id, v.name]));
-  const providerName = new Map(r.providers.map((p) => [p.id, p.name]));
-  const dq = r.data_quality;
-  const [uptimeChart, wifiChart] = charts(r);
-
-  const sections: Section[] = [
-    { id: 'summary', title: 'Коротко', pageBreak: false, blocks: [{ kind: 'paragraphs', lines: r.summary, large: true }] },
-    {
-      id: 'kpis',
-      title: 'Цілі стратегії: план і факт',
-      pageBreak: false,
-      blocks: [
-        {
-          kind: 'table',
-          empty: 'У налаштуваннях громади не задано жодної цілі (розділ kpis).',
-          columns: [
-            col('Ціль', 4.6, 'left'),
-            col('План', 1.8),
-            col('Факт', 1.8),
-            col('Результат', 2.2, 'left'),
-            col('Примітка', 2.8, 'left'),
-          ],
-          rows: r.kpis.map((k) => [
-            txt(k.title + (k.custom ? ' *' : '')),
-            txt(`${k.direction === 'at_most' ? '≤' : '≥'} ${kpiValue(k, k.target)}`),
-            k.actual === null ? { text: NO_DATA, tone: 'muted' } : txt(kpiValue(k, k.actual)),
-            metCell(k.met),
-            txt(k.note),
-          ]),
-        },
-        ...(r.kpis.some((k) => k.custom)
-          ? [{ kind: 'paragraphs' as const, lines: ['* Показник рахує власний запит громади (див. додаток), а не визначення Мережі.'] }]
-          : []),
-      ],
-    },
-    {
-      id: 'villages',
-      title: 'Населені пункти',
-      pageBreak: true,
-      blocks: [
-        {
-          kind: 'paragraphs',
-          lines: [
-            'Доступність — частка часу спостереження, коли працював хоча б один канал зв’язку села. Перерва — усі канали села не працювали одночасно.',
-          ],
-        },
-        {
-          kind: 'table',
-          empty: 'Населених пунктів не задано.',
-          columns: [
-            col('Населений пункт', 2.2, 'left'),
-            col('Доступність', 2),
-            col('Перерв', 1.2),
-            col('Без зв’язку загалом', 1.7),
-            col('Найдовша перерва', 1.6),
-            col('Середня перерва', 1.6),
-            col('Заклади онлайн', 1.6),
-            col('Зон Wi-Fi', 1),
-            col('Клієнтів у середньому / найбільше', 2.1),
-          ],
-          rows: r.villages.map((v) => [
-            txt(v.name),
-            v.uplinks === 0 ? { text: 'немає каналів', tone: 'muted' } : pctCell(v.uptime_pct),
-            num(v.outages),
-            txt(dur(v.downtime_s)),
-            txt(dur(v.longest_outage_s)),
-            txt(dur(v.mttr_s)),
-            pctCell(v.institutions_online_pct, 1),
-            num(v.wifi.zones),
-            txt(
-              v.wifi.zones
-                ? `${orNoData(v.wifi.avg_clients, (x) => ukNum(x, 1))} / ${orNoData(v.wifi.peak_clients, (x) => ukNum(x))}`
-                : '—',
-            ),
-          ]),
-        },
-      ],
-    },
-    {
-      id: 'providers',
-      title: 'Провайдери і договірна доступність (SLA)',
-      pageBreak: false,
-      blocks: [
-        {
-          kind: 'table',
-          empty: 'Провайдерів не задано.',
-          columns: [
-            col('Провайдер', 2.6, 'left'),
-            col('Каналів', 1),
-            col('Доступність', 1.6),
-            col('За договором', 1.6),
-            col('Результат', 2.2, 'left'),
-            col('Перерв', 1.2),
-            col('Без зв’язку, год', 1.6),
-          ],
-          rows: r.providers.map((p) => [
-            txt(p.name),
-            num(p.links),
-            pctCell(p.uptime_pct),
-            p.sla_pct === null ? { text: 'не вказано', tone: 'muted' } : txt(ukPct(p.sla_pct)),
-            p.sla_pct === null ? { text: '—', tone: 'muted' } : metCell(p.met),
-            num(p.outages),
-            num(p.downtime_h, 1),
-          ]),
-        },
-      ],
-    },
-    {
-      id: 'months',
-      title: 'За місяцями',
-      pageBreak: true,
-      blocks: [
-        ...(uptimeChart ? [{ kind: 'chart' as const, chart: uptimeChart }] : []),
-        ...(wifiChart ? [{ kind: 'chart' as const, chart: wifiChart }] : []),
-        {
-          kind: 'table',
-          empty: '',
-          columns: [
-            col('Місяць', 2, 'left'),
-            col('Доступність у селах', 1.8),
-            col('Клієнтів Wi-Fi у середньому', 1.8),
-            col('Найбільше клієнтів', 1.6),
-            col('Час під наглядом', 1.6),
-          ],
-          rows: r.months.map((m) => [
-            txt(monthLabel(m.month, true)),
-            pctCell(m.village_uptime_pct),
-            num(m.wifi_avg_clients, 1),
-            num(m.wifi_peak_clients),
-            pctCell(m.monitored_pct, 1),
-          ]),
-        },
-      ],
-    },
-    {
-      id: 'incidents',
-      title: 'Найдовші перерви',
-      pageBreak: false,
-      blocks: [
-        {
-          kind: 'table',
-          empty: 'Жодне село не залишалося без інтернету повністю.',
-          columns: [col('Населений пункт', 2.2, 'left'), col('Початок', 2.6, 'left'), col('Кінець', 2.6, 'left'), col('Тривалість', 1.8)],
-          rows: r.incidents.map((i) => [
-            txt(i.village_name),
-            txt(when.format(Date.parse(i.start))),
-            txt(when.format(Date.parse(i.end))),
-            txt(dur(i.duration_s)),
-          ]),
-        },
-      ],
-    },
-    {
-      id: 'services',
-      title: 'Сервіси громади',
-      pageBreak: false,
-      blocks: [
-        {
-          kind: 'table',
-          empty: 'Сервісів не задано.',
-          columns: [col('Сервіс', 3, 'left'), col('Доступність', 1.6), col('Перерв', 1), col('Не працював загалом', 2)],
-          rows: r.services.map((s) => [txt(s.name), pctCell(s.uptime_pct), num(s.outages), txt(dur(s.downtime_s))]),
-        },
-      ],
-    },
-    {
-      id: 'data-quality',
-      title: 'Якість даних',
-      pageBreak: false,
-      blocks: [
-        {
-          kind: 'paragraphs',
-          lines: [
-            `Мережа спостерігала ${ukPct(dq.monitored_pct, 1)} часу всіх пристроїв; ${dq.device_time_s > 0 ? ukPct((dq.no_data_s / dq.device_time_s) * 100, 1) : NO_DATA} — «${NO_DATA}» (${dur(dq.no_data_s)} сумарно по всіх пристроях).`,
-            'Час без даних (збій збирача чи сховища, пристрій ще не встановлено) не зараховано ні як роботу, ні як перерву.',
-            dq.gaps.length ? 'Пристрої, за якими даних бракує понад 1% часу:' : 'Кожен пристрій був під наглядом щонайменше 99% часу.',
-          ],
-        },
-        ...(dq.gaps.length
-          ? [
-              {
-                kind: 'table' as const,
-                empty: '',
-                columns: [col('Пристрій', 3, 'left'), col('Під наглядом', 1.6), col('Без даних', 2)],
-                rows: dq.gaps.map((g) => [txt(g.id), pctCell(g.monitored_pct, 1), txt(dur(g.no_data_s))]),
-              },
-            ]
-          : []),
-      ],
-    },
-    {
-      id: 'devices',
-      title: 'Пристрої',
-      pageBreak: true,
-      blocks: [
-        {
-          kind: 'table',
-          empty: 'Пристроїв не задано.',
-          columns: [
-            col('Пристрій', 2.4, 'left'),
-            col('Населений пункт', 2, 'left'),
-            col('Тип', 1.4, 'left'),
-            col('Провайдер', 2, 'left'),
-            col('Доступність', 1.9),
-            col('Перерв', 1.3),
-            col('Не працював', 1.8),
-            col('Під наглядом', 1.8),
-          ],
-          rows: r.devices.map((d) => [
-            txt(d.name === d.id ? d.id : `${d.name} (${d.id})`),
-            txt(villageName.get(d.village) ?? d.village),
-            txt(KINDS[d.kind] ?? d.kind),
-            txt(d.provider === null ? '—' : (providerName.get(d.provider) ?? d.provider)),
-            pctCell(d.uptime_pct),
-            num(d.outages),
-            txt(dur(d.downtime_s)),
-            txt(dur(d.monitored_s)),
-          ]),
-        },
-      ],
-    },
-    {
-      id: 'queries',
-      title: 'Додаток: запити InfluxQL',
-      pageBreak: true,
-      blocks: [
-        {
-          kind: 'paragraphs',
-          lines: ['Кожне число звіту отримано такими запитами до бази InfluxDB Мережі; їх можна виконати повторно й перевірити.'],
-        },
-        { kind: 'code', items: r.queries.map((q) => ({ label: q.figure, code: q.influxql })) },
-      ],
-    },
+  const period = `${day.format(Date.parse(r.from))} — ${day.format(to - 1)}`;
+  const sections = [
+    summarySection(r),
+    kpiSection(r),
+    villageSection(r),
+    providerSection(r),
+    monthSection(r),
+    incidentSection(r, when),
+    serviceSection(r),
+    dataQualitySection(r),
+    deviceSection(r),
+    querySection(r),
   ];
-  const meta = [`Складено ${when.format(Date.parse(r.generated_at))} (${tz}).`];
+  const meta = [`Складено ${when.format(Date.parse(r.generated_at))} (${r.timezone}).`];
   if (measured < to) meta.push(`Дані враховано до ${when.format(measured)}: решта періоду ще не настала.`);
   return { title: 'Звіт про зв’язок громади', hromada: r.hromada, period, meta, sections };
+}
+
+function summarySection(r: ReportData): Section {
+  return { id: 'summary', title: 'Коротко', pageBreak: false, blocks: [{ kind: 'paragraphs', lines: r.summary, large: true }] };
+}
+
+function kpiSection(r: ReportData): Section {
+  return {
+    id: 'kpis',
+    title: 'Цілі стратегії: план і факт',
+    pageBreak: false,
+    blocks: [
+      {
+        kind: 'table',
+        empty: 'У налаштуваннях громади не задано жодної цілі (розділ kpis).',
+        columns: [
+          col('Ціль', 4.6, 'left'),
+          col('План', 1.8),
+          col('Факт', 1.8),
+          col('Результат', 2.2, 'left'),
+          col('Примітка', 2.8, 'left'),
+        ],
+        rows: r.kpis.map((k) => [
+          txt(k.title + (k.custom ? ' *' : '')),
+          txt(`${k.direction === 'at_most' ? '≤' : '≥'} ${kpiValue(k, k.target)}`),
+          k.actual === null ? { text: NO_DATA, tone: 'muted' } : txt(kpiValue(k, k.actual)),
+          metCell(k.met),
+          txt(k.note),
+        ]),
+      },
+      ...(r.kpis.some((k) => k.custom)
+        ? [{ kind: 'paragraphs' as const, lines: ['* Показник рахує власний запит громади (див. додаток), а не визначення Мережі.'] }]
+        : []),
+    ],
+  };
+}
+
+function villageSection(r: ReportData): Section {
+  return {
+    id: 'villages',
+    title: 'Населені пункти',
+    pageBreak: true,
+    blocks: [
+      {
+        kind: 'paragraphs',
+        lines: [
+          'Доступність — частка часу спостереження, коли працював хоча б один канал зв’язку села. Перерва — усі канали села не працювали одночасно.',
+        ],
+      },
+      {
+        kind: 'table',
+        empty: 'Населених пунктів не задано.',
+        columns: [
+          col('Населений пункт', 2.2, 'left'),
+          col('Доступність', 2),
+          col('Перерв', 1.2),
+          col('Без зв’язку загалом', 1.7),
+          col('Найдовша перерва', 1.6),
+          col('Середня перерва', 1.6),
+          col('Заклади онлайн', 1.6),
+          col('Зон Wi-Fi', 1),
+          col('Клієнтів у середньому / найбільше', 2.1),
+        ],
+        rows: r.villages.map((v) => [
+          txt(v.name),
+          v.uplinks === 0 ? { text: 'немає каналів', tone: 'muted' } : pctCell(v.uptime_pct),
+          num(v.outages),
+          txt(dur(v.downtime_s)),
+          txt(dur(v.longest_outage_s)),
+          txt(dur(v.mttr_s)),
+          pctCell(v.institutions_online_pct, 1),
+          num(v.wifi.zones),
+          txt(
+            v.wifi.zones ? `${orNoData(v.wifi.avg_clients, (x) => ukNum(x, 1))} / ${orNoData(v.wifi.peak_clients, (x) => ukNum(x))}` : '—',
+          ),
+        ]),
+      },
+    ],
+  };
+}
+
+function providerSection(r: ReportData): Section {
+  return {
+    id: 'providers',
+    title: 'Провайдери і договірна доступність (SLA)',
+    pageBreak: false,
+    blocks: [
+      {
+        kind: 'table',
+        empty: 'Провайдерів не задано.',
+        columns: [
+          col('Провайдер', 2.6, 'left'),
+          col('Каналів', 1),
+          col('Доступність', 1.6),
+          col('За договором', 1.6),
+          col('Результат', 2.2, 'left'),
+          col('Перерв', 1.2),
+          col('Без зв’язку, год', 1.6),
+        ],
+        rows: r.providers.map((p) => [
+          txt(p.name),
+          num(p.links),
+          pctCell(p.uptime_pct),
+          p.sla_pct === null ? { text: 'не вказано', tone: 'muted' } : txt(ukPct(p.sla_pct)),
+          p.sla_pct === null ? { text: '—', tone: 'muted' } : metCell(p.met),
+          num(p.outages),
+          num(p.downtime_h, 1),
+        ]),
+      },
+    ],
+  };
+}
+
+function monthSection(r: ReportData): Section {
+  return {
+    id: 'months',
+    title: 'За місяцями',
+    pageBreak: true,
+    blocks: [
+      ...charts(r).map((chart) => ({ kind: 'chart' as const, chart })),
+      {
+        kind: 'table',
+        empty: '',
+        columns: [
+          col('Місяць', 2, 'left'),
+          col('Доступність у селах', 1.8),
+          col('Клієнтів Wi-Fi у середньому', 1.8),
+          col('Найбільше клієнтів', 1.6),
+          col('Час під наглядом', 1.6),
+        ],
+        rows: r.months.map((m) => [
+          txt(monthLabel(m.month, true)),
+          pctCell(m.village_uptime_pct),
+          num(m.wifi_avg_clients, 1),
+          num(m.wifi_peak_clients),
+          pctCell(m.monitored_pct, 1),
+        ]),
+      },
+    ],
+  };
+}
+
+function incidentSection(r: ReportData, when: Intl.DateTimeFormat): Section {
+  return {
+    id: 'incidents',
+    title: 'Найдовші перерви',
+    pageBreak: false,
+    blocks: [
+      {
+        kind: 'table',
+        empty: 'Жодне село не залишалося без інтернету повністю.',
+        columns: [col('Населений пункт', 2.2, 'left'), col('Початок', 2.6, 'left'), col('Кінець', 2.6, 'left'), col('Тривалість', 1.8)],
+        rows: r.incidents.map((i) => [
+          txt(i.village_name),
+          txt(when.format(Date.parse(i.start))),
+          txt(when.format(Date.parse(i.end))),
+          txt(dur(i.duration_s)),
+        ]),
+      },
+    ],
+  };
+}
+
+function serviceSection(r: ReportData): Section {
+  return {
+    id: 'services',
+    title: 'Сервіси громади',
+    pageBreak: false,
+    blocks: [
+      {
+        kind: 'table',
+        empty: 'Сервісів не задано.',
+        columns: [col('Сервіс', 3, 'left'), col('Доступність', 1.6), col('Перерв', 1), col('Не працював загалом', 2)],
+        rows: r.services.map((s) => [txt(s.name), pctCell(s.uptime_pct), num(s.outages), txt(dur(s.downtime_s))]),
+      },
+    ],
+  };
+}
+
+function dataQualitySection(r: ReportData): Section {
+  const dq = r.data_quality;
+  return {
+    id: 'data-quality',
+    title: 'Якість даних',
+    pageBreak: false,
+    blocks: [
+      {
+        kind: 'paragraphs',
+        lines: [
+          `Мережа спостерігала ${ukPct(dq.monitored_pct, 1)} часу всіх пристроїв; ${dq.device_time_s > 0 ? ukPct((dq.no_data_s / dq.device_time_s) * 100, 1) : NO_DATA} — «${NO_DATA}» (${dur(dq.no_data_s)} сумарно по всіх пристроях).`,
+          'Час без даних (збій збирача чи сховища, пристрій ще не встановлено) не зараховано ні як роботу, ні як перерву.',
+          dq.gaps.length ? 'Пристрої, за якими даних бракує понад 1% часу:' : 'Кожен пристрій був під наглядом щонайменше 99% часу.',
+        ],
+      },
+      ...(dq.gaps.length
+        ? [
+            {
+              kind: 'table' as const,
+              empty: '',
+              columns: [col('Пристрій', 3, 'left'), col('Під наглядом', 1.6), col('Без даних', 2)],
+              rows: dq.gaps.map((g) => [txt(g.id), pctCell(g.monitored_pct, 1), txt(dur(g.no_data_s))]),
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
+function deviceSection(r: ReportData): Section {
+  const villageName = new Map(r.villages.map((v) => [v.id, v.name]));
+  const providerName = new Map(r.providers.map((p) => [p.id, p.name]));
+  return {
+    id: 'devices',
+    title: 'Пристрої',
+    pageBreak: true,
+    blocks: [
+      {
+        kind: 'table',
+        empty: 'Пристроїв не задано.',
+        columns: [
+          col('Пристрій', 2.4, 'left'),
+          col('Населений пункт', 2, 'left'),
+          col('Тип', 1.4, 'left'),
+          col('Провайдер', 2, 'left'),
+          col('Доступність', 1.9),
+          col('Перерв', 1.3),
+          col('Не працював', 1.8),
+          col('Під наглядом', 1.8),
+        ],
+        rows: r.devices.map((d) => [
+          txt(d.name === d.id ? d.id : `${d.name} (${d.id})`),
+          txt(villageName.get(d.village) ?? d.village),
+          txt(KINDS[d.kind] ?? d.kind),
+          txt(d.provider === null ? '—' : (providerName.get(d.provider) ?? d.provider)),
+          pctCell(d.uptime_pct),
+          num(d.outages),
+          txt(dur(d.downtime_s)),
+          txt(dur(d.monitored_s)),
+        ]),
+      },
+    ],
+  };
+}
+
+function querySection(r: ReportData): Section {
+  return {
+    id: 'queries',
+    title: 'Додаток: запити InfluxQL',
+    pageBreak: true,
+    blocks: [
+      {
+        kind: 'paragraphs',
+        lines: ['Кожне число звіту отримано такими запитами до бази InfluxDB Мережі; їх можна виконати повторно й перевірити.'],
+      },
+      { kind: 'code', items: r.queries.map((q) => ({ label: q.figure, code: q.influxql })) },
+    ],
+  };
 }

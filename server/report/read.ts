@@ -15,11 +15,12 @@
 import { RETENTION_POLICIES } from '../../storage/measurements.ts';
 import { mapLimit } from '../../common/map-limit.ts';
 import type { Config } from '../../config/schema.ts';
-import { serviceKey } from '../../common/subjects.ts';
+import { subjectOfTags } from '../../common/subjects.ts';
 import type { Inventory } from '../inventory.ts';
-import { BUCKET_MS, importedSpans, measuredWithin, recordedOutages } from '../store/availability-store.ts';
+import { bucketStart, downWithin, importedSpans, measuredWithin, recordedOutages } from '../store/availability-store.ts';
+import { PRESENCE, presenceMeasurements, presenceOf } from '../store/presence.ts';
 import { ident, literal, type Query, type Row } from '../../storage/influx-query.ts';
-import { downIntervals, intersection, type Interval } from '../uptime.ts';
+import type { Interval } from '../uptime.ts';
 import { monthsOf } from './periods.ts';
 
 const CONCURRENCY = 8;
@@ -49,23 +50,6 @@ export interface ReportSource {
   /** The number each `influxql` KPI's query returned (null: no number). */
   custom: Map<string, number | null>;
   queries: { figure: string; influxql: string }[];
-}
-
-const PRESENCE = {
-  ping: { field: 'samples', tag: 'device' },
-  snmp: { field: 'samples', tag: 'device' },
-  service: { field: 'samples', tag: 'service' },
-} as const;
-
-function presenceOf(inventory: Inventory, key: string): keyof typeof PRESENCE {
-  const s = inventory.subjects.get(key);
-  return s?.reachBy === 'service' ? 'service' : s?.reachBy === 'snmp' ? 'snmp' : 'ping';
-}
-
-function subjectOf(row: Row, tag: 'device' | 'service'): string | undefined {
-  const v = row[tag];
-  if (typeof v !== 'string' || v === '') return undefined;
-  return tag === 'service' ? serviceKey(v) : v;
 }
 
 /** `$from` and `$to` of a custom KPI query, as InfluxQL time literals. */
@@ -105,18 +89,17 @@ export async function readReportSource(
   const tasks: { figure: string; influxql: string; use(rows: Row[]): void }[] = [];
   const add = (figure: string, influxql: string, use: (rows: Row[]) => void) => tasks.push({ figure, influxql, use });
 
-  const needed = new Set([...inventory.subjects.keys()].map((k) => presenceOf(inventory, k)));
+  const needed = presenceMeasurements(inventory);
   months.forEach((month, mi) => {
-    const from = Math.floor(month.from / BUCKET_MS) * BUCKET_MS;
-    const where = `WHERE time >= ${from}ms AND time < ${month.to}ms`;
+    const where = `WHERE time >= ${bucketStart(month.from)}ms AND time < ${month.to}ms`;
     for (const m of needed) {
       const { field, tag } = PRESENCE[m];
       add(
         `monitored time ${month.label} (${m}): measured 5-minute buckets per local day`,
-        `SELECT count(${ident(field)}) AS "n" FROM ${rollup}.${ident(m)} ${where} GROUP BY time(1d), ${ident(tag)} fill(none) tz(${literal(timeZone)})`,
+        `SELECT count(${ident(field.rollup)}) AS "n" FROM ${rollup}.${ident(m)} ${where} GROUP BY time(1d), ${ident(tag)} fill(none) tz(${literal(timeZone)})`,
         (rows) => {
           for (const row of rows) {
-            const key = subjectOf(row, tag);
+            const key = subjectOfTags(row);
             if (!key || presenceOf(inventory, key) !== m || !(Number(row.n) > 0)) continue;
             measured.set(key, [...(measured.get(key) ?? []), [Number(row.time), Number(row.n)]]);
           }
@@ -128,7 +111,7 @@ export async function readReportSource(
       `SELECT mean("clients") AS "avg", max("clients_max") AS "peak", count("clients") AS "n" FROM ${rollup}."wifi" ${where} GROUP BY "device"`,
       (rows) => {
         for (const row of rows) {
-          const key = subjectOf(row, 'device');
+          const key = subjectOfTags(row);
           if (!key || !(Number(row.n) > 0)) continue;
           const list = wifi.get(key) ?? months.map(() => undefined);
           list[mi] = { avg: Number(row.avg), peak: Number(row.peak), n: Number(row.n) };
@@ -142,7 +125,7 @@ export async function readReportSource(
     `SELECT last("speed_mbps") AS "speed_mbps" FROM ${rollup}."interface" WHERE time >= ${range.from}ms AND time < ${end}ms GROUP BY "device"`,
     (rows) => {
       for (const row of rows) {
-        const key = subjectOf(row, 'device');
+        const key = subjectOfTags(row);
         if (key && typeof row.speed_mbps === 'number') speeds.set(key, row.speed_mbps);
       }
     },
@@ -173,15 +156,10 @@ export async function readReportSource(
       async (o) => {
         outages = o;
         tick();
-        const wanted = new Map<string, Interval[]>();
-        for (const [key, list] of downIntervals(inventory.order, (k) => inventory.subjects.get(k)?.parent, o)) {
-          const inRange = intersection([list, [{ from: range.from, to: end }]]);
-          if (inRange.length) wanted.set(key, inRange);
-        }
         measuredInDown = await measuredWithin(
           recorded("measured 5-minute buckets inside outages (own and the parents'): only observed downtime counts"),
           inventory,
-          wanted,
+          downWithin(inventory, o, range, now),
           end,
           { raw: false },
         );

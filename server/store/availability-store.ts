@@ -22,32 +22,20 @@
 import { ROLLUP_MS } from '../../storage/influx-setup.ts';
 import { RETENTION_POLICIES, ROLLUP_INTERVAL } from '../../storage/measurements.ts';
 import { mapLimit } from '../../common/map-limit.ts';
-import { serviceKey } from '../../common/subjects.ts';
+import { subjectOfTags } from '../../common/subjects.ts';
 import type { Inventory } from '../inventory.ts';
 import { downIntervals, intersection, overlapMs, union, type Interval } from '../uptime.ts';
-import { ident, literal, type Query, type Row } from '../../storage/influx-query.ts';
+import { ident, type Query } from '../../storage/influx-query.ts';
+import { PRESENCE, presenceMeasurements, presenceOf, subjectCondition, type PresenceMeasurement } from './presence.ts';
 
 /** A 5-minute rollup bucket: the grain of monitored time. */
 export const BUCKET_MS = ROLLUP_MS;
 
-/** The measurement and field whose presence means "this subject was being looked at". */
-const PRESENCE = {
-  ping: { field: 'reachable', tag: 'device' },
-  snmp: { field: 'ok', tag: 'device' },
-  service: { field: 'up', tag: 'service' },
-} as const;
-type PresenceMeasurement = keyof typeof PRESENCE;
+/** The start of the 5-minute bucket that holds `t`. */
+export const bucketStart = (t: number) => Math.floor(t / BUCKET_MS) * BUCKET_MS;
 
-function subjectOf(row: Row, tag: 'device' | 'service'): string | undefined {
-  const v = row[tag];
-  if (typeof v !== 'string' || v === '') return undefined;
-  return tag === 'service' ? serviceKey(v) : v;
-}
-
-function measurementFor(inventory: Inventory, key: string): PresenceMeasurement {
-  const s = inventory.subjects.get(key);
-  return s?.reachBy === 'service' ? 'service' : s?.reachBy === 'snmp' ? 'snmp' : 'ping';
-}
+/** Buckets before this are in the rollups for sure; the continuous query may not have filled the last two yet. */
+const rawCut = (now: number) => bucketStart(now) - BUCKET_MS;
 
 /**
  * Monitored ms per subject for each window (all ending at `now`), keyed like
@@ -71,24 +59,23 @@ async function measuredTime(
   windows: Record<string, Interval>,
   now: number,
 ): Promise<Record<string, Map<string, number>>> {
-  const needed = new Set<PresenceMeasurement>([...inventory.subjects.keys()].map((k) => measurementFor(inventory, k)));
-  // Buckets before `cut` are in the rollup for sure; the rest is counted from raw points.
-  const cut = Math.floor(now / BUCKET_MS) * BUCKET_MS - BUCKET_MS;
+  // Buckets before the cut come from the rollups, the rest is counted from raw points.
+  const cut = rawCut(now);
   const rawBuckets = new Map<string, Map<number, true>>();
   const tasks: Promise<void>[] = [];
   const result: Record<string, Map<string, number>> = {};
   for (const name of Object.keys(windows)) result[name] = new Map();
 
-  for (const m of needed) {
+  for (const m of presenceMeasurements(inventory)) {
     const { field, tag } = PRESENCE[m];
     tasks.push(
       query(
-        `SELECT count(${ident(field)}) AS "n" FROM ${ident(RETENTION_POLICIES.raw)}.${ident(m)} WHERE time >= ${cut}ms ` +
+        `SELECT count(${ident(field.raw)}) AS "n" FROM ${ident(RETENTION_POLICIES.raw)}.${ident(m)} WHERE time >= ${cut}ms ` +
           `GROUP BY time(${ROLLUP_INTERVAL}), ${ident(tag)} fill(none)`,
       ).then((rows) => {
         for (const row of rows) {
-          const key = subjectOf(row, tag);
-          if (!key || measurementFor(inventory, key) !== m || !(Number(row.n) > 0)) continue;
+          const key = subjectOfTags(row);
+          if (!key || presenceOf(inventory, key) !== m || !(Number(row.n) > 0)) continue;
           const buckets = rawBuckets.get(key) ?? new Map<number, true>();
           buckets.set(Number(row.time), true);
           rawBuckets.set(key, buckets);
@@ -96,16 +83,16 @@ async function measuredTime(
       }),
     );
     for (const [name, window] of Object.entries(windows)) {
-      const from = Math.floor(window.from / BUCKET_MS) * BUCKET_MS;
+      const from = bucketStart(window.from);
       if (from >= cut) continue;
       tasks.push(
         query(
-          `SELECT count("samples") AS "n" FROM ${ident(RETENTION_POLICIES.rollup)}.${ident(m)} ` +
+          `SELECT count(${ident(field.rollup)}) AS "n" FROM ${ident(RETENTION_POLICIES.rollup)}.${ident(m)} ` +
             `WHERE time >= ${from}ms AND time < ${cut}ms GROUP BY ${ident(tag)}`,
         ).then((rows) => {
           for (const row of rows) {
-            const key = subjectOf(row, tag);
-            if (key && measurementFor(inventory, key) === m) result[name]!.set(key, Number(row.n) * BUCKET_MS);
+            const key = subjectOfTags(row);
+            if (key && presenceOf(inventory, key) === m) result[name]!.set(key, Number(row.n) * BUCKET_MS);
           }
         }),
       );
@@ -114,7 +101,7 @@ async function measuredTime(
   await Promise.all(tasks);
 
   for (const [name, window] of Object.entries(windows)) {
-    const from = Math.floor(window.from / BUCKET_MS) * BUCKET_MS;
+    const from = bucketStart(window.from);
     const map = result[name]!;
     for (const [key, buckets] of rawBuckets) {
       let ms = 0;
@@ -133,7 +120,7 @@ export async function recordedOutages(query: Query, since: number, now: number):
   );
   const out = new Map<string, Interval[]>();
   for (const row of rows) {
-    const key = subjectOf(row, 'service') ?? subjectOf(row, 'device');
+    const key = subjectOfTags(row);
     if (!key) continue;
     const from = Number(row.time);
     const to = Number(row.open) === 1 || row.end_ms === null ? now : Number(row.end_ms);
@@ -155,7 +142,7 @@ export async function importedSpans(query: Query): Promise<Map<string, ImportedS
   );
   const out = new Map<string, ImportedSpan[]>();
   for (const row of rows) {
-    const key = subjectOf(row, 'service') ?? subjectOf(row, 'device');
+    const key = subjectOfTags(row);
     if (!key || row.from_ms === null || row.to_ms === null) continue;
     const span = { from: Number(row.from_ms), to: Number(row.to_ms), source: String(row.source ?? '') };
     out.set(key, [...(out.get(key) ?? []), span]);
@@ -196,23 +183,22 @@ export function withImportedTime(
  */
 export async function measuredFrom(query: Query, inventory: Inventory, range: Interval): Promise<Map<string, number>> {
   // Whole buckets: a raw point late in the bucket where the range ends still makes that bucket measured.
-  const where = `WHERE time >= ${Math.floor(range.from / BUCKET_MS) * BUCKET_MS}ms AND time < ${Math.ceil(range.to / BUCKET_MS) * BUCKET_MS}ms`;
-  const needed = new Set<PresenceMeasurement>([...inventory.subjects.keys()].map((k) => measurementFor(inventory, k)));
+  const where = `WHERE time >= ${bucketStart(range.from)}ms AND time < ${Math.ceil(range.to / BUCKET_MS) * BUCKET_MS}ms`;
   const first = new Map<string, number>();
   const tasks: Promise<void>[] = [];
-  for (const m of needed) {
+  for (const m of presenceMeasurements(inventory)) {
     const { field, tag } = PRESENCE[m];
     const sources = [
-      `SELECT first("samples") FROM ${ident(RETENTION_POLICIES.rollup)}.${ident(m)} ${where} GROUP BY ${ident(tag)}`,
-      `SELECT first(${ident(field)}) FROM ${ident(RETENTION_POLICIES.raw)}.${ident(m)} ${where} GROUP BY ${ident(tag)}`,
+      `SELECT first(${ident(field.rollup)}) FROM ${ident(RETENTION_POLICIES.rollup)}.${ident(m)} ${where} GROUP BY ${ident(tag)}`,
+      `SELECT first(${ident(field.raw)}) FROM ${ident(RETENTION_POLICIES.raw)}.${ident(m)} ${where} GROUP BY ${ident(tag)}`,
     ];
     for (const influxql of sources) {
       tasks.push(
         query(influxql).then((rows) => {
           for (const row of rows) {
-            const key = subjectOf(row, tag);
-            if (!key || measurementFor(inventory, key) !== m) continue;
-            const bucket = Math.floor(Number(row.time) / BUCKET_MS) * BUCKET_MS;
+            const key = subjectOfTags(row);
+            if (!key || presenceOf(inventory, key) !== m) continue;
+            const bucket = bucketStart(Number(row.time));
             first.set(key, Math.min(first.get(key) ?? Infinity, bucket));
           }
         }),
@@ -250,15 +236,15 @@ export async function measuredWithin(
   now: number,
   options: { raw: boolean },
 ): Promise<Map<string, Interval[]>> {
-  const cut = options.raw ? Math.floor(now / BUCKET_MS) * BUCKET_MS - BUCKET_MS : Infinity;
+  const cut = options.raw ? rawCut(now) : Infinity;
   // Per subject, the bucket-aligned spans to look in; per measurement, what to read.
   const spans = new Map<string, Interval[]>();
   const items = new Map<PresenceMeasurement, { key: string; from: number; to: number }[]>();
   const rawKeys = new Map<PresenceMeasurement, Set<string>>();
   for (const [key, list] of wanted) {
     if (!inventory.subjects.has(key)) continue;
-    const m = measurementFor(inventory, key);
-    const aligned = union(list.map((i) => ({ from: Math.floor(i.from / BUCKET_MS) * BUCKET_MS, to: Math.min(i.to, now) })));
+    const m = presenceOf(inventory, key);
+    const aligned = union(list.map((i) => ({ from: bucketStart(i.from), to: Math.min(i.to, now) })));
     if (aligned.length === 0) continue;
     spans.set(key, aligned);
     for (const i of aligned) {
@@ -272,10 +258,9 @@ export async function measuredWithin(
   }
 
   const statements: { m: PresenceMeasurement; text: string }[] = [];
-  const where = (tag: 'device' | 'service', keys: Iterable<string>) =>
-    [...keys].map((k) => `${ident(tag)} = ${literal(inventory.subjects.get(k)!.tags[tag] ?? '')}`).join(' OR ');
+  const where = (keys: Iterable<string>) => [...keys].map((k) => subjectCondition(inventory.subjects.get(k)!)).join(' OR ');
   for (const [m, list] of items) {
-    const { tag } = PRESENCE[m];
+    const { field, tag } = PRESENCE[m];
     list.sort((a, b) => a.from - b.from);
     let cluster: { from: number; to: number; keys: Set<string> } | undefined;
     const emit = () => {
@@ -283,7 +268,7 @@ export async function measuredWithin(
       statements.push({
         m,
         text:
-          `SELECT count("samples") AS "n" FROM ${ident(RETENTION_POLICIES.rollup)}.${ident(m)} WHERE (${where(tag, cluster.keys)}) ` +
+          `SELECT count(${ident(field.rollup)}) AS "n" FROM ${ident(RETENTION_POLICIES.rollup)}.${ident(m)} WHERE (${where(cluster.keys)}) ` +
           `AND time >= ${cluster.from}ms AND time < ${cluster.to}ms GROUP BY time(${ROLLUP_INTERVAL}), ${ident(tag)} fill(none)`,
       });
     };
@@ -303,7 +288,7 @@ export async function measuredWithin(
     statements.push({
       m,
       text:
-        `SELECT count(${ident(field)}) AS "n" FROM ${ident(RETENTION_POLICIES.raw)}.${ident(m)} WHERE (${where(tag, keys)}) ` +
+        `SELECT count(${ident(field.raw)}) AS "n" FROM ${ident(RETENTION_POLICIES.raw)}.${ident(m)} WHERE (${where(keys)}) ` +
         `AND time >= ${cut}ms GROUP BY time(${ROLLUP_INTERVAL}), ${ident(tag)} fill(none)`,
     });
   }
@@ -321,8 +306,7 @@ export async function measuredWithin(
     query(batch).then((rows) => {
       for (const row of rows) {
         // Rows of a batch carry no statement; the tag says which subject (and so which measurement) it is.
-        const tag = 'service' in row && row.service ? 'service' : 'device';
-        const key = subjectOf(row, tag);
+        const key = subjectOfTags(row);
         if (!key || !spans.has(key) || !(Number(row.n) > 0)) continue;
         const list = buckets.get(key) ?? [];
         list.push(Number(row.time));
@@ -340,6 +324,26 @@ export async function measuredWithin(
   return out;
 }
 
+/** Down intervals per subject, its own outages and its ancestors' (`downIntervals`), parents first. */
+export function subjectDownIntervals(inventory: Inventory, outages: ReadonlyMap<string, readonly Interval[]>): Map<string, Interval[]> {
+  return downIntervals(inventory.order, (key) => inventory.subjects.get(key)?.parent, outages);
+}
+
+/** Each subject's down intervals inside `range` up to `now`, for subjects with any: where `measuredWithin` looks. */
+export function downWithin(
+  inventory: Inventory,
+  outages: ReadonlyMap<string, readonly Interval[]>,
+  range: Interval,
+  now: number,
+): Map<string, Interval[]> {
+  const wanted = new Map<string, Interval[]>();
+  for (const [key, list] of subjectDownIntervals(inventory, outages)) {
+    const inRange = intersection([list, [{ from: range.from, to: Math.min(range.to, now) }]]);
+    if (inRange.length) wanted.set(key, inRange);
+  }
+  return wanted;
+}
+
 /**
  * Where each subject was monitored while it was down (own outages or an
  * ancestor's) within `range`: its measured buckets there (`measuredWithin`)
@@ -353,16 +357,19 @@ export async function watchedWhileDown(
   range: Interval,
   now: number,
 ): Promise<Map<string, Interval[]>> {
-  const down = downIntervals(inventory.order, (k) => inventory.subjects.get(k)?.parent, outages);
-  const wanted = new Map<string, Interval[]>();
-  for (const [key, list] of down) {
-    const inRange = intersection([list, [{ from: range.from, to: Math.min(range.to, now) }]]);
-    if (inRange.length) wanted.set(key, inRange);
-  }
-  const measured = await measuredWithin(query, inventory, wanted, now, { raw: true });
+  const measured = await measuredWithin(query, inventory, downWithin(inventory, outages, range, now), now, { raw: true });
+  return watchedOf(inventory.order, measured, imported);
+}
+
+/** Pure: per subject of `order`, its measured buckets while down and its imported spans, merged; subjects with neither left out. */
+export function watchedOf(
+  order: readonly string[],
+  measuredInDown: ReadonlyMap<string, readonly Interval[]>,
+  imported: ReadonlyMap<string, readonly Interval[]>,
+): Map<string, Interval[]> {
   const out = new Map<string, Interval[]>();
-  for (const key of inventory.order) {
-    const all = union([...(measured.get(key) ?? []), ...(imported.get(key) ?? [])]);
+  for (const key of order) {
+    const all = union([...(measuredInDown.get(key) ?? []), ...(imported.get(key) ?? [])]);
     if (all.length) out.set(key, all);
   }
   return out;

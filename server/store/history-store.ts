@@ -11,6 +11,7 @@ import { subjectOfTags } from '../../common/subjects.ts';
 import { type Inventory, type SubjectInfo } from '../inventory.ts';
 import { STATES } from '../state/types.ts';
 import { ident, literal, type Query } from '../../storage/influx-query.ts';
+import { subjectCondition } from './presence.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -74,7 +75,7 @@ export async function deviceSeries(
 
 /** State periods of a subject overlapping [from, to), oldest first; the first one began at or before `from`. */
 export async function statePeriods(query: Query, subject: SubjectInfo, from: number, to: number): Promise<HistoryResponse['states']> {
-  const where = subject.type === 'service' ? `"service" = ${literal(subject.id)}` : `"device" = ${literal(subject.id)}`;
+  const where = subjectCondition(subject);
   const [before, within] = await Promise.all([
     query(
       `SELECT "to", "reason" FROM ${ident(RETENTION_POLICIES.events)}."transition" WHERE ${where} AND time < ${from}ms ORDER BY time DESC LIMIT 1`,
@@ -109,10 +110,7 @@ export async function listOutages(query: Query, inventory: Inventory, filter: Ou
   if (filter.open !== undefined) conditions.push(`"open" = ${filter.open ? 1 : 0}`);
   if (filter.subjects) {
     if (filter.subjects.length === 0) return [];
-    const terms = filter.subjects.map((key) => {
-      const s = inventory.subjects.get(key);
-      return s?.type === 'service' ? `"service" = ${literal(s.id)}` : `"device" = ${literal(key)}`;
-    });
+    const terms = filter.subjects.map((key) => subjectCondition(inventory.subjects.get(key) ?? { type: 'device', id: key }));
     conditions.push(`(${terms.join(' OR ')})`);
   }
   const rows = await query(
@@ -123,22 +121,33 @@ export async function listOutages(query: Query, inventory: Inventory, filter: Ou
     const key = subjectOfTags(row);
     const info = key ? inventory.subjects.get(key) : undefined;
     if (!info) return [];
-    const start = Number(row.time);
-    const end = Number(row.open) === 1 || row.end_ms === null ? null : Number(row.end_ms);
-    return [
-      {
-        subject: info.key,
-        name: info.name,
-        village: info.village?.id ?? null,
-        kind: info.kind ?? info.type,
-        start,
-        end,
-        duration_s: ((end ?? now) - start) / 1000,
-        reason: String(row.reason ?? ''),
-        unreachable: String(row.unreachable ?? '')
-          .split(',')
-          .filter(Boolean),
-      },
-    ];
+    const outage = {
+      start: Number(row.time),
+      end: Number(row.open) === 1 || row.end_ms === null ? null : Number(row.end_ms),
+      reason: String(row.reason ?? ''),
+      unreachable: String(row.unreachable ?? '')
+        .split(',')
+        .filter(Boolean),
+    };
+    return [outageItem(info, outage, now)];
   });
+}
+
+/** An outage as the API shows it; one still open has lasted until `now`. */
+export function outageItem(
+  info: SubjectInfo,
+  outage: { start: number; end: number | null; reason: string; unreachable: string[] },
+  now: number,
+): OutageItem {
+  return {
+    subject: info.key,
+    name: info.name,
+    village: info.village?.id ?? null,
+    kind: info.kind ?? info.type,
+    start: outage.start,
+    end: outage.end,
+    duration_s: ((outage.end ?? now) - outage.start) / 1000,
+    reason: outage.reason,
+    unreachable: outage.unreachable,
+  };
 }

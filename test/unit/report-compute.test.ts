@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseIsoTime } from '../../common/iso-time.ts';
-import { reportData } from '../../common/report.ts';
+import { KPI_METRICS, reportData } from '../../common/report.ts';
 import type { ConfigInput } from '../../config/schema.ts';
+import { kpiSchema, type KpiConfig } from '../../config/schema-kpis.ts';
 import { buildInventory } from '../../server/inventory.ts';
 import { computeReport } from '../../server/report/compute.ts';
 import { daysOf, monthsOf, yearRange } from '../../server/report/periods.ts';
@@ -311,6 +312,33 @@ describe('computeReport', () => {
       downtime_s: 3600,
       monitored_s: (now - FROM) / 1000,
     });
+  });
+});
+
+type KpiInput = NonNullable<ConfigInput['kpis']>[number];
+
+/** One KPI of each metric: typed per metric, so a metric added to the config's schema is missing here until it is given one. */
+const ONE_OF_EACH: { [M in KpiConfig['metric']]: Extract<KpiInput, { metric: M }> } = {
+  settlements_connected_pct: { id: 'a', title: 'A', metric: 'settlements_connected_pct', target: 99 },
+  institutions_high_speed_pct: { id: 'b', title: 'B', metric: 'institutions_high_speed_pct', target: 80 },
+  wifi_zones_in_service: { id: 'c', title: 'C', metric: 'wifi_zones_in_service', target: 2 },
+  wifi_zones_installed: { id: 'd', title: 'D', metric: 'wifi_zones_installed', target: 1 },
+  service_uptime_pct: { id: 'e', title: 'E', metric: 'service_uptime_pct', service: 'website', target: 99 },
+  provider_sla: { id: 'f', title: 'F', metric: 'provider_sla', provider: 'fibre' },
+  influxql: { id: 'rtt', title: 'G', metric: 'influxql', query: 'SELECT 1', target: 50 },
+};
+
+describe('KPI metrics', () => {
+  const metrics = kpiSchema.options.map((o) => o.shape.metric.value);
+
+  it('are the same in the config and in the report', () => {
+    expect([...metrics].sort()).toEqual([...KPI_METRICS].sort());
+  });
+
+  it('each yield a figure', () => {
+    const r = report(source(), config({ kpis: Object.values(ONE_OF_EACH) }));
+    expect(r.kpis.map((k) => k.metric).sort()).toEqual([...metrics].sort());
+    for (const k of r.kpis) expect(k.actual, k.metric).toEqual(expect.any(Number));
   });
 });
 
