@@ -3,59 +3,56 @@
  * Returns the process exit code; user mistakes print a message, never a stack trace.
  */
 import { UsageError } from './args.ts';
+import { OVERVIEW, USAGES, type CommandName } from './usage.ts';
+import { VERSION } from './version.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 
-// Loaded on demand, so `check-config` does not pay for net-snmp, influx and the rest.
-const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
-  start: {
-    load: async () => (await import('./commands/start.ts')).startCommand,
-    summary: 'start [--config FILE]                      run the collector (and, later, the server)',
-  },
-  'check-config': {
-    load: async () => (await import('./commands/check-config.ts')).checkConfigCommand,
-    summary: 'check-config FILE                          validate a config file; exit 1 with every error',
-  },
-  poll: {
-    load: async () => (await import('./commands/poll.ts')).pollCommand,
-    summary: 'poll [--config FILE] [--device ID] [--once] [--json]   poll devices now and print what they answer',
-  },
-  import: {
-    load: async () => (await import('./commands/import.ts')).importCommand,
-    summary: 'import --from DATE --to DATE --outages FILE.csv [--config FILE] [--dry-run]   load past outages (see import --help)',
-  },
-  report: {
-    load: async () => (await import('./commands/report.ts')).reportCommand,
-    summary: 'report [--year YYYY | --from DATE --to DATE] --format json|csv [--out FILE]   the yearly connectivity report',
-  },
-  simulate: {
-    load: async () => (await import('./commands/simulate.ts')).simulateCommand,
-    summary: 'simulate --scenario FILE | --demo | --generate …   run simulated devices on loopback (see docs/simulator.md)',
-  },
-  schema: {
-    load: async () => (await import('./commands/schema.ts')).schemaCommand,
-    summary: 'schema [--out FILE]                        print the JSON Schema of the config file',
-  },
+// Loaded on demand, so `check-config` does not pay for net-snmp, influx and the rest, and help for none of it.
+const COMMANDS: Record<CommandName, () => Promise<Command>> = {
+  start: async () => (await import('./commands/start.ts')).startCommand,
+  'check-config': async () => (await import('./commands/check-config.ts')).checkConfigCommand,
+  poll: async () => (await import('./commands/poll.ts')).pollCommand,
+  import: async () => (await import('./commands/import.ts')).importCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
+  simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
+  schema: async () => (await import('./commands/schema.ts')).schemaCommand,
 };
 
-export const USAGE = `Usage: merezha <command> [options]\n\nCommands:\n${Object.values(COMMANDS)
-  .map((c) => `  ${c.summary}`)
-  .join('\n')}\n\nThe config file also comes from MEREZHA_CONFIG; the InfluxDB URL from INFLUX_URL.\n`;
+const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(COMMANDS, name);
+const HELP_FLAGS = ['--help', '-h'];
+
+/** Whether the arguments ask for help: a help flag before any `--` that ends the options. */
+function asksForHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => HELP_FLAGS.includes(arg));
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(USAGE);
-    return name ? 0 : 2;
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`merezha ${VERSION}\n`);
+    return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(`merezha: unknown command "${name}"\n\n${USAGE}`);
+  if (name === 'help' && isCommand(rest[0])) {
+    process.stdout.write(USAGES[rest[0]].usage);
+    return 0;
+  }
+  if (name === undefined || name === 'help' || HELP_FLAGS.includes(name)) {
+    process.stdout.write(OVERVIEW);
+    return name === undefined ? 2 : 0;
+  }
+  if (!isCommand(name)) {
+    process.stderr.write(`merezha: unknown command "${name}"\n\n${OVERVIEW}`);
     return 2;
+  }
+  if (asksForHelp(rest)) {
+    process.stdout.write(USAGES[name].usage);
+    return 0;
   }
   try {
     return await (
-      await command.load()
+      await COMMANDS[name]()
     )(rest);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -28,45 +28,16 @@ import { parse, UsageError } from '../args.ts';
 import { openDatabase, Refusal, type Database } from '../database.ts';
 import { loadConfigOrReport } from './load.ts';
 
-const HELP = `Usage: merezha import --from DATE --to DATE --outages FILE.csv [--config FILE] [--dry-run]
-
-Loads past availability: from --from up to (not including) --to, every device
-and service of the config counts as monitored and up, except during the
-outages listed in the CSV file.
-
-  --from, --to   a date (YYYY-MM-DD: midnight in the hromada's time zone) or an
-                 ISO 8601 time; --to may not be in the future
-  --outages      CSV file (UTF-8) with the header device,start,end and one row
-                 per outage:
-                   device      a device id of the config, or service:<id>
-                   start, end  ISO 8601 times: 2026-01-05T14:30+02:00,
-                               2026-01-05T12:30Z, or without an offset
-                               (2026-01-05 14:30), read in the hromada's time
-                               zone (hromada.timezone)
-  --dry-run      check everything and print the points that would be written
-
-Nothing is written when a row is wrong, or when the range overlaps data
-Merezha measured itself or an earlier import; every problem is printed, rows
-as FILE:LINE: message. Exit status: 0 imported, 1 refused, 2 wrong usage.
-InfluxDB: INFLUX_URL or storage.influx.url, else the managed influxd of
-storage.managed_dir, started for the import while Merezha is stopped.
-`;
-
-const OPTIONS = {
+export const OPTIONS = {
   config: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
   outages: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
-  help: { type: 'boolean', default: false },
 } as const;
 
 export async function importCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, OPTIONS);
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   if (values.from === undefined || values.to === undefined || values.outages === undefined) {
     throw new UsageError('needs --from DATE, --to DATE and --outages FILE.csv (see merezha import --help)');
   }

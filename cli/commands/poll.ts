@@ -35,13 +35,15 @@ export function formatTable(reports: DeviceReport[]): string {
   return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
+export const OPTIONS = {
+  config: { type: 'string' },
+  device: { type: 'string' },
+  once: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
 export async function pollCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    config: { type: 'string' },
-    device: { type: 'string' },
-    once: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-  });
+  const { values } = parse(argv, OPTIONS);
   const config: Config | undefined = loadConfigOrReport(values.config)?.config;
   if (!config) return 1;
   const targets = selectDevices(config, values.device);

@@ -1,5 +1,5 @@
 /**
- * `merezha report [--year YYYY | --from DATE --to DATE] --format json|csv|html|pdf [--out FILE] [--config FILE]`:
+ * `merezha report [--year YYYY | --from DATE --to DATE] [--format json|csv|html|pdf] [--out FILE] [--config FILE]`:
  * the yearly connectivity report (`server/report/`) from the data in InfluxDB,
  * read the way `merezha import` reaches it.
  */
@@ -17,37 +17,13 @@ import { parse, UsageError } from '../args.ts';
 import { openDatabase, Refusal, type Database } from '../database.ts';
 import { loadConfigOrReport } from './load.ts';
 
-const HELP = `Usage: merezha report [--year YYYY | --from DATE --to DATE] --format json|csv|html|pdf [--out FILE] [--config FILE]
-
-The connectivity report of the hromada: the KPIs of its strategy (kpis: in
-the config) target against actual, villages, providers against their SLA,
-services, devices, months, the longest outages, how much was monitored, and
-the InfluxQL behind every figure.
-
-  --year        a calendar year in the hromada's time zone (default: this year;
-                figures stop at the present moment)
-  --from, --to  any range instead: a date (midnight in the hromada's time zone)
-                or an ISO 8601 time; --to is not included
-  --format      json: every table in one object (the open-data form)
-                csv: every table in one UTF-8 file, the first column naming
-                the table of each row (opens in Excel with Cyrillic intact)
-                html: one self-contained page in Ukrainian, ready to print
-                pdf: an A4 document (needs the Debian package fonts-dejavu-core)
-  --out         the file to write (default: standard output)
-
-A progress line goes to standard error. Exit status: 0 written, 1 refused,
-2 wrong usage. InfluxDB: INFLUX_URL or storage.influx.url, else the managed
-influxd of storage.managed_dir, started for the report while Merezha is stopped.
-`;
-
-const OPTIONS = {
+export const OPTIONS = {
   config: { type: 'string' },
   year: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
   format: { type: 'string' },
   out: { type: 'string' },
-  help: { type: 'boolean', default: false },
 } as const;
 
 /** The range asked for, or a usage problem. */
@@ -78,10 +54,6 @@ export function reportRange(
 
 export async function reportCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, OPTIONS);
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   const format = values.format ?? 'json';
   if (!(REPORT_FORMATS as readonly string[]).includes(format))
     throw new UsageError(`--format must be ${REPORT_FORMATS.join(', ')} (got ${format})`);

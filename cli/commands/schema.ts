@@ -3,8 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { renderConfigJsonSchema } from '../../config/json-schema.ts';
 import { parse } from '../args.ts';
 
+export const OPTIONS = { out: { type: 'string' } } as const;
+
 export async function schemaCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { out: { type: 'string' } });
+  const { values } = parse(argv, OPTIONS);
   const text = renderConfigJsonSchema();
   if (values.out) writeFileSync(values.out, text);
   else process.stdout.write(text);

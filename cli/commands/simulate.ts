@@ -24,7 +24,7 @@ import {
 import { parse, resolveConfigPath, UsageError } from '../args.ts';
 import { loadConfigOrReport } from './load.ts';
 
-const OPTIONS = {
+export const OPTIONS = {
   scenario: { type: 'string' },
   demo: { type: 'boolean', default: false },
   config: { type: 'string' },

@@ -15,8 +15,10 @@ import { loadConfigOrReport } from './load.ts';
 
 const STATUS_EVERY_MS = 60_000;
 
+export const OPTIONS = { config: { type: 'string' }, simulate: { type: 'boolean', default: false } } as const;
+
 export async function startCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: 'string' }, simulate: { type: 'boolean', default: false } });
+  const { values } = parse(argv, OPTIONS);
   const loaded = loadConfigOrReport(values.config, true);
   if (!loaded) return 1;
   const { config } = loaded;

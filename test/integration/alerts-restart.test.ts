@@ -78,7 +78,9 @@ beforeAll(async () => {
     `hromada: { name: Дмитрівська сільська громада }
 storage:
   spool_dir: ${join(dir, 'spool')}
+  managed_dir: ${join(dir, 'influxdb')}
   flush_interval: 200ms
+server: { data_dir: ${join(dir, 'server')} }
 polling:
   ping: { interval: 1s, count: 1, timeout: 300ms }
   snmp: { interval: 2s, timeout: 500ms, retries: 0 }

@@ -1,13 +1,15 @@
 /**
- * The `merezha` command as a user runs it: check-config, poll --once --json
- * against a real snmpd, and start with the managed influxd, until points are
- * stored and SIGTERM shuts everything down.
+ * The `merezha` command as a user runs it: help on every command,
+ * check-config, poll --once --json against a real snmpd, and start with the
+ * managed influxd, until points are stored and SIGTERM shuts everything down.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USAGES, type CommandName } from '../../cli/usage.ts';
+import { VERSION } from '../../cli/version.ts';
 import { loopbackAddress } from '../support/config.ts';
 import { queryInflux, waitFor } from '../support/influxd.ts';
 import { startSnmpd, TEST_V3_USERS, type Snmpd } from '../support/snmpd.ts';
@@ -61,6 +63,7 @@ villages:
       - { id: pomichna-uplink, kind: uplink, provider: prostonet, host: ${uplinkHost}, snmp: { credential: public-v2, port: ${agent.port}, interface: lo } }
       - { id: pomichna-park-wifi, kind: wifi, vendor: unifi, host: ${apHost}, snmp: { credential: wifi-v3, port: ${agent.port} }, parent: pomichna-uplink }
       - { id: pomichna-school-1, kind: institution, category: school, host: ${schoolHost}, parent: pomichna-uplink }
+server: { data_dir: ${join(dir, 'server')} }
 `,
   );
 });
@@ -73,6 +76,16 @@ afterAll(async () => {
 const secrets = { SNMP_AUTH_KEY: TEST_V3_USERS.shaAes.authKey, SNMP_PRIV_KEY: TEST_V3_USERS.shaAes.privKey };
 
 describe('merezha CLI', () => {
+  it('--help on every command prints its usage and starts nothing; --version prints the version', () => {
+    for (const name of Object.keys(USAGES) as CommandName[]) {
+      // No config and an influxd that does not answer: a command that got past its help would fail.
+      const r = merezha([name, '--help'], { MEREZHA_CONFIG: join(dir, 'missing.yaml'), INFLUX_URL: 'http://127.0.0.1:1' });
+      expect([r.status, r.stdout, r.stderr], name).toEqual([0, USAGES[name].usage, '']);
+    }
+    const version = merezha(['--version']);
+    expect([version.status, version.stdout]).toEqual([0, `merezha ${VERSION}\n`]);
+  });
+
   it('check-config accepts a good file and names the line of a bad one', async () => {
     const ok = merezha(['check-config', configPath], secrets);
     expect(ok.stdout).toBe(`${configPath}: OK (1 villages, 3 devices, 0 services)\n`);

@@ -1,8 +1,9 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_CONFIG, resolveConfigPath, USER_CONFIG } from '../../cli/args.ts';
+import { USAGES, type CommandName } from '../../cli/usage.ts';
 
 describe('which config a command uses', () => {
   const cwd = process.cwd();
@@ -30,5 +31,78 @@ describe('which config a command uses', () => {
     expect(got.demo).toBe(want.demo);
     if (want.demo) expect(resolve(dir, got.path)).toBe(DEMO_CONFIG);
     else expect(got.path).toBe(want.path);
+  });
+});
+
+describe('help and version', () => {
+  const NAMES = Object.keys(USAGES) as CommandName[];
+  let main: (argv: string[]) => Promise<number>;
+  let printed: { stdout: string; stderr: string };
+
+  beforeAll(async () => {
+    // Help is printed without loading the command (and net-snmp, influx, pdfkit behind it): any load fails the test.
+    for (const name of NAMES) {
+      vi.doMock(`../../cli/commands/${name}.ts`, () => {
+        throw new Error(`merezha ${name} --help loaded the command`);
+      });
+    }
+    ({ main } = await import('../../cli/main.ts'));
+  });
+  beforeEach(() => {
+    printed = { stdout: '', stderr: '' };
+    for (const stream of ['stdout', 'stderr'] as const) {
+      vi.spyOn(process[stream], 'write').mockImplementation((chunk) => {
+        printed[stream] += String(chunk);
+        return true;
+      });
+    }
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each(NAMES)('merezha %s --help (or -h, wherever it stands) prints its usage and exits 0', async (name) => {
+    for (const argv of [['--help'], ['-h'], ['--config', 'x.yaml', '--help'], ['help']]) {
+      printed.stdout = '';
+      const asked = argv[0] === 'help' ? ['help', name] : [name, ...argv];
+      expect(await main(asked), asked.join(' ')).toBe(0);
+      expect(printed.stdout).toBe(USAGES[name].usage);
+    }
+    expect(printed.stdout).toMatch(new RegExp(`^Usage: merezha ${name}\\b`));
+    expect(printed.stderr).toBe('');
+  });
+
+  it.each(NAMES)('the usage of %s names exactly the options it parses', async (name) => {
+    const { OPTIONS = {} } = await vi.importActual<{ OPTIONS?: Record<string, unknown> }>(`../../cli/commands/${name}.ts`);
+    const named = new Set(USAGES[name].usage.match(/--[a-z][a-z-]*/g));
+    expect([...named].sort()).toEqual(
+      Object.keys(OPTIONS)
+        .map((option) => `--${option}`)
+        .sort(),
+    );
+  });
+
+  it('a help flag after -- is an argument, not a request for help', async () => {
+    // The command is loaded, which the mock above refuses.
+    await expect(main(['check-config', '--', '--help'])).rejects.toThrow();
+    expect(printed.stdout).toBe('');
+  });
+
+  it('merezha --help lists every command with its summary; no command at all is wrong usage', async () => {
+    expect(await main(['--help'])).toBe(0);
+    for (const name of NAMES) expect(printed.stdout).toContain(`  ${name.padEnd(17)}${USAGES[name].summary}\n`);
+    const overview = printed.stdout;
+    printed.stdout = '';
+    expect(await main([])).toBe(2);
+    expect(printed.stdout).toBe(overview);
+    expect(await main(['nope'])).toBe(2);
+    expect(printed.stderr).toBe(`merezha: unknown command "nope"\n\n${overview}`);
+  });
+
+  it('merezha --version and merezha version print the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const argv of [['--version'], ['version']]) {
+      printed.stdout = '';
+      expect(await main(argv)).toBe(0);
+      expect(printed.stdout).toBe(`merezha ${version}\n`);
+    }
   });
 });

@@ -1,0 +1,185 @@
+/**
+ * What `merezha --help` and `merezha <command> --help` print. Kept apart from
+ * the commands, so that help loads none of them (nor net-snmp, influx, pdfkit);
+ * test/unit/cli-args.test.ts holds each usage to the OPTIONS its command exports.
+ */
+
+/** Where option texts start: two spaces after the longest flag. Texts of up to 61 characters keep lines within 80. */
+const COLUMN = 17;
+
+/** An option table: flags in one column, their text (lines split by \n) in the next. */
+function options(...rows: [flag: string, text: string][]): string {
+  const indent = `\n  ${' '.repeat(COLUMN)}`;
+  return rows.map(([flag, text]) => `  ${flag.padEnd(COLUMN)}${text.replaceAll('\n', indent)}`).join('\n');
+}
+
+const CONFIG: [string, string] = [
+  '--config FILE',
+  'the config (default: MEREZHA_CONFIG, else\nconfig/hromada.yaml, else the demo of config/example.yaml)',
+];
+
+const INFLUXDB = `InfluxDB: INFLUX_URL or storage.influx.url, else the managed influxd of
+storage.managed_dir, started for the command while Merezha is stopped.`;
+
+export interface CommandUsage {
+  /** The line in `merezha --help`. */
+  summary: string;
+  /** What `merezha <command> --help` prints. */
+  usage: string;
+}
+
+export const USAGES = {
+  start: {
+    summary: 'run the monitor: collector, alerts, dashboard, status page',
+    usage: `Usage: merezha start [--config FILE] [--simulate]
+
+Runs the whole monitor until SIGINT/SIGTERM: the collector (ping, SNMP,
+service checks), the storage (a managed influxd unless INFLUX_URL or
+storage.influx names one), the state engine and alerts, and the dashboard
+with the public status page. Without a config of yours it runs the demo
+hromada, with simulated devices and a simulated past.
+
+${options(CONFIG, ['--simulate', "also simulate the config's devices on loopback (always on\nfor the demo)"])}
+
+The dashboard listens on server.port (PORT overrides it); the first admin's
+password is MEREZHA_ADMIN_PASSWORD, or one generated and logged once.
+`,
+  },
+  'check-config': {
+    summary: 'validate a config file; exit 1 with every error',
+    usage: `Usage: merezha check-config FILE
+
+Validates a config file: prints a one-line summary and exits 0, or prints
+every error as FILE:LINE path: message and exits 1.
+`,
+  },
+  poll: {
+    summary: 'poll devices now and print what they answer',
+    usage: `Usage: merezha poll [--config FILE] [--device ID] [--once] [--json]
+
+Polls the config's devices now (ping, and SNMP where the config has it) and
+prints what they answer. Without --once it polls again every ping interval
+until Ctrl-C, which is how traffic rates (two readings) appear.
+
+${options(
+  CONFIG,
+  ['--device ID', 'only this device'],
+  ['--once', 'poll once and exit'],
+  ['--json', 'an array with one object per device instead of a table'],
+)}
+`,
+  },
+  import: {
+    summary: 'load past outages from a CSV file',
+    usage: `Usage: merezha import --from DATE --to DATE --outages FILE.csv
+                      [--config FILE] [--dry-run]
+
+Loads past availability: from --from up to (not including) --to, every device
+and service of the config counts as monitored and up, except during the
+outages listed in the CSV file.
+
+${options(
+  ['--from, --to', "a date (YYYY-MM-DD: midnight in the hromada's time zone)\nor an ISO 8601 time; --to may not be in the future"],
+  [
+    '--outages FILE',
+    'CSV file (UTF-8) with the header device,start,end and one\nrow per outage:\n' +
+      '  device      a device id of the config, or service:<id>\n' +
+      '  start, end  ISO 8601 times: 2026-01-05T14:30+02:00,\n' +
+      '              2026-01-05T12:30Z, or without an offset\n' +
+      "              (2026-01-05 14:30), read in the hromada's time\n" +
+      '              zone (hromada.timezone)',
+  ],
+  ['--config FILE', 'your config (default: MEREZHA_CONFIG, else\nconfig/hromada.yaml; never the demo: history is permanent)'],
+  ['--dry-run', 'check everything and print the points that would be written'],
+)}
+
+Nothing is written when a row is wrong, or when the range overlaps data
+Merezha measured itself or an earlier import; every problem is printed, rows
+as FILE:LINE: message. Exit status: 0 imported, 1 refused, 2 wrong usage.
+${INFLUXDB}
+`,
+  },
+  report: {
+    summary: 'the connectivity report as json, csv, html or pdf',
+    usage: `Usage: merezha report [--year YYYY | --from DATE --to DATE]
+                      [--format json|csv|html|pdf] [--out FILE] [--config FILE]
+
+The connectivity report of the hromada: the KPIs of its strategy (kpis: in
+the config) target against actual, villages, providers against their SLA,
+services, devices, months, the longest outages, how much was monitored, and
+the InfluxQL behind every figure.
+
+${options(
+  ['--year YYYY', "a calendar year in the hromada's time zone (default: this\nyear; figures stop at the present moment)"],
+  ['--from, --to', "any range instead: a date (midnight in the hromada's time\nzone) or an ISO 8601 time; --to is not included"],
+  [
+    '--format F',
+    'json (the default): every table in one object (open data)\n' +
+      'csv: every table in one UTF-8 file, the first column naming\n' +
+      '  the table of each row (opens in Excel with Cyrillic intact)\n' +
+      'html: one self-contained page in Ukrainian, ready to print\n' +
+      'pdf: an A4 document (needs the Debian fonts-dejavu-core)',
+  ],
+  ['--out FILE', 'the file to write (default: standard output)'],
+  CONFIG,
+)}
+
+A progress line goes to standard error. Exit status: 0 written, 1 refused,
+2 wrong usage.
+${INFLUXDB}
+`,
+  },
+  simulate: {
+    summary: 'run simulated devices on loopback (docs/simulator.md)',
+    usage: `Usage: merezha simulate --scenario FILE [--config FILE] [--truth FILE]
+                        [--duration D] [--no-nft]
+       merezha simulate --demo [--config FILE] [--truth FILE] [--duration D]
+                        [--no-nft]
+       merezha simulate --generate --villages N --devices M --out DIR [--port P]
+
+Serves the config's devices as SNMP agents on loopback (127.0.0.0/8 only) and
+plays a fault timeline on them until Ctrl-C or the scenario's duration; then
+writes the ground truth. Or, with --generate, writes a large hromada for load
+tests. See docs/simulator.md.
+
+${options(
+  ['--scenario FILE', 'the scenario to play'],
+  ['--demo', 'play the demo timeline over the config instead: a fault\nevery few minutes, each in another village'],
+  [
+    '--config FILE',
+    "the config to simulate; wins over the scenario's config:\n(default: MEREZHA_CONFIG, else config/hromada.yaml, else\nthe demo)",
+  ],
+  ['--truth FILE', 'write the ground truth (JSON) here when the simulation stops'],
+  ['--duration D', "how much scenario time to play (e.g. 10m); replaces the\nscenario's duration"],
+  ['--no-nft', 'no nftables even as root: the agents alone play outages\nand packet loss'],
+  [
+    '--generate',
+    'write DIR/hromada.yaml and DIR/scenario.yaml: --villages N\nvillages of --devices M devices each, --out DIR, all SNMP\nagents on --port P',
+  ],
+)}
+`,
+  },
+  schema: {
+    summary: 'print the JSON Schema of the config file',
+    usage: `Usage: merezha schema [--out FILE]
+
+Prints the JSON Schema of the config file, for editors that check YAML.
+
+${options(['--out FILE', 'write it to FILE instead of standard output'])}
+`,
+  },
+} satisfies Record<string, CommandUsage>;
+
+export type CommandName = keyof typeof USAGES;
+
+export const OVERVIEW = `Usage: merezha <command> [options]
+
+Commands:
+${Object.entries(USAGES)
+  .map(([name, { summary }]) => `  ${name.padEnd(COLUMN)}${summary}`)
+  .join('\n')}
+
+merezha <command> --help shows a command's options; merezha --version, the
+version. The config file also comes from MEREZHA_CONFIG; the InfluxDB URL
+from INFLUX_URL.
+`;
