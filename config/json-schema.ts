@@ -38,7 +38,7 @@ export function configJsonSchema(): Record<string, unknown> {
   return {
     $schema: generated.$schema,
     title: 'Merezha inventory (hromada.yaml)',
-    description: 'The devices, Free Wi-Fi access points, providers and services of one hromada that Merezha monitors.',
+    description: 'The devices, Free WiFi access points, providers and services of one hromada that Merezha monitors.',
     ...generated,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * A generated hromada for load tests: N villages of M devices each, every
- * device on its own loopback address, with a mix of uplinks, Free Wi-Fi
+ * device on its own loopback address, with a mix of uplinks, Free WiFi
  * access points of every vendor and institutions of every category, and a
  * looping timeline of faults spread over the villages. SNMPv2c throughout:
  * at this scale the collector's cost, not the security model, is under test.

@@ -30,8 +30,8 @@ const STATE_NAMES: Record<Locale, Record<State, string>> = {
 };
 
 const KIND_NAMES: Record<Locale, Record<DeviceKind | 'service', string>> = {
-  uk: { uplink: 'канал зв’язку', wifi: 'точка Free Wi-Fi', institution: 'заклад', service: 'сервіс' },
-  en: { uplink: 'uplink', wifi: 'Free Wi-Fi access point', institution: 'institution', service: 'service' },
+  uk: { uplink: 'канал зв’язку', wifi: 'точка Free WiFi', institution: 'заклад', service: 'сервіс' },
+  en: { uplink: 'uplink', wifi: 'Free WiFi access point', institution: 'institution', service: 'service' },
 };
 
 /** One institution («школа», in a sentence) and a heading over several («Школи»). */

@@ -32,12 +32,13 @@ import type {
 } from '../../common/report.ts';
 import type { Config, DeviceConfig, KpiConfig } from '../../config/schema.ts';
 import { serviceKey } from '../../common/subjects.ts';
+import { count } from '../../common/words/plural.ts';
 import { isHighSpeed } from '../high-speed.ts';
 import type { Inventory } from '../inventory.ts';
 import { intersection, observedDown, observedLengths, observedOffline, overlapMs, union, uptimePct, type Interval } from '../uptime.ts';
 import { dateStart, dayAfterStart, daysOf, monthsOf, yearRange, type Month } from './periods.ts';
 import type { ReportSource } from './read.ts';
-import { summaryOf, ukCount, ukNumber } from './summary.ts';
+import { OUTAGES, summaryOf, ukNumber } from './summary.ts';
 import { BUCKET_MS, subjectDownIntervals, watchedOf } from '../store/availability-store.ts';
 
 const INCIDENTS = 10;
@@ -523,7 +524,7 @@ function providerSla(k: KpiOf<'provider_sla'>, c: KpiBasis): KpiFigure {
   return {
     actual: p.uptime_pct,
     target: k.target ?? p.sla_pct ?? 0,
-    note: `${p.name}: ${ukCount(p.outages, ['перерва', 'перерви', 'перерв'])}, ${ukNumber(p.downtime_h, 2)} год простою`,
+    note: `${p.name}: ${count(p.outages, OUTAGES, 'uk')}, ${ukNumber(p.downtime_h, 2)} год простою`,
   };
 }
 

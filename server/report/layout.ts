@@ -3,12 +3,14 @@
  * (`pdf.ts`): its sections in order, each a list of blocks (paragraphs,
  * tables of already formatted cells, charts), with every number written the
  * Ukrainian way (`uk-UA`: a decimal comma, a no-break space between
- * thousands), durations in words (год, хв) and times in the hromada's time
+ * thousands), durations in words (дн, год, хв) and times in the hromada's time
  * zone. The two renderers only lay this out, so they cannot disagree on a
  * figure, a title or the order. Pure.
  */
 import type { ReportData, ReportKpi } from '../../common/report.ts';
-import { ukDuration } from './summary.ts';
+import { formatDuration } from '../../common/words/duration.ts';
+import { INTL_LOCALE } from '../../common/words/locale.ts';
+import { kindName } from '../../common/words/names.ts';
 
 export type Tone = 'good' | 'bad' | 'muted';
 export interface Cell {
@@ -75,7 +77,6 @@ export const MET = 'виконано';
 export const NOT_MET = 'не виконано';
 export const NO_DATA = 'дані відсутні';
 
-const KINDS: Record<string, string> = { uplink: 'канал зв’язку', institution: 'заклад', wifi: 'Free WiFi' };
 const MONTHS_SHORT = ['січ', 'лют', 'бер', 'кві', 'тра', 'чер', 'лип', 'сер', 'вер', 'жов', 'лис', 'гру'];
 const MONTHS_FULL = [
   'січень',
@@ -96,7 +97,8 @@ const formatters = new Map<number, Intl.NumberFormat>();
 /** 12 345,6 — `uk-UA`, a fixed number of decimals. */
 export function ukNum(x: number, digits = 0): string {
   let f = formatters.get(digits);
-  if (!f) formatters.set(digits, (f = new Intl.NumberFormat('uk-UA', { minimumFractionDigits: digits, maximumFractionDigits: digits })));
+  if (!f)
+    formatters.set(digits, (f = new Intl.NumberFormat(INTL_LOCALE.uk, { minimumFractionDigits: digits, maximumFractionDigits: digits })));
   return f.format(x);
 }
 /** "99,95%", or "дані відсутні". */
@@ -106,7 +108,10 @@ const metCell = (met: boolean | null): Cell =>
   met === null ? { text: NO_DATA, tone: 'muted' } : met ? { text: MET, tone: 'good' } : { text: NOT_MET, tone: 'bad' };
 
 function dateFormat(timeZone: string, withTime: boolean) {
-  return new Intl.DateTimeFormat('uk-UA', withTime ? { dateStyle: 'long', timeStyle: 'short', timeZone } : { dateStyle: 'long', timeZone });
+  return new Intl.DateTimeFormat(
+    INTL_LOCALE.uk,
+    withTime ? { dateStyle: 'long', timeStyle: 'short', timeZone } : { dateStyle: 'long', timeZone },
+  );
 }
 
 /** A KPI's figure with its unit; percentages get more decimals when two would hide which side of the target it is on. */
@@ -236,7 +241,7 @@ function charts(r: ReportData): Chart[] {
 }
 
 /** How every table writes its cells: no data muted, durations in words, no duration as «—». */
-const dur = (s: number | null) => (s === null ? '—' : s === 0 ? '0' : ukDuration(s));
+const dur = (s: number | null) => (s === null ? '—' : s === 0 ? '0' : formatDuration(s, 'uk'));
 const pctCell = (x: number | null, digits = 2): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukPct(x, digits) });
 const txt = (text: string): Cell => ({ text });
 const num = (x: number | null, digits = 0): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukNum(x, digits) });
@@ -495,7 +500,7 @@ function deviceSection(r: ReportData): Section {
         rows: r.devices.map((d) => [
           txt(d.name === d.id ? d.id : `${d.name} (${d.id})`),
           txt(villageName.get(d.village) ?? d.village),
-          txt(KINDS[d.kind] ?? d.kind),
+          txt(kindName(d.kind, 'uk')),
           txt(d.provider === null ? '—' : (providerName.get(d.provider) ?? d.provider)),
           pctCell(d.uptime_pct),
           num(d.outages),

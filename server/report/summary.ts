@@ -23,10 +23,6 @@ const PEOPLE: PluralForms['uk'] = { one: 'людина', few: 'людини', ma
 
 export const ukNumber = (x: number, digits = 1) => x.toFixed(digits).replace('.', ',');
 
-/** compute.ts and layout.ts still import these two; they go once those files take count() and formatDuration() from common/words. */
-export const ukCount = (n: number, [one, few, many]: [string, string, string]) => count(n, { one, few, many, other: few }, 'uk');
-export const ukDuration = (seconds: number) => formatDuration(seconds, 'uk');
-
 export function summaryOf(data: Omit<ReportData, 'summary'>, figures: { villageUptimePct: number | null }): string[] {
   const out: string[] = [];
   const connected = data.villages.filter((v) => v.uplinks > 0);
