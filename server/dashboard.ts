@@ -31,7 +31,7 @@ import { LatestValues } from './live/latest.ts';
 import { MaintenanceWindows } from './maintenance-windows.ts';
 import type { Monitor } from './monitor.ts';
 import type { Change } from './state/types.ts';
-import { deviceSeries, listOutages, statePeriods } from './store/history-store.ts';
+import { deviceSeries, listOutages, outageItem, statePeriods } from './store/history-store.ts';
 import type { Query } from '../storage/influx-query.ts';
 import { uptimeSetOf } from './live/availability.ts';
 import { isWorking, Summaries, type ViewInputs } from './views/summaries.ts';
@@ -156,20 +156,7 @@ export class Dashboard {
         const info = inventory.subjects.get(c.subject);
         if (!info) continue;
         const end = c.type === 'outage_end' ? c.end : null;
-        this.emit({
-          name: 'outage',
-          payload: {
-            subject: c.subject,
-            name: info.name,
-            village: info.village?.id ?? null,
-            kind: info.kind ?? info.type,
-            start: c.start,
-            end,
-            duration_s: ((end ?? this.now()) - c.start) / 1000,
-            reason: c.reason,
-            unreachable: c.unreachable,
-          },
-        });
+        this.emit({ name: 'outage', payload: outageItem(info, { ...c, end }, this.now()) });
       }
     }
     this.pushVillages([...villages]);

@@ -13,7 +13,7 @@ export interface LoadedConfig {
 
 export function loadConfigOrReport(flag: string | undefined, announceDemo = false): LoadedConfig | undefined {
   const { path, demo } = resolveConfigPath(flag);
-  try {
+  return reportConfigError(() => {
     const config = loadConfig(path);
     if (demo && announceDemo) {
       createLogger().warn(
@@ -23,6 +23,13 @@ export function loadConfigOrReport(flag: string | undefined, announceDemo = fals
       );
     }
     return { config, path, demo };
+  });
+}
+
+/** `read`'s result, or undefined once a config error is told to the user; any other error is a bug and is thrown on. */
+export function reportConfigError<T>(read: () => T): T | undefined {
+  try {
+    return read();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createLogger } from '../../common/log.ts';
 import { parseDuration } from '../../config/duration.ts';
-import { ConfigError } from '../../config/load.ts';
 import {
   demoScenario,
   generateScale,
@@ -22,7 +21,7 @@ import {
   type Simulation,
 } from '../../simulator/index.ts';
 import { parse, resolveConfigPath, UsageError } from '../args.ts';
-import { loadConfigOrReport } from './load.ts';
+import { loadConfigOrReport, reportConfigError } from './load.ts';
 
 export const OPTIONS = {
   scenario: { type: 'string' },
@@ -57,7 +56,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
 }
 
 function readScenario(values: Values): Scenario | undefined {
-  try {
+  return reportConfigError(() => {
     if (values.demo) {
       const loaded = loadConfigOrReport(values.config);
       return loaded && demoScenario(loaded.config);
@@ -65,11 +64,7 @@ function readScenario(values: Values): Scenario | undefined {
     // --config wins over the scenario's own `config:`; without either, the usual config is simulated.
     const options = { defaultConfig: resolveConfigPath(undefined).path, ...(values.config ? { config: values.config } : {}) };
     return loadScenario(values.scenario!, options).scenario;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    return undefined;
-  }
+  });
 }
 
 async function play(scenario: Scenario, values: Values): Promise<number> {

@@ -5,6 +5,7 @@
  */
 import type { PublicStatus } from '../../common/api.ts';
 import { INTL_LOCALE, isLocale, type Locale } from '../../common/words/locale.ts';
+import { escapeHtml as escape } from '../../common/html.ts';
 
 const TEXT = {
   uk: {
@@ -34,8 +35,6 @@ const TEXT = {
     other: 'Українською',
   },
 } as const satisfies Record<Locale, Record<string, string>>;
-
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function pageLocale(query: unknown, acceptLanguage: string | undefined, fallback: Locale): Locale {
   if (isLocale(query)) return query;

@@ -11,9 +11,9 @@ import type { UptimeSet } from '../../common/api.ts';
 import type { Logger } from '../../common/log.ts';
 import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
 import type { Inventory } from '../inventory.ts';
-import { importedSpans, monitoredTime, recordedOutages, watchedWhileDown } from '../store/availability-store.ts';
+import { importedSpans, monitoredTime, recordedOutages, subjectDownIntervals, watchedWhileDown } from '../store/availability-store.ts';
 import type { Query } from '../../storage/influx-query.ts';
-import { downIntervals, observedDown, observedOffline, overlapMs, pooledUptimePct, uptimePct, type Interval } from '../uptime.ts';
+import { observedDown, observedOffline, overlapMs, pooledUptimePct, uptimePct, type Interval } from '../uptime.ts';
 
 export const WINDOWS = ['24h', '7d', '30d', 'year', 'month'] as const;
 export type WindowName = (typeof WINDOWS)[number];
@@ -59,7 +59,7 @@ export function computeParts(
   watched: ReadonlyMap<string, readonly Interval[]>,
 ): Computed {
   // A subject is down while it, or any device it hangs behind, has an outage; only the monitored part counts.
-  const down = downIntervals(inventory.order, (k) => inventory.subjects.get(k)?.parent, outages);
+  const down = subjectDownIntervals(inventory, outages);
   const observed = new Map([...down].map(([key, list]) => [key, observedDown(list, watched.get(key) ?? [])]));
   const partsOf = (intervals: Interval[], monitoredIn: (w: WindowName) => number) =>
     Object.fromEntries(WINDOWS.map((w) => [w, { monitoredMs: monitoredIn(w), downMs: overlapMs(intervals, windows[w]) }])) as Record<

@@ -7,9 +7,9 @@
  * `layout.ts`, shared with the PDF.
  */
 import type { ReportData } from '../../common/report.ts';
+import { escapeHtml as escape } from '../../common/html.ts';
 import { chartGeometry, COLORS, reportDocument, type Block, type Cell, type Chart, type Section } from './layout.ts';
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const n = (x: number) => (Math.round(x * 10) / 10).toString();
 
 const CSS = `

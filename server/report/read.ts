@@ -18,7 +18,7 @@ import type { Config } from '../../config/schema.ts';
 import { subjectOfTags } from '../../common/subjects.ts';
 import type { Inventory } from '../inventory.ts';
 import { bucketStart, downWithin, importedSpans, measuredWithin, recordedOutages } from '../store/availability-store.ts';
-import { PRESENCE, presenceMeasurements, presenceOf } from '../store/presence.ts';
+import { PRESENCE, presenceMeasurements, presentSubject } from '../store/presence.ts';
 import { ident, literal, type Query, type Row } from '../../storage/influx-query.ts';
 import type { Interval } from '../uptime.ts';
 import { monthsOf } from './periods.ts';
@@ -99,8 +99,8 @@ export async function readReportSource(
         `SELECT count(${ident(field.rollup)}) AS "n" FROM ${rollup}.${ident(m)} ${where} GROUP BY time(1d), ${ident(tag)} fill(none) tz(${literal(timeZone)})`,
         (rows) => {
           for (const row of rows) {
-            const key = subjectOfTags(row);
-            if (!key || presenceOf(inventory, key) !== m || !(Number(row.n) > 0)) continue;
+            const key = presentSubject(inventory, m, row);
+            if (!key || !(Number(row.n) > 0)) continue;
             measured.set(key, [...(measured.get(key) ?? []), [Number(row.time), Number(row.n)]]);
           }
         },

@@ -50,7 +50,7 @@ export function changePoints(change: Change, inventory: Inventory): Point[] {
         {
           measurement: 'outage',
           tags,
-          fields: { open: 1, reason: change.reason, unreachable: change.unreachable.join(',') },
+          fields: { open: 1, reason: change.reason, unreachable: unreachableField(change.unreachable) },
           time: change.start,
         },
       ];
@@ -64,7 +64,7 @@ export function changePoints(change: Change, inventory: Inventory): Point[] {
             end_ms: change.end,
             duration_s: (change.end - change.start) / 1000,
             reason: change.reason,
-            unreachable: change.unreachable.join(','),
+            unreachable: unreachableField(change.unreachable),
           },
           time: change.start,
         },
@@ -84,6 +84,20 @@ export function changePoints(change: Change, inventory: Inventory): Point[] {
     case 'reboot':
       return [];
   }
+}
+
+/** The stored form of the subjects an outage cut off, which `storedOutage` reads back. */
+const unreachableField = (keys: readonly string[]) => keys.join(',');
+
+/** What an outage point holds for the engine and the dashboard alike, read back from a row of `outage`. */
+export function storedOutage(row: Row): { start: number; reason: string; unreachable: string[] } {
+  return {
+    start: Number(row.time),
+    reason: String(row.reason ?? ''),
+    unreachable: String(row.unreachable ?? '')
+      .split(',')
+      .filter(Boolean),
+  };
 }
 
 export interface StateHistory {
@@ -141,13 +155,7 @@ export async function loadStateHistory(query: Query, inventory: Inventory, state
     const s = subjects.get(key);
     // An open outage belongs to a subject that is still down (or cut off since); otherwise its end was lost.
     if (s && (s.state === 'down' || s.state === 'unreachable')) {
-      s.outage = {
-        start: latest.time as number,
-        reason: String(latest.reason ?? ''),
-        unreachable: String(latest.unreachable ?? '')
-          .split(',')
-          .filter(Boolean),
-      };
+      s.outage = storedOutage(latest);
     } else {
       staleOutages.push({ subject: key, start: latest.time as number });
     }

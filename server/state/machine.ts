@@ -323,10 +323,7 @@ export class StateMachine {
     if (verdict === 'fail') {
       m.snmpFails = 0;
       if (parentOffline) {
-        // Its parent's outage explains it: not a failure of its own.
-        m.cutOff = true;
-        m.fails = 0;
-        m.pendingDown = false;
+        // Its parent's outage explains it: not a failure of its own (`evaluate` marks it cut off).
         this.evaluate(m, at, step);
         return;
       }

@@ -26,7 +26,7 @@ import { subjectOfTags } from '../../common/subjects.ts';
 import type { Inventory } from '../inventory.ts';
 import { downIntervals, intersection, overlapMs, union, type Interval } from '../uptime.ts';
 import { ident, type Query } from '../../storage/influx-query.ts';
-import { PRESENCE, presenceMeasurements, presenceOf, subjectCondition, type PresenceMeasurement } from './presence.ts';
+import { PRESENCE, presenceMeasurements, presenceOf, presentSubject, subjectCondition, type PresenceMeasurement } from './presence.ts';
 
 /** A 5-minute rollup bucket: the grain of monitored time. */
 export const BUCKET_MS = ROLLUP_MS;
@@ -74,8 +74,8 @@ async function measuredTime(
           `GROUP BY time(${ROLLUP_INTERVAL}), ${ident(tag)} fill(none)`,
       ).then((rows) => {
         for (const row of rows) {
-          const key = subjectOfTags(row);
-          if (!key || presenceOf(inventory, key) !== m || !(Number(row.n) > 0)) continue;
+          const key = presentSubject(inventory, m, row);
+          if (!key || !(Number(row.n) > 0)) continue;
           const buckets = rawBuckets.get(key) ?? new Map<number, true>();
           buckets.set(Number(row.time), true);
           rawBuckets.set(key, buckets);
@@ -91,8 +91,8 @@ async function measuredTime(
             `WHERE time >= ${from}ms AND time < ${cut}ms GROUP BY ${ident(tag)}`,
         ).then((rows) => {
           for (const row of rows) {
-            const key = subjectOfTags(row);
-            if (key && presenceOf(inventory, key) === m) result[name]!.set(key, Number(row.n) * BUCKET_MS);
+            const key = presentSubject(inventory, m, row);
+            if (key) result[name]!.set(key, Number(row.n) * BUCKET_MS);
           }
         }),
       );
@@ -196,8 +196,8 @@ export async function measuredFrom(query: Query, inventory: Inventory, range: In
       tasks.push(
         query(influxql).then((rows) => {
           for (const row of rows) {
-            const key = subjectOfTags(row);
-            if (!key || presenceOf(inventory, key) !== m) continue;
+            const key = presentSubject(inventory, m, row);
+            if (!key) continue;
             const bucket = bucketStart(Number(row.time));
             first.set(key, Math.min(first.get(key) ?? Infinity, bucket));
           }

@@ -9,6 +9,7 @@ import type { HistoryResponse, OutageItem, Range, State } from '../../common/api
 import { RETENTION_POLICIES } from '../../storage/measurements.ts';
 import { subjectOfTags } from '../../common/subjects.ts';
 import { type Inventory, type SubjectInfo } from '../inventory.ts';
+import { storedOutage } from '../state/history.ts';
 import { STATES } from '../state/types.ts';
 import { ident, literal, type Query } from '../../storage/influx-query.ts';
 import { subjectCondition } from './presence.ts';
@@ -121,15 +122,8 @@ export async function listOutages(query: Query, inventory: Inventory, filter: Ou
     const key = subjectOfTags(row);
     const info = key ? inventory.subjects.get(key) : undefined;
     if (!info) return [];
-    const outage = {
-      start: Number(row.time),
-      end: Number(row.open) === 1 || row.end_ms === null ? null : Number(row.end_ms),
-      reason: String(row.reason ?? ''),
-      unreachable: String(row.unreachable ?? '')
-        .split(',')
-        .filter(Boolean),
-    };
-    return [outageItem(info, outage, now)];
+    const end = Number(row.open) === 1 || row.end_ms === null ? null : Number(row.end_ms);
+    return [outageItem(info, { ...storedOutage(row), end }, now)];
   });
 }
 

@@ -7,7 +7,8 @@
  * availability reads both, the report the rollups only: each picks the
  * field of the retention policy it reads.
  */
-import { ident, literal } from '../../storage/influx-query.ts';
+import { subjectOfTags } from '../../common/subjects.ts';
+import { ident, literal, type Row } from '../../storage/influx-query.ts';
 import type { Inventory, SubjectInfo } from '../inventory.ts';
 
 interface Presence {
@@ -29,6 +30,15 @@ export type PresenceMeasurement = keyof typeof PRESENCE;
 /** The measurement that tells whether a subject was monitored; an unknown key is read as a pinged device. */
 export function presenceOf(inventory: Inventory, key: string): PresenceMeasurement {
   return inventory.subjects.get(key)?.reachBy ?? 'ping';
+}
+
+/**
+ * The subject whose monitored time a row of `m` tells, if any: a device both
+ * pinged and polled over SNMP is counted by its `reachBy` alone, not twice.
+ */
+export function presentSubject(inventory: Inventory, m: PresenceMeasurement, row: Row): string | undefined {
+  const key = subjectOfTags(row);
+  return key && presenceOf(inventory, key) === m ? key : undefined;
 }
 
 /** The measurements the inventory's subjects are monitored in: one query each covers them all. */
