@@ -54,6 +54,8 @@ const UK: Rule[] = [
   [/^TLS handshake failed$/, () => 'помилка TLS'],
   [/^invalid HTTP response$/, () => 'некоректна відповідь HTTP'],
   [/^timed out$/, () => 'час очікування вичерпано'],
+  [/^timeout after (\d+) ms$/, (m) => `немає відповіді за ${m[1]} мс`],
+  [/^aborted$/, () => 'перервано'],
 ];
 
 /** Splits at ", " outside parentheses: "packet loss 35%, round trip 400 ms". */

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configError } from '../support/config.ts';
 import { loadConfig } from '../../config/load.ts';
+import { WIFI_VENDORS } from '../../config/schema.ts';
 import { demoScenario, generateScale, loadScenario, scenarioFromConfig } from '../../simulator/index.ts';
 import { injectedFault } from '../../simulator/scenario.ts';
 
@@ -110,7 +111,7 @@ describe('generated hromadas for load tests', () => {
     expect(hosts.size).toBe(devices.length);
     for (const host of hosts) expect(host).toMatch(/^127\.\d+\.\d+\.\d+$/);
     expect(new Set(devices.map((d) => d.kind))).toEqual(new Set(['uplink', 'wifi', 'institution']));
-    expect(new Set(devices.map((d) => d.vendor).filter(Boolean))).toEqual(new Set(['mikrotik', 'unifi', 'tplink', 'generic']));
+    expect(new Set(devices.map((d) => d.vendor).filter(Boolean))).toEqual(new Set(WIFI_VENDORS));
     expect(scenario.faults.length).toBeGreaterThan(villages / 10);
     expect(files.scenario.config).toBe('hromada.yaml');
   });

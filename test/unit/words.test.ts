@@ -155,6 +155,8 @@ describe('reasons in Ukrainian', () => {
     ['maintenance window', 'технічне обслуговування'],
     ['HTTP 503, expected 200 or 204', 'HTTP 503, очікувався 200 або 204'],
     ['connection refused', 'з’єднання відхилено'],
+    ['timeout after 5000 ms', 'немає відповіді за 5000 мс'],
+    ['aborted', 'перервано'],
     ['was cut off; waiting for an answer', 'був відрізаний; чекаємо відповіді'],
   ])('%s', (english, ukrainian) => {
     expect(localizeReason(english, 'uk')).toBe(ukrainian);
