@@ -95,6 +95,7 @@ export async function startSimulation(source: ScenarioSource, options: Simulatio
   const unguard = dropper ? guardProcessExit(() => dropper.dispose()) : () => {};
   let agents: RunningAgent[];
   try {
+    dropper?.prepare();
     agents = await startAgents(world, credentialsOf(config), log);
   } catch (err) {
     unguard();

@@ -37,7 +37,12 @@ export class NftDropper {
     execFileSync('nft', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   }
 
-  private ensure(): void {
+  /**
+   * Adds the table and its chain. Done at start by a simulation: each nft run
+   * blocks the event loop it shares with a collector, so the first fault
+   * should cost one run, not three.
+   */
+  prepare(): void {
     if (this.created) return;
     this.nft('add', 'table', 'inet', this.table);
     this.nft('add', 'chain', 'inet', this.table, 'in', '{ type filter hook input priority 0; policy accept; }');
@@ -46,7 +51,7 @@ export class NftDropper {
 
   /** Drops ICMP and UDP (SNMP) to the address. */
   drop(address: string): void {
-    this.ensure();
+    this.prepare();
     this.nft('add', 'rule', 'inet', this.table, 'in', 'ip', 'daddr', address, 'ip', 'protocol', 'icmp', 'drop');
     this.nft('add', 'rule', 'inet', this.table, 'in', 'ip', 'daddr', address, 'meta', 'l4proto', 'udp', 'drop');
   }
@@ -56,7 +61,7 @@ export class NftDropper {
    * moment with half of the new rules in place.
    */
   replace(rules: readonly NftRule[]): void {
-    this.ensure();
+    this.prepare();
     const lines = [`flush chain inet ${this.table} in`];
     for (const { address, dropPct } of rules) {
       const share = dropPct >= 100 ? '' : ` numgen random mod 100 < ${Math.round(dropPct)}`;
