@@ -24,6 +24,7 @@ import { writeDemoHistory } from './demo-backfill.ts';
 import { buildInventory } from '../server/inventory.ts';
 import { startMonitor, type Monitor } from '../server/monitor.ts';
 import { influxQuery } from '../storage/influx-query.ts';
+import { checkInfluxVersion } from '../storage/influx-version.ts';
 
 /** How long the state engine waits for InfluxDB (and the replay of the spool) to read its history back. */
 const HISTORY_WAIT_MS = 30_000;
@@ -81,13 +82,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     let url = options.influxUrl ?? config.storage.influx?.url;
+    let managed: ManagedInfluxd | undefined;
     if (!url) {
-      const managed: ManagedInfluxd = await startManagedInfluxd({ dir: resolve(config.storage.managed_dir), log });
-      stops.push(() => managed.stop());
+      managed = await startManagedInfluxd({ dir: resolve(config.storage.managed_dir), log });
+      stops.push(() => managed!.stop());
       url = managed.url;
       log.info({ url, dir: config.storage.managed_dir }, 'started the managed influxd (set storage.influx or INFLUX_URL to use your own)');
     }
-    const connection = connectionTo(config, url);
+    const connection = connectionTo(config, url, managed?.login);
+    // An unreachable one is checked again by the writer when it answers.
+    const server = await checkInfluxVersion(url);
+    if (server.reachable) log.info({ url, version: server.version }, 'InfluxDB version');
     const writer = await openInfluxWriter({
       ...connection,
       spoolDir: resolve(config.storage.spool_dir),

@@ -5,8 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { connectionTo, createInfluxClient, errorMessage, type InfluxConnection } from '../storage/influx-client.ts';
-import { ManagedInfluxdBusyError, startManagedInfluxd } from '../storage/managed-influxd.ts';
+import { connectionTo, errorMessage, type InfluxConnection } from '../storage/influx-client.ts';
+import { checkInfluxVersion } from '../storage/influx-version.ts';
+import { ManagedInfluxdBusyError, readManagedLogin, startManagedInfluxd } from '../storage/managed-influxd.ts';
 import { LOOPBACK } from '../storage/ports.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
@@ -25,21 +26,24 @@ export interface Database {
  */
 export async function openDatabase(config: Config, log: Logger, command: 'import' | 'report' = 'import'): Promise<Database> {
   const url = process.env.INFLUX_URL ?? config.storage.influx?.url;
+  const dir = resolve(config.storage.managed_dir);
   if (url) {
-    const connection = connectionTo(config, url);
-    const hosts = await createInfluxClient(connection)
-      .ping(5_000)
-      .catch(() => []);
-    if (!hosts.some((host) => host.online)) {
+    // INFLUX_URL may name the managed influxd of a running Merezha, as the refusal below suggests: its login is in its folder.
+    const port = await rememberedHttpPort(dir);
+    const login = !config.storage.influx?.username && url === `http://${LOOPBACK}:${port}` ? await readManagedLogin(dir) : undefined;
+    const connection = connectionTo(config, url, login);
+    const server = await checkInfluxVersion(url).catch((err: unknown) => {
+      throw new Refusal(errorMessage(err));
+    });
+    if (!server.reachable) {
       const from = process.env.INFLUX_URL ? 'INFLUX_URL' : 'storage.influx.url';
       throw new Refusal(`InfluxDB at ${url} (${from}) does not answer; start it, or fix the address`);
     }
     return { connection, stop: async () => {} };
   }
-  const dir = resolve(config.storage.managed_dir);
   try {
     const managed = await startManagedInfluxd({ dir, log });
-    return { connection: connectionTo(config, managed.url), stop: () => managed.stop() };
+    return { connection: connectionTo(config, managed.url, managed.login), stop: () => managed.stop() };
   } catch (err) {
     if (!(err instanceof ManagedInfluxdBusyError)) throw new Refusal(`cannot start the managed influxd in ${dir}: ${errorMessage(err)}`);
     const port = await rememberedHttpPort(dir);

@@ -22,6 +22,18 @@ export interface InfluxConnection {
   requestTimeoutMs?: number;
 }
 
+/** A user of an InfluxDB with auth enabled, such as the managed influxd's admin. */
+export interface InfluxLogin {
+  username: string;
+  password: string;
+}
+
+/** The Authorization header a connection sends with every request, if it has a user. */
+export function authorizationHeader(connection: Pick<InfluxConnection, 'username' | 'password'>): Record<string, string> {
+  if (connection.username === undefined) return {};
+  return { authorization: `Basic ${Buffer.from(`${connection.username}:${connection.password ?? ''}`).toString('base64')}` };
+}
+
 const FIELD_TYPES: Record<SchemaFieldType, FieldType> = {
   integer: FieldType.INTEGER,
   float: FieldType.FLOAT,
@@ -47,14 +59,19 @@ function clientSchema(database: string): ISchemaOptions[] {
 type Backoff = NonNullable<IPoolOptions['backoff']>;
 const neverDisable: Backoff = { getDelay: () => 0, next: () => neverDisable, reset: () => neverDisable };
 
-/** The config's database and credentials at `url` (the config's own, INFLUX_URL's, or the managed influxd's). */
-export function connectionTo(config: Config, url: string): InfluxConnection {
+/**
+ * The config's database at `url` (the config's own, INFLUX_URL's, or the
+ * managed influxd's), with the managed influxd's `login` when given, else the
+ * config's credentials.
+ */
+export function connectionTo(config: Config, url: string, login?: InfluxLogin): InfluxConnection {
   const influx = config.storage.influx;
+  const user = login ?? { username: influx?.username, password: influx?.password };
   return {
     url,
     database: influx?.database ?? 'merezha',
-    ...(influx?.username ? { username: influx.username } : {}),
-    ...(influx?.password ? { password: influx.password } : {}),
+    ...(user.username ? { username: user.username } : {}),
+    ...(user.password ? { password: user.password } : {}),
   };
 }
 
@@ -101,10 +118,6 @@ export function createLineWriter(connection: InfluxConnection): LineWriter {
   const request = https ? httpsRequest : httpRequest;
   const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
   const base = `${url.pathname.replace(/\/+$/, '')}/write?db=${encodeURIComponent(connection.database)}&precision=ms`;
-  const auth =
-    connection.username === undefined
-      ? undefined
-      : `Basic ${Buffer.from(`${connection.username}:${connection.password ?? ''}`).toString('base64')}`;
   const timeoutMs = connection.requestTimeoutMs ?? 30_000;
   return (retentionPolicy, body) =>
     new Promise<void>((resolve, reject) => {
@@ -120,7 +133,7 @@ export function createLineWriter(connection: InfluxConnection): LineWriter {
           headers: {
             'content-type': 'text/plain; charset=utf-8',
             'content-length': payload.length,
-            ...(auth === undefined ? {} : { authorization: auth }),
+            ...authorizationHeader(connection),
           },
         },
         (res) => {

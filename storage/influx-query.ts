@@ -3,7 +3,7 @@
  * epoch, one flat row per value with the series' tags merged in. What the
  * state engine and the alert log read back after a restart.
  */
-import type { InfluxConnection } from './influx-client.ts';
+import { authorizationHeader, type InfluxConnection } from './influx-client.ts';
 
 export type Row = Record<string, string | number | boolean | null>;
 
@@ -19,10 +19,7 @@ interface QueryResponse {
 }
 
 export function influxQuery(connection: InfluxConnection): Query {
-  const headers: Record<string, string> = {};
-  if (connection.username !== undefined) {
-    headers.authorization = `Basic ${Buffer.from(`${connection.username}:${connection.password ?? ''}`).toString('base64')}`;
-  }
+  const headers = authorizationHeader(connection);
   return (influxql) =>
     runInfluxQL(connection.url, influxql, { database: connection.database, headers, timeoutMs: connection.requestTimeoutMs ?? 30_000 });
 }

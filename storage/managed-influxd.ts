@@ -6,15 +6,22 @@
  * ports (reused on the next start when free) and a pid file (to stop an
  * influxd orphaned by a crash before starting a second one on the same data).
  * It listens on 127.0.0.1 only and has usage reporting off, so it never
- * sends a packet off the machine.
+ * sends a packet off the machine. Auth is on: any local process, or a web
+ * page in a local browser (influxd answers every Origin), could otherwise
+ * read, forge or drop the data. Merezha's admin user and its generated
+ * password live in the folder (0600); a folder from before auth gets them at
+ * its next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../common/log.ts';
+import { authorizationHeader, type InfluxLogin } from './influx-client.ts';
+import { ident, literal, runInfluxQL } from './influx-query.ts';
 import { freeTcpPorts, isTcpPortFree, LOOPBACK } from './ports.ts';
 
 export interface ManagedInfluxdOptions {
@@ -27,6 +34,8 @@ export interface ManagedInfluxdOptions {
   binary?: string;
   readyTimeoutMs?: number;
   stopTimeoutMs?: number;
+  /** False only for the tests' throwaway influxds, which many tests query bare. */
+  auth?: boolean;
 }
 
 export interface ManagedInfluxd {
@@ -34,6 +43,8 @@ export interface ManagedInfluxd {
   httpPort: number;
   rpcPort: number;
   dir: string;
+  /** The admin user every request must use; undefined when started without auth. */
+  login: InfluxLogin | undefined;
   /** SIGTERM, SIGKILL after a timeout; resolves once the process is gone. Supervision ends too. */
   stop(): Promise<void>;
   /** Stops influxd if it runs and starts it again on the same ports and data. */
@@ -63,6 +74,8 @@ const DEFAULT_PORTS: Ports = { http: 8086, rpc: 8088 };
 const PORTS_FILE = 'ports.json';
 const PID_FILE = 'influxd.pid';
 const CONFIG_FILE = 'influxdb.conf';
+const LOGIN_FILE = 'admin-login.json';
+const ADMIN_USER = 'merezha';
 /** The pid of the Merezha process using the folder: a second one must not take over (and stop) the first one's influxd. */
 const OWNER_FILE = 'owner.pid';
 
@@ -112,7 +125,7 @@ async function findExecutable(name: string): Promise<string> {
 /** TOML basic strings take JSON's escapes. */
 const tomlString = (text: string) => JSON.stringify(text);
 
-function renderConfig(dir: string, ports: Ports): string {
+function renderConfig(dir: string, ports: Ports, auth: boolean): string {
   return `# Written by Merezha at every start; edits are overwritten.
 reporting-disabled = true
 bind-address = ${tomlString(`${LOOPBACK}:${ports.rpc}`)}
@@ -128,6 +141,7 @@ bind-address = ${tomlString(`${LOOPBACK}:${ports.rpc}`)}
 [http]
   enabled = true
   bind-address = ${tomlString(`${LOOPBACK}:${ports.http}`)}
+  auth-enabled = ${auth}
   log-enabled = false
 
 [monitor]
@@ -137,6 +151,50 @@ bind-address = ${tomlString(`${LOOPBACK}:${ports.rpc}`)}
   enabled = true
   log-enabled = false
 `;
+}
+
+/** The admin login kept in the managed influxd's folder, if it has one. */
+export async function readManagedLogin(dir: string): Promise<InfluxLogin | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(join(dir, LOGIN_FILE), 'utf8')) as Partial<InfluxLogin>;
+    if (typeof saved.username === 'string' && typeof saved.password === 'string')
+      return { username: saved.username, password: saved.password };
+  } catch {
+    // none yet, or unreadable: a new one is made
+  }
+  return undefined;
+}
+
+/**
+ * The folder's login, made on first use. It is on disk before the user exists
+ * in influxd, so a crash in between leaves a password the next start creates
+ * the user with.
+ */
+async function loginOf(dir: string): Promise<InfluxLogin> {
+  const file = join(dir, LOGIN_FILE);
+  const saved = await readManagedLogin(dir);
+  if (saved) {
+    await chmod(file, 0o600);
+    return saved;
+  }
+  const login = { username: ADMIN_USER, password: randomBytes(24).toString('base64url') };
+  const temp = `${file}.tmp`;
+  await rm(temp, { force: true });
+  await writeFile(temp, JSON.stringify(login) + '\n', { mode: 0o600 });
+  await rename(temp, file);
+  return login;
+}
+
+const createAdmin = (login: InfluxLogin) =>
+  `CREATE USER ${ident(login.username)} WITH PASSWORD ${literal(login.password)} WITH ALL PRIVILEGES`;
+
+async function accepts(url: string, login: InfluxLogin): Promise<boolean> {
+  try {
+    await runInfluxQL(url, 'SHOW USERS', { headers: authorizationHeader(login), timeoutMs: 5_000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function readRememberedPorts(dir: string): Promise<Partial<Ports>> {
@@ -236,11 +294,47 @@ class InfluxdProcess implements ManagedInfluxd {
     private readonly configPath: string,
     readonly dir: string,
     private readonly ports: Ports,
+    readonly login: InfluxLogin | undefined,
     private readonly log: Logger,
     private readonly readyTimeoutMs: number,
     private readonly stopTimeoutMs: number,
   ) {
     this.url = `http://${LOOPBACK}:${ports.http}`;
+  }
+
+  /** Writes the config and starts influxd; with auth, makes sure the folder's admin login works. */
+  async open(): Promise<void> {
+    const login = this.login;
+    await writeFile(this.configPath, renderConfig(this.dir, this.ports, login !== undefined));
+    await this.start();
+    if (login === undefined || (await accepts(this.url, login))) return;
+    // No user yet (a new folder, or one from before auth): influxd then takes this one statement without credentials.
+    try {
+      await runInfluxQL(this.url, createAdmin(login), { timeoutMs: 5_000 });
+      this.log.info({ user: login.username, file: join(this.dir, LOGIN_FILE) }, 'created the admin user of the managed influxd');
+      return;
+    } catch {
+      // users exist, and ours does not have this password
+    }
+    // The login file was lost or replaced. Setting the password needs auth off
+    // for a moment, on loopback, before anything else uses this influxd.
+    this.log.warn(
+      { user: login.username, file: join(this.dir, LOGIN_FILE) },
+      'the managed influxd does not accept its admin login; resetting it',
+    );
+    await this.stop();
+    await writeFile(this.configPath, renderConfig(this.dir, this.ports, false));
+    await this.start();
+    const users = await runInfluxQL(this.url, 'SHOW USERS', { timeoutMs: 5_000 });
+    const statements = users.some((row) => row.user === login.username)
+      ? [`SET PASSWORD FOR ${ident(login.username)} = ${literal(login.password)}`, `GRANT ALL PRIVILEGES TO ${ident(login.username)}`]
+      : [createAdmin(login)];
+    for (const statement of statements) await runInfluxQL(this.url, statement, { timeoutMs: 5_000 });
+    await this.stop();
+    await claimFolder(this.dir);
+    await writeFile(this.configPath, renderConfig(this.dir, this.ports, true));
+    await this.start();
+    if (!(await accepts(this.url, login))) throw new Error(`the managed influxd in ${this.dir} refuses its admin login after a reset`);
   }
 
   get httpPort(): number {
@@ -394,8 +488,13 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
   await claimFolder(dir);
   await stopLeftover(dir, configPath, stopTimeoutMs, options.log);
   const ports = await choosePorts(dir, options);
-  await writeFile(configPath, renderConfig(dir, ports));
-  const influxd = new InfluxdProcess(binary, configPath, dir, ports, options.log, options.readyTimeoutMs ?? 30_000, stopTimeoutMs);
-  await influxd.start();
+  const login = options.auth === false ? undefined : await loginOf(dir);
+  const influxd = new InfluxdProcess(binary, configPath, dir, ports, login, options.log, options.readyTimeoutMs ?? 30_000, stopTimeoutMs);
+  try {
+    await influxd.open();
+  } catch (err) {
+    await influxd.stop();
+    throw err;
+  }
   return influxd;
 }

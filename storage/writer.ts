@@ -28,6 +28,7 @@ import {
   type LineWriter,
 } from './influx-client.ts';
 import { checkRetention, recomputeRollups, retentionPolicyOf, setupInflux, type RetentionMs, type TimeRange } from './influx-setup.ts';
+import { influxVersionProblem } from './influx-version.ts';
 import { toLine } from './line-protocol.ts';
 import type { MeasurementName } from './measurements.ts';
 import { checkPoint } from './point-check.ts';
@@ -343,9 +344,15 @@ class Writer implements InfluxWriter {
     const logFailure = (message: string, err?: unknown) =>
       this.log[attempt === 1 ? 'warn' : 'debug']({ attempt, err: err === undefined ? undefined : errorMessage(err) }, message);
     try {
-      const hosts = await this.influx.ping(PING_TIMEOUT_MS);
-      if (!hosts.some((host) => host.online)) {
+      const host = (await this.influx.ping(PING_TIMEOUT_MS)).find((h) => h.online);
+      if (host === undefined) {
         logFailure(`InfluxDB at ${this.options.url} does not answer /ping; will retry`);
+        return false;
+      }
+      // Checked at start too; this is for a server that was away then, or replaced since. Points stay in the spool.
+      const problem = influxVersionProblem(this.options.url, host.version);
+      if (problem !== null) {
+        this.log[attempt === 1 ? 'error' : 'debug']({ attempt }, `${problem}; keeping points in the spool`);
         return false;
       }
       await this.setup();
@@ -361,15 +368,19 @@ class Writer implements InfluxWriter {
   }
 
   /**
-   * Setup that InfluxDB refuses (a user without admin rights on a database
-   * made by someone else) must not stop the writes: they show whether they work.
+   * Setup that an InfluxDB 1.x refuses for good (a statement it turns down,
+   * not a missing right, which is retried) must not stop the raw points, but
+   * the operator must learn what is missing.
    */
   private async setup(): Promise<void> {
     try {
       await setupInflux(this.influx, { database: this.options.database, retention: this.options.retention, log: this.log });
     } catch (err) {
       if (classifyWriteError(err) === 'unavailable') throw err;
-      this.log.error({ err: errorMessage(err) }, 'InfluxDB refused the setup of the database; writing anyway');
+      this.log.error(
+        { err: errorMessage(err), database: this.options.database },
+        'InfluxDB refused to set up the database, its retention policies or its continuous queries: until an InfluxDB admin fixes that, the raw points are written but the rollups and the yearly report stay empty',
+      );
     }
   }
 

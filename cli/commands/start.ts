@@ -4,6 +4,7 @@
  * request, with simulated devices on loopback; and stops it on SIGINT/SIGTERM.
  */
 import { ManagedInfluxdBusyError } from '../../storage/managed-influxd.ts';
+import { InfluxVersionError } from '../../storage/influx-version.ts';
 import { createLogger } from '../../common/log.ts';
 import { ConfigError } from '../../config/load.ts';
 import { PortError } from '../../server/http/server.ts';
@@ -39,7 +40,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     });
   } catch (err) {
     // A config the simulator cannot serve, a port taken: the user's to fix, in one line, no stack trace.
-    if (err instanceof ManagedInfluxdBusyError) {
+    if (err instanceof ManagedInfluxdBusyError || err instanceof InfluxVersionError) {
       process.stderr.write(`merezha start: ${err.message}\n`);
       return 1;
     }

@@ -12,6 +12,7 @@ import { USAGES, type CommandName } from '../../cli/usage.ts';
 import { VERSION } from '../../cli/version.ts';
 import { loopbackAddress } from '../support/config.ts';
 import { queryInflux, waitFor } from '../support/influxd.ts';
+import { readManagedLogin } from '../../storage/managed-influxd.ts';
 import { startSnmpd, TEST_V3_USERS, type Snmpd } from '../support/snmpd.ts';
 
 const BIN = new URL('../../bin/merezha.mjs', import.meta.url).pathname;
@@ -175,9 +176,10 @@ describe('merezha CLI', () => {
       await waitFor('the managed influxd to start', () => log.includes('started the managed influxd'), 30_000);
       const url = JSON.parse(log.split('\n').find((l) => l.includes('started the managed influxd'))!).url as string;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const login = await readManagedLogin(join(dir, 'influxdb'));
       const count = async (m: string) => {
         try {
-          const rows = await queryInflux(url, `SELECT count(*) FROM "${m}"`, 'merezha');
+          const rows = await queryInflux(url, `SELECT count(*) FROM "${m}"`, 'merezha', login);
           return Object.entries(rows[0] ?? {}).reduce((n, [k, v]) => (k.startsWith('count_') ? Math.max(n, Number(v)) : n), 0);
         } catch {
           return 0;
@@ -188,7 +190,7 @@ describe('merezha CLI', () => {
         async () => (await count('ping')) >= 3 && (await count('snmp')) >= 2 && (await count('wifi')) >= 1,
         30_000,
       );
-      const wifi = await queryInflux(url, `SELECT last("clients") FROM "wifi" WHERE "device" = 'pomichna-park-wifi'`, 'merezha');
+      const wifi = await queryInflux(url, `SELECT last("clients") FROM "wifi" WHERE "device" = 'pomichna-park-wifi'`, 'merezha', login);
       expect(wifi[0]?.last).toBe(8);
 
       const influxdPid = Number((await readFile(join(dir, 'influxdb', 'influxd.pid'), 'utf8')).trim());

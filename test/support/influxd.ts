@@ -1,6 +1,6 @@
 /**
  * A real influxd for integration tests: managed-influxd in a temp dir on free
- * loopback ports. stop()/start() take it away and bring it back on the same
+ * loopback ports, without auth (test/integration/store-auth.test.ts covers that). stop()/start() take it away and bring it back on the same
  * port and data (an outage); dispose() stops it and removes the temp dir.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import { measurementSpec, tagNamesOf } from '../../storage/point-check.ts';
 import type { FieldValue, Point } from '../../storage/point.ts';
 import type { InfluxWriterOptions } from '../../storage/writer.ts';
 import { runInfluxQL, type Row } from '../../storage/influx-query.ts';
+import { authorizationHeader, type InfluxLogin } from '../../storage/influx-client.ts';
 import { freeTcpPorts } from './ports.ts';
 
 export type { Row };
@@ -32,15 +33,19 @@ export interface TestInfluxd {
   query(influxql: string, db?: string): Promise<Row[]>;
 }
 
-export function queryInflux(url: string, influxql: string, db?: string): Promise<Row[]> {
-  return runInfluxQL(url, influxql, db === undefined ? {} : { database: db });
+/** `login`: for a managed influxd with auth, such as the one `merezha start` runs. */
+export function queryInflux(url: string, influxql: string, db?: string, login?: InfluxLogin): Promise<Row[]> {
+  return runInfluxQL(url, influxql, {
+    ...(db === undefined ? {} : { database: db }),
+    ...(login === undefined ? {} : { headers: authorizationHeader(login) }),
+  });
 }
 
 export async function startTestInfluxd(): Promise<TestInfluxd> {
   const dir = await mkdtemp(join(tmpdir(), 'merezha-influxd-'));
   try {
     const [httpPort, rpcPort] = await freeTcpPorts(2);
-    const managed = await startManagedInfluxd({ dir, httpPort, rpcPort, log: silentLogger(), stopTimeoutMs: 5_000 });
+    const managed = await startManagedInfluxd({ dir, httpPort, rpcPort, log: silentLogger(), stopTimeoutMs: 5_000, auth: false });
     return {
       url: managed.url,
       port: managed.httpPort,

@@ -1,0 +1,180 @@
+/**
+ * The Debian package (`npm run package`, scripts/package.ts, debian/), checked
+ * without building it: the shipped config validates and keeps every path under
+ * /var/lib/merezha, the unit passes systemd-analyze, and the file list holds
+ * what Merezha runs from and nothing it does not.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../../config/load.ts';
+import { APP_DIR, CONTROL_FILES, controlText, debianVersion, packageFiles, ROOT } from '../../scripts/package.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const debian = (file: string) => join(root, 'debian', file);
+const text = (file: string) => readFileSync(debian(file), 'utf8');
+const hasCommand = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+const files = packageFiles();
+const targets = new Set(files.map((f) => f.to));
+const unit = text('merezha.service');
+/** `Key=value` lines of the unit, a key that repeats keeping every value. */
+const directives = new Map<string, string[]>();
+for (const line of unit.split('\n')) {
+  const match = /^([A-Za-z]+)=(.*)$/.exec(line);
+  if (match) directives.set(match[1]!, [...(directives.get(match[1]!) ?? []), match[2]!]);
+}
+const directive = (key: string) => directives.get(key)?.join(' ');
+
+describe('the shipped /etc/merezha/hromada.yaml', () => {
+  const config = loadConfig(debian('hromada.yaml'), {});
+
+  it('is a valid inventory with no devices yet (not the demo)', () => {
+    expect(config.villages.length).toBeGreaterThanOrEqual(1);
+    expect(config.villages.flatMap((v) => v.devices)).toEqual([]);
+  });
+
+  it('keeps everything Merezha writes under /var/lib/merezha (the unit makes the rest read-only)', () => {
+    const written = [config.storage.managed_dir, config.storage.spool_dir, config.server.data_dir];
+    for (const dir of written) expect(dir).toMatch(/^\/var\/lib\/merezha\//);
+    expect(directive('StateDirectory')).toBe('merezha');
+  });
+
+  it('still validates with every commented example uncommented and its secrets set', () => {
+    const uncommented = text('hromada.yaml')
+      .split('\n')
+      .slice(1) // the editor's schema line
+      .filter((line) => !/^\s*devices: \[\]$/.test(line))
+      .map((line) => line.replace(/^(\s*)# (?!#)/, '$1').replace(/^#(?!#)\s?/, ''))
+      .join('\n');
+    const env = { SNMP_COMMUNITY: 'community', SNMP_AUTH_KEY: 'auth-key-123', SNMP_PRIV_KEY: 'priv-key-123', INFLUX_PASSWORD: 'x' };
+    const full = parseConfig(uncommented, 'hromada.yaml (uncommented)', { ...env, TG_TOKEN: 't', SMTP_PASSWORD: 'p' });
+    expect(full.villages[0]!.devices.map((d) => d.kind)).toEqual(['uplink', 'wifi', 'institution']);
+    // Examples of real devices, not the demo's simulated ones on loopback.
+    for (const device of full.villages[0]!.devices) expect(device.host).not.toMatch(/^127\./);
+    expect(full.storage.influx?.url).toBe('http://127.0.0.1:8086');
+  });
+});
+
+describe('merezha.env', () => {
+  it('sets nothing by default and is installed root-only', () => {
+    const set = text('merezha.env')
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('#'));
+    expect(set).toEqual([]);
+    expect(files.find((f) => f.to === 'etc/merezha/merezha.env')?.mode).toBe(0o600);
+  });
+});
+
+describe('merezha.service', () => {
+  it('runs the packaged launcher as merezha with the shipped config and env file', () => {
+    expect(directive('User')).toBe('merezha');
+    expect(directive('EnvironmentFile')).toBe('/etc/merezha/merezha.env');
+    expect(directive('ExecStart')).toContain(`/${APP_DIR}/bin/merezha.mjs start --config /etc/merezha/hromada.yaml`);
+    expect(targets).toContain(`${APP_DIR}/bin/merezha.mjs`);
+    expect(targets).toContain('etc/merezha/hromada.yaml');
+    expect(targets).toContain('lib/systemd/system/merezha.service');
+  });
+
+  it('is hardened, with raw ICMP as its only capability and no W^X (Node JIT) or reload yet', () => {
+    expect(directive('AmbientCapabilities')).toBe('CAP_NET_RAW');
+    expect(directive('CapabilityBoundingSet')).toBe('CAP_NET_RAW');
+    for (const key of ['NoNewPrivileges', 'PrivateTmp', 'ProtectKernelTunables', 'ProtectKernelModules', 'ProtectControlGroups']) {
+      expect(directive(key), key).toBe('yes');
+    }
+    expect(directive('ProtectSystem')).toBe('strict');
+    expect(directive('ProtectHome')).toBe('yes');
+    expect(directive('RestrictAddressFamilies')).toBe('AF_INET AF_INET6 AF_UNIX AF_NETLINK');
+    expect(directive('SystemCallFilter')).toContain('@system-service');
+    expect(directive('Restart')).toBe('on-failure');
+    // Merezha does not handle SIGHUP yet: a reload would stop it.
+    expect(directives.has('ExecReload')).toBe(false);
+    expect(directives.has('MemoryDenyWriteExecute')).toBe(false);
+  });
+
+  it.skipIf(!hasCommand('systemd-analyze'))('passes systemd-analyze verify (skipped without systemd-analyze)', () => {
+    const r = spawnSync('systemd-analyze', ['verify', debian('merezha.service')], { encoding: 'utf8' });
+    expect(r.stderr + r.stdout).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it.skipIf(!hasCommand('systemd-analyze'))('has a low exposure in systemd-analyze security (skipped without systemd-analyze)', (ctx) => {
+    const r = spawnSync('systemd-analyze', ['security', '--offline=true', '--no-pager', debian('merezha.service')], { encoding: 'utf8' });
+    const score = /Overall exposure level for merezha\.service: ([\d.]+)/.exec(r.stdout)?.[1];
+    if (r.status !== 0 && !score) ctx.skip(`systemd-analyze security --offline is not supported here: ${r.stderr.trim()}`);
+    expect(Number(score)).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('the package contents', () => {
+  it('hold the app, the built dashboard and the native pinger, but no tests, benchmarks or screenshots', () => {
+    for (const file of ['bin/merezha.mjs', 'cli/main.ts', 'app/stack.ts', 'config/example.yaml', 'package-lock.json', 'tsconfig.json']) {
+      expect(targets, file).toContain(`${APP_DIR}/${file}`);
+    }
+    expect([...targets].some((t) => t.startsWith(`${APP_DIR}/web/dist`))).toBe(true);
+    expect(targets).toContain(`${APP_DIR}/native/icmp/build/Release/merezha_icmp.node`);
+    expect(targets).toContain('usr/bin/merezha');
+    for (const to of targets) expect(to).not.toMatch(/(^|\/)(test|bench|screenshots|node_modules)\/|\.test\.ts$|web\/src\//);
+    // Files of the tree (not the build output) must all exist.
+    for (const f of files)
+      if (!f.from.startsWith('web/dist') && !f.from.startsWith('native/')) expect(existsSync(join(ROOT, f.from)), f.from).toBe(true);
+  });
+
+  it('ship every module the shipped code imports', () => {
+    const shipped = new Set(files.filter((f) => f.to.startsWith(`${APP_DIR}/`)).map((f) => f.from));
+    const missing: string[] = [];
+    for (const from of shipped) {
+      if (!/\.(ts|mjs)$/.test(from)) continue;
+      const source = readFileSync(join(ROOT, from), 'utf8');
+      for (const match of source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+        const target = posix.normalize(posix.join(dirname(from), match[1]!));
+        if (!shipped.has(target)) missing.push(`${from} → ${target}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('need tsx at run time, so it is a dependency (npm ci --omit=dev keeps it)', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      version: string;
+      engines: { node: string };
+      dependencies: Record<string, string>;
+      scripts: Record<string, string>;
+    };
+    expect(pkg.dependencies.tsx).toBeDefined();
+    expect(pkg.scripts.package).toContain('scripts/package.ts');
+    const control = controlText({ version: debianVersion(pkg.version), arch: 'amd64', installedSizeKiB: 1 });
+    expect(control).not.toMatch(/@[A-Z_]+@/);
+    expect(control).toContain(`Version: ${debianVersion(pkg.version)}\n`);
+    expect(control).toMatch(
+      new RegExp(
+        `^Depends: nodejs \\(>= ${pkg.engines.node.replace(/^>=/, '').replaceAll('.', '\\.')}\\), influxdb, snmp, iputils-ping`,
+        'm',
+      ),
+    );
+    expect(control).toMatch(/^Recommends: fonts-dejavu-core$/m);
+    expect(debianVersion('1.0.0-rc.1')).toBe('1.0.0~rc.1');
+  });
+
+  it('mark both files of /etc/merezha as conffiles, with POSIX sh maintainer scripts', () => {
+    const conffiles = text('conffiles').trim().split('\n');
+    expect(conffiles.sort()).toEqual(
+      [...targets]
+        .filter((t) => t.startsWith('etc/'))
+        .map((t) => `/${t}`)
+        .sort(),
+    );
+    for (const script of CONTROL_FILES.filter((f) => f.mode === 0o755)) {
+      const body = readFileSync(join(root, script.from), 'utf8');
+      expect(body.startsWith('#!/bin/sh\nset -e\n'), script.from).toBe(true);
+      const check = spawnSync('sh', ['-n', join(root, script.from)], { encoding: 'utf8' });
+      expect(check.status, `${script.from}: ${check.stderr}`).toBe(0);
+    }
+    const postrm = text('postrm');
+    // Data and the user go on purge only.
+    expect(postrm).toMatch(/purge\)[\s\S]*rm -rf \/var\/lib\/merezha[\s\S]*deluser/);
+    expect(postrm.slice(0, postrm.indexOf('purge)'))).not.toContain('rm -rf');
+  });
+});
