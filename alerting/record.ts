@@ -16,8 +16,12 @@ export interface AlertRecord {
   /** When the decision was made, ms since the epoch. */
   time: number;
   action: AlertAction;
-  /** What people are told happened (for a close: `recovered`, for an ack: the acknowledged episode's event). */
-  event: AlertEvent;
+  /**
+   * What people are told happened (for a close: `recovered`, for an ack: the
+   * acknowledged episode's event); `test` for `merezha alert test`, which no
+   * rule can name and nothing records, so a receiver can tell it from an outage.
+   */
+  event: AlertEvent | 'test';
   /**
    * The episode the record is about, e.g. `down:makarykha-uplink:1747490400000`
    * (event, subject, start): one outage, one period of degradation, one bout of flapping.
@@ -55,7 +59,7 @@ export interface AlertRecord {
 export interface DeliveryAttempt {
   alertId: string;
   channel: string;
-  event: AlertEvent;
+  event: AlertRecord['event'];
   /** 1 for the first try. */
   attempt: number;
   ok: boolean;

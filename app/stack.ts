@@ -126,11 +126,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const dashboard = await Dashboard.open({ config, monitor, log, dataDir: resolve(config.server.data_dir), ...(query ? { query } : {}) });
     stops.push(() => dashboard.stop());
     const metrics = new Metrics();
+    let lastPoll: number | null = null;
     const collector = createCollector({
       config,
       sink: writer,
       log,
       onObservation: (observation) => {
+        lastPoll = Date.now();
         metrics.observePoll(observation.kind, (Date.now() - observation.time) / 1000);
         monitor.onObservation(observation);
         dashboard.onObservation(observation);
@@ -143,6 +145,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       dashboard,
       metrics,
       influxUp: () => writer.stats().influxUp,
+      collector: { stats: () => collector.stats(), lastPoll: () => lastPoll },
+      writer,
       version: options.version,
       listening,
       ...(options.adminPassword !== undefined ? { adminPassword: options.adminPassword } : {}),

@@ -17,6 +17,9 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   report: async () => (await import('./commands/report.ts')).reportCommand,
   simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
   schema: async () => (await import('./commands/schema.ts')).schemaCommand,
+  status: async () => (await import('./commands/status.ts')).statusCommand,
+  user: async () => (await import('./commands/user.ts')).userCommand,
+  alert: async () => (await import('./commands/alert.ts')).alertCommand,
 };
 
 const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(COMMANDS, name);

@@ -168,6 +168,57 @@ Prints the JSON Schema of the config file, for editors that check YAML.
 ${options(['--out FILE', 'write it to FILE instead of standard output'])}
 `,
   },
+  status: {
+    summary: 'is the service up: collector, spool, InfluxDB, last backup',
+    usage: `Usage: merezha status [--config FILE] [--json]
+
+Asks the running Merezha of the config (/api/health on server.host and
+server.port, or PORT) whether it is up, and prints why it is degraded, the
+collector (polls, the last one completed, the largest lag), the spool, whether
+InfluxDB takes writes, and the last backup.
+
+${options(CONFIG, ['--json', 'one object: running, url, health (the /api/health answer)\nand error'])}
+
+Exit status: 0 up, 1 degraded or not answering, 2 wrong usage, 3 not running.
+`,
+  },
+  user: {
+    summary: 'list dashboard users, add one, reset a password',
+    usage: `Usage: merezha user list [--config FILE]
+       merezha user add NAME --role admin|viewer [--password-stdin] [--config FILE]
+       merezha user reset-password NAME [--password-stdin] [--config FILE]
+
+The dashboard's accounts, in the users file of server.data_dir. list prints
+names, roles and when each was made (never a password hash). add makes a user;
+reset-password sets a new password and signs out the user's sessions. Both
+print a generated password once, or take the first line of standard input.
+
+${options(
+  ['--role R', 'admin (manages users, acknowledges alerts) or viewer'],
+  ['--password-stdin', 'read the password from standard input (10 to 200\ncharacters) instead of generating one'],
+  CONFIG,
+)}
+
+add and reset-password refuse while Merezha runs (its server would overwrite
+the change): stop it first, e.g. systemctl stop merezha. Run as root, they
+leave the files owned by the data folder's owner.
+Exit status: 0 done, 1 refused, 2 wrong usage.
+`,
+  },
+  alert: {
+    summary: 'send a test message through an alert channel',
+    usage: `Usage: merezha alert test --channel ID [--config FILE]
+
+Sends one test message, marked as such («Перевірка сповіщень Merezha» in
+Ukrainian, event "test" in a webhook), through a channel of alerts.channels,
+with the channel's real settings and the delivery timeout, and prints whether
+it went out or the channel's error (secrets removed). One attempt, no retries.
+
+${options(['--channel ID', 'the id of a channel in alerts.channels'], CONFIG)}
+
+Exit status: 0 sent, 1 not sent, 2 wrong usage.
+`,
+  },
 } satisfies Record<string, CommandUsage>;
 
 export type CommandName = keyof typeof USAGES;

@@ -40,6 +40,9 @@ export const sessionInfo = z.object({
   expires: time,
 });
 
+/** Sent by the dashboard on requests the user did not ask for (timers, reconnects): they do not count as use of the session, so an open tab alone does not keep it from its idle timeout. */
+export const BACKGROUND_HEADER = 'x-merezha-background';
+
 export const userInfo = z.object({ username: z.string(), role, created: time });
 export const usersResponse = z.object({ users: z.array(userInfo) });
 
@@ -67,6 +70,23 @@ export const healthResponse = z.object({
   version: z.string(),
   uptime_s: z.number(),
   influx: z.boolean(),
+  /** Why the status is degraded, one sentence each; empty when ok. */
+  reasons: z.array(z.string()),
+  /** Null in a process without a collector. */
+  collector: z
+    .object({
+      /** Scheduled polls. */
+      jobs: z.number().int(),
+      /** When the last poll completed; null before the first. */
+      last_poll: time.nullable(),
+      /** Largest delay between a slot and the start of its poll since the start. */
+      lag_max_s: z.number(),
+    })
+    .nullable(),
+  /** Null in a process without a storage writer. */
+  spool: z.object({ pending_points: z.number().int(), bytes: z.number().int() }).nullable(),
+  /** There is no backup feature yet: always null, kept so that clients need no change when there is. */
+  last_backup: z.object({ time, bytes: z.number().int() }).nullable(),
 });
 
 export const hromadaInfo = z.object({

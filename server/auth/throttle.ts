@@ -3,11 +3,16 @@
  *
  * Two limits, both counting failed sign-ins only:
  * - per (address, username) pair: `freeAttempts` consecutive failures cost
- *   nothing; every further one blocks the pair for `baseDelayMs`, doubling per
- *   failure up to `maxDelayMs`. A success clears the pair. Keying on the pair
- *   means a guesser elsewhere cannot lock a user out of their own address.
+ *   nothing; from then on the pair is blocked for `baseDelayMs` after each
+ *   failure, doubling per failure up to `maxDelayMs`. A success clears the
+ *   pair. Keying on the pair means a guesser elsewhere cannot lock a user out
+ *   of their own address.
  * - per address: at most `perIpLimit` failures within `windowMs` (a sliding
  *   window), whatever the usernames; a success does not clear this one.
+ *
+ * A sign-in takes its place with `attempt` before the password is hashed and
+ * counts as a failure from that moment: checking first and counting after the
+ * hash let fifty attempts sent at once all through.
  *
  * Usernames are compared case-insensitively. Memory stays bounded: a pair is
  * forgotten `windowMs` after its block ends, an address once its last failure
@@ -32,6 +37,9 @@ export interface LoginThrottleOptions {
 }
 
 export type ThrottleVerdict = { ok: true } | { ok: false; retryAfterS: number };
+
+/** A sign-in under way, already counted as failed: `success` clears the pair, `cancel` takes the attempt back (it was never tried). */
+export type Attempt = { ok: true; success(): void; cancel(): void } | { ok: false; retryAfterS: number };
 
 interface Pair {
   failures: number;
@@ -78,7 +86,27 @@ export class LoginThrottle {
     return now < until ? { ok: false, retryAfterS: Math.ceil((until - now) / 1000) } : { ok: true };
   }
 
-  failure(ip: string, username: string): void {
+  /** Checks and, when allowed, counts the sign-in as a failure at once, until it is settled. */
+  attempt(ip: string, username: string): Attempt {
+    const verdict = this.check(ip, username);
+    if (!verdict.ok) return verdict;
+    const at = this.failure(ip, username);
+    return {
+      ok: true,
+      success: () => {
+        this.forget(ip, at);
+        this.success(ip, username);
+      },
+      cancel: () => {
+        this.forget(ip, at);
+        const pair = this.pairs.get(pairKey(ip, username));
+        if (pair !== undefined) pair.failures = Math.max(0, pair.failures - 1);
+      },
+    };
+  }
+
+  /** Counts a failure; returns its time. */
+  failure(ip: string, username: string): number {
     const now = this.now();
     this.sweep(now);
     const key = pairKey(ip, username);
@@ -91,11 +119,19 @@ export class LoginThrottle {
     times.push(now);
     if (times.length > this.perIpLimit) times.splice(0, times.length - this.perIpLimit);
     touch(this.ips, ip, times, this.maxEntries);
+    return now;
   }
 
   /** Clears the pair's failures; the address's window stays. */
   success(ip: string, username: string): void {
     this.pairs.delete(pairKey(ip, username));
+  }
+
+  /** Takes one failure at `at` out of the address's window: an attempt that did not fail. */
+  private forget(ip: string, at: number): void {
+    const times = this.ips.get(ip);
+    const index = times?.lastIndexOf(at) ?? -1;
+    if (index >= 0) times!.splice(index, 1);
   }
 
   /** Entries remembered (pairs + addresses), for tests and metrics. */
@@ -105,7 +141,7 @@ export class LoginThrottle {
 
   /** How long the pair is blocked after its latest failure. */
   private delay(failures: number): number {
-    const extra = failures - this.freeAttempts;
+    const extra = failures - this.freeAttempts + 1;
     if (extra <= 0) return 0;
     // 2 ** extra grows past any cap long before it overflows; min() keeps it there.
     return Math.min(this.baseDelayMs * 2 ** Math.min(extra - 1, 52), this.maxDelayMs);

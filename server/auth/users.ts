@@ -14,16 +14,18 @@
  *
  * Tokens are looked up synchronously by their hash. Their `last_used` changes
  * in memory on every use and reaches the file at most once a minute (or with
- * the next other change, or on `close()`), not on every request.
+ * the next other change, or on `close()`), not on every request; so does a
+ * user's `last_sign_in`, which only `merezha user list` shows.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ROLES, userCreateRequest, tokenCreateRequest } from '../../common/api.ts';
 import type { Role, TokenCreated, TokenInfo, UserInfo } from '../../common/api.ts';
 import type { Logger } from '../../common/log.ts';
-import { dummyHash, hashPassword, randomSecret, verifyPassword } from './passwords.ts';
+import { dummyHash, hashPassword, needsRehash, OWASP_COST, randomSecret, verifyPassword, type ScryptCost } from './passwords.ts';
+import { restrictMode, WriteQueue, writePrivateFile } from './private-file.ts';
 
 export interface AuthUser {
   username: string;
@@ -54,6 +56,15 @@ export interface UserStoreOptions {
   adminPassword?: string;
   /** Clock for `created` and `last_used`, for tests. */
   now?: () => number;
+  /** The cost of new password hashes; OWASP's unless a test needs speed. */
+  hashCost?: ScryptCost;
+  /** False: a missing or empty file stays without users (`merezha user add` before the first start makes the first one itself). */
+  firstAdmin?: boolean;
+}
+
+/** The users and the sessions files of a data folder (`server.data_dir`), for the server and for `merezha user` alike. */
+export function accountFiles(dataDir: string): { users: string; sessions: string } {
+  return { users: join(resolve(dataDir), 'users.json'), sessions: join(resolve(dataDir), 'sessions.json') };
 }
 
 /** `last_used` reaches the file at most this often. */
@@ -72,6 +83,8 @@ const fileSchema = z.object({
       role: z.enum(ROLES),
       created: z.number().int(),
       hash: z.string().startsWith('scrypt$'),
+      /** Absent in files from before it was kept, and for users who never signed in since. */
+      last_sign_in: z.number().int().optional(),
     }),
   ),
   tokens: z.array(
@@ -114,9 +127,8 @@ export class UserStore {
   private readonly tokensById = new Map<string, TokenRecord>();
   private readonly tokensByHash = new Map<string, TokenRecord>();
   /** Verified against when the user does not exist, so that takes as long as a wrong password. */
-  private readonly dummy = dummyHash();
-  /** Every write of the file, one after the other. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly dummy: string;
+  private readonly writes = new WriteQueue();
   private usageDirty = false;
   private lastUsageSave = -Infinity;
   private usageTimer: NodeJS.Timeout | undefined;
@@ -125,10 +137,13 @@ export class UserStore {
     private readonly file: string,
     private readonly log: Logger,
     private readonly now: () => number,
-  ) {}
+    private readonly cost: ScryptCost,
+  ) {
+    this.dummy = dummyHash(cost);
+  }
 
   static async open(options: UserStoreOptions): Promise<UserStore> {
-    const store = new UserStore(options.file, options.log, options.now ?? Date.now);
+    const store = new UserStore(options.file, options.log, options.now ?? Date.now, options.hashCost ?? OWASP_COST);
     await mkdir(dirname(options.file), { recursive: true });
     let text: string | undefined;
     try {
@@ -140,10 +155,11 @@ export class UserStore {
     }
     if (text !== undefined) {
       store.load(text);
-      await store.restrictMode();
+      await restrictMode(options.file, options.log);
     }
-    if (store.users.size === 0) await store.createFirstAdmin(options.adminPassword);
-    else if (![...store.users.values()].some((u) => u.role === 'admin')) {
+    if (store.users.size === 0) {
+      if (options.firstAdmin !== false) await store.createFirstAdmin(options.adminPassword);
+    } else if (![...store.users.values()].some((u) => u.role === 'admin')) {
       options.log.warn({ file: options.file }, 'the users file has no admin: nobody can manage users until one is added to it');
     }
     return store;
@@ -154,6 +170,11 @@ export class UserStore {
   /** All users, without their hashes, by name. */
   list(): UserInfo[] {
     return [...this.users.values()].map(userInfo).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+  }
+
+  /** When the user last signed in with a password, as far as the file knows (saved lazily, like token use). */
+  lastSignIn(username: string): number | null {
+    return this.users.get(username)?.last_sign_in ?? null;
   }
 
   get(username: string): AuthUser | undefined {
@@ -168,7 +189,7 @@ export class UserStore {
     if (!ROLES.includes(role)) throw new Error(`invalid role ${JSON.stringify(role)}`);
     checkPassword(password);
     if (this.users.has(username)) throw new AuthError('exists'); // before spending a hash on it
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(password, this.cost);
     return this.mutate(() => {
       if (this.users.has(username)) throw new AuthError('exists');
       const record: UserRecord = { username, role, created: this.now(), hash };
@@ -201,7 +222,9 @@ export class UserStore {
   /**
    * The user, when the password is theirs; null otherwise. The name is taken in
    * lower case (all names are). An unknown name costs a full scrypt too, so the
-   * answer's timing does not tell which names exist.
+   * answer's timing does not tell which names exist. A hash made with older
+   * parameters is replaced by one with today's while the password is at hand.
+   * Throws `HashBusy` when too many hashes are under way.
    */
   async authenticate(username: string, password: string): Promise<AuthUser | null> {
     const name = typeof username === 'string' ? username.toLowerCase() : '';
@@ -209,7 +232,22 @@ export class UserStore {
     const ok = await verifyPassword(password, user?.hash ?? this.dummy);
     // Removed, or given a new password, while scrypt ran: the old password no longer counts.
     if (!ok || user === undefined || this.users.get(name) !== user) return null;
+    // Before a rehash, which copies the record.
+    user.last_sign_in = this.now();
+    this.noteUsage();
+    if (needsRehash(user.hash, this.cost)) await this.rehash(name, user, password);
     return { username: user.username, role: user.role };
+  }
+
+  /** Best effort: a sign-in goes on with the old hash when the new one cannot be made or saved now. */
+  private async rehash(username: string, user: UserRecord, password: string): Promise<void> {
+    try {
+      const hash = await hashPassword(password, this.cost);
+      if (await this.mutate(() => this.replaceHash(username, user, hash)))
+        this.log.info({ username }, 'password hash upgraded to today’s parameters');
+    } catch (error) {
+      this.log.warn({ username, err: (error as Error).message }, 'could not upgrade the password hash; trying again at the next sign-in');
+    }
   }
 
   /**
@@ -221,7 +259,7 @@ export class UserStore {
     checkPassword(next);
     const user = this.users.get(username);
     if (!(await verifyPassword(current, user?.hash ?? this.dummy)) || user === undefined) return false;
-    const hash = await hashPassword(next);
+    const hash = await hashPassword(next, this.cost);
     return this.mutate(() => this.replaceHash(username, user, hash));
   }
 
@@ -229,7 +267,7 @@ export class UserStore {
   async setPassword(username: string, password: string): Promise<void> {
     checkPassword(password);
     if (!this.users.has(username)) throw new AuthError('not_found');
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(password, this.cost);
     await this.mutate(() => {
       const user = this.users.get(username);
       if (user === undefined) throw new AuthError('not_found');
@@ -369,23 +407,13 @@ export class UserStore {
     }
   }
 
-  /** A users file readable by others (copied in by hand, say) is made private. */
-  private async restrictMode(): Promise<void> {
-    if (process.platform === 'win32') return;
-    const { mode } = await stat(this.file);
-    if ((mode & 0o077) !== 0) {
-      await chmod(this.file, 0o600);
-      this.log.warn({ file: this.file, mode: (mode & 0o777).toString(8) }, 'the users file was readable by others; made it 0600');
-    }
-  }
-
   private async createFirstAdmin(adminPassword: string | undefined): Promise<void> {
     const generated = adminPassword === undefined || adminPassword === '';
     const password = generated ? randomSecret(12) : adminPassword;
     if (!generated && !passwordRule.safeParse(password).success) {
       this.log.warn({ username: 'admin' }, 'MEREZHA_ADMIN_PASSWORD is not 10 to 200 characters long; sign in and change it');
     }
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(password, this.cost);
     await this.mutate(() => {
       const record: UserRecord = { username: 'admin', role: 'admin', created: this.now(), hash };
       this.users.set('admin', record);
@@ -403,11 +431,8 @@ export class UserStore {
     }
   }
 
-  /** Runs `task` after every write queued before it. */
   private serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => {});
-    return run;
+    return this.writes.run(task);
   }
 
   /** Makes a change in memory and saves it, in turn with every other write; takes the change back when the save fails. */
@@ -425,7 +450,7 @@ export class UserStore {
     });
   }
 
-  /** The whole state to a temporary file (0600, synced), renamed over the old one. Only from within `serial`. */
+  /** The whole state, atomically (0600). Only from within `serial`. */
   private async write(): Promise<void> {
     const body = {
       version: 1,
@@ -435,19 +460,10 @@ export class UserStore {
     const text = `${JSON.stringify(body, null, 2)}\n`;
     // Any use noted from here on is after this snapshot and still to be saved.
     this.usageDirty = false;
-    const temp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(text);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, this.file);
+      await writePrivateFile(this.file, text);
     } catch (error) {
       this.usageDirty = true;
-      await rm(temp, { force: true });
       throw error;
     }
   }

@@ -2,13 +2,15 @@
  * The express app: routes from their declarations (auth, CSRF, validation
  * and errors handled here once, so handlers only do their job), the built
  * dashboard as static files with a fallback for its client-side routes, and
- * security headers on everything.
+ * security headers and the host name check on everything.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { BACKGROUND_HEADER } from '../../common/api.ts';
 import { allowed, csrfOk, resolvePrincipal, sameSite } from './auth.ts';
+import { HOST_REFUSED, hostChecker } from './hosts.ts';
 import { HttpError, type RouteDef } from './route.ts';
 import type { Services } from './services.ts';
 
@@ -44,14 +46,14 @@ function handle(def: RouteDef, services: Services) {
   return async (req: Request, res: Response) => {
     res.on('finish', () => services.metrics.observeRequest(def.path, def.method, res.statusCode));
     try {
-      const principal = resolvePrincipal(req.headers, services);
+      const principal = resolvePrincipal(req.headers, services, { extend: req.get(BACKGROUND_HEADER) === undefined });
       if (!allowed(def.access, principal)) {
         throw principal ? new HttpError(403, 'your role may not do this') : new HttpError(401, 'sign in first');
       }
       if (CHANGES.has(def.method)) {
         // A change must come from a page of this server: a cross-site Origin is refused even before CSRF is checked.
         if (!sameSite(req.headers.origin, req.headers.host)) throw new HttpError(403, 'cross-site request refused');
-        if (!csrfOk(principal, req.get('x-csrf-token'), services)) throw new HttpError(403, 'missing or wrong X-CSRF-Token header');
+        if (!csrfOk(principal, req.get('x-csrf-token'))) throw new HttpError(403, 'missing or wrong X-CSRF-Token header');
       }
       const query = def.query ? def.query.parse(req.query) : undefined;
       const body = def.body ? def.body.parse(req.body ?? {}) : undefined;
@@ -77,6 +79,11 @@ export function createApp(services: Services, routes: readonly RouteDef[], webDi
   app.set('trust proxy', services.config.server.trusted_proxies);
   app.set('query parser', 'simple');
   app.use(securityHeaders(services));
+  const hostOk = hostChecker(services.config);
+  app.use((req, res, next) => {
+    if (hostOk(req.headers)) return next();
+    res.status(421).type('text').send(HOST_REFUSED);
+  });
   app.use('/api', express.json({ limit: '100kb' }));
   for (const def of routes) app[def.method](def.path, handle(def, services));
   app.use('/api', (_req, res) => {

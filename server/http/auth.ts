@@ -17,15 +17,24 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
-/** The principal of a request or handshake, or undefined when it proves nothing (or something false). */
-export function resolvePrincipal(headers: IncomingHttpHeaders, services: Services, token?: string): Principal | undefined {
+/**
+ * The principal of a request or handshake, or undefined when it proves nothing
+ * (or something false). `extend: false` for what the browser does on its own
+ * (live connections, background refreshes), which must not keep a session from
+ * its idle timeout.
+ */
+export function resolvePrincipal(
+  headers: IncomingHttpHeaders,
+  services: Services,
+  { token, extend = true }: { token?: string | undefined; extend?: boolean } = {},
+): Principal | undefined {
   const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1] ?? token;
   if (bearer) {
     const user = services.users.verifyToken(bearer);
     return user ? { user, via: 'token' } : undefined;
   }
-  const session = services.sessions.get(cookieValue(headers.cookie, SESSION_COOKIE));
-  return session ? { user: session.user, via: 'session', sessionId: session.id } : undefined;
+  const session = services.sessions.get(cookieValue(headers.cookie, SESSION_COOKIE), { extend });
+  return session ? { user: session.user, via: 'session', session } : undefined;
 }
 
 export function allowed(access: Access, principal: Principal | undefined): boolean {
@@ -35,9 +44,9 @@ export function allowed(access: Access, principal: Principal | undefined): boole
 }
 
 /** The CSRF token of a cookie-authenticated change must match its session's; tokens are not sent by browsers on their own. */
-export function csrfOk(principal: Principal | undefined, header: string | undefined, services: Services): boolean {
+export function csrfOk(principal: Principal | undefined, header: string | undefined): boolean {
   if (principal?.via !== 'session') return true;
-  const expected = services.sessions.get(principal.sessionId)?.csrf;
+  const expected = principal.session?.csrf;
   if (!expected || !header) return false;
   const a = Buffer.from(header);
   const b = Buffer.from(expected);

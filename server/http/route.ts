@@ -6,6 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
+import type { Session } from '../auth/sessions.ts';
 import type { AuthUser } from '../auth/users.ts';
 import type { Services } from './services.ts';
 
@@ -16,7 +17,7 @@ export interface Principal {
   user: AuthUser;
   /** How the request proved who it is. */
   via: 'session' | 'token';
-  sessionId?: string;
+  session?: Session;
 }
 
 export interface RouteContext<Q, B> {

@@ -5,13 +5,15 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Logger } from '../../common/log.ts';
 import type { Config } from '../../config/schema.ts';
+import type { ScryptCost } from '../auth/passwords.ts';
 import { LoginThrottle } from '../auth/throttle.ts';
 import { Sessions } from '../auth/sessions.ts';
-import { UserStore } from '../auth/users.ts';
+import { accountFiles, UserStore } from '../auth/users.ts';
 import type { Dashboard } from '../dashboard.ts';
+import { HealthCheck, type CollectorHealth, type SpoolHealth } from '../health.ts';
 import { createApp } from './app.ts';
 import { Metrics } from './metrics.ts';
 import { ROUTES } from './routes/index.ts';
@@ -25,6 +27,9 @@ export interface HttpServerOptions {
   log: Logger;
   dashboard: Dashboard;
   influxUp(): boolean;
+  /** What the health check reads besides InfluxDB; absent in tests without a collector or writer. */
+  collector?: CollectorHealth;
+  writer?: SpoolHealth;
   version: string;
   /** The first admin's password when there are no users yet; `MEREZHA_ADMIN_PASSWORD` by default. */
   adminPassword?: string;
@@ -32,6 +37,8 @@ export interface HttpServerOptions {
   port?: number;
   metrics?: Metrics;
   webDir?: string;
+  /** The cost of new password hashes; OWASP's unless a test needs speed. */
+  hashCost?: ScryptCost;
 }
 
 export interface RunningHttpServer {
@@ -44,22 +51,36 @@ export interface RunningHttpServer {
 export async function createServices(options: Omit<HttpServerOptions, 'port' | 'webDir'>): Promise<Omit<Services, 'disconnect'>> {
   const { config, log } = options;
   const adminPassword = options.adminPassword ?? process.env.MEREZHA_ADMIN_PASSWORD;
+  const files = accountFiles(config.server.data_dir);
   const users = await UserStore.open({
-    file: join(resolve(config.server.data_dir), 'users.json'),
+    file: files.users,
     log,
     ...(adminPassword ? { adminPassword } : {}),
+    ...(options.hashCost ? { hashCost: options.hashCost } : {}),
+  });
+  const sessions = await Sessions.open({
+    file: files.sessions,
+    log,
+    ttlMs: config.server.session_ttl,
+    idleMs: config.server.session_idle,
+    lookup: (username) => users.get(username),
   });
   return {
     config,
     log,
     dashboard: options.dashboard,
     users,
-    sessions: new Sessions({ ttlMs: config.server.session_ttl, idleMs: config.server.session_idle }),
+    sessions,
     throttle: new LoginThrottle(),
     metrics: options.metrics ?? new Metrics(),
     version: options.version,
     startedAt: Date.now(),
     influxUp: options.influxUp,
+    health: new HealthCheck(config, {
+      influxUp: options.influxUp,
+      ...(options.collector ? { collector: options.collector } : {}),
+      ...(options.writer ? { writer: options.writer } : {}),
+    }),
   };
 }
 
@@ -108,8 +129,9 @@ export async function startHttpServer(options: HttpServerOptions & { listening?:
       async close() {
         await live!.close();
         await closeHttp(http);
-        // Token use times are saved lazily; the last minute of them goes out now.
+        // Token and session use times are saved lazily; the last minute of them goes out now.
         await services.users.close();
+        await services.sessions.close();
       },
     };
   } catch (err) {

@@ -9,6 +9,7 @@ import type { LoginThrottle } from '../auth/throttle.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import type { UserStore } from '../auth/users.ts';
 import type { Dashboard } from '../dashboard.ts';
+import type { HealthCheck } from '../health.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface Services {
@@ -21,8 +22,10 @@ export interface Services {
   metrics: Metrics;
   version: string;
   startedAt: number;
-  /** Whether InfluxDB takes writes now (the health check's answer). */
+  /** Whether InfluxDB takes writes now. */
   influxUp(): boolean;
+  /** The answer of `/api/health` but its version and uptime. */
+  health: HealthCheck;
   /** Closes the live connections of a session or of every session of a user (logout, removal, password change). */
   disconnect(target: { sessionId: string } | { username: string }): void;
 }

@@ -8,6 +8,7 @@ import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../common/api.ts';
 import type { Dashboard } from '../dashboard.ts';
 import { resolvePrincipal, sameSite } from './auth.ts';
+import { hostChecker } from './hosts.ts';
 import type { Principal } from './route.ts';
 import type { Services } from './services.ts';
 
@@ -23,16 +24,23 @@ export interface LiveServer {
 }
 
 export function attachSocket(http: HttpServer, services: Omit<Services, 'disconnect'>, dashboard: Dashboard): LiveServer {
-  const io: Io = new Server(http, { serveClient: false, maxHttpBufferSize: 10_000 });
+  const hostOk = hostChecker(services.config);
+  // Refused at the transport already, as the REST API refuses them: no engine.io session for a host name not ours.
+  const io: Io = new Server(http, {
+    serveClient: false,
+    maxHttpBufferSize: 10_000,
+    allowRequest: (req, done) => done(null, hostOk(req.headers)),
+  });
   io.use((socket, next) => {
     if (!sameSite(socket.request.headers.origin, socket.request.headers.host)) return next(new Error('cross-site connection refused'));
     const token = typeof socket.handshake.auth?.token === 'string' ? socket.handshake.auth.token : undefined;
-    const principal = resolvePrincipal(socket.request.headers, services as Services, token);
+    // A live connection (and every reconnection) is the browser's doing, not the user's: it does not extend the session.
+    const principal = resolvePrincipal(socket.request.headers, services as Services, { token, extend: false });
     if (!principal) return next(new Error('unauthorized'));
     socket.data.principal = principal;
     if (principal.via === 'token') socket.data.token = token ?? socket.request.headers.authorization?.replace(/^Bearer\s+/i, '');
     void socket.join(`user:${principal.user.username}`);
-    if (principal.sessionId) void socket.join(`session:${principal.sessionId}`);
+    if (principal.session) void socket.join(`session:${principal.session.key}`);
     next();
   });
   // Nothing is accepted from clients: a message from one is a protocol misuse, and the connection ends.
@@ -45,9 +53,7 @@ export function attachSocket(http: HttpServer, services: Omit<Services, 'disconn
       const { principal, token } = socket.data;
       // A revoked token or removed user loses its live connection too.
       const valid =
-        principal.via === 'session'
-          ? services.sessions.get(principal.sessionId) !== undefined
-          : services.users.verifyToken(token ?? '') !== null;
+        principal.via === 'session' ? services.sessions.alive(principal.session?.key) : services.users.verifyToken(token ?? '') !== null;
       if (!valid) socket.disconnect(true);
     }
   }, RECHECK_MS);

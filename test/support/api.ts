@@ -23,9 +23,12 @@ import type { Services } from '../../server/http/services.ts';
 import { startMonitor, type Monitor } from '../../server/monitor.ts';
 import { memoryEventStore } from './memory-sink.ts';
 import type { Query } from '../../storage/influx-query.ts';
+import type { ScryptCost } from '../../server/auth/passwords.ts';
 import { mergeConfig, testConfig, type ConfigOverrides } from './config.ts';
 
 export const ADMIN_PASSWORD = 'admin-pass-for-tests';
+/** Password hashes at a sixty-fourth of OWASP's cost, so each of the many sign-ins here takes milliseconds, not a second. */
+export const TEST_HASH_COST = { N: 2 ** 11, r: 8, p: 1 };
 export const SECRETS = { community: 'c0mmunity-s3cret', authKey: 'v3-auth-key-s3cret', privKey: 'v3-priv-key-s3cret' };
 
 /** Two villages: Зелене with two uplinks, a school behind one, a public and a private Free WiFi; Ясне with one uplink. */
@@ -115,9 +118,17 @@ export interface ApiHarness {
 }
 
 export async function apiHarness(
-  options: { query?: Query; extra?: ConfigOverrides; now?: number; villagePushMs?: number } = {},
+  options: {
+    query?: Query;
+    extra?: ConfigOverrides;
+    now?: number;
+    villagePushMs?: number;
+    /** A data folder to use and keep (a restart on the same data); by default a new one, removed on close. */
+    dataDir?: string;
+    hashCost?: ScryptCost;
+  } = {},
 ): Promise<ApiHarness> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'merezha-api-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'merezha-api-')));
   const config = apiTestConfig(dataDir, options.extra);
   const clock = { now: options.now ?? Date.UTC(2026, 5, 15, 9, 0, 0) };
   const now = () => clock.now;
@@ -140,7 +151,15 @@ export async function apiHarness(
     ...(options.villagePushMs ? { villagePushMs: options.villagePushMs } : {}),
   });
   const disconnected: unknown[] = [];
-  const base = await createServices({ config, log, dashboard, influxUp: () => true, version: 'test', adminPassword: ADMIN_PASSWORD });
+  const base = await createServices({
+    config,
+    log,
+    dashboard,
+    influxUp: () => true,
+    version: 'test',
+    adminPassword: ADMIN_PASSWORD,
+    hashCost: options.hashCost ?? TEST_HASH_COST,
+  });
   const services: Services = { ...base, disconnect: (t) => disconnected.push(t) };
   const app = createApp(services, ROUTES, join(dataDir, 'web'));
   const targets = new Map(deviceTargets(config).map((t) => [t.device.id, t]));
@@ -203,7 +222,9 @@ export async function apiHarness(
     async close() {
       dashboard.stop();
       await monitor.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      await services.users.close();
+      await services.sessions.close();
+      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
   return harness;

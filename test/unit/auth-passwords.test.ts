@@ -1,7 +1,15 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dummyHash, hashPassword, randomSecret, verifyPassword } from '../../server/auth/passwords.ts';
+import { silentLogger } from '../../common/log.ts';
+import { dummyHash, HashBusy, hashPassword, needsRehash, randomSecret, verifyPassword } from '../../server/auth/passwords.ts';
+import { UserStore } from '../../server/auth/users.ts';
 
-const FORMAT = /^scrypt\$32768\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/;
+/** OWASP's minimum for scrypt: N=2^17, r=8, p=1. */
+const FORMAT = /^scrypt\$131072\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/;
+/** For the tests that hash many times; the format and the OWASP cost are checked once, above it. */
+const CHEAP = { N: 2 ** 11, r: 8, p: 1 };
 
 /** `stored` with its i-th `$` field replaced. */
 function withField(stored: string, i: number, value: string): string {
@@ -22,7 +30,7 @@ describe('hashPassword and verifyPassword', () => {
   });
 
   it('verifies the right password and rejects others', async () => {
-    const stored = await hashPassword('correct horse battery');
+    const stored = await hashPassword('correct horse battery', CHEAP);
     expect(await verifyPassword('correct horse battery', stored)).toBe(true);
     expect(await verifyPassword('correct horse batterY', stored)).toBe(false);
     expect(await verifyPassword('', stored)).toBe(false);
@@ -32,11 +40,11 @@ describe('hashPassword and verifyPassword', () => {
     const composed = 'пароль-й-їжак';
     const decomposed = composed.normalize('NFD');
     expect(decomposed).not.toBe(composed);
-    expect(await verifyPassword(decomposed, await hashPassword(composed))).toBe(true);
+    expect(await verifyPassword(decomposed, await hashPassword(composed, CHEAP))).toBe(true);
   });
 
   it('rejects a hash whose key, salt or parameters were tampered with', async () => {
-    const stored = await hashPassword('correct horse battery');
+    const stored = await hashPassword('correct horse battery', CHEAP);
     const key = stored.split('$')[5]!;
     const flipped = (key[0] === 'A' ? 'B' : 'A') + key.slice(1);
     expect(await verifyPassword('correct horse battery', withField(stored, 5, flipped))).toBe(false);
@@ -50,7 +58,7 @@ describe('hashPassword and verifyPassword', () => {
   });
 
   it('answers false, without throwing, for malformed stored strings', async () => {
-    const stored = await hashPassword('correct horse battery');
+    const stored = await hashPassword('correct horse battery', CHEAP);
     const malformed = [
       '',
       'nonsense',
@@ -77,6 +85,50 @@ describe('hashPassword and verifyPassword', () => {
     expect(dummy).toMatch(FORMAT);
     expect(dummyHash()).not.toBe(dummy);
     expect(await verifyPassword('', dummy)).toBe(false);
+  });
+});
+
+describe('scrypt cost', () => {
+  it('keeps verifying hashes of older parameters, and marks them for a new hash', async () => {
+    const old = await hashPassword('correct horse battery', { N: 2 ** 15, r: 8, p: 1 });
+    expect(await verifyPassword('correct horse battery', old)).toBe(true);
+    expect(needsRehash(old)).toBe(true);
+    expect(needsRehash(dummyHash())).toBe(false);
+    expect(needsRehash(old, { N: 2 ** 15, r: 8, p: 1 })).toBe(false);
+    expect(needsRehash('nonsense')).toBe(false);
+  });
+
+  it('runs two hashes at once, queues four, and refuses any more at once', async () => {
+    const all = Array.from({ length: 8 }, () =>
+      hashPassword('x', CHEAP).then(
+        () => 'ok',
+        (error: unknown) => error,
+      ),
+    );
+    const results = await Promise.all(all);
+    expect(results.filter((r) => r === 'ok')).toHaveLength(6);
+    expect(results.filter((r) => r instanceof HashBusy)).toHaveLength(2);
+    expect(await hashPassword('x', CHEAP)).toMatch(/^scrypt\$2048\$/);
+  });
+
+  it('a sign-in with the right password replaces an older hash with one of today’s cost; a wrong one does not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'merezha-rehash-'));
+    try {
+      const file = join(dir, 'users.json');
+      const open = (hashCost: typeof CHEAP) => UserStore.open({ file, log: silentLogger(), adminPassword: 'admin-password-1', hashCost });
+      await (await open(CHEAP)).close();
+      const hashOf = async () => (JSON.parse(await readFile(file, 'utf8')) as { users: { hash: string }[] }).users[0]!.hash;
+      expect(await hashOf()).toMatch(/^scrypt\$2048\$/);
+      const today = { N: 2 ** 12, r: 8, p: 1 };
+      const store = await open(today);
+      expect(await store.authenticate('admin', 'wrong-password')).toBeNull();
+      expect(await hashOf()).toMatch(/^scrypt\$2048\$/);
+      expect(await store.authenticate('admin', 'admin-password-1')).toEqual({ username: 'admin', role: 'admin' });
+      expect(await hashOf()).toMatch(/^scrypt\$4096\$/);
+      expect(await store.authenticate('admin', 'admin-password-1')).not.toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -18,8 +18,6 @@ describe('LoginThrottle', () => {
       expect(throttle.check(IP, 'admin')).toEqual({ ok: true });
       throttle.failure(IP, 'admin');
     }
-    expect(throttle.check(IP, 'admin')).toEqual({ ok: true });
-    throttle.failure(IP, 'admin');
     expect(throttle.check(IP, 'admin')).toEqual({ ok: false, retryAfterS: 1 });
     clock.now += 999;
     expect(throttle.check(IP, 'admin').ok).toBe(false);
@@ -39,12 +37,11 @@ describe('LoginThrottle', () => {
       clock.now += verdict.retryAfterS * 1000; // wait it out, then fail again
       expect(throttle.check(IP, 'admin').ok).toBe(true);
     }
-    expect(waits).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900, 900]);
+    expect(waits).toEqual([2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900, 900, 900]);
   });
 
   it('honours its options', () => {
     const { throttle } = setup({ freeAttempts: 2, baseDelayMs: 10_000, maxDelayMs: 30_000 });
-    throttle.failure(IP, 'admin');
     throttle.failure(IP, 'admin');
     expect(throttle.check(IP, 'admin').ok).toBe(true);
     throttle.failure(IP, 'admin');
@@ -56,9 +53,9 @@ describe('LoginThrottle', () => {
 
   it('counts down retryAfterS as the clock passes, rounding up', () => {
     const { clock, throttle } = setup();
-    for (let i = 0; i < 9; i += 1) throttle.failure(IP, 'admin'); // 8 s
+    for (let i = 0; i < 9; i += 1) throttle.failure(IP, 'admin'); // 16 s
     clock.now += 2500;
-    expect(throttle.check(IP, 'admin')).toEqual({ ok: false, retryAfterS: 6 });
+    expect(throttle.check(IP, 'admin')).toEqual({ ok: false, retryAfterS: 14 });
   });
 
   it('clears the pair on success', () => {
@@ -67,8 +64,8 @@ describe('LoginThrottle', () => {
     expect(throttle.check(IP, 'admin').ok).toBe(false);
     throttle.success(IP, 'admin');
     expect(throttle.check(IP, 'admin')).toEqual({ ok: true });
-    // Five free failures again.
-    for (let i = 0; i < 5; i += 1) throttle.failure(IP, 'admin');
+    // Free failures again.
+    for (let i = 0; i < 4; i += 1) throttle.failure(IP, 'admin');
     expect(throttle.check(IP, 'admin')).toEqual({ ok: true });
   });
 
@@ -122,7 +119,35 @@ describe('LoginThrottle', () => {
     clock.now += 10 * MIN; // long past the 1 s block, but within the window
     throttle.failure(IP, 'olena'); // gives the sweep a chance to run
     throttle.failure(IP, 'admin');
-    expect(throttle.check(IP, 'admin')).toEqual({ ok: false, retryAfterS: 2 });
+    expect(throttle.check(IP, 'admin')).toEqual({ ok: false, retryAfterS: 4 });
+  });
+
+  it('counts an attempt as failed before it is decided, so attempts at once cannot pass the limit', () => {
+    const { throttle } = setup();
+    const attempts = Array.from({ length: 50 }, () => throttle.attempt(IP, 'admin'));
+    expect(attempts.filter((a) => a.ok)).toHaveLength(5);
+    expect(attempts.filter((a) => !a.ok).every((a) => !a.ok && a.retryAfterS === 1)).toBe(true);
+  });
+
+  it('takes a successful or cancelled attempt out of the counts', () => {
+    const { throttle } = setup({ perIpLimit: 3 });
+    for (const name of ['a1', 'a2']) throttle.failure(IP, name);
+    const cancelled = throttle.attempt(IP, 'a3');
+    if (!cancelled.ok) throw new Error('expected an attempt');
+    expect(throttle.check(IP, 'a4').ok).toBe(false);
+    cancelled.cancel();
+    expect(throttle.check(IP, 'a4').ok).toBe(true);
+    const succeeded = throttle.attempt(IP, 'a3');
+    if (!succeeded.ok) throw new Error('expected an attempt');
+    succeeded.success();
+    expect(throttle.check(IP, 'a4').ok).toBe(true);
+
+    const pairs = setup().throttle;
+    for (let i = 0; i < 4; i += 1) pairs.failure(IP, 'olena');
+    const last = pairs.attempt(IP, 'olena');
+    expect(pairs.check(IP, 'olena').ok).toBe(false);
+    if (last.ok) last.cancel();
+    expect(pairs.check(IP, 'olena').ok).toBe(true);
   });
 
   it('forgets pairs and addresses once their time has passed', () => {

@@ -2,18 +2,19 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { REDACT_PATHS } from '../../common/log.ts';
+import { createLogger } from '../../common/log.ts';
 import { AuthError, UserStore, type UserStoreOptions } from '../../server/auth/users.ts';
 
 const T0 = Date.UTC(2026, 2, 1, 12);
 const ADMIN_PW = 'admin-password-from-env';
+/** OWASP's cost takes a second a hash; these tests hash dozens of times (the cost itself is auth-passwords.test.ts's). */
+const CHEAP = { N: 2 ** 11, r: 8, p: 1 };
 
 /** A logger with the production redaction that keeps every line it writes, raw. */
 function recordingLogger() {
   const lines: string[] = [];
-  const log = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[secret]' } }, { write: (line: string) => lines.push(line) });
+  const log = createLogger({ level: 'debug', destination: { write: (line: string) => lines.push(line) } });
   const records = () => lines.map((l) => JSON.parse(l) as { level: number; msg: string; [key: string]: unknown });
   return { log, lines, records };
 }
@@ -41,7 +42,7 @@ describe('UserStore', () => {
   const stores: UserStore[] = [];
 
   const open = async (options: Partial<UserStoreOptions> = {}) => {
-    const store = await UserStore.open({ file, log: logger.log, adminPassword: ADMIN_PW, now: () => clock, ...options });
+    const store = await UserStore.open({ file, log: logger.log, adminPassword: ADMIN_PW, now: () => clock, hashCost: CHEAP, ...options });
     stores.push(store);
     return store;
   };

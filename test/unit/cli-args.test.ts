@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_CONFIG, resolveConfigPath, USER_CONFIG } from '../../cli/args.ts';
+import { healthUrl } from '../../cli/running.ts';
 import { USAGES, type CommandName } from '../../cli/usage.ts';
+import type { Config } from '../../config/schema.ts';
 
 describe('which config a command uses', () => {
   const cwd = process.cwd();
@@ -31,6 +33,19 @@ describe('which config a command uses', () => {
     expect(got.demo).toBe(want.demo);
     if (want.demo) expect(resolve(dir, got.path)).toBe(DEMO_CONFIG);
     else expect(got.path).toBe(want.path);
+  });
+});
+
+describe('where the commands ask whether Merezha runs', () => {
+  const at = (host: string, port = 8470) => ({ server: { host, port } }) as Config;
+
+  it.each([
+    { host: '127.0.0.1', env: {}, want: 'http://127.0.0.1:8470/api/health' },
+    { host: '0.0.0.0', env: {}, want: 'http://127.0.0.1:8470/api/health' },
+    { host: '::', env: {}, want: 'http://[::1]:8470/api/health' },
+    { host: '10.0.0.5', env: { PORT: '9000' }, want: 'http://10.0.0.5:9000/api/health' },
+  ])('server.host $host, env $env', ({ host, env, want }) => {
+    expect(healthUrl(at(host), env)).toBe(want);
   });
 });
 

@@ -1,10 +1,13 @@
 /**
  * Signing in and out, the session cookie, and accounts: users (admins only)
  * and API tokens for scripts.
+ *
+ * A failed sign-in is logged with the name as typed only when such a user
+ * exists; any other name is logged as its length alone, since people type
+ * their password into the name field and the log must never hold one.
  */
 import type { Response } from 'express';
 import {
-  healthResponse,
   passwordChangeRequest,
   sessionInfo,
   sessionRequest,
@@ -16,14 +19,15 @@ import {
   usersResponse,
   type SessionInfo,
 } from '../../../common/api.ts';
+import { HashBusy } from '../../auth/passwords.ts';
 import { AuthError } from '../../auth/users.ts';
-import type { Session } from '../../auth/sessions.ts';
+import type { NewSession, Session } from '../../auth/sessions.ts';
 import { HttpError, route, type RouteDef } from '../route.ts';
 import type { Services } from '../services.ts';
 
 export const SESSION_COOKIE = 'merezha_session';
 
-function setSessionCookie(res: Response, services: Services, session: Session | undefined, secure: boolean): void {
+function setSessionCookie(res: Response, services: Services, session: NewSession | undefined, secure: boolean): void {
   const parts = [
     `${SESSION_COOKIE}=${session?.id ?? ''}`,
     'Path=/',
@@ -38,7 +42,10 @@ function setSessionCookie(res: Response, services: Services, session: Session | 
 
 const info = (s: Session): SessionInfo => ({ user: { username: s.user.username, role: s.user.role }, csrf: s.csrf, expires: s.expires });
 
+const busy = () => new HttpError(429, 'too many sign-ins at once; try again in a moment', { 'Retry-After': '1' });
+
 function authError(err: unknown): never {
+  if (err instanceof HashBusy) throw busy();
   if (err instanceof AuthError) {
     const status = { exists: 409, not_found: 404, last_admin: 409, bad_password: 400 }[err.code];
     throw new HttpError(status, err.message);
@@ -49,27 +56,13 @@ function authError(err: unknown): never {
 export const sessionRoutes: RouteDef[] = [
   route({
     method: 'get',
-    path: '/api/health',
-    access: 'public',
-    tag: 'system',
-    summary: 'Liveness and whether InfluxDB takes writes',
-    response: healthResponse,
-    handler: ({ services }) => ({
-      status: services.influxUp() ? ('ok' as const) : ('degraded' as const),
-      version: services.version,
-      uptime_s: Math.round((Date.now() - services.startedAt) / 1000),
-      influx: services.influxUp(),
-    }),
-  }),
-  route({
-    method: 'get',
     path: '/api/session',
     access: 'viewer',
     tag: 'session',
     summary: 'The signed-in user and the CSRF token',
     response: sessionInfo,
-    handler: ({ principal, services }) => {
-      const session = services.sessions.get(principal?.sessionId);
+    handler: ({ principal }) => {
+      const session = principal?.session;
       if (!session) throw new HttpError(400, 'this request is authenticated by a token, not a session');
       return info(session);
     },
@@ -84,19 +77,28 @@ export const sessionRoutes: RouteDef[] = [
     response: sessionInfo,
     handler: async ({ req, res, body, services }) => {
       const ip = req.ip ?? 'unknown';
-      const verdict = services.throttle.check(ip, body.username);
-      if (!verdict.ok) {
-        services.log.warn({ ip, username: body.username }, 'sign-in throttled');
-        throw new HttpError(429, 'too many failed attempts; try again later', { 'Retry-After': String(verdict.retryAfterS) });
+      const typed = services.users.get(body.username.toLowerCase())
+        ? { username: body.username }
+        : { username_length: body.username.length };
+      const attempt = services.throttle.attempt(ip, body.username);
+      if (!attempt.ok) {
+        services.log.warn({ ip, ...typed }, 'sign-in throttled');
+        throw new HttpError(429, 'too many failed attempts; try again later', { 'Retry-After': String(attempt.retryAfterS) });
       }
-      const user = await services.users.authenticate(body.username, body.password);
+      let user;
+      try {
+        user = await services.users.authenticate(body.username, body.password);
+      } catch (err) {
+        attempt.cancel();
+        if (err instanceof HashBusy) throw busy();
+        throw err;
+      }
       if (!user) {
-        services.throttle.failure(ip, body.username);
-        services.log.warn({ ip, username: body.username }, 'failed sign-in');
+        services.log.warn({ ip, ...typed }, 'failed sign-in');
         throw new HttpError(401, 'wrong username or password');
       }
-      services.throttle.success(ip, body.username);
-      const session = services.sessions.create(user);
+      attempt.success();
+      const session = await services.sessions.create(user);
       setSessionCookie(res, services, session, req.secure);
       services.log.info({ ip, username: user.username }, 'signed in');
       return info(session);
@@ -109,10 +111,10 @@ export const sessionRoutes: RouteDef[] = [
     tag: 'session',
     summary: 'Sign out',
     status: 204,
-    handler: ({ req, res, principal, services }) => {
-      if (principal?.sessionId) {
-        services.sessions.destroy(principal.sessionId);
-        services.disconnect({ sessionId: principal.sessionId });
+    handler: async ({ req, res, principal, services }) => {
+      if (principal?.session) {
+        await services.sessions.destroy(principal.session.key);
+        services.disconnect({ sessionId: principal.session.key });
       }
       setSessionCookie(res, services, undefined, req.secure);
       return undefined;
@@ -130,7 +132,7 @@ export const sessionRoutes: RouteDef[] = [
       const username = principal!.user.username;
       const ok = await services.users.changePassword(username, body.current, body.password).catch(authError);
       if (!ok) throw new HttpError(403, 'the current password is wrong');
-      services.sessions.destroyUser(username, principal!.sessionId);
+      await services.sessions.destroyUser(username, principal!.session?.key);
       services.log.info({ username }, 'password changed');
       return undefined;
     },
@@ -168,7 +170,7 @@ export const sessionRoutes: RouteDef[] = [
     status: 204,
     handler: async ({ params, principal, services }) => {
       await services.users.remove(params.username!).catch(authError);
-      services.sessions.destroyUser(params.username!);
+      await services.sessions.destroyUser(params.username!);
       services.disconnect({ username: params.username! });
       services.log.info({ username: params.username, by: principal!.user.username }, 'user removed');
       return undefined;

@@ -1,13 +1,28 @@
 /**
- * Routes that answer in something other than JSON bodies of the API: the
- * public status page, Prometheus metrics and the OpenAPI description.
+ * The process's own health, and routes that answer in something other than
+ * JSON bodies of the API: the public status page, Prometheus metrics and the
+ * OpenAPI description.
  */
+import { healthResponse } from '../../../common/api.ts';
 import { route, type RouteDef } from '../route.ts';
 import { openApiDocument } from '../openapi.ts';
 import { pageLocale, renderStatusPage } from '../status-page.ts';
 
 export function systemRoutes(all: () => readonly RouteDef[]): RouteDef[] {
   return [
+    route({
+      method: 'get',
+      path: '/api/health',
+      access: 'public',
+      tag: 'system',
+      summary: 'Liveness, and degraded with the reasons: InfluxDB down, the collector stalled, the spool growing',
+      response: healthResponse,
+      handler: ({ services }) => ({
+        version: services.version,
+        uptime_s: Math.round((Date.now() - services.startedAt) / 1000),
+        ...services.health.check(),
+      }),
+    }),
     route({
       method: 'get',
       path: '/status',

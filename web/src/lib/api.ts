@@ -1,8 +1,12 @@
 /**
  * The one way the dashboard talks REST to the server: JSON in and out, the session cookie, the CSRF
  * header on changes, and a trip to the login page whenever the server says the session is gone.
+ *
+ * A request sent more than ACTIVE_MS after the user's last key press, click, touch or scroll is the
+ * page's own doing (a timer, a reconnect) and says so in a header: the server does not count it as
+ * use, so a tab left open does not keep the session from its idle timeout.
  */
-import type { ErrorResponse, SessionInfo, SessionRequest } from '../../../common/api.ts';
+import { BACKGROUND_HEADER, type ErrorResponse, type SessionInfo, type SessionRequest } from '../../../common/api.ts';
 import { router } from './router.svelte.ts';
 import { session } from './session.svelte.ts';
 
@@ -20,10 +24,17 @@ export class ApiError extends Error {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+const ACTIVE_MS = 10_000;
+/** Opening the page is the user's doing too. */
+let lastInput = Date.now();
+for (const type of ['pointerdown', 'keydown', 'wheel'])
+  addEventListener(type, () => (lastInput = Date.now()), { capture: true, passive: true });
+
 export async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && session.info) headers['X-CSRF-Token'] = session.info.csrf;
+  if (Date.now() - lastInput > ACTIVE_MS) headers[BACKGROUND_HEADER] = '1';
   let response: Response;
   try {
     response = await fetch(path, {

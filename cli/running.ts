@@ -1,0 +1,44 @@
+/**
+ * Whether the Merezha of a config runs, asked the way a monitoring system
+ * would: its `/api/health` on server.host and server.port (or PORT). For
+ * `merezha status`, and for the commands that must not change files under a
+ * running server.
+ */
+import { healthResponse, type HealthResponse } from '../common/api.ts';
+import { networkErrorWords } from '../common/network-errors.ts';
+import type { Config } from '../config/schema.ts';
+
+const ASK_TIMEOUT_MS = 5000;
+const ANY_ADDRESS: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
+
+/** What the server of a config answers: nothing listens (not running), its health, or why there is none. */
+export type ServerAnswer =
+  { running: false; url: string } | { running: true; url: string; health: HealthResponse } | { running: true; url: string; error: string };
+
+/** The server's health address: its own host, or loopback when it listens on every address. */
+export function healthUrl(config: Config, env = process.env): string {
+  const host = ANY_ADDRESS[config.server.host] ?? config.server.host;
+  const port = env.PORT || config.server.port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/api/health`;
+}
+
+export async function askServer(config: Config): Promise<ServerAnswer> {
+  const url = healthUrl(config);
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(ASK_TIMEOUT_MS), headers: { Accept: 'application/json' } });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: unknown } }).cause;
+    if (cause?.code === 'ECONNREFUSED') return { running: false, url };
+    const why =
+      (err as Error).name === 'TimeoutError' ? `no answer in ${ASK_TIMEOUT_MS / 1000} s` : (networkErrorWords(err) ?? String(err));
+    return { running: true, url, error: why };
+  }
+  const parsed = healthResponse.safeParse(await res.json().catch(() => undefined));
+  if (parsed.success) return { running: true, url, health: parsed.data };
+  return {
+    running: true,
+    url,
+    error: `HTTP ${res.status}, not the health of this version of Merezha (another program, or restart Merezha after an upgrade)`,
+  };
+}
