@@ -95,8 +95,14 @@ const CSV =
 let influxd: TestInfluxd;
 let dir: string;
 
-/** A config for the test influxd's database `database`; its own URL is dead, so INFLUX_URL is what reaches InfluxDB. */
-async function writeConfig(database: string, storage = `influx: { url: "http://127.0.0.1:1", database: ${database} }`): Promise<string> {
+/**
+ * A config for the test influxd's database `database`; its own URL is dead, so INFLUX_URL is what reaches InfluxDB.
+ * Its managed_dir is the test's own: with INFLUX_URL set, import still looks there for a running Merezha's login.
+ */
+async function writeConfig(
+  database: string,
+  storage = `influx: { url: "http://127.0.0.1:1", database: ${database} }\n  managed_dir: ${join(dir, `influxdb-${database}`)}`,
+): Promise<string> {
   const path = join(dir, `${database}.yaml`);
   await writeFile(
     path,

@@ -245,7 +245,14 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'merezha-report-'));
   // JSON is YAML: the command reads the same hromada.
   configFile = join(dir, 'hromada.yaml');
-  await writeFile(configFile, JSON.stringify({ ...INPUT, storage: { influx: { url: 'http://127.0.0.1:1', database: DB } } }, null, 2));
+  await writeFile(
+    configFile,
+    JSON.stringify(
+      { ...INPUT, storage: { influx: { url: 'http://127.0.0.1:1', database: DB }, managed_dir: join(dir, 'influxdb') } },
+      null,
+      2,
+    ),
+  );
   await writeYear();
   const config = testConfig(INPUT);
   const started = performance.now();
