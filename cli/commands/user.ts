@@ -119,13 +119,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     } else {
       await users.setPassword(name!, password);
       // Read for the current users, so sessions of users removed meanwhile are dropped too.
-      const sessions = await Sessions.open({
-        file: files.sessions,
-        log,
-        ttlMs: config.server.session_ttl,
-        idleMs: config.server.session_idle,
-        lookup: (username) => users.get(username),
-      });
+      const sessions = await Sessions.forConfig(config, users, log);
       const ended = await sessions.destroyUser(name!);
       await sessions.close();
       process.stdout.write(`new password set for ${name}; ${ended === 1 ? '1 session' : `${ended} sessions`} signed out\n`);

@@ -23,7 +23,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ROLES } from '../../common/api.ts';
 import { silentLogger, type Logger } from '../../common/log.ts';
-import type { AuthUser } from './users.ts';
+import type { Config } from '../../config/schema.ts';
+import { accountFiles, type AuthUser } from './users.ts';
 import { randomSecret } from './passwords.ts';
 import { restrictMode, WriteQueue, writePrivateFile } from './private-file.ts';
 
@@ -107,6 +108,17 @@ export class Sessions {
     this.file = options.file;
     this.log = options.log ?? silentLogger();
     this.lastSweep = this.now();
+  }
+
+  /** The sessions of an installation: its file in `server.data_dir`, the config's limits, its users as they are now. */
+  static forConfig(config: Config, users: { get(username: string): AuthUser | undefined }, log: Logger): Promise<Sessions> {
+    return Sessions.open({
+      file: accountFiles(config.server.data_dir).sessions,
+      log,
+      ttlMs: config.server.session_ttl,
+      idleMs: config.server.session_idle,
+      lookup: (username) => users.get(username),
+    });
   }
 
   /** The sessions of `options.file` that are still valid, for their users as they are now. */

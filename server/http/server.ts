@@ -58,13 +58,7 @@ export async function createServices(options: Omit<HttpServerOptions, 'port' | '
     ...(adminPassword ? { adminPassword } : {}),
     ...(options.hashCost ? { hashCost: options.hashCost } : {}),
   });
-  const sessions = await Sessions.open({
-    file: files.sessions,
-    log,
-    ttlMs: config.server.session_ttl,
-    idleMs: config.server.session_idle,
-    lookup: (username) => users.get(username),
-  });
+  const sessions = await Sessions.forConfig(config, users, log);
   return {
     config,
     log,
