@@ -391,6 +391,27 @@ suite(title, () => {
     }
   });
 
+  it('says where to add devices when the inventory has none, and not otherwise', async () => {
+    expect(await overview.locator('[data-testid="first-device"]').count()).toBe(0);
+    const page = await admin.newPage();
+    try {
+      // The demo has devices: the answer of an installation without any stands in for one.
+      await page.route('**/api/villages', async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as VillagesResponse;
+        for (const part of [body.total.uplinks, body.total.institutions, body.total.wifi]) part.total = 0;
+        await route.fulfill({ response, json: body });
+      });
+      await page.goto(stack.url);
+      const hint = page.locator('[data-testid="first-device"]');
+      await expect.poll(() => hint.count(), { timeout: 10_000 }).toBe(1);
+      expect(await hint.textContent()).toContain('/etc/merezha/hromada.yaml');
+      expect(await hint.textContent()).toContain('merezha check-config');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('switches the overview to English and back', async () => {
     const heading = overview.locator('h1');
     expect(await heading.textContent()).toBe('Огляд громади');

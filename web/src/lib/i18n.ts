@@ -57,6 +57,8 @@ const uk = {
   'overview.villages': 'Населені пункти',
   'overview.services': 'Сервіси',
   'overview.noVillages': 'Населених пунктів ще немає.',
+  'overview.firstDevice':
+    'Пристроїв ще немає. Опишіть канали зв’язку, заклади й точки Free WiFi у файлі конфігурації (у пакеті Debian це /etc/merezha/hromada.yaml, приклади — у його коментарях), перевірте його командою merezha check-config і перезапустіть службу: systemctl restart merezha.',
   'coverage.title': 'Покриття громади',
   'coverage.uplinks': 'Канали провайдерів працюють',
   'coverage.institutions': 'Заклади на зв’язку',
@@ -242,6 +244,8 @@ const en: Record<MessageKey, string> = {
   'overview.villages': 'Villages',
   'overview.services': 'Services',
   'overview.noVillages': 'No villages yet.',
+  'overview.firstDevice':
+    'No devices yet. Describe the uplinks, institutions and Free WiFi access points in the config file (with the Debian package: /etc/merezha/hromada.yaml, with examples in its comments), check it with merezha check-config and restart the service: systemctl restart merezha.',
   'coverage.title': 'Hromada coverage',
   'coverage.uplinks': 'Provider links up',
   'coverage.institutions': 'Institutions online',
