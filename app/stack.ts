@@ -126,13 +126,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const dashboard = await Dashboard.open({ config, monitor, log, dataDir: resolve(config.server.data_dir), ...(query ? { query } : {}) });
     stops.push(() => dashboard.stop());
     const metrics = new Metrics();
-    let lastPoll: number | null = null;
     const collector = createCollector({
       config,
       sink: writer,
       log,
       onObservation: (observation) => {
-        lastPoll = Date.now();
         metrics.observePoll(observation.kind, (Date.now() - observation.time) / 1000);
         monitor.onObservation(observation);
         dashboard.onObservation(observation);
@@ -145,7 +143,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       dashboard,
       metrics,
       influxUp: () => writer.stats().influxUp,
-      collector: { stats: () => collector.stats(), lastPoll: () => lastPoll },
+      collector,
       writer,
       version: options.version,
       listening,

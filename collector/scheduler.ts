@@ -55,6 +55,8 @@ export interface SchedulerStats extends JobStats {
   queued: number;
   /** Largest delay between a slot and the actual start of its run, since the scheduler was made. */
   lagMsMax: number;
+  /** When a run last completed, ms since the epoch (wall clock, for people); null before the first. */
+  lastDoneAt: number | null;
 }
 
 interface Lane {
@@ -100,7 +102,7 @@ export class Scheduler {
   private queued = 0;
   private readonly inflight = new Set<Flight>();
   private readonly idleWaiters: (() => void)[] = [];
-  private readonly totals = { runs: 0, skipped: 0, timeouts: 0, lagMsMax: 0 };
+  private readonly totals = { runs: 0, skipped: 0, timeouts: 0, lagMsMax: 0, lastDoneAt: null as number | null };
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
   private started = false;
@@ -299,6 +301,7 @@ export class Scheduler {
     const { job: state } = flight;
     state.state = 'idle';
     state.lane.running--;
+    if (outcome === 'done') this.totals.lastDoneAt = Date.now();
     if (outcome === 'timeout') {
       state.stats.timeouts++;
       this.totals.timeouts++;

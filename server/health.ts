@@ -11,9 +11,7 @@ import type { Config } from '../config/schema.ts';
 
 /** The collector as the health check sees it (`merezha start`'s, or a stand-in in tests). */
 export interface CollectorHealth {
-  stats(): { jobs: number; lagMsMax: number };
-  /** When a poll last completed (ms since the epoch); null before the first. */
-  lastPoll(): number | null;
+  stats(): { jobs: number; lagMsMax: number; lastDoneAt: number | null };
 }
 
 /** The storage writer as the health check sees it. */
@@ -72,8 +70,7 @@ export class HealthCheck {
 
     let collector: HealthResponse['collector'] = null;
     if (this.sources.collector) {
-      const { jobs, lagMsMax } = this.sources.collector.stats();
-      const lastPoll = this.sources.collector.lastPoll();
+      const { jobs, lagMsMax, lastDoneAt: lastPoll } = this.sources.collector.stats();
       collector = { jobs, last_poll: lastPoll, lag_max_s: Math.round(lagMsMax / 100) / 10 };
       const since = lastPoll ?? this.startedAt;
       if (jobs > 0 && this.intervalMs !== null && now - since > STALLED_INTERVALS * this.intervalMs) {

@@ -262,7 +262,7 @@ describe('/api/health', () => {
   it('is degraded when no poll completed in three intervals (ping every 10 s here)', async () => {
     const clock = { now: Date.UTC(2026, 5, 15, 9, 0, 0) };
     let lastPoll: number | null = clock.now;
-    const collector = { stats: () => ({ jobs: 9, lagMsMax: 1200 }), lastPoll: () => lastPoll };
+    const collector = { stats: () => ({ jobs: 9, lagMsMax: 1200, lastDoneAt: lastPoll }) };
     h.services.health = new HealthCheck(h.config, { influxUp: () => true, collector, now: () => clock.now });
     clock.now += 30_000;
     expect(await ask()).toMatchObject({ status: 'ok', collector: { jobs: 9, last_poll: lastPoll, lag_max_s: 1.2 } });

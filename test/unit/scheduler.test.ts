@@ -293,6 +293,31 @@ describe('timeouts', () => {
     await s.stop();
   });
 
+  it('tells when a run last completed, and not when one was abandoned at its deadline', async () => {
+    const s = scheduler({ concurrency: 2 });
+    let finish = true;
+    s.add({
+      key: 'k',
+      intervalMs: 10 * SECOND,
+      timeoutMs: 2 * SECOND,
+      run: (signal) => (finish ? sleep(SECOND, signal) : sleep(HOUR, signal)),
+    });
+    expect(s.stats().lastDoneAt).toBeNull();
+    s.start();
+    // The first slot falls somewhere in the first interval (its phase); the run takes a second.
+    await vi.advanceTimersByTimeAsync(20 * SECOND);
+    expect(s.stats().lastDoneAt).not.toBeNull();
+    expect(Date.now() - s.stats().lastDoneAt!).toBeLessThan(20 * SECOND);
+    // From the next slot on, every run hangs past its deadline; one begun before may still complete.
+    finish = false;
+    await vi.advanceTimersByTimeAsync(10 * SECOND);
+    const done = s.stats().lastDoneAt;
+    await vi.advanceTimersByTimeAsync(30 * SECOND);
+    expect(s.stats().timeouts).toBeGreaterThanOrEqual(3);
+    expect(s.stats().lastDoneAt).toBe(done);
+    await s.stop();
+  });
+
   it('defaults the deadline to the interval', async () => {
     const s = scheduler();
     const runs: { at: number; signal: AbortSignal }[] = [];
