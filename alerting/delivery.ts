@@ -49,24 +49,31 @@ export class Delivery {
   private readonly stopping = new AbortController();
   private readonly now: () => number;
 
-  constructor(private readonly options: DeliveryOptions) {
+  constructor(private options: DeliveryOptions) {
     this.now = options.now ?? Date.now;
   }
 
   enqueue(alert: AlertRecord, channelId: string, attemptsSoFar = 0): void {
-    if (this.stopping.signal.aborted) return;
-    const channel = this.options.channels.get(channelId);
-    if (!channel) {
-      this.options.log.error({ channel: channelId, alert: alert.id }, 'alert for a channel that is not configured; dropped');
-      return;
-    }
+    if (this.stopping.signal.aborted || !this.channel(channelId, alert)) return;
     const queue = this.queues.get(channelId) ?? [];
     this.queues.set(channelId, queue);
     queue.push({ alert, done: attemptsSoFar });
     if (!this.workers.has(channelId)) {
-      const worker = this.work(channel, queue).finally(() => this.workers.delete(channelId));
+      const worker = this.work(channelId, queue).finally(() => this.workers.delete(channelId));
       this.workers.set(channelId, worker);
     }
+  }
+
+  /**
+   * Takes the channels and policy of a reloaded config. Queued alerts go on
+   * through the channel of the same id, or are dropped with it; a channel
+   * that is replaced or gone is closed.
+   */
+  reconfigure(channels: ReadonlyMap<string, Channel>, policy: DeliveryPolicy): void {
+    const before = this.options.channels;
+    this.options = { ...this.options, channels, policy };
+    const kept = new Set(channels.values());
+    for (const channel of before.values()) if (!kept.has(channel)) void channel.close?.().catch(() => undefined);
   }
 
   /** Alerts waiting per channel, besides the one being tried. */
@@ -86,10 +93,21 @@ export class Delivery {
     for (const channel of this.options.channels.values()) await channel.close?.().catch(() => undefined);
   }
 
-  private async work(channel: Channel, queue: Job[]): Promise<void> {
-    const { policy, log } = this.options;
+  /** The channel of that id; undefined, and the alert dropped, when the config has none. */
+  private channel(id: string, alert: AlertRecord): Channel | undefined {
+    const channel = this.options.channels.get(id);
+    if (!channel) this.options.log.error({ channel: id, alert: alert.id }, 'alert for a channel that is not configured; dropped');
+    return channel;
+  }
+
+  private async work(channelId: string, queue: Job[]): Promise<void> {
+    const { log } = this.options;
     for (let job = queue.shift(); job !== undefined && !this.stopping.signal.aborted; job = queue.shift()) {
-      for (let attempt = job.done + 1; attempt <= policy.attempts; attempt++) {
+      for (let attempt = job.done + 1; attempt <= this.options.policy.attempts; attempt++) {
+        // Read at each attempt: a reload may have replaced the channel or the policy meanwhile.
+        const { policy } = this.options;
+        const channel = this.channel(channelId, job.alert);
+        if (!channel) break;
         const outcome = await this.attempt(channel, job.alert);
         if (outcome === 'stopped') return;
         const final = outcome.ok || outcome.permanent || attempt >= policy.attempts;

@@ -22,7 +22,7 @@ const PROFILE = {
 } as const;
 
 /** mulberry32: small, fast, and the same in every run. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -25,6 +25,9 @@ import { buildInventory } from '../server/inventory.ts';
 import { startMonitor, type Monitor } from '../server/monitor.ts';
 import { influxQuery } from '../storage/influx-query.ts';
 import { checkInfluxVersion } from '../storage/influx-version.ts';
+import { rpcAddressOf } from '../storage/influx-backup.ts';
+import { LOOPBACK } from '../storage/ports.ts';
+import { DailyBackups } from './backup/schedule.ts';
 
 /** How long the state engine waits for InfluxDB (and the replay of the spool) to read its history back. */
 const HISTORY_WAIT_MS = 30_000;
@@ -42,6 +45,8 @@ export interface StackOptions {
   /** The dashboard's port (0: any free one); the config's or `PORT` when absent. */
   port?: number;
   adminPassword?: string;
+  /** The config's file, which the daily backups of `backup:` copy; without it none are made. */
+  configFile?: string;
 }
 
 export interface Stack {
@@ -54,6 +59,7 @@ export interface Stack {
   dashboard: Dashboard;
   collector: Collector;
   http: RunningHttpServer;
+  backups: DailyBackups;
   stop(): Promise<void>;
 }
 
@@ -152,7 +158,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stops.push(() => http.close());
     collector.start();
     stops.push(() => collector.stop());
-    return { config, url: http.url, simulation, writer, monitor, dashboard, collector, http, stop: stopAll };
+    const backups = new DailyBackups(config, {
+      configFile: options.configFile,
+      database: {
+        connection,
+        rpcAddress: managed ? `${LOOPBACK}:${managed.rpcPort}` : rpcAddressOf(url, config.storage.influx?.rpc_address),
+      },
+      version: options.version,
+      log,
+    });
+    stops.push(() => backups.stop());
+    return { config, url: http.url, simulation, writer, monitor, dashboard, collector, http, backups, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -1,11 +1,13 @@
 /**
- * The InfluxDB a one-off command (`merezha import`, `merezha report`) works
+ * The InfluxDB a one-off command (`merezha import`, `report`, `backup`) works
  * with: the one `merezha start` would use, or the managed influxd started for
- * the command, and a plain refusal when a running Merezha owns that one.
+ * the command. When a running Merezha owns that one, import and report refuse
+ * plainly; a backup is made online, through the running influxd.
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { connectionTo, errorMessage, type InfluxConnection } from '../storage/influx-client.ts';
+import { rpcAddressOf } from '../storage/influx-backup.ts';
 import { checkInfluxVersion } from '../storage/influx-version.ts';
 import { ManagedInfluxdBusyError, readManagedLogin, startManagedInfluxd } from '../storage/managed-influxd.ts';
 import { LOOPBACK } from '../storage/ports.ts';
@@ -17,20 +19,25 @@ export class Refusal extends Error {}
 
 export interface Database {
   connection: InfluxConnection;
+  /** host:port of its backup/restore service. */
+  rpcAddress: string;
   stop(): Promise<void>;
 }
+
+type Command = 'import' | 'report' | 'backup';
 
 /**
  * The InfluxDB that `merezha start` would use, answering /ping; the managed one
  * is started for the command (import, or report, which reads the same way).
  */
-export async function openDatabase(config: Config, log: Logger, command: 'import' | 'report' = 'import'): Promise<Database> {
+export async function openDatabase(config: Config, log: Logger, command: Command = 'import'): Promise<Database> {
   const url = process.env.INFLUX_URL ?? config.storage.influx?.url;
   const dir = resolve(config.storage.managed_dir);
   if (url) {
     // INFLUX_URL may name the managed influxd of a running Merezha, as the refusal below suggests: its login is in its folder.
-    const port = await rememberedHttpPort(dir);
-    const login = !config.storage.influx?.username && url === `http://${LOOPBACK}:${port}` ? await readManagedLogin(dir) : undefined;
+    const ports = await rememberedPorts(dir);
+    const managed = !config.storage.influx?.username && url === `http://${LOOPBACK}:${ports.http}`;
+    const login = managed ? await readManagedLogin(dir) : undefined;
     const connection = connectionTo(config, url, login);
     const server = await checkInfluxVersion(url).catch((err: unknown) => {
       throw new Refusal(errorMessage(err));
@@ -39,16 +46,30 @@ export async function openDatabase(config: Config, log: Logger, command: 'import
       const from = process.env.INFLUX_URL ? 'INFLUX_URL' : 'storage.influx.url';
       throw new Refusal(`InfluxDB at ${url} (${from}) does not answer; start it, or fix the address`);
     }
-    return { connection, stop: async () => {} };
+    const rpcAddress =
+      managed && ports.rpc !== undefined ? `${LOOPBACK}:${ports.rpc}` : rpcAddressOf(url, config.storage.influx?.rpc_address);
+    return { connection, rpcAddress, stop: async () => {} };
   }
   try {
     const managed = await startManagedInfluxd({ dir, log });
-    return { connection: connectionTo(config, managed.url, managed.login), stop: () => managed.stop() };
+    return {
+      connection: connectionTo(config, managed.url, managed.login),
+      rpcAddress: `${LOOPBACK}:${managed.rpcPort}`,
+      stop: () => managed.stop(),
+    };
   } catch (err) {
     if (!(err instanceof ManagedInfluxdBusyError)) throw new Refusal(`cannot start the managed influxd in ${dir}: ${errorMessage(err)}`);
-    const port = await rememberedHttpPort(dir);
-    const running = port === undefined ? 'its address' : `http://${LOOPBACK}:${port}`;
-    const into = command === 'import' ? 'import into' : 'report from';
+    const ports = await rememberedPorts(dir);
+    if (command === 'backup' && ports.http !== undefined && ports.rpc !== undefined) {
+      const login = await readManagedLogin(dir);
+      return {
+        connection: connectionTo(config, `http://${LOOPBACK}:${ports.http}`, login),
+        rpcAddress: `${LOOPBACK}:${ports.rpc}`,
+        stop: async () => {},
+      };
+    }
+    const running = ports.http === undefined ? 'its address' : `http://${LOOPBACK}:${ports.http}`;
+    const into = command === 'report' ? 'report from' : 'import into';
     throw new Refusal(
       `another Merezha is running with the influxd in ${dir}; stop it and ${command} again, ` +
         `or ${into} that influxd while it runs: INFLUX_URL=${running} merezha ${command} …`,
@@ -56,12 +77,12 @@ export async function openDatabase(config: Config, log: Logger, command: 'import
   }
 }
 
-/** The port the managed influxd listens on, as it remembers it in its folder (see managed-influxd.ts). */
-async function rememberedHttpPort(dir: string): Promise<number | undefined> {
+/** The ports the managed influxd listens on, as it remembers them in its folder (see managed-influxd.ts). */
+async function rememberedPorts(dir: string): Promise<{ http?: number; rpc?: number }> {
   try {
-    const { http } = JSON.parse(await readFile(join(dir, 'ports.json'), 'utf8')) as { http?: unknown };
-    return Number.isInteger(http) ? (http as number) : undefined;
+    const { http, rpc } = JSON.parse(await readFile(join(dir, 'ports.json'), 'utf8')) as { http?: unknown; rpc?: unknown };
+    return { ...(Number.isInteger(http) ? { http: http as number } : {}), ...(Number.isInteger(rpc) ? { rpc: rpc as number } : {}) };
   } catch {
-    return undefined;
+    return {};
   }
 }

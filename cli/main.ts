@@ -20,6 +20,8 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   status: async () => (await import('./commands/status.ts')).statusCommand,
   user: async () => (await import('./commands/user.ts')).userCommand,
   alert: async () => (await import('./commands/alert.ts')).alertCommand,
+  backup: async () => (await import('./commands/backup.ts')).backupCommand,
+  restore: async () => (await import('./commands/restore.ts')).restoreCommand,
 };
 
 const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(COMMANDS, name);

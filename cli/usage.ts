@@ -43,6 +43,12 @@ ${options(CONFIG, ['--simulate', "also simulate the config's devices on loopback
 
 The dashboard listens on server.port (PORT overrides it); the first admin's
 password is MEREZHA_ADMIN_PASSWORD, or one generated and logged once.
+
+SIGHUP (systemctl reload merezha) reads the config file again: devices,
+services, villages, polling intervals, states and alerts change at once,
+without alerts for the change; server.*, storage.*, polling.concurrency,
+hromada.timezone and alerts.dashboard_url need a restart. A file with errors
+changes nothing and its errors are logged.
 `,
   },
   'check-config': {
@@ -217,6 +223,49 @@ it went out or the channel's error (secrets removed). One attempt, no retries.
 ${options(['--channel ID', 'the id of a channel in alerts.channels'], CONFIG)}
 
 Exit status: 0 sent, 1 not sent, 2 wrong usage.
+`,
+  },
+  backup: {
+    summary: 'one archive of the installation, made while it runs',
+    usage: `Usage: merezha backup [--config FILE] [--out FILE]
+
+Writes one archive (.tar.gz, 0600) of the installation while Merezha runs or
+not: the config file, the accounts with their API tokens, the maintenance
+windows (not the sessions), and InfluxDB's portable backup of the database
+(measurements, outages, the alert log), with a manifest of sizes and SHA-256
+checksums. Secrets kept in merezha.env are not in it: keep that file apart.
+
+${options(
+  [
+    '--out FILE',
+    'the archive (default: merezha-backup-DATE-TIME.tar.gz in\nbackup.dir, whose oldest beyond backup.keep are then\ndeleted; else in the current folder)',
+  ],
+  CONFIG,
+)}
+
+Exit status: 0 written, 1 failed (nothing written), 2 wrong usage.
+${INFLUXDB} While Merezha runs,
+the backup is made through its influxd.
+`,
+  },
+  restore: {
+    summary: 'put a backup back onto a stopped or fresh installation',
+    usage: `Usage: merezha restore FILE [--config FILE]
+
+Restores an archive of merezha backup: its config replaces the config file,
+then the accounts and maintenance windows go to its server.data_dir and the
+database to its InfluxDB (a new managed influxd folder in storage.managed_dir;
+an InfluxDB of yours must not hold the database yet). Sessions are not
+restored: everyone signs in again, with the passwords they had.
+
+The archive is checked first: a damaged, cut or foreign file, an archive of a
+newer Merezha, a config that does not load here (set its \${NAME} secrets in
+merezha.env first) or a running Merezha are refused, and nothing is changed.
+What a restore replaces is kept beside it (NAME.before-restore-DATE-TIME).
+
+${options(['--config FILE', 'where the config goes (default: MEREZHA_CONFIG, else\nconfig/hromada.yaml; never the demo of config/example.yaml)'])}
+
+Exit status: 0 restored, 1 refused or failed (nothing changed), 2 wrong usage.
 `,
   },
 } satisfies Record<string, CommandUsage>;

@@ -8,7 +8,8 @@ export function deviceTargets(config: Config): DeviceTarget[] {
       const tags: Record<string, string> = { village: village.id, device: device.id, kind: device.kind };
       if (device.provider) tags.provider = device.provider;
       if (device.category) tags.category = device.category;
-      return { key: device.id, device, village, tags };
+      // Only what the probes and the inventory read of the village: a target stays equal when its village gains a device.
+      return { key: device.id, device, village: { id: village.id, name: village.name }, tags };
     }),
   );
 }

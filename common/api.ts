@@ -85,9 +85,24 @@ export const healthResponse = z.object({
     .nullable(),
   /** Null in a process without a storage writer. */
   spool: z.object({ pending_points: z.number().int(), bytes: z.number().int() }).nullable(),
-  /** There is no backup feature yet: always null, kept so that clients need no change when there is. */
+  /** The last good backup (`merezha backup` or the daily one of `backup:`); null before the first. */
   last_backup: z.object({ time, bytes: z.number().int() }).nullable(),
 });
+
+export const backupArchive = z.object({ file: z.string(), time, bytes: z.number().int() });
+export type BackupArchive = z.infer<typeof backupArchive>;
+
+/** The admin page's view of backups. */
+export const backupsResponse = z.object({
+  /** The daily backups of `backup:` in the config; null when none are scheduled. */
+  schedule: z.object({ dir: z.string(), time: z.string(), keep: z.number().int() }).nullable(),
+  last: z.object({ time, bytes: z.number().int(), file: z.string(), took_ms: z.number().int() }).nullable(),
+  /** The last failed backup; it matters while it is newer than `last`. */
+  failure: z.object({ time, message: z.string() }).nullable(),
+  /** The archives in the schedule's folder, newest first. */
+  archives: z.array(backupArchive),
+});
+export type BackupsResponse = z.infer<typeof backupsResponse>;
 
 export const hromadaInfo = z.object({
   name: z.string(),
@@ -339,6 +354,8 @@ export interface ServerToClientEvents {
   alert: (alert: AlertItem) => void;
   /** An outage began or ended. */
   outage: (outage: OutageItem) => void;
+  /** The config was reloaded: villages, devices and services may have come, gone or changed; read them again. */
+  inventory: (event: { at: number }) => void;
 }
 
 // Nothing is asked of the server over the socket: actions go through REST (validated, CSRF-protected, logged).

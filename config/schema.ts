@@ -26,6 +26,16 @@ const host = () =>
     .regex(HOST_RE, 'must be an IP address or a host name')
     .refine((s) => !/^[0-9.]+$/.test(s) || IPV4_RE.test(s), 'is not a valid IPv4 address (four numbers 0-255)');
 
+/** host:port, e.g. 127.0.0.1:25 or [::1]:8088; `example` goes into the message. */
+const hostPort = (example: string) =>
+  z
+    .string()
+    .regex(/^(?:\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, `must be host:port, e.g. ${example}`)
+    .refine((t) => {
+      const port = Number(t.slice(t.lastIndexOf(':') + 1));
+      return port >= 1 && port <= 65535;
+    }, 'port must be 1-65535');
+
 const isoDate = () =>
   z
     .string()
@@ -57,6 +67,8 @@ const influxSchema = z.strictObject({
   database: z.string().min(1).default('merezha'),
   username: z.string().optional(),
   password: z.string().optional(),
+  /** host:port of its backup and restore service (influxd's top-level bind-address), for `merezha backup` and `restore`; its host and 8088 by default. */
+  rpc_address: hostPort('127.0.0.1:8088').optional(),
 });
 
 const storageSchema = z.strictObject({
@@ -183,14 +195,7 @@ const serviceSchema = z.strictObject({
   id: id(),
   name: z.string().min(1),
   url: z.url({ protocol: /^https?$/ }).optional(),
-  tcp: z
-    .string()
-    .regex(/^(?:\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:25')
-    .refine((t) => {
-      const port = Number(t.slice(t.lastIndexOf(':') + 1));
-      return port >= 1 && port <= 65535;
-    }, 'port must be 1-65535')
-    .optional(),
+  tcp: hostPort('127.0.0.1:25').optional(),
   expect_status: z.array(z.int().min(100).max(599)).optional(),
   tls_verify: z.boolean().default(true),
   interval: duration().optional(),
@@ -220,6 +225,18 @@ const serverSchema = z.strictObject({
     .prefault({}),
 });
 
+const backupSchema = z.strictObject({
+  /** Where the daily archives go. The service may write only under /var/lib/merezha (or a ReadWritePaths= of a drop-in). */
+  dir: z.string().min(1),
+  /** When, in the hromada's time zone. */
+  time: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, e.g. 03:30')
+    .default('03:30'),
+  /** How many archives of this folder to keep: the oldest go after each successful backup. */
+  keep: z.int().min(1).max(366).default(7),
+});
+
 const coverageSchema = z.strictObject({
   /** An institution counts as on a high-speed link at or above this (its bandwidth_mbps, else the measured interface speed). */
   high_speed_mbps: z.number().positive().default(100),
@@ -238,6 +255,8 @@ const rawConfigSchema = z.strictObject({
   alerts: alertsSchema.prefault({}),
   server: serverSchema.prefault({}),
   coverage: coverageSchema.prefault({}),
+  /** Daily backups (`merezha backup` on a schedule); none without this key. */
+  backup: backupSchema.optional(),
   kpis: kpisSchema,
 });
 

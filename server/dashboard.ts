@@ -28,7 +28,7 @@ import { serviceKey } from '../common/subjects.ts';
 import type { Inventory } from './inventory.ts';
 import { AvailabilityIndex, type WindowName } from './live/availability.ts';
 import { LatestValues } from './live/latest.ts';
-import { MaintenanceWindows } from './maintenance-windows.ts';
+import { maintenanceFile, MaintenanceWindows } from './maintenance-windows.ts';
 import type { Monitor } from './monitor.ts';
 import type { Change } from './state/types.ts';
 import { deviceSeries, listOutages, outageItem, statePeriods } from './store/history-store.ts';
@@ -60,7 +60,7 @@ export interface DashboardOptions {
 export class Dashboard {
   readonly latest = new LatestValues();
   readonly availability: AvailabilityIndex;
-  readonly summaries: Summaries;
+  private summaries: Summaries;
   private readonly listeners: ((event: LiveEvent) => void)[] = [];
   private readonly now: () => number;
   /** The last village summary sent, as JSON, to send only what changed. */
@@ -70,7 +70,7 @@ export class Dashboard {
   private pushTimer: NodeJS.Timeout | undefined;
 
   private constructor(
-    private readonly options: DashboardOptions,
+    private options: DashboardOptions,
     readonly maintenance: MaintenanceWindows,
   ) {
     this.now = options.now ?? Date.now;
@@ -92,7 +92,7 @@ export class Dashboard {
 
   static async open(options: DashboardOptions): Promise<Dashboard> {
     const maintenance = await MaintenanceWindows.open({
-      file: `${options.dataDir}/maintenance.json`,
+      file: maintenanceFile(options.dataDir),
       inventory: options.monitor.inventory,
       schedule: options.monitor.engine.maintenance,
       ...(options.now ? { now: options.now } : {}),
@@ -100,7 +100,7 @@ export class Dashboard {
     const dashboard = new Dashboard(options, maintenance);
     dashboard.availability.start();
     dashboard.pushTimer = setInterval(
-      () => dashboard.pushVillages(options.config.villages.map((v) => v.id)),
+      () => dashboard.pushVillages(dashboard.options.config.villages.map((v) => v.id)),
       options.villagePushMs ?? VILLAGE_PUSH_MS,
     );
     dashboard.pushTimer.unref();
@@ -110,6 +110,20 @@ export class Dashboard {
   stop(): void {
     this.availability.stop();
     clearInterval(this.pushTimer);
+  }
+
+  /**
+   * Shows a reloaded config, once the monitor has taken it: its villages,
+   * devices and services, with the uptime of new ones once it is read; then
+   * tells open dashboards to read them again.
+   */
+  async reconfigure(config: Config): Promise<void> {
+    const { inventory } = this.options.monitor;
+    this.options = { ...this.options, config };
+    this.summaries = new Summaries(config, inventory);
+    this.maintenance.reconfigure(inventory);
+    await this.availability.reconfigure(inventory);
+    this.emit({ name: 'inventory', payload: { at: this.now() } });
   }
 
   /** For the collector's `onObservation`, next to the monitor's. */

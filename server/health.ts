@@ -7,7 +7,9 @@
  */
 import type { HealthResponse } from '../common/api.ts';
 import { PROBE_KINDS } from '../collector/probes/index.ts';
+import { formatBytes } from '../common/words/size.ts';
 import type { Config } from '../config/schema.ts';
+import type { BackupLedger } from './backups.ts';
 
 /** The collector as the health check sees it (`merezha start`'s, or a stand-in in tests). */
 export interface CollectorHealth {
@@ -23,6 +25,7 @@ export interface HealthSources {
   influxUp(): boolean;
   collector?: CollectorHealth;
   writer?: SpoolHealth;
+  backups?: BackupLedger;
   now?: () => number;
 }
 
@@ -42,13 +45,12 @@ export function shortestPollInterval(config: Config): number | null {
   return Number.isFinite(shortest) ? shortest : null;
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-
 export class HealthCheck {
   private readonly now: () => number;
   private readonly startedAt: number;
-  private readonly intervalMs: number | null;
+  private intervalMs: number | null;
   private readonly spoolFullBytes: number;
+  private readonly config: Config;
   /** Spool sizes, at least one interval apart, newest last. */
   private readonly spoolSamples: { at: number; bytes: number }[] = [];
 
@@ -56,10 +58,16 @@ export class HealthCheck {
     config: Config,
     private readonly sources: HealthSources,
   ) {
+    this.config = config;
     this.now = sources.now ?? Date.now;
     this.startedAt = this.now();
     this.intervalMs = shortestPollInterval(config);
     this.spoolFullBytes = config.storage.spool_max_mb * 1024 * 1024 * SPOOL_FULL_SHARE;
+  }
+
+  /** Judges the collector by a reloaded config's intervals. */
+  reconfigure(config: Config): void {
+    this.intervalMs = shortestPollInterval(config);
   }
 
   check(): Pick<HealthResponse, 'status' | 'influx' | 'reasons' | 'collector' | 'spool' | 'last_backup'> {
@@ -87,13 +95,21 @@ export class HealthCheck {
       spool = { pending_points: pending, bytes: spoolBytes };
       const growing = this.noteSpool(now, spoolBytes);
       if (spoolBytes > this.spoolFullBytes) {
-        reasons.push(`the spool holds ${megabytes(spoolBytes)}, over half its cap: the oldest points are dropped when it is full`);
+        reasons.push(`the spool holds ${formatBytes(spoolBytes)}, over half its cap: the oldest points are dropped when it is full`);
       } else if (growing) {
-        reasons.push(`the spool keeps growing (${megabytes(spoolBytes)}): InfluxDB does not keep up with the collector`);
+        reasons.push(`the spool keeps growing (${formatBytes(spoolBytes)}): InfluxDB does not keep up with the collector`);
       }
     }
 
-    return { status: reasons.length ? 'degraded' : 'ok', influx, reasons, collector, spool, last_backup: null };
+    let lastBackup: HealthResponse['last_backup'] = null;
+    if (this.sources.backups) {
+      const last = this.sources.backups.read().last;
+      if (last) lastBackup = { time: last.time, bytes: last.bytes };
+      const problem = this.sources.backups.problem(this.config, now, this.startedAt);
+      if (problem) reasons.push(problem);
+    }
+
+    return { status: reasons.length ? 'degraded' : 'ok', influx, reasons, collector, spool, last_backup: lastBackup };
   }
 
   /** Whether the spool grew at each of the last samples; a sample is taken at most once an interval, however often health is asked. */

@@ -6,11 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { MaintenanceItem } from '../common/api.ts';
 import { serviceKey } from '../common/subjects.ts';
 import type { Inventory } from './inventory.ts';
 import type { MaintenanceSchedule } from './state/maintenance.ts';
+
+/** The windows' file in a data folder (`server.data_dir`). */
+export const maintenanceFile = (dataDir: string) => join(resolve(dataDir), 'maintenance.json');
 
 export class MaintenanceWindows {
   private windows: MaintenanceItem[] = [];
@@ -18,7 +21,7 @@ export class MaintenanceWindows {
 
   private constructor(
     private readonly file: string,
-    private readonly inventory: Inventory,
+    private inventory: Inventory,
     private readonly schedule: MaintenanceSchedule,
     private readonly now: () => number,
   ) {}
@@ -69,6 +72,12 @@ export class MaintenanceWindows {
     this.windows = [...this.list(), item];
     await this.commit();
     return item;
+  }
+
+  /** Resolves the windows' villages again with a reloaded config's inventory. */
+  reconfigure(inventory: Inventory): void {
+    this.inventory = inventory;
+    this.apply();
   }
 
   /** Ends a window now. False when there is no such window. */

@@ -6,6 +6,7 @@
  * alert sent twice": history is read back from the store (states, open
  * outages, the alert log) before the first observation is taken.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Observation } from '../collector/samples.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
@@ -38,20 +39,28 @@ export interface MonitorOptions {
 }
 
 export interface Monitor {
+  /** The current config's; a reload replaces it. */
   readonly inventory: Inventory;
   readonly engine: StateEngine;
   readonly alerts: AlertService;
   /** For `createCollector({ onObservation })`. */
   onObservation(observation: Observation): void;
+  /**
+   * Takes a reloaded config: states, re-checks, alert rules and channels follow
+   * it. `fresh`: subjects (keys) polled or placed differently now, whose state
+   * starts afresh; the others keep theirs. Nothing is alerted for the change.
+   */
+  reconfigure(config: Config, fresh: ReadonlySet<string>): void;
   stop(): Promise<void>;
 }
 
 export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
   const { config, log, store, query } = options;
   const now = options.now ?? Date.now;
-  const inventory = buildInventory(config);
-  const recheck = options.recheck === false ? undefined : (options.recheck ?? probeRechecker({ config, inventory, log }));
-  const engine = new StateEngine({ config, inventory, store, log, ...(recheck ? { recheck } : {}), now });
+  let inventory = buildInventory(config);
+  const rechecker = (c: Config, i: Inventory) =>
+    options.recheck === false ? undefined : (options.recheck ?? probeRechecker({ config: c, inventory: i, log }));
+  const engine = new StateEngine({ config, inventory, store, log, recheck: rechecker(config, inventory), now });
 
   let history: AlertLog | undefined;
   if (query) {
@@ -71,21 +80,15 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
     }
   }
 
-  const channels =
-    options.channels ??
-    config.alerts.channels.map((c) =>
-      createChannel(c, {
-        log,
-        hromada: { name: config.hromada.name, locale: config.hromada.locale, timezone: config.hromada.timezone },
-        timeoutMs: config.alerts.delivery.timeout,
-      }),
-    );
+  const given = options.channels;
+  const channels = given ? () => given : channelMaker(log);
+  const initialChannels = channels(config);
   const alerts = new AlertService({
     config,
     inventory,
     store,
     log,
-    channels,
+    channels: initialChannels,
     snapshot: () => engine.snapshot(),
     ...(history ? { history } : {}),
     now,
@@ -99,7 +102,7 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
   alerts.plan();
   log.info(
     {
-      channels: channels.map((c) => `${c.id} (${c.type})`),
+      channels: initialChannels.map((c) => `${c.id} (${c.type})`),
       rules: config.alerts.rules.length,
       maintenance: config.alerts.maintenance.length,
     },
@@ -107,14 +110,47 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
   );
 
   return {
-    inventory,
+    get inventory() {
+      return inventory;
+    },
     engine,
     alerts,
     onObservation: (observation) => engine.ingest(observation),
+    reconfigure(next, fresh) {
+      // Taken before the states change, to tell the episodes the reload ends from those that end by themselves.
+      const ongoing = alerts.ongoing();
+      inventory = buildInventory(next);
+      engine.reconfigure(next, inventory, fresh, rechecker(next, inventory));
+      alerts.reconfigure({ config: next, inventory, channels: channels(next) }, ongoing);
+    },
     async stop() {
       clearInterval(ticker);
       await engine.stop();
       await alerts.stop();
     },
+  };
+}
+
+/**
+ * The channels of a config, made once per channel: a reload that leaves a
+ * channel's settings as they were keeps the channel (and the connections it
+ * holds); one whose settings changed is made anew.
+ */
+function channelMaker(log: Logger): (config: Config) => Channel[] {
+  let made = new Map<string, { settings: unknown; channel: Channel }>();
+  return (config) => {
+    const before = made;
+    made = new Map();
+    const hromada = { name: config.hromada.name, locale: config.hromada.locale, timezone: config.hromada.timezone };
+    const timeoutMs = config.alerts.delivery.timeout;
+    for (const c of config.alerts.channels) {
+      const settings = { c, hromada, timeoutMs };
+      const old = before.get(c.id);
+      made.set(
+        c.id,
+        old && isDeepStrictEqual(old.settings, settings) ? old : { settings, channel: createChannel(c, { log, hromada, timeoutMs }) },
+      );
+    }
+    return [...made.values()].map((m) => m.channel);
   };
 }

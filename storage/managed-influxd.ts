@@ -81,19 +81,25 @@ const OWNER_FILE = 'owner.pid';
 
 export class ManagedInfluxdBusyError extends Error {}
 
-async function claimFolder(dir: string): Promise<void> {
-  const file = join(dir, OWNER_FILE);
-  const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+/** The pid of another live Merezha process using the folder, if one does. */
+export async function folderOwner(dir: string): Promise<number | undefined> {
+  const owner = Number((await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => '')).trim());
   if (owner > 0 && owner !== process.pid && isAlive(owner)) {
     const cmdline = await readFile(`/proc/${owner}/cmdline`, 'utf8').catch(() => '');
     // A reused pid of some other program does not count.
-    if (cmdline.includes('node')) {
-      throw new ManagedInfluxdBusyError(
-        `another Merezha (pid ${owner}) is using the influxd in ${dir}; stop it first, or set storage.managed_dir to another folder`,
-      );
-    }
+    if (cmdline.includes('node')) return owner;
   }
-  await writeFile(file, `${process.pid}\n`);
+  return undefined;
+}
+
+async function claimFolder(dir: string): Promise<void> {
+  const owner = await folderOwner(dir);
+  if (owner !== undefined) {
+    throw new ManagedInfluxdBusyError(
+      `another Merezha (pid ${owner}) is using the influxd in ${dir}; stop it first, or set storage.managed_dir to another folder`,
+    );
+  }
+  await writeFile(join(dir, OWNER_FILE), `${process.pid}\n`);
 }
 const READY_POLL_MS = 50;
 const RESTART_MIN_MS = 1_000;

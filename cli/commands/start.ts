@@ -1,14 +1,16 @@
 /**
  * `merezha start [--config FILE] [--simulate]`: the long-running process.
  * Starts the whole stack (`app/stack.ts`): for the demo hromada, or on
- * request, with simulated devices on loopback; and stops it on SIGINT/SIGTERM.
+ * request, with simulated devices on loopback; reloads its config file on
+ * SIGHUP (`app/reload.ts`); and stops it on SIGINT/SIGTERM.
  */
 import { ManagedInfluxdBusyError } from '../../storage/managed-influxd.ts';
 import { InfluxVersionError } from '../../storage/influx-version.ts';
 import { createLogger } from '../../common/log.ts';
 import { ConfigError } from '../../config/load.ts';
 import { PortError } from '../../server/http/server.ts';
-import { startStack } from '../../app/stack.ts';
+import { reloadConfig } from '../../app/reload.ts';
+import { startStack, type Stack } from '../../app/stack.ts';
 import { demoScenario, SimulationStartError } from '../../simulator/index.ts';
 import { parse } from '../args.ts';
 import { VERSION } from '../version.ts';
@@ -26,6 +28,21 @@ export async function startCommand(argv: string[]): Promise<number> {
   const log = createLogger();
   const simulate = loaded.demo || values.simulate;
 
+  // Handled from here on, since Node's default for SIGHUP ends the process; one that comes during the start waits for it.
+  let started!: (stack: Stack) => void;
+  const running = new Promise<Stack>((resolve) => (started = resolve));
+  let reloads: Promise<unknown> = running;
+  let stopping = false;
+  const onHangup = () => {
+    if (stopping) return;
+    // One at a time: a SIGHUP during a reload reloads again after it.
+    reloads = reloads
+      .then(() => running)
+      .then((stack) => reloadConfig(stack, loaded.path, log))
+      .catch((err: unknown) => log.error({ err }, 'config reload failed; running on'));
+  };
+  process.on('SIGHUP', onHangup);
+
   let stack;
   try {
     stack = await startStack({
@@ -36,6 +53,7 @@ export async function startCommand(argv: string[]): Promise<number> {
       ...(simulate ? { simulate: demoScenario(config) } : {}),
       // The demo (not a user's config, simulated or not) also gets a simulated past, once.
       demoHistory: loaded.demo,
+      configFile: loaded.path,
       ...(process.env.INFLUX_URL ? { influxUrl: process.env.INFLUX_URL } : {}),
     });
   } catch (err) {
@@ -58,6 +76,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  started(stack);
   if (stack.simulation) {
     log.info(
       { devices: stack.simulation.devices.length },
@@ -82,7 +101,10 @@ export async function startCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   clearInterval(status);
+  stopping = true;
+  await reloads;
   await stack.stop();
+  process.off('SIGHUP', onHangup);
   log.info('stopped');
   return 0;
 }

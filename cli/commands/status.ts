@@ -7,6 +7,7 @@
 import type { HealthResponse } from '../../common/api.ts';
 import { formatLocalTime } from '../../common/iso-time.ts';
 import { formatDuration } from '../../common/words/duration.ts';
+import { formatBytes } from '../../common/words/size.ts';
 import type { Config } from '../../config/schema.ts';
 import { parse, UsageError } from '../args.ts';
 import { askServer, type ServerAnswer } from '../running.ts';
@@ -16,8 +17,6 @@ export const OPTIONS = {
   config: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
-
-const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`);
 
 function formatStatus(answer: ServerAnswer & { running: true; health: HealthResponse }, config: Config): string {
   const h = answer.health;
@@ -35,13 +34,16 @@ function formatStatus(answer: ServerAnswer & { running: true; health: HealthResp
         ? 'not running in this process'
         : `${c.jobs} polls scheduled, ${c.last_poll === null ? 'none completed yet' : `the last completed ${ago(c.last_poll)}`}, largest lag ${c.lag_max_s} s`,
     ],
-    ['spool', h.spool === null ? 'none in this process' : `${h.spool.pending_points} points pending, ${bytes(h.spool.bytes)} on disk`],
+    [
+      'spool',
+      h.spool === null ? 'none in this process' : `${h.spool.pending_points} points pending, ${formatBytes(h.spool.bytes)} on disk`,
+    ],
     ['InfluxDB', h.influx ? 'up' : 'DOWN'],
     [
       'last backup',
       h.last_backup === null
         ? 'none'
-        : `${formatLocalTime(h.last_backup.time, config.hromada.timezone)} (${ago(h.last_backup.time)}), ${bytes(h.last_backup.bytes)}`,
+        : `${formatLocalTime(h.last_backup.time, config.hromada.timezone)} (${ago(h.last_backup.time)}), ${formatBytes(h.last_backup.bytes)}`,
     ],
   ];
   for (const [name, text] of rows) lines.push(`${name.padEnd(13)}${text}`);

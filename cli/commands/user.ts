@@ -11,7 +11,6 @@
  * and stopping the service for a reset takes seconds. `list` only reads.
  */
 import { existsSync } from 'node:fs';
-import { chown, stat } from 'node:fs/promises';
 import { createLogger, type Logger } from '../../common/log.ts';
 import { formatLocalTime } from '../../common/iso-time.ts';
 import { ROLES, userCreateRequest, type Role } from '../../common/api.ts';
@@ -38,17 +37,6 @@ async function newPassword(values: Values): Promise<{ password: string; generate
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const [firstLine = ''] = Buffer.concat(chunks).toString('utf8').split(/\r?\n/);
   return { password: firstLine, generated: false };
-}
-
-/**
- * Files written as root (`sudo merezha user …`) are given to the owner of the
- * data folder, the service's user: a users file only root can read would stop
- * the service at its next start.
- */
-async function keepOwner(dir: string, files: string[]): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  const owner = await stat(dir);
-  for (const file of files) if (existsSync(file)) await chown(file, owner.uid, owner.gid);
 }
 
 /** Names, roles, when each was made and last signed in, in the hromada's time; never a hash. */
@@ -125,7 +113,6 @@ export async function userCommand(argv: string[]): Promise<number> {
       process.stdout.write(`new password set for ${name}; ${ended === 1 ? '1 session' : `${ended} sessions`} signed out\n`);
     }
     if (generated) process.stdout.write(`password (shown only this once): ${password}\n`);
-    await keepOwner(config.server.data_dir, [files.users, files.sessions]);
     return 0;
   } catch (err) {
     if (!(err instanceof AuthError)) throw err;

@@ -225,6 +225,7 @@ export function createSnmpRunner({
       return poll.result;
     },
     points: snmpPoints,
+    forget: (key) => states.delete(key),
   };
 }
 

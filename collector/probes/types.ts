@@ -21,7 +21,7 @@ export interface ProbeTarget {
 /** A device together with where it stands, as probes need it. */
 export interface DeviceTarget extends ProbeTarget {
   device: DeviceConfig;
-  village: VillageConfig;
+  village: Pick<VillageConfig, 'id' | 'name'>;
   /** InfluxDB tags shared by every point about this device. */
   tags: Record<string, string>;
 }
@@ -40,6 +40,8 @@ export interface ProbeRunner<Target, Result> {
   /** Polls one target. Must resolve (never reject) with a result that records any failure. */
   run(target: Target, signal: AbortSignal): Promise<Result>;
   points(target: Target, result: Result, time: number): Point[];
+  /** Drops what the runner keeps of a target (by key) that left the config or changed in it; for runners that keep anything. */
+  forget?(key: string): void;
 }
 
 export interface ProbeKind<Target extends ProbeTarget = ProbeTarget, Result = unknown, S extends Sample = Sample> {

@@ -43,6 +43,8 @@ export interface PlanInput {
   snapshot: Snapshot;
   book: AlertBook;
   now: number;
+  /** Episodes a reload of the config ended (`ongoingEpisodes` before it, less after): closed without a recovery. */
+  ended?: ReadonlySet<string>;
 }
 
 export interface Plan {
@@ -81,7 +83,14 @@ export function parseKey(key: string): { event: AlertEvent; subject: string; sin
   return { event: key.slice(0, first) as AlertEvent, subject: key.slice(first + 1, last), since: Number(key.slice(last + 1)) };
 }
 
-export function planAlerts({ config, inventory, snapshot, book, now }: PlanInput): Plan {
+/** The episodes going on now (those folded into another's alert too), alerted or not. */
+export function ongoingEpisodes({ config, inventory, snapshot, book, now }: Omit<PlanInput, 'ended'>): Set<string> {
+  return episodesOf(currentConditions(config, inventory, snapshot, book, now));
+}
+
+const episodesOf = (conditions: readonly Condition[]) => new Set(conditions.flatMap((c) => [c.key, ...c.folds]));
+
+export function planAlerts({ config, inventory, snapshot, book, now, ended }: PlanInput): Plan {
   const rules = config.alerts.rules;
   const quiet = quietHoursAt(config, now);
   const ctx = {
@@ -94,11 +103,7 @@ export function planAlerts({ config, inventory, snapshot, book, now }: PlanInput
   const done: string[] = [];
 
   const conditions = currentConditions(config, inventory, snapshot, book, now);
-  const present = new Set<string>();
-  for (const c of conditions) {
-    present.add(c.key);
-    for (const f of c.folds) present.add(f);
-  }
+  const present = episodesOf(conditions);
 
   const make = (
     action: AlertAction,
@@ -191,7 +196,9 @@ export function planAlerts({ config, inventory, snapshot, book, now }: PlanInput
     const c = closedCondition(key, opening, view, inventory, snapshot, now);
     const folder = book.foldedInto(key);
     let silent: string | undefined;
-    if (event === 'tls_expiring') silent = 'certificate renewed';
+    // Nothing recovered: the device left the config, or changed so that its state starts afresh.
+    if (ended?.has(key)) silent = 'config reloaded';
+    else if (event === 'tls_expiring') silent = 'certificate renewed';
     else if (folder !== undefined && (closingSet.has(folder) || present.has(folder))) silent = `part of ${folder}`;
     else if ((event === 'down' || event === 'degraded') && view?.flapping) silent = 'flapping';
     else if (event === 'down' && view?.state === 'maintenance') silent = 'maintenance';

@@ -12,9 +12,9 @@ import type { Snapshot } from '../state/types.ts';
 import { UniqueTimes, type EventStore } from '../store/event-store.ts';
 import { AlertBook } from './book.ts';
 import type { Channel } from '../../alerting/channels/types.ts';
-import { Delivery } from '../../alerting/delivery.ts';
+import { Delivery, type DeliveryPolicy } from '../../alerting/delivery.ts';
 import { alertPoint, deliveryPoint, type AlertLog } from './log.ts';
-import { parseKey, planAlerts } from './planner.ts';
+import { ongoingEpisodes, parseKey, planAlerts, type PlanInput } from './planner.ts';
 import type { AlertRecord, DeliveryAttempt } from '../../alerting/record.ts';
 
 /** Delivery attempts kept in memory for the dashboard (all of them are in InfluxDB). */
@@ -46,18 +46,13 @@ export class AlertService {
   private lastPrune = 0;
   private readonly listeners: ((records: readonly AlertRecord[]) => void)[] = [];
 
-  constructor(private readonly options: AlertServiceOptions) {
+  constructor(private options: AlertServiceOptions) {
     this.now = options.now ?? Date.now;
     const { config, log } = options;
     this.book = new AlertBook(options.history?.records ?? []);
     this.delivery = new Delivery({
-      channels: new Map(options.channels.map((c) => [c.id, c])),
-      policy: {
-        attempts: config.alerts.delivery.attempts,
-        backoffMs: config.alerts.delivery.backoff,
-        maxBackoffMs: config.alerts.delivery.max_backoff,
-        timeoutMs: config.alerts.delivery.timeout,
-      },
+      channels: channelMap(options.channels),
+      policy: deliveryPolicy(config),
       log,
       now: this.now,
       onAttempt: (a) => this.recordAttempt(a),
@@ -75,17 +70,14 @@ export class AlertService {
     });
   }
 
-  /** Decides what is due now, records it, and starts its delivery. Returns the new records. */
-  plan(): AlertRecord[] {
+  /**
+   * Decides what is due now, records it, and starts its delivery. Returns the
+   * new records. `ended`: episodes a reload of the config ended (`PlanInput`).
+   */
+  plan(ended?: ReadonlySet<string>): AlertRecord[] {
     if (this.stopped) return [];
     const now = this.now();
-    const { records, done } = planAlerts({
-      config: this.options.config,
-      inventory: this.options.inventory,
-      snapshot: this.options.snapshot(),
-      book: this.book,
-      now,
-    });
+    const { records, done } = planAlerts({ ...this.planInput(now), ended });
     for (const r of records) this.book.add(r);
     if (now - this.lastPrune > 600_000) {
       this.lastPrune = now;
@@ -94,6 +86,24 @@ export class AlertService {
     }
     if (records.length > 0) this.record(records);
     return records;
+  }
+
+  /** The episodes going on now: what `reconfigure` is given, taken before the reload. */
+  ongoing(): Set<string> {
+    return ongoingEpisodes(this.planInput(this.now()));
+  }
+
+  /**
+   * Takes a reloaded config, its inventory and channels. The episodes that
+   * were going on (`ongoing()` before the reload) and that the new config
+   * ends are closed at once, without a recovery: they ended by an edit, not
+   * by anything getting better.
+   */
+  reconfigure(next: Pick<AlertServiceOptions, 'config' | 'inventory' | 'channels'>, ongoing: ReadonlySet<string>): void {
+    this.options = { ...this.options, ...next };
+    this.delivery.reconfigure(channelMap(next.channels), deliveryPolicy(next.config));
+    const still = this.ongoing();
+    this.plan(new Set([...ongoing].filter((key) => !still.has(key))));
   }
 
   /**
@@ -154,6 +164,11 @@ export class AlertService {
     await this.persisting;
   }
 
+  private planInput(now: number): PlanInput {
+    const { config, inventory, snapshot } = this.options;
+    return { config, inventory, snapshot: snapshot(), book: this.book, now };
+  }
+
   private record(records: AlertRecord[], deliver = true): void {
     const { store, log } = this.options;
     for (const r of records) {
@@ -205,4 +220,11 @@ export class AlertService {
     }
     this.options.log.info({ records: history.records.length, owed }, 'alert log restored');
   }
+}
+
+const channelMap = (channels: readonly Channel[]) => new Map(channels.map((c) => [c.id, c]));
+
+function deliveryPolicy(config: Config): DeliveryPolicy {
+  const { attempts, backoff, max_backoff, timeout } = config.alerts.delivery;
+  return { attempts, backoffMs: backoff, maxBackoffMs: max_backoff, timeoutMs: timeout };
 }

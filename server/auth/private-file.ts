@@ -1,14 +1,18 @@
 /**
- * Files only Merezha's user may read (users, tokens, sessions), written so a
- * crash never leaves one half written: whole, to a synced temporary file
- * (0600) renamed over the old one.
+ * Files only Merezha's user may read (users, tokens, sessions, the backup
+ * ledger), written so a crash never leaves one half written: whole, to a
+ * synced temporary file (0600) renamed over the old one. When root writes one
+ * (`merezha user`, `merezha backup` beside the service), it goes to the
+ * owner of its folder: the service's user must still read it.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, open, rename, rm, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from '../../common/log.ts';
 
 export async function writePrivateFile(file: string, text: string): Promise<void> {
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  await mkdir(dirname(file), { recursive: true });
   try {
     const handle = await open(temp, 'wx', 0o600);
     try {
@@ -16,6 +20,10 @@ export async function writePrivateFile(file: string, text: string): Promise<void
       await handle.sync();
     } finally {
       await handle.close();
+    }
+    if (process.getuid?.() === 0) {
+      const folder = await stat(dirname(file));
+      await chown(temp, folder.uid, folder.gid);
     }
     await rename(temp, file);
   } catch (error) {

@@ -13,6 +13,7 @@ import { LoginThrottle } from '../auth/throttle.ts';
 import { Sessions } from '../auth/sessions.ts';
 import { accountFiles, UserStore } from '../auth/users.ts';
 import type { Dashboard } from '../dashboard.ts';
+import { BackupLedger } from '../backups.ts';
 import { HealthCheck, type CollectorHealth, type SpoolHealth } from '../health.ts';
 import { createApp } from './app.ts';
 import { Metrics } from './metrics.ts';
@@ -44,6 +45,8 @@ export interface HttpServerOptions {
 export interface RunningHttpServer {
   url: string;
   services: Services;
+  /** Answers from a reloaded config from now on; what the app and the sockets were made with at start (server.*) stays. */
+  reconfigure(config: Config): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,7 @@ export async function createServices(options: Omit<HttpServerOptions, 'port' | '
     ...(options.hashCost ? { hashCost: options.hashCost } : {}),
   });
   const sessions = await Sessions.forConfig(config, users, log);
+  const backups = BackupLedger.of(config.server.data_dir);
   return {
     config,
     log,
@@ -70,8 +74,10 @@ export async function createServices(options: Omit<HttpServerOptions, 'port' | '
     version: options.version,
     startedAt: Date.now(),
     influxUp: options.influxUp,
+    backups,
     health: new HealthCheck(config, {
       influxUp: options.influxUp,
+      backups,
       ...(options.collector ? { collector: options.collector } : {}),
       ...(options.writer ? { writer: options.writer } : {}),
     }),
@@ -120,6 +126,10 @@ export async function startHttpServer(options: HttpServerOptions & { listening?:
     return {
       url,
       services,
+      reconfigure(config) {
+        services.config = config;
+        services.health.reconfigure(config);
+      },
       async close() {
         await live!.close();
         await closeHttp(http);

@@ -9,6 +9,7 @@ import type { LoginThrottle } from '../auth/throttle.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import type { UserStore } from '../auth/users.ts';
 import type { Dashboard } from '../dashboard.ts';
+import type { BackupLedger } from '../backups.ts';
 import type { HealthCheck } from '../health.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -24,6 +25,8 @@ export interface Services {
   startedAt: number;
   /** Whether InfluxDB takes writes now. */
   influxUp(): boolean;
+  /** The record of backups made, by the CLI or the daily schedule. */
+  backups: BackupLedger;
   /** The answer of `/api/health` but its version and uptime. */
   health: HealthCheck;
   /** Closes the live connections of a session or of every session of a user (logout, removal, password change). */

@@ -103,9 +103,7 @@ export class AvailabilityIndex {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(
-    private readonly options: { inventory: Inventory; query: Query | undefined; timeZone: string; log: Logger; now?: () => number },
-  ) {}
+  constructor(private options: { inventory: Inventory; query: Query | undefined; timeZone: string; log: Logger; now?: () => number }) {}
 
   /** Refreshes now and then every minute. */
   start(): void {
@@ -116,6 +114,13 @@ export class AvailabilityIndex {
 
   stop(): void {
     clearInterval(this.timer);
+  }
+
+  /** Figures for a reloaded config's subjects: resolves when they are read (after a refresh of the old ones in flight). */
+  async reconfigure(inventory: Inventory): Promise<void> {
+    this.options = { ...this.options, inventory };
+    await this.running;
+    await this.refresh();
   }
 
   /** One refresh; concurrent callers share it. Failures keep the previous figures and are logged. */

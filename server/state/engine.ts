@@ -45,7 +45,7 @@ export class StateEngine {
   private flushing: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly options: StateEngineOptions) {
+  constructor(private options: StateEngineOptions) {
     this.now = options.now ?? Date.now;
     // Every re-check in flight listens to this one signal; a village's worth of them at once is normal, not a leak.
     setMaxListeners(0, this.aborter.signal);
@@ -71,6 +71,19 @@ export class StateEngine {
     }
     const open = history.subjects.filter((s) => s.outage).map((s) => s.key);
     this.options.log.info({ subjects: history.subjects.length, openOutages: open }, 'state restored from the event store');
+  }
+
+  /**
+   * Takes a reloaded config and its inventory (see `StateMachine.reconfigure`
+   * for what each subject keeps). What the reload ends goes to the store
+   * under the subjects' old tags, and not to the listeners: a config changed
+   * by hand is no news to alert about.
+   */
+  reconfigure(config: Config, inventory: Inventory, fresh: ReadonlySet<string>, recheck: Rechecker | undefined): void {
+    const before = this.options.inventory;
+    this.options = { ...this.options, config, inventory, recheck };
+    this.maintenance.reconfigure(config, inventory);
+    this.write(this.machine.reconfigure({ inventory, states: config.states, maintenance: this.maintenance }, fresh, this.now()), before);
   }
 
   onChange(listener: ChangeListener): void {
@@ -133,8 +146,8 @@ export class StateEngine {
     }
   }
 
-  private write(changes: Change[]): void {
-    const points = changes.flatMap((c) => changePoints(c, this.options.inventory));
+  private write(changes: Change[], inventory = this.options.inventory): void {
+    const points = changes.flatMap((c) => changePoints(c, inventory));
     if (points.length === 0) return;
     // Outage points are rewritten on purpose at their start time; every other event gets its own millisecond.
     this.options.store.write(points.map((p) => (p.measurement === 'outage' ? p : this.times.apply(p))));

@@ -96,6 +96,40 @@ export interface StepResult {
   recheckNow: string[];
 }
 
+/** What the machine knows of a subject before its first sample. */
+function blankMemo(info: SubjectInfo): Memo {
+  return {
+    info,
+    health: 'unknown',
+    healthSince: 0,
+    healthReason: 'no data yet',
+    fails: 0,
+    failStart: 0,
+    failReason: '',
+    bads: 0,
+    badStart: 0,
+    oks: 0,
+    okStart: 0,
+    reaches: 0,
+    reachStart: 0,
+    lastReachable: -Infinity,
+    cutOff: false,
+    pendingDown: false,
+    losses: [],
+    snmpFails: 0,
+    linkDown: false,
+    state: 'unknown',
+    since: 0,
+    reason: 'no data yet',
+    cut: false,
+    offline: false,
+    offlineSince: Infinity,
+    maintenance: false,
+    changes: [],
+    lastChange: -Infinity,
+  };
+}
+
 /** Collects what one sample or tick changes. */
 class Step {
   readonly changes: Change[] = [];
@@ -117,46 +151,12 @@ export class StateMachine {
   private readonly memos = new Map<string, Memo>();
   private readonly villageState = new Map<string, VillageView>();
   private readonly flapping = new Set<Memo>();
-  private readonly cfg: StatesConfig;
+  private cfg: StatesConfig;
 
-  constructor(private readonly options: MachineOptions) {
+  constructor(private options: MachineOptions) {
     this.cfg = options.states;
-    for (const key of options.inventory.order) {
-      const info = options.inventory.subjects.get(key)!;
-      this.memos.set(key, {
-        info,
-        health: 'unknown',
-        healthSince: 0,
-        healthReason: 'no data yet',
-        fails: 0,
-        failStart: 0,
-        failReason: '',
-        bads: 0,
-        badStart: 0,
-        oks: 0,
-        okStart: 0,
-        reaches: 0,
-        reachStart: 0,
-        lastReachable: -Infinity,
-        cutOff: false,
-        pendingDown: false,
-        losses: [],
-        snmpFails: 0,
-        linkDown: false,
-        state: 'unknown',
-        since: 0,
-        reason: 'no data yet',
-        cut: false,
-        offline: false,
-        offlineSince: Infinity,
-        maintenance: false,
-        changes: [],
-        lastChange: -Infinity,
-      });
-    }
-    for (const v of options.inventory.villages.values()) {
-      this.villageState.set(v.id, { id: v.id, offline: false, since: 0, maintenance: false });
-    }
+    for (const key of options.inventory.order) this.memos.set(key, blankMemo(options.inventory.subjects.get(key)!));
+    this.recountVillages();
   }
 
   /** Feeds one sample; returns the changes it causes and the subjects worth re-checking now. */
@@ -255,13 +255,61 @@ export class StateMachine {
       m.offline = m.health === 'down' || m.cut;
       m.offlineSince = m.offline ? m.since : Infinity;
     }
+    this.recountVillages();
+  }
+
+  /**
+   * Takes a reloaded inventory. A subject that stays keeps all the machine
+   * knows of it, unless it is in `fresh` (polled or placed differently now):
+   * that one starts unknown, as a new one does. Returns what the reload ends,
+   * for the store: the outages in progress of the subjects that left or
+   * start afresh, and the return of a fresh one to unknown.
+   */
+  reconfigure(options: MachineOptions, fresh: ReadonlySet<string>, at: number): Change[] {
+    const before = new Map(this.memos);
+    this.options = options;
+    this.cfg = options.states;
+    this.memos.clear();
+    for (const key of options.inventory.order) {
+      const info = options.inventory.subjects.get(key)!;
+      const kept = fresh.has(key) ? undefined : before.get(key);
+      this.memos.set(key, kept ? Object.assign(kept, { info }) : blankMemo(info));
+    }
+    const ended: Change[] = [];
+    for (const [key, m] of before) {
+      if (this.memos.get(key) === m) continue;
+      this.flapping.delete(m);
+      if (m.outage) {
+        const { start, reason, unreachable } = m.outage;
+        ended.push({ type: 'outage_end', subject: key, start, end: at, reason, unreachable });
+      }
+      if (this.memos.has(key) && m.state !== 'unknown') {
+        ended.push({
+          type: 'transition',
+          subject: key,
+          from: m.state,
+          to: 'unknown',
+          at: Math.max(at, m.since + 1),
+          reason: 'changed in the config',
+        });
+      }
+    }
+    this.recountVillages();
+    return ended;
+  }
+
+  /** Each village's state as its uplinks stand, after a restart or a reload: not a change to report. */
+  private recountVillages(): void {
+    const before = new Map(this.villageState);
+    this.villageState.clear();
     for (const v of this.options.inventory.villages.values()) {
       const uplinks = v.uplinks.map((k) => this.memos.get(k)!);
       const offline = uplinks.length > 0 && uplinks.every((u) => u.offline);
+      const was = before.get(v.id);
       this.villageState.set(v.id, {
         id: v.id,
         offline,
-        since: offline ? Math.max(...uplinks.map((u) => u.since)) : 0,
+        since: was?.offline === offline ? was.since : offline ? Math.max(...uplinks.map((u) => u.since)) : 0,
         maintenance: uplinks.some((u) => u.maintenance),
       });
     }

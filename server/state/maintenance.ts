@@ -25,30 +25,21 @@ export interface MaintenanceSchedule {
   active(subject: string, t: number): boolean;
   /** Replaces the run-time windows; the state machine picks them up at its next tick. */
   setExtra(windows: readonly ExtraWindow[]): void;
+  /** Replaces the config's windows with a reloaded config's; the run-time ones stay. */
+  reconfigure(config: Config, inventory: Inventory): void;
 }
 
 export function maintenanceSchedule(config: Config, inventory: Inventory): MaintenanceSchedule {
   const tz = config.hromada.timezone;
-  const configured = new Map<string, Window[]>();
-  const add = (into: Map<string, Window[]>, keys: readonly string[], window: Window) => {
-    for (const key of keys) into.set(key, [...(into.get(key) ?? []), window]);
-  };
-  for (const m of config.alerts.maintenance) {
-    const window: Window = m.weekly ? { weekly: m.weekly } : { from: instantOf(m.from!, tz), to: instantOf(m.to!, tz) };
-    add(
-      configured,
-      [
-        ...(m.devices ?? []),
-        ...(m.villages ?? []).flatMap((v) => inventory.villages.get(v)?.devices ?? []),
-        ...(m.services ?? []).map(serviceKey),
-      ],
-      window,
-    );
-  }
+  let configured = new Map<string, Window[]>();
   let extra = new Map<string, Window[]>();
   // One Set, updated in place: the machine holds on to it.
-  const subjects = new Set(configured.keys());
-  return {
+  const subjects = new Set<string>();
+  // A subject whose last window was removed stays listed so the next tick ends its maintenance.
+  const track = (windows: Map<string, Window[]>) => {
+    for (const key of windows.keys()) subjects.add(key);
+  };
+  const schedule: MaintenanceSchedule = {
     subjects,
     active(subject, t) {
       const list = [...(configured.get(subject) ?? []), ...(extra.get(subject) ?? [])];
@@ -62,10 +53,31 @@ export function maintenanceSchedule(config: Config, inventory: Inventory): Maint
     setExtra(windows) {
       extra = new Map();
       for (const w of windows) add(extra, w.keys, { from: w.from, to: w.to });
-      // A subject whose last window was removed stays listed so the next tick ends its maintenance.
-      for (const key of extra.keys()) subjects.add(key);
+      track(extra);
+    },
+    reconfigure(next, nextInventory) {
+      configured = new Map();
+      for (const m of next.alerts.maintenance) {
+        const window: Window = m.weekly ? { weekly: m.weekly } : { from: instantOf(m.from!, tz), to: instantOf(m.to!, tz) };
+        add(
+          configured,
+          [
+            ...(m.devices ?? []),
+            ...(m.villages ?? []).flatMap((v) => nextInventory.villages.get(v)?.devices ?? []),
+            ...(m.services ?? []).map(serviceKey),
+          ],
+          window,
+        );
+      }
+      track(configured);
     },
   };
+  schedule.reconfigure(config, inventory);
+  return schedule;
+}
+
+function add(into: Map<string, Window[]>, keys: readonly string[], window: Window): void {
+  for (const key of keys) into.set(key, [...(into.get(key) ?? []), window]);
 }
 
 /** Whether `t` falls in the quiet hours of the config (never, when it sets none). */

@@ -24,6 +24,7 @@ import type { AlertItem, AlertsResponse, SessionInfo, VillagesResponse } from '.
 import type { Config } from '../../config/schema.ts';
 import type { Stack } from '../../app/stack.ts';
 import { waitFor } from '../support/influxd.ts';
+import { BackupLedger } from '../../server/backups.ts';
 import { demoConfigOnFreeAddresses, startTestStack, STACK_ADMIN_PASSWORD, type TestStack } from '../support/stack.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.ts';
 
@@ -407,6 +408,25 @@ suite(title, () => {
       await expect.poll(() => hint.count(), { timeout: 10_000 }).toBe(1);
       expect(await hint.textContent()).toContain('/etc/merezha/hromada.yaml');
       expect(await hint.textContent()).toContain('merezha check-config');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows the last backup and its size on the admin page', async () => {
+    await BackupLedger.of(stack.config.server.data_dir).succeeded({
+      time: Date.now() - 3_600_000,
+      bytes: 1_572_864,
+      file: join(stack.config.backup!.dir, 'merezha-backup-20261205-013000.tar.gz'),
+      took_ms: 1_200,
+    });
+    const page = await admin.newPage();
+    try {
+      await page.goto(url('/admin'));
+      const last = page.locator('[data-testid="last-backup"]');
+      await expect.poll(() => last.textContent(), { timeout: 10_000 }).toContain('1,5 МБ');
+      expect(await page.locator('#backups-title').textContent()).toBe('Резервні копії');
+      expect(await page.locator('#backups-title + dl').textContent()).toContain('зберігаються 7 останніх');
     } finally {
       await page.close();
     }

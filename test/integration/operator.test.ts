@@ -291,11 +291,11 @@ describe('/api/health', () => {
       clock.now += 10_000;
     }
     expect(reasons.slice(0, 6).flat()).toEqual([]);
-    expect(reasons[6]).toEqual(['the spool keeps growing (0.1 MB): InfluxDB does not keep up with the collector']);
+    expect(reasons[6]).toEqual(['the spool keeps growing (146.5 KB): InfluxDB does not keep up with the collector']);
     spoolBytes -= 50_000;
     expect((await ask()).status).toBe('ok'); // the same size: no longer growing
     spoolBytes = Math.ceil(h.config.storage.spool_max_mb * 1024 * 1024 * 0.6);
-    expect((await ask()).reasons).toEqual([expect.stringMatching(/^the spool holds [\d.]+ MB, over half its cap/)]);
+    expect((await ask()).reasons).toEqual([expect.stringMatching(/^the spool holds [\d.]+ [KM]B, over half its cap/)]);
   });
 });
 

@@ -30,7 +30,7 @@ export interface TestStack {
   /** Undefined until the start went through (or when it failed). */
   stack: Stack | undefined;
   influxd: TestInfluxd | undefined;
-  /** The temp dir holding managed_dir, spool_dir and data_dir. */
+  /** The temp dir holding managed_dir, spool_dir, data_dir and backup.dir. */
   dir: string;
   adminPassword: string;
   /** Stops the stack, influxd and removes the temp dir. Safe to call twice and after a failed start. */
@@ -76,6 +76,7 @@ export async function startTestStack(config: Config, options: TestStackOptions =
     ...config,
     storage: { ...config.storage, managed_dir: join(dir, 'influxdb'), spool_dir: join(dir, 'spool') },
     server: { ...config.server, data_dir: join(dir, 'server') },
+    ...(config.backup ? { backup: { ...config.backup, dir: join(dir, 'backups') } } : {}),
   };
   t.influxd = await startTestInfluxd();
   t.stack = await startStack({

@@ -144,6 +144,39 @@ describe('delivery', () => {
     expect(attempts.slice(1).map((a) => a.error)).toEqual(['timed out', 'timed out', 'timed out']);
   });
 
+  it('after a reload sends what is queued through the channel of the same id as it is now, drops what a removed one had queued', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const closed: string[] = [];
+    const withClose = (channel: ReturnType<typeof fakeChannel>, name: string) =>
+      Object.assign(channel, { close: async () => void closed.push(name) });
+    const oldA = withClose(
+      fakeChannel('a', () => gate),
+      'old a',
+    );
+    const oldB = withClose(
+      fakeChannel('b', () => gate),
+      'old b',
+    );
+    const { d, attempts } = delivery([oldA, oldB]);
+    for (const [id, channel] of [
+      ['a1', 'a'],
+      ['a2', 'a'],
+      ['b1', 'b'],
+      ['b2', 'b'],
+    ])
+      d.enqueue(alert(id!), channel!);
+
+    const newA = fakeChannel('a');
+    d.reconfigure(new Map([['a', newA]]), { ...POLICY, attempts: 1 });
+    expect(closed.sort()).toEqual(['old a', 'old b']);
+    release();
+    await d.idle();
+    // The sends in flight finish where they began; the rest follow the reloaded config.
+    expect([oldA.sent.map((x) => x.id), newA.sent.map((x) => x.id), oldB.sent.map((x) => x.id)]).toEqual([['a1'], ['a2'], ['b1']]);
+    expect(attempts.map((x) => x.alertId).sort()).toEqual(['a1', 'a2', 'b1']);
+  });
+
   it('redacts secrets and their URL-encoded forms', () => {
     expect(redact('smtp://it:p@ss w0rd@mail:587 p%40ss%20w0rd', ['p@ss w0rd'])).toBe('smtp://it:***@mail:587 ***');
   });

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../config/schema.ts';
 import { AlertBook } from '../../server/alerts/book.ts';
-import { planAlerts } from '../../server/alerts/planner.ts';
+import { ongoingEpisodes, planAlerts } from '../../server/alerts/planner.ts';
 import type { AlertRecord } from '../../alerting/record.ts';
 import { buildInventory } from '../../server/inventory.ts';
 import type { Snapshot, SubjectView, VillageView } from '../../server/state/types.ts';
@@ -446,5 +446,47 @@ describe('alert planner', () => {
       planAlerts({ config: cfg, inventory, snapshot: snapshot(cfg, min(1), fibreDown), book: new AlertBook(), now: min(1) });
     expect(plan().records[0]!.id).toBe(plan().records[0]!.id);
     expect(plan().records[0]!.id).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe('alert planner after a reload of the config', () => {
+  /** park-wifi is down on its own and alerted; then the config is reloaded without it. */
+  function alertedThenRemoved() {
+    const cfg = config();
+    const book = new AlertBook();
+    const world: World = { subjects: { 'park-wifi': outage(min(0)) } };
+    const first = planAlerts({ config: cfg, inventory: buildInventory(cfg), snapshot: snapshot(cfg, min(1), world), book, now: min(1) });
+    expect(first.records.map((r) => [r.action, r.subject, r.channels])).toEqual([['open', 'park-wifi', [...ALL].sort()]]);
+    for (const r of first.records) book.add(r);
+    const before = ongoingEpisodes({
+      config: cfg,
+      inventory: buildInventory(cfg),
+      snapshot: snapshot(cfg, min(2), world),
+      book,
+      now: min(2),
+    });
+
+    const next = {
+      ...cfg,
+      villages: cfg.villages.map((v) => ({ ...v, devices: v.devices.filter((d) => d.id !== 'park-wifi') })),
+    };
+    const input = { config: next, inventory: buildInventory(next), snapshot: snapshot(next, min(2), {}), book, now: min(2) };
+    const ended = new Set([...before].filter((key) => !ongoingEpisodes(input).has(key)));
+    return { book, input, ended };
+  }
+
+  it('closes an episode the reload ended without a recovery to anyone', () => {
+    const { input, ended } = alertedThenRemoved();
+    expect([...ended]).toEqual([`down:park-wifi:${min(0)}`]);
+    const plan = planAlerts({ ...input, ended });
+    expect(plan.records.map((r) => [r.action, r.event, r.subject, r.channels, r.suppressed])).toEqual([
+      ['close', 'recovered', 'park-wifi', [], 'config reloaded'],
+    ]);
+    expect(plan.done).toEqual([`down:park-wifi:${min(0)}`]);
+  });
+
+  it('would have sent a recovery for it otherwise', () => {
+    const { input } = alertedThenRemoved();
+    expect(planAlerts(input).records.map((r) => [r.action, r.subject, r.channels])).toEqual([['close', 'park-wifi', [...ALL].sort()]]);
   });
 });

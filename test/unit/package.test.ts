@@ -78,7 +78,7 @@ describe('merezha.service', () => {
     expect(targets).toContain('lib/systemd/system/merezha.service');
   });
 
-  it('is hardened, with raw ICMP as its only capability and no W^X (Node JIT) or reload yet', () => {
+  it('is hardened, with raw ICMP as its only capability and no W^X (Node JIT)', () => {
     expect(directive('AmbientCapabilities')).toBe('CAP_NET_RAW');
     expect(directive('CapabilityBoundingSet')).toBe('CAP_NET_RAW');
     for (const key of ['NoNewPrivileges', 'PrivateTmp', 'ProtectKernelTunables', 'ProtectKernelModules', 'ProtectControlGroups']) {
@@ -89,9 +89,11 @@ describe('merezha.service', () => {
     expect(directive('RestrictAddressFamilies')).toBe('AF_INET AF_INET6 AF_UNIX AF_NETLINK');
     expect(directive('SystemCallFilter')).toContain('@system-service');
     expect(directive('Restart')).toBe('on-failure');
-    // Merezha does not handle SIGHUP yet: a reload would stop it.
-    expect(directives.has('ExecReload')).toBe(false);
     expect(directives.has('MemoryDenyWriteExecute')).toBe(false);
+  });
+
+  it('reloads the config with SIGHUP (test/integration/reload.test.ts sends one to merezha start)', () => {
+    expect(directive('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
   });
 
   it.skipIf(!hasCommand('systemd-analyze'))('passes systemd-analyze verify (skipped without systemd-analyze)', () => {

@@ -576,3 +576,98 @@ describe('maintenance set at run time', () => {
     expect(machine.view('clinic')!.state).toBe('down');
   });
 });
+
+describe('state machine after a reload of the config', () => {
+  /** The base hromada with school at another address (polled differently), park-wifi gone and a new AP. */
+  const reloaded = () => {
+    const base = config();
+    const [north, south] = base.villages;
+    return {
+      ...base,
+      villages: [
+        {
+          ...north!,
+          devices: [
+            ...north!.devices.filter((d) => d.id !== 'park-wifi').map((d) => (d.id === 'school' ? { ...d, host: '127.0.50.22' } : d)),
+            { ...north!.devices[3]!, id: 'new-ap', host: '127.0.50.5' },
+          ],
+        },
+        south!,
+      ],
+      alerts: { ...base.alerts, maintenance: [] },
+    };
+  };
+
+  /** Before the reload: fibre down (clinic cut off behind it), park-wifi down on its own, the rest up. */
+  function beforeReload() {
+    const r = run([
+      ...allAnswer(s(0)),
+      { ping: 'fibre', at: s(10), ok: false },
+      { ping: 'park-wifi', at: s(10), ok: false },
+      { ping: 'fibre', at: s(20), ok: false },
+      { ping: 'park-wifi', at: s(20), ok: false },
+      { ping: 'uplink', at: s(21) },
+      { ping: 'clinic', at: s(22), ok: false },
+    ]);
+    expect([r.state('fibre'), r.state('clinic'), r.state('park-wifi'), r.state('school')]).toEqual(['down', 'unreachable', 'down', 'up']);
+    return r;
+  }
+
+  function reload(machine: StateMachine, fresh: string[], at: number) {
+    const cfg = reloaded();
+    const inventory = buildInventory(cfg);
+    return machine.reconfigure({ inventory, states: cfg.states, maintenance: maintenanceSchedule(cfg, inventory) }, new Set(fresh), at);
+  }
+
+  it('keeps what it knows of subjects that stay, ends what leaves, and starts fresh and new subjects unknown', () => {
+    const { machine } = beforeReload();
+    const ended = reload(machine, ['school'], s(100));
+    expect(ended).toEqual([
+      { type: 'transition', subject: 'school', from: 'up', to: 'unknown', at: s(100), reason: 'changed in the config' },
+      { type: 'outage_end', subject: 'park-wifi', start: s(10), end: s(100), reason: 'no answer to ping', unreachable: [] },
+    ]);
+    const snapshot = machine.snapshot(s(100));
+    expect(snapshot.subjects.has('park-wifi')).toBe(false);
+    expect(snapshot.subjects.get('new-ap')).toMatchObject({ state: 'unknown' });
+    expect(snapshot.subjects.get('school')).toMatchObject({ state: 'unknown' });
+    expect(snapshot.subjects.get('uplink')).toMatchObject({ state: 'up', since: s(0) });
+    expect(snapshot.subjects.get('fibre')).toMatchObject({ state: 'down', since: s(10), outage: { start: s(10) } });
+    expect(snapshot.subjects.get('clinic')).toMatchObject({ state: 'unreachable', cause: 'fibre' });
+
+    // What goes on after it is what would have gone on without it: the same outage of fibre ends.
+    const after = [
+      machine.observe(sampleOf({ ping: 'fibre', at: s(110) })),
+      machine.observe(sampleOf({ ping: 'fibre', at: s(120) })),
+      machine.observe(sampleOf({ ping: 'school', at: s(121) })),
+      machine.observe(sampleOf({ ping: 'new-ap', at: s(122) })),
+      machine.observe(sampleOf({ ping: 'park-wifi', at: s(123) })),
+    ].flatMap((step) => step.changes);
+    expect(after.filter((c) => c.type === 'outage_end')).toEqual([
+      { type: 'outage_end', subject: 'fibre', start: s(10), end: s(110), reason: 'no answer to ping', unreachable: ['clinic'] },
+    ]);
+    expect(after.filter((c) => c.type === 'transition').map((c) => c.type === 'transition' && [c.subject, c.from, c.to])).toEqual([
+      ['fibre', 'down', 'up'],
+      ['clinic', 'unreachable', 'unknown'],
+      ['school', 'unknown', 'up'],
+      ['new-ap', 'unknown', 'up'],
+    ]);
+  });
+
+  it('ends the outage of a subject that starts afresh, and counts its village again from its uplinks without a change', () => {
+    const { machine } = beforeReload();
+    machine.observe(sampleOf({ snmp: 'lte', at: s(30), ok: false }));
+    machine.observe(sampleOf({ snmp: 'lte', at: s(40), ok: false }));
+    expect(machine.snapshot(s(40)).villages.get('south')).toMatchObject({ offline: true, since: s(30) });
+
+    // Nothing of south changed: the village stays offline since the same time.
+    expect(reload(machine, [], s(100)).map((c) => c.type)).toEqual(['outage_end']);
+    expect(machine.snapshot(s(100)).villages.get('south')).toMatchObject({ offline: true, since: s(30) });
+
+    const ended = reload(machine, ['fibre'], s(200));
+    expect(ended).toEqual([
+      { type: 'outage_end', subject: 'fibre', start: s(10), end: s(200), reason: 'no answer to ping', unreachable: ['clinic'] },
+      { type: 'transition', subject: 'fibre', from: 'down', to: 'unknown', at: s(200), reason: 'changed in the config' },
+    ]);
+    expect(machine.snapshot(s(200)).villages.get('south')).toMatchObject({ offline: false });
+  });
+});

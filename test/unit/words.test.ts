@@ -1,6 +1,7 @@
 /** The shared vocabulary (common/words): counts, durations, names and reasons as every text of Merezha writes them. */
 import { describe, expect, it } from 'vitest';
 import { formatDuration } from '../../common/words/duration.ts';
+import { formatBytes } from '../../common/words/size.ts';
 import { isLocale, LOCALES } from '../../common/words/locale.ts';
 import { categoryHeading, institutionName, INSTITUTION_CATEGORIES, kindName, stateName, STATES } from '../../common/words/names.ts';
 import { count, plural, type PluralForms } from '../../common/words/plural.ts';
@@ -176,5 +177,19 @@ describe('reasons in Ukrainian', () => {
   it('leaves what it does not know as it is', () => {
     expect(localizeReason('something new, packet loss 40%', 'uk')).toBe('something new, втрати пакетів 40%');
     expect(localizeReason('now sideways', 'uk')).toBe('тепер: sideways');
+  });
+});
+
+describe('sizes', () => {
+  it.each([
+    [0, '0 Б', '0 B'],
+    [1023, '1023 Б', '1023 B'],
+    [1024, '1,0 КБ', '1.0 KB'],
+    [150_000, '146,5 КБ', '146.5 KB'],
+    [24.5 * 1024 ** 2, '24,5 МБ', '24.5 MB'],
+    [3 * 1024 ** 4, '3,0 ТБ', '3.0 TB'],
+  ])('%d bytes: %s, %s', (bytes, uk, en) => {
+    expect(formatBytes(bytes, 'uk')).toBe(uk);
+    expect(formatBytes(bytes, 'en')).toBe(en);
   });
 });

@@ -3,7 +3,8 @@
  * JSON bodies of the API: the public status page, Prometheus metrics and the
  * OpenAPI description.
  */
-import { healthResponse } from '../../../common/api.ts';
+import { backupsResponse, healthResponse } from '../../../common/api.ts';
+import { backupsOverview } from '../../backups.ts';
 import { route, type RouteDef } from '../route.ts';
 import { openApiDocument } from '../openapi.ts';
 import { pageLocale, renderStatusPage } from '../status-page.ts';
@@ -22,6 +23,15 @@ export function systemRoutes(all: () => readonly RouteDef[]): RouteDef[] {
         uptime_s: Math.round((Date.now() - services.startedAt) / 1000),
         ...services.health.check(),
       }),
+    }),
+    route({
+      method: 'get',
+      path: '/api/backups',
+      access: 'admin',
+      tag: 'system',
+      summary: 'The daily backup schedule, the last backup and failure, and the archives kept',
+      response: backupsResponse,
+      handler: ({ services }) => backupsOverview(services.config, services.backups),
     }),
     route({
       method: 'get',

@@ -9,6 +9,7 @@
 import { derived, get, writable } from 'svelte/store';
 import type { HromadaInfo } from '../../../common/api.ts';
 import { formatDuration } from '../../../common/words/duration.ts';
+import { formatBytes } from '../../../common/words/size.ts';
 import { INTL_LOCALE, isLocale, type Locale } from '../../../common/words/locale.ts';
 import {
   categoryHeading,
@@ -191,6 +192,17 @@ const uk = {
   'admin.never': 'ніколи',
   'admin.none': 'Немає.',
   'admin.you': '(ви)',
+  'backup.title': 'Резервні копії',
+  'backup.last': 'Остання копія',
+  'backup.lastValue': '{time}, {size}',
+  'backup.none': 'Ще не робилася. Зробіть першу: merezha backup',
+  'backup.schedule': 'Щодня',
+  'backup.scheduleValue': 'о {time}, зберігаються {keep} останніх, у {dir}',
+  'backup.noSchedule': 'не налаштовано (ключ backup: у конфігурації)',
+  'backup.failed': 'Остання спроба {time} не вдалася: {message}',
+  'backup.archives': 'Збережені копії',
+  'backup.file': 'Файл',
+  'backup.size': 'Розмір',
   'error.network': 'Сервер недоступний. Перевірте з’єднання.',
   'error.forbidden': 'Ваша роль не дозволяє цю дію.',
   'error.server': 'Помилка сервера: {message}',
@@ -378,6 +390,17 @@ const en: Record<MessageKey, string> = {
   'admin.never': 'never',
   'admin.none': 'None.',
   'admin.you': '(you)',
+  'backup.title': 'Backups',
+  'backup.last': 'Last backup',
+  'backup.lastValue': '{time}, {size}',
+  'backup.none': 'None yet. Make the first one: merezha backup',
+  'backup.schedule': 'Daily',
+  'backup.scheduleValue': 'at {time}, the newest {keep} kept, in {dir}',
+  'backup.noSchedule': 'not set up (the backup: key of the config)',
+  'backup.failed': 'The last attempt, {time}, failed: {message}',
+  'backup.archives': 'Archives kept',
+  'backup.file': 'File',
+  'backup.size': 'Size',
   'error.network': 'The server cannot be reached. Check the connection.',
   'error.forbidden': 'Your role does not allow this.',
   'error.server': 'Server error: {message}',
@@ -480,6 +503,8 @@ function formatters(language: Locale, zone: string | undefined, tr: Translate) {
     kind: (kind: DeviceKind) => kindName(kind, language),
     category: (category: InstitutionCategory) => categoryHeading(category, language),
     dateTime: (ms: number | null) => (ms == null ? dash : dateTime.format(ms)),
+    /** "3,4 МБ". */
+    bytes: (n: number) => formatBytes(n, language),
     /** The state engine's reason (stored in English) in the chosen language. */
     reason: (text: string) => localizeReason(text, language),
     /** Chart ticks: "14:00" within a day, "22 лист." across days. */

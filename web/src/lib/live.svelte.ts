@@ -96,6 +96,7 @@ class Live {
     socket.on('coverage', (total) => this.#whenRead(() => (this.total = total)));
     socket.on('alert', (alert) => this.#feeds.alert.forEach((feed) => feed.apply(alert)));
     socket.on('outage', (outage) => this.#feeds.outage.forEach((feed) => feed.apply(outage)));
+    socket.on('inventory', () => void this.refresh());
     // Villages need no polling: the server sends a village again whenever its figures move (clients, uptime).
     this.#socket = socket;
     void this.refresh();
