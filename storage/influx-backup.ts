@@ -6,7 +6,8 @@
  * restores. That service has no authentication: influxd binds it to loopback.
  */
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface InfluxBackupOptions {
   /** host:port of influxd's backup/restore service. */
@@ -86,4 +87,18 @@ export async function restoreDatabase(options: InfluxBackupOptions): Promise<voi
 export function rpcAddressOf(url: string, rpcAddress: string | undefined): string {
   if (rpcAddress) return rpcAddress;
   return `${new URL(url).hostname}:8088`;
+}
+
+/**
+ * Whether a portable backup holds any shard. A database without points (a
+ * fresh installation) has none, and influxd 1.6 refuses to restore such a
+ * backup ("DB metadata not changed"): there is nothing to restore then.
+ */
+export async function hasShards(dir: string): Promise<boolean> {
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith('.manifest')) continue;
+    const { files } = JSON.parse(await readFile(join(dir, name), 'utf8')) as { files?: unknown[] | null };
+    if (files && files.length > 0) return true;
+  }
+  return false;
 }

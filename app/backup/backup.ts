@@ -9,6 +9,7 @@ import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../../common/log.ts';
 import type { Config } from '../../config/schema.ts';
+import { giveToFolderOwner } from '../../server/auth/private-file.ts';
 import { BackupLedger, listArchives } from '../../server/backups.ts';
 import { backupDatabase } from '../../storage/influx-backup.ts';
 import type { InfluxConnection } from '../../storage/influx-client.ts';
@@ -46,7 +47,8 @@ export async function makeBackup(options: BackupOptions): Promise<BackupResult> 
   const now = options.now ?? Date.now;
   const started = now();
   const out = resolve(options.out);
-  await mkdir(dirname(out), { recursive: true });
+  const made = await mkdir(dirname(out), { recursive: true });
+  if (made) await giveToFolderOwner(made);
   // Beside the archive rather than in /tmp, which may be a small tmpfs (or private to the service).
   const work = await mkdtemp(join(dirname(out), '.merezha-backup-'));
   try {
@@ -78,6 +80,7 @@ export async function makeBackup(options: BackupOptions): Promise<BackupResult> 
       files,
     };
     await packArchive(work, manifest, out);
+    await giveToFolderOwner(out);
     const bytes = (await stat(out)).size;
     const tookMs = Math.round(now() - started);
     await BackupLedger.of(options.config.server.data_dir).succeeded({ time: started, bytes, file: out, took_ms: tookMs });

@@ -9,7 +9,6 @@
  * was replaced (the config, the influxd folder, the server's data folder) is
  * kept beside it with a `.before-restore-…` suffix until the operator deletes it.
  */
-import { spawn } from 'node:child_process';
 import type { Stats } from 'node:fs';
 import { chmod, chown, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,11 +17,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from '../../common/log.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
-import { writePrivateFile } from '../../server/auth/private-file.ts';
+import { giveToFolderOwner, writePrivateFile } from '../../server/auth/private-file.ts';
 import { accountFiles } from '../../server/auth/users.ts';
 import { timeStamp } from '../../server/backups.ts';
 import { authorizationHeader, connectionTo, errorMessage } from '../../storage/influx-client.ts';
-import { restoreDatabase, rpcAddressOf } from '../../storage/influx-backup.ts';
+import { hasShards, restoreDatabase, rpcAddressOf } from '../../storage/influx-backup.ts';
 import { ident, influxQuery, runInfluxQL } from '../../storage/influx-query.ts';
 import { folderOwner, startManagedInfluxd } from '../../storage/managed-influxd.ts';
 import { LOOPBACK } from '../../storage/ports.ts';
@@ -159,6 +158,7 @@ async function stageDatabase(config: Config, manifest: Manifest, backup: string,
       await query(`DROP DATABASE ${ident(target)}`);
     }
     const drop = () => query(`DROP DATABASE ${ident(target)}`).then(() => undefined);
+    if (!(await hasShards(backup))) return { drop };
     try {
       await restoreDatabase({
         rpcAddress: rpcAddressOf(external.url, external.rpc_address),
@@ -183,13 +183,16 @@ async function stageDatabase(config: Config, manifest: Manifest, backup: string,
   try {
     influxd = await startManagedInfluxd({ dir: staging, log });
     const connection = connectionTo(config, influxd.url, influxd.login);
-    await restoreDatabase({
-      rpcAddress: `${LOOPBACK}:${influxd.rpcPort}`,
-      database: manifest.database,
-      newDatabase: connection.database,
-      dir: backup,
-    });
-    await checkMeasurements(influxQuery(connection), manifest);
+    // A backup of a database without points leaves the new folder empty: Merezha makes the database at its start.
+    if (await hasShards(backup)) {
+      await restoreDatabase({
+        rpcAddress: `${LOOPBACK}:${influxd.rpcPort}`,
+        database: manifest.database,
+        newDatabase: connection.database,
+        dir: backup,
+      });
+      await checkMeasurements(influxQuery(connection), manifest);
+    }
     await influxd.stop();
     return { folder: staging };
   } catch (err) {
@@ -242,15 +245,4 @@ async function replaceFile(file: string, content: Buffer, was: Stats | undefined
 
 async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined)) !== undefined;
-}
-
-/** Files restored by root go to the owner of their folder, the service's user: it must read and write them. */
-async function giveToFolderOwner(path: string): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  const folder = await stat(dirname(path));
-  await new Promise<void>((done, fail) => {
-    const child = spawn('chown', ['-R', `${folder.uid}:${folder.gid}`, '--', path], { stdio: 'ignore' });
-    child.once('error', fail);
-    child.once('close', (code) => (code === 0 ? done() : fail(new Error(`chown -R ${path} exited with ${code}`))));
-  });
 }

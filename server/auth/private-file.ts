@@ -6,8 +6,8 @@
  * owner of its folder: the service's user must still read it.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, chown, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Logger } from '../../common/log.ts';
 
 export async function writePrivateFile(file: string, text: string): Promise<void> {
@@ -21,15 +21,28 @@ export async function writePrivateFile(file: string, text: string): Promise<void
     } finally {
       await handle.close();
     }
-    if (process.getuid?.() === 0) {
-      const folder = await stat(dirname(file));
-      await chown(temp, folder.uid, folder.gid);
-    }
+    await giveToFolderOwner(temp, dirname(file));
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+/**
+ * When root makes `path` (a file, or a folder with all in it) in `folder`,
+ * gives it to the folder's owner: the service's user must read it, write it
+ * and, for archives, delete it.
+ */
+export async function giveToFolderOwner(path: string, folder = dirname(path)): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const { uid, gid } = await stat(folder);
+  if (uid === 0 && gid === 0) return;
+  const visit = async (p: string): Promise<void> => {
+    await chown(p, uid, gid);
+    if ((await stat(p)).isDirectory()) for (const name of await readdir(p)) await visit(join(p, name));
+  };
+  await visit(path);
 }
 
 /** A file readable by others (copied in by hand, say) is made private. */
