@@ -50,7 +50,7 @@ function authorize(agent: NetSnmpAgent, credential: SnmpCredential): void {
 export async function startAgent(world: World, device: DeviceModel, credential: SnmpCredential, log: Logger): Promise<RunningAgent> {
   if (device.port === null) throw new RangeError(`device ${device.id} has no SNMP agent`);
   let socket: GatedSocket | undefined;
-  const gate = () => answerFor(world.conditionAt(device.id, world.scenarioAt(Date.now())), world.nft);
+  const gate = () => answerFor(world.conditionAtWall(device.id, Date.now()), world.nft);
   const dgramModule = {
     createSocket: (type: 'udp4' | 'udp6') => {
       socket = new GatedSocket(type, gate, (err) =>

@@ -89,7 +89,7 @@ export async function startSimulation(source: ScenarioSource, options: Simulatio
   const nft = decideNft(options.useNft, log);
 
   const wallStart = Date.now();
-  const world = createWorld(scenario, wallStart, nft);
+  const world = createWorld(scenario, wallStart, nft, nft ? [] : null);
 
   const dropper = nft ? new NftDropper(`merezha_sim_${process.pid}_${Math.floor(Math.random() * 1e6)}`) : undefined;
   const unguard = dropper ? guardProcessExit(() => dropper.dispose()) : () => {};

@@ -7,6 +7,12 @@
  *
  * Only loopback addresses are ever put in a rule; the simulator checks that
  * every device lives on 127.0.0.0/8 before it starts.
+ *
+ * nft runs synchronously: when a call returns, its rules are in force, in
+ * call order, and the simulation records that moment as when the network
+ * changed. The run blocks the event loop (tens of ms); run asynchronously it
+ * would still block it for the fork and exec of nft, and the agents, which
+ * answer at once, would disagree with the network until nft was done.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 

@@ -1,9 +1,9 @@
 /**
  * Plays the timeline in real time: at each moment a fault starts, ends or
  * (flapping) changes phase, it applies the network side (nftables rules for
- * devices off the air or losing packets) and says in plain words what
- * happens. The SNMP side needs no timer: each agent asks the world model on
- * every request.
+ * devices off the air or losing packets), tells the world model when that
+ * side was in place, and says in plain words what happens. The SNMP side
+ * needs no timer: each agent asks the world model on every request.
  */
 import type { Logger } from '../common/log.ts';
 import type { NftRule } from './nft.ts';
@@ -97,7 +97,7 @@ export interface Player {
 
 export interface PlayerOptions {
   log: Logger;
-  /** Applies nftables rules; absent when network faults are played by the agents alone. */
+  /** Applies nftables rules, returning once they are in force; absent when network faults are played by the agents alone. */
   applyNetwork?: (rules: NftRule[]) => void;
   /** Scenario ms at which the scenario has played its duration, and what to do then. */
   endAt?: number;
@@ -145,13 +145,16 @@ export function startPlayer(world: World, { log, applyNetwork, endAt = Infinity,
     if (applyNetwork) {
       const rules = networkRules(world, s);
       const key = JSON.stringify(rules);
-      if (key !== lastRules) {
-        try {
+      try {
+        if (key !== lastRules) {
           applyNetwork(rules);
           lastRules = key;
-        } catch (err) {
-          log.error({ err: (err as Error).message }, 'cannot apply the nftables rules of the simulation');
         }
+        // Now, not at the boundary: the timer can fire late, and the nft run takes tens of ms (hundreds on a
+        // busy machine) while the old rules still hold and a collector in this process is blocked.
+        world.networkChanged(s, Date.now());
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'cannot apply the nftables rules of the simulation');
       }
     }
     if (s >= endAt) {

@@ -106,6 +106,25 @@ export function conditionAt(timeline: Timeline, device: string, ancestors: reado
   };
 }
 
+/** The faults that take a device off the air or lose its packets: with nftables, the network plays them. */
+const NETWORK_FAULTS: ReadonlySet<FaultType> = new Set(['outage', 'flapping', 'reboot', 'loss']);
+
+/** The network side of a condition, as nftables had it in place. */
+export type NetworkSide = Pick<Condition, 'off' | 'cutBy' | 'lossPct' | 'faults'>;
+
+/** No rule in place: everything gets through. */
+export const OPEN_NETWORK: NetworkSide = { off: false, cutBy: null, lossPct: 0, faults: [] };
+
+/**
+ * `c` with its network side (off the air, cut off, packet loss) as the network
+ * really had it, which with nftables lags the scenario by an nft run; the
+ * SNMP-only faults stay on the scenario clock.
+ */
+export function withNetwork(c: Condition, net: NetworkSide): Condition {
+  const faults = new Set([...c.faults.filter((f) => !NETWORK_FAULTS.has(f)), ...net.faults.filter((f) => NETWORK_FAULTS.has(f))]);
+  return { ...c, off: net.off, cutBy: net.cutBy, lossPct: net.lossPct, faults: [...faults].sort() };
+}
+
 /**
  * Names the state. `nft` says whether network faults were real (ICMP and UDP
  * dropped by nftables) or, without it, played by the SNMP agent alone.

@@ -9,7 +9,7 @@ import type { SimClock } from './clock.ts';
 import type { DeviceModel } from './devices.ts';
 import { describe, type TrueState } from './state.ts';
 import { boundariesOf, Timeline, type Occurrence } from './timeline.ts';
-import { World } from './world.ts';
+import { World, type NetworkChange } from './world.ts';
 
 export const TRUTH_FORMAT = 'merezha-simulation-truth/1';
 
@@ -45,6 +45,12 @@ export interface GroundTruth {
   utcOffsetMinutes: number;
   /** True when outages and loss were real (nftables), false when only the SNMP agents played them. */
   nft: boolean;
+  /**
+   * With nftables: from which wall ms the network had the faults of each
+   * scenario instant in place (the intervals follow it, not the scenario
+   * clock); null when it followed the scenario clock.
+   */
+  network: NetworkChange[] | null;
   devices: DeviceTruth[];
   faults: FaultRecord[];
 }
@@ -65,17 +71,20 @@ function sameState(a: TrueState, b: TrueState): boolean {
 export function stateIntervals(world: World, id: string, from: number, to: number): StateInterval[] {
   const sFrom = world.scenarioAt(from);
   const sTo = world.scenarioAt(to);
-  const points = new Set([sFrom]);
+  // Wall ms at which the state may change: the scenario's boundaries, and when the network changed.
+  const points = new Set([from]);
   for (const d of [id, ...world.ancestors(id)]) {
-    for (const o of world.timeline.between(d, sFrom, sTo)) for (const b of boundariesOf(o, sFrom, sTo)) if (b < sTo) points.add(b);
+    for (const o of world.timeline.between(d, sFrom, sTo)) {
+      for (const b of boundariesOf(o, sFrom, sTo)) if (b < sTo) points.add(world.wallAt(b));
+    }
   }
+  for (const at of world.networkChangesOf(id, from, to)) points.add(at);
   const device = world.device(id);
   const intervals: StateInterval[] = [];
-  for (const s of [...points].sort((a, b) => a - b)) {
-    const state = describe(world.conditionAt(id, s), device, world.nft);
+  for (const at of [...points].sort((a, b) => a - b)) {
+    const state = describe(world.conditionAtWall(id, at), device, world.nft);
     const last = intervals.at(-1);
     if (last && sameState(last, state)) continue;
-    const at = s === sFrom ? from : world.wallAt(s);
     if (last) last.to = at;
     intervals.push({ from: at, to, ...state });
   }
@@ -116,6 +125,7 @@ export function groundTruth(world: World, scenario: string, from: number, to: nu
     clock: world.clock,
     utcOffsetMinutes: world.utcOffsetMinutes,
     nft: world.nft,
+    network: world.network?.filter((c) => c.at <= to) ?? null,
     devices,
     faults,
   };
@@ -132,5 +142,7 @@ export function worldFromTruth(truth: GroundTruth): World {
     devices: truth.devices.map((d) => d.device),
     timeline,
     nft: truth.nft,
+    // A truth written before the network was recorded has none: its network followed the scenario clock.
+    network: truth.network ?? null,
   });
 }

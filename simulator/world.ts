@@ -4,13 +4,14 @@
  *
  * The SNMP agents serve exactly these values, and tests compare what the
  * collector read with them, so ground truth is exact by construction. Nothing
- * here touches the network or the clock on the wall.
+ * here touches the network or the clock on the wall: when nftables put a
+ * fault in place is told to the model (`networkChanged`), not read.
  */
 import { makeClock, scenarioAt, utcOffsetMinutes, wallAt, type SimClock } from './clock.ts';
 import { deviceModels, type DeviceModel } from './devices.ts';
 import type { Scenario } from './scenario.ts';
-import { conditionAt, describe, type Condition, type TrueState } from './state.ts';
-import { Timeline } from './timeline.ts';
+import { conditionAt, describe, OPEN_NETWORK, withNetwork, type Condition, type TrueState } from './state.ts';
+import { boundariesOf, Timeline } from './timeline.ts';
 import {
   clientsAt,
   counterAt,
@@ -22,6 +23,12 @@ import {
   type TrafficContext,
 } from './traffic.ts';
 
+/** From wall ms `at` on, the network had the faults of scenario instant `s` in place. */
+export interface NetworkChange {
+  s: number;
+  at: number;
+}
+
 export interface WorldInit {
   clock: SimClock;
   utcOffsetMinutes: number;
@@ -29,6 +36,8 @@ export interface WorldInit {
   timeline: Timeline;
   /** Whether network faults are real (nftables drops ICMP and UDP) or played by the SNMP agents alone. */
   nft: boolean;
+  /** See `World.network`; absent: null. */
+  network?: NetworkChange[] | null;
 }
 
 export class World {
@@ -37,6 +46,15 @@ export class World {
   readonly timeline: Timeline;
   readonly nft: boolean;
   readonly devices: readonly DeviceModel[];
+  /**
+   * When the network had each scenario instant's faults in place, in order:
+   * kept by a live run with nftables, whose rules take an nft run to apply
+   * (tens of ms, hundreds on a busy machine), so that the agents and the truth
+   * change with the network instead of before it. Empty until the first rules
+   * are in place, when nothing is dropped. Null: the network follows the
+   * scenario clock exactly (without nftables the agents play every fault).
+   */
+  readonly network: NetworkChange[] | null;
   private readonly byId: ReadonlyMap<string, DeviceModel>;
   private readonly ancestorsOf = new Map<string, string[]>();
   private readonly traffic: TrafficContext;
@@ -47,6 +65,7 @@ export class World {
     this.timeline = init.timeline;
     this.nft = init.nft;
     this.devices = init.devices;
+    this.network = init.network ?? null;
     this.byId = new Map(init.devices.map((d) => [d.id, d]));
     this.traffic = { clock: init.clock, utcOffsetMs: init.utcOffsetMinutes * 60_000, timeline: init.timeline };
   }
@@ -81,9 +100,51 @@ export class World {
     return conditionAt(this.timeline, id, this.ancestors(id), s);
   }
 
+  /** Records that from wall ms `at` on, the network has the faults of scenario instant `s` in place. */
+  networkChanged(s: number, at: number): void {
+    const last = this.network?.at(-1);
+    if (last === undefined || last.s < s) this.network?.push({ s, at });
+  }
+
+  /**
+   * The faults acting on the device at wall ms `t`, with their network side
+   * as the network had it then: what the agents serve and the truth tells.
+   */
+  conditionAtWall(id: string, t: number): Condition {
+    const c = this.conditionAt(id, this.scenarioAt(t));
+    if (this.network === null) return c;
+    const change = changeAt(this.network, t);
+    return withNetwork(c, change ? this.conditionAt(id, change.s) : OPEN_NETWORK);
+  }
+
+  /**
+   * Wall ms in (from, to) at which the network may have changed what the
+   * device's packets meet: the first change, and each that put in place a
+   * boundary of the device's or its parents' faults. Not every change: a
+   * large hromada has one per boundary of any device, and its truth would
+   * cost devices × changes.
+   */
+  networkChangesOf(id: string, from: number, to: number): number[] {
+    const network = this.network;
+    if (network === null || network.length === 0) return [];
+    // Boundaries up to `lo` were in place by `from`.
+    const lo = (changeAt(network, from) ?? network[0]!).s;
+    const sTo = this.scenarioAt(to);
+    const at = new Set([network[0]!.at]);
+    for (const d of [id, ...this.ancestors(id)]) {
+      for (const o of this.timeline.between(d, lo, sTo)) {
+        for (const b of boundariesOf(o, lo, sTo)) {
+          const change = firstChangeFor(network, b);
+          if (change) at.add(change.at);
+        }
+      }
+    }
+    return [...at].filter((t) => t > from && t < to);
+  }
+
   /** What is true of the device at wall ms `t`, in the state vocabulary of `state.ts`. */
   trueState(id: string, t: number): TrueState {
-    return describe(this.conditionAt(id, this.scenarioAt(t)), this.device(id), this.nft);
+    return describe(this.conditionAtWall(id, t), this.device(id), this.nft);
   }
 
   /** The 64-bit octet counter of an interface at wall ms `t` (the 32-bit counter is this mod 2^32). */
@@ -112,8 +173,32 @@ export class World {
   }
 }
 
-/** The world of a scenario whose clock starts at wall ms `wallStart`. */
-export function createWorld(scenario: Scenario, wallStart: number, nft: boolean): World {
+/** The last change at or before wall ms `t`; changes are in order of `at`. */
+function changeAt(changes: readonly NetworkChange[], t: number): NetworkChange | undefined {
+  let lo = 0;
+  let hi = changes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (changes[mid]!.at <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return changes[lo - 1];
+}
+
+/** The first change that put scenario instant `s` in place; changes are in order of `s`. */
+function firstChangeFor(changes: readonly NetworkChange[], s: number): NetworkChange | undefined {
+  let lo = 0;
+  let hi = changes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (changes[mid]!.s < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return changes[lo];
+}
+
+/** The world of a scenario whose clock starts at wall ms `wallStart`; `network` as in `WorldInit`. */
+export function createWorld(scenario: Scenario, wallStart: number, nft: boolean, network: NetworkChange[] | null = null): World {
   const clock = makeClock(wallStart, scenario.start ?? wallStart, scenario.speed);
   return new World({
     clock,
@@ -121,5 +206,6 @@ export function createWorld(scenario: Scenario, wallStart: number, nft: boolean)
     devices: deviceModels(scenario.config, scenario.devices),
     timeline: new Timeline(clock.scenarioStart, scenario.faults, scenario.repeat ?? null),
     nft,
+    network,
   });
 }

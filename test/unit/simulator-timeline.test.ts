@@ -180,6 +180,59 @@ describe('true state over a timeline', () => {
   });
 });
 
+describe('the network as nftables had it', () => {
+  // The player tells the model when each nft run was done; its rules took effect then, not at the scenario's boundary.
+  const played = () => {
+    const w = createWorld(
+      scenarioFromConfig(config, { faults: [{ device: 'uplink', type: 'outage', at: '1m', duration: '2m' }], speed: 1 }),
+      WALL_START,
+      true,
+      [],
+    );
+    w.networkChanged(w.scenarioAt(WALL_START), WALL_START + 20);
+    w.networkChanged(w.scenarioAt(WALL_START + MIN), WALL_START + MIN + 150);
+    w.networkChanged(w.scenarioAt(WALL_START + 3 * MIN), WALL_START + 3 * MIN + 40);
+    return w;
+  };
+
+  it('moves the truth of an outage, and of what it cuts off, to when the rules were in force', () => {
+    const w = played();
+    const at = (device: string) =>
+      stateIntervals(w, device, WALL_START, WALL_START + 5 * MIN).map((i) => [
+        i.from - WALL_START,
+        i.via ? `${i.state} via ${i.via}` : i.state,
+      ]);
+    expect(at('uplink')).toEqual([
+      [0, 'up'],
+      [MIN + 150, 'down'],
+      [3 * MIN + 40, 'up'],
+    ]);
+    expect(at('club')).toEqual([
+      [0, 'up'],
+      [MIN + 150, 'unreachable via uplink'],
+      [3 * MIN + 40, 'up'],
+    ]);
+  });
+
+  it('keeps the SNMP agents in step with the network, not ahead of it', () => {
+    const w = played();
+    expect(w.conditionAtWall('uplink', WALL_START + MIN + 100).off).toBe(false);
+    expect(w.conditionAtWall('uplink', WALL_START + MIN + 150).off).toBe(true);
+    expect(w.conditionAtWall('uplink', WALL_START + 3 * MIN + 10).off).toBe(true);
+    expect(w.conditionAtWall('uplink', WALL_START + 3 * MIN + 40).off).toBe(false);
+  });
+
+  it('carries the record in the truth file, so a rebuilt model tells the same intervals', () => {
+    const w = played();
+    const truth = groundTruth(w, 'played', WALL_START, WALL_START + 5 * MIN);
+    expect(truth.network).toHaveLength(3);
+    const rebuilt = worldFromTruth(JSON.parse(JSON.stringify(truth)) as typeof truth);
+    expect(stateIntervals(rebuilt, 'uplink', WALL_START, WALL_START + 5 * MIN)).toEqual(
+      stateIntervals(w, 'uplink', WALL_START, WALL_START + 5 * MIN),
+    );
+  });
+});
+
 describe('the SNMP port during faults', () => {
   const w = world([
     { device: 'gymnasium', type: 'slow', at: '1m', duration: '1m', delay: '700ms' },
