@@ -60,7 +60,12 @@ export async function openDatabase(config: Config, log: Logger, command: Command
   } catch (err) {
     if (!(err instanceof ManagedInfluxdBusyError)) throw new Refusal(`cannot start the managed influxd in ${dir}: ${errorMessage(err)}`);
     const ports = await rememberedPorts(dir);
-    if (command === 'backup' && ports.http !== undefined && ports.rpc !== undefined) {
+    if (command === 'backup') {
+      if (ports.http === undefined || ports.rpc === undefined) {
+        throw new Refusal(
+          `another Merezha is running with the influxd in ${dir}, whose ports.json is missing or damaged: restart it, then back up`,
+        );
+      }
       const login = await readManagedLogin(dir);
       return {
         connection: connectionTo(config, `http://${LOOPBACK}:${ports.http}`, login),
