@@ -62,8 +62,9 @@ export async function makeBackup(options: BackupOptions): Promise<BackupResult> 
       });
     }
     const { connection, rpcAddress } = options.database;
-    await backupDatabase({ rpcAddress, database: connection.database, dir: join(work, INFLUX_DIR) });
+    // Listed before the snapshot: a measurement whose first point comes during the backup is not in it, and a restore checks this list.
     const measurements = (await influxQuery(connection)('SHOW MEASUREMENTS')).map((row) => String(row.name)).sort();
+    await backupDatabase({ rpcAddress, database: connection.database, dir: join(work, INFLUX_DIR) });
     const server = await checkInfluxVersion(connection.url).catch(() => undefined);
     const files = await describeFiles(work);
     const manifest: Manifest = {
