@@ -383,6 +383,10 @@ villages:
   - { id: v, name: Село, devices: [{ id: school, kind: institution, category: school, host: ${host(20)} }] }
 `,
       );
+      const before = await cli('backup', '--config', config, '--out', join(own, 'none.tar.gz'));
+      expect(before.code).toBe(1);
+      expect(before.err).toContain('the database "hromada" does not exist yet: start Merezha once');
+      expect(existsSync(join(own, 'none.tar.gz'))).toBe(false);
       await influxd.query('CREATE DATABASE hromada');
       // A fresh installation: a database without a point, which influxd 1.6 cannot restore by itself.
       const empty = join(own, 'empty.tar.gz');
