@@ -11,7 +11,7 @@
  * empty folder. The peer: what a backup by hand would be, `tar -czf` of the
  * stopped influxd's meta/data/wal folders, and `tar -xzf` of that archive.
  */
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBackup } from '../app/backup/backup.ts';
@@ -24,7 +24,7 @@ import { authorizationHeader, connectionTo, createInfluxClient } from '../storag
 import { influxQuery, type Row } from '../storage/influx-query.ts';
 import { recomputeRollups, retentionPolicyOf } from '../storage/influx-setup.ts';
 import { toLines } from '../storage/line-protocol.ts';
-import { readManagedLogin } from '../storage/managed-influxd.ts';
+import { readManagedLogin, readRememberedPorts } from '../storage/managed-influxd.ts';
 import { MEASUREMENTS, type MeasurementName } from '../storage/measurements.ts';
 import { tagNamesOf } from '../storage/point-check.ts';
 import type { Point } from '../storage/point.ts';
@@ -97,7 +97,7 @@ export async function runBackup(ctx: BenchContext): Promise<SectionResult> {
 
   const managedDir = join(installed, 'data', 'influxdb');
   const login = await readManagedLogin(managedDir);
-  const { http, rpc } = JSON.parse(await readFile(join(managedDir, 'ports.json'), 'utf8')) as { http: number; rpc: number };
+  const { http, rpc } = await readRememberedPorts(managedDir);
   const url = `http://${LOOPBACK}:${http}`;
   const connection = connectionTo(config, url, login);
   const query = influxQuery(connection);

@@ -4,12 +4,11 @@
  * the command. When a running Merezha owns that one, import and report refuse
  * plainly; a backup is made online, through the running influxd.
  */
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { connectionTo, errorMessage, type InfluxConnection } from '../storage/influx-client.ts';
 import { rpcAddressOf } from '../storage/influx-backup.ts';
 import { checkInfluxVersion } from '../storage/influx-version.ts';
-import { ManagedInfluxdBusyError, readManagedLogin, startManagedInfluxd } from '../storage/managed-influxd.ts';
+import { ManagedInfluxdBusyError, readManagedLogin, readRememberedPorts, startManagedInfluxd } from '../storage/managed-influxd.ts';
 import { LOOPBACK } from '../storage/ports.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
@@ -35,7 +34,7 @@ export async function openDatabase(config: Config, log: Logger, command: Command
   const dir = resolve(config.storage.managed_dir);
   if (url) {
     // INFLUX_URL may name the managed influxd of a running Merezha, as the refusal below suggests: its login is in its folder.
-    const ports = await rememberedPorts(dir);
+    const ports = await readRememberedPorts(dir);
     const managed = !config.storage.influx?.username && url === `http://${LOOPBACK}:${ports.http}`;
     const login = managed ? await readManagedLogin(dir) : undefined;
     const connection = connectionTo(config, url, login);
@@ -59,7 +58,7 @@ export async function openDatabase(config: Config, log: Logger, command: Command
     };
   } catch (err) {
     if (!(err instanceof ManagedInfluxdBusyError)) throw new Refusal(`cannot start the managed influxd in ${dir}: ${errorMessage(err)}`);
-    const ports = await rememberedPorts(dir);
+    const ports = await readRememberedPorts(dir);
     if (command === 'backup') {
       if (ports.http === undefined || ports.rpc === undefined) {
         throw new Refusal(
@@ -79,15 +78,5 @@ export async function openDatabase(config: Config, log: Logger, command: Command
       `another Merezha is running with the influxd in ${dir}; stop it and ${command} again, ` +
         `or ${into} that influxd while it runs: INFLUX_URL=${running} merezha ${command} …`,
     );
-  }
-}
-
-/** The ports the managed influxd listens on, as it remembers them in its folder (see managed-influxd.ts). */
-async function rememberedPorts(dir: string): Promise<{ http?: number; rpc?: number }> {
-  try {
-    const { http, rpc } = JSON.parse(await readFile(join(dir, 'ports.json'), 'utf8')) as { http?: unknown; rpc?: unknown };
-    return { ...(Number.isInteger(http) ? { http: http as number } : {}), ...(Number.isInteger(rpc) ? { rpc: rpc as number } : {}) };
-  } catch {
-    return {};
   }
 }

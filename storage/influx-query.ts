@@ -59,3 +59,9 @@ export function ident(name: string): string {
 export function literal(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
+
+/** Whether the server of `connection` has its database (SHOW DATABASES needs none). */
+export async function databaseExists(connection: InfluxConnection): Promise<boolean> {
+  const rows = await runInfluxQL(connection.url, 'SHOW DATABASES', { headers: authorizationHeader(connection) });
+  return rows.some((row) => row.name === connection.database);
+}

@@ -203,7 +203,8 @@ async function accepts(url: string, login: InfluxLogin): Promise<boolean> {
   }
 }
 
-async function readRememberedPorts(dir: string): Promise<Partial<Ports>> {
+/** The ports the managed influxd of `dir` listens on (or last did), as its folder remembers them. */
+export async function readRememberedPorts(dir: string): Promise<Partial<Ports>> {
   try {
     const saved = JSON.parse(await readFile(join(dir, PORTS_FILE), 'utf8')) as Partial<Ports>;
     return { http: Number.isInteger(saved.http) ? saved.http : undefined, rpc: Number.isInteger(saved.rpc) ? saved.rpc : undefined };

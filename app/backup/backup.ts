@@ -12,8 +12,8 @@ import type { Config } from '../../config/schema.ts';
 import { giveToFolderOwner } from '../../server/auth/private-file.ts';
 import { BackupLedger, listArchives } from '../../server/backups.ts';
 import { backupDatabase } from '../../storage/influx-backup.ts';
-import { authorizationHeader, type InfluxConnection } from '../../storage/influx-client.ts';
-import { influxQuery, runInfluxQL } from '../../storage/influx-query.ts';
+import type { InfluxConnection } from '../../storage/influx-client.ts';
+import { databaseExists, influxQuery } from '../../storage/influx-query.ts';
 import { checkInfluxVersion } from '../../storage/influx-version.ts';
 import { describeFiles, FORMAT, FORMAT_VERSION, packArchive, type Manifest } from './archive.ts';
 import { CONFIG_MEMBER, INFLUX_DIR, SERVER_DIR, serverFilesOf } from './layout.ts';
@@ -62,8 +62,7 @@ export async function makeBackup(options: BackupOptions): Promise<BackupResult> 
       });
     }
     const { connection, rpcAddress } = options.database;
-    const databases = await runInfluxQL(connection.url, 'SHOW DATABASES', { headers: authorizationHeader(connection) });
-    if (!databases.some((row) => row.name === connection.database)) {
+    if (!(await databaseExists(connection))) {
       throw new Error(`the database "${connection.database}" does not exist yet: start Merezha once (it makes it), then back up`);
     }
     // Listed before the snapshot: a measurement whose first point comes during the backup is not in it, and a restore checks this list.

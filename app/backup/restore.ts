@@ -20,9 +20,9 @@ import type { Config } from '../../config/schema.ts';
 import { giveToFolderOwner, writePrivateFile } from '../../server/auth/private-file.ts';
 import { accountFiles } from '../../server/auth/users.ts';
 import { timeStamp } from '../../server/backups.ts';
-import { authorizationHeader, connectionTo, errorMessage } from '../../storage/influx-client.ts';
+import { connectionTo, errorMessage } from '../../storage/influx-client.ts';
 import { hasShards, restoreDatabase, rpcAddressOf } from '../../storage/influx-backup.ts';
-import { ident, influxQuery, runInfluxQL } from '../../storage/influx-query.ts';
+import { databaseExists, ident, influxQuery } from '../../storage/influx-query.ts';
 import { folderOwner, startManagedInfluxd } from '../../storage/managed-influxd.ts';
 import { LOOPBACK } from '../../storage/ports.ts';
 import { ArchiveError, unpackArchive, type Manifest } from './archive.ts';
@@ -144,12 +144,10 @@ async function stageDatabase(config: Config, manifest: Manifest, backup: string,
     const connection = connectionTo(config, external.url);
     const target = connection.database;
     const query = influxQuery(connection);
-    const databases = await runInfluxQL(external.url, 'SHOW DATABASES', { headers: authorizationHeader(connection) }).catch(
-      (err: unknown) => {
-        throw new ArchiveError(`InfluxDB at ${external.url} does not answer (${errorMessage(err)}): start it, then restore`);
-      },
-    );
-    if (databases.some((row) => row.name === target)) {
+    const present = await databaseExists(connection).catch((err: unknown) => {
+      throw new ArchiveError(`InfluxDB at ${external.url} does not answer (${errorMessage(err)}): start it, then restore`);
+    });
+    if (present) {
       if ((await query('SHOW MEASUREMENTS')).length > 0) {
         throw new ArchiveError(
           `the database "${target}" at ${external.url} already holds data: drop it (DROP DATABASE "${target}") or restore onto a fresh InfluxDB`,

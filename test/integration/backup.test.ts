@@ -31,7 +31,7 @@ import { buildReport, yearRange } from '../../server/report/index.ts';
 import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
 import { influxQuery, type Query } from '../../storage/influx-query.ts';
 import { ROLLUP_MS } from '../../storage/influx-setup.ts';
-import { readManagedLogin } from '../../storage/managed-influxd.ts';
+import { readManagedLogin, readRememberedPorts } from '../../storage/managed-influxd.ts';
 import { LOOPBACK } from '../../storage/ports.ts';
 import { startTestInfluxd, waitFor } from '../support/influxd.ts';
 import { NftDropper, nftUnavailable } from '../support/nft.ts';
@@ -83,7 +83,7 @@ const stop = async () => {
 /** The managed influxd's database, with its admin login, while a stack runs on it. */
 async function database(): Promise<Query> {
   const login = await readManagedLogin(join(dataDir, 'influxdb'));
-  const ports = JSON.parse(await readFile(join(dataDir, 'influxdb', 'ports.json'), 'utf8')) as { http: number };
+  const ports = await readRememberedPorts(join(dataDir, 'influxdb'));
   return influxQuery({ url: `http://${LOOPBACK}:${ports.http}`, database: 'merezha', ...login });
 }
 
@@ -330,7 +330,7 @@ describe.skipIf(noNft)('backup drill: collect, back up online, destroy, restore,
     const older = ['merezha-backup-20200101-033000.tar.gz', 'merezha-backup-20200102-033000.tar.gz'];
     for (const name of [...older, 'notes.txt']) await writeFile(join(backupDir, name), 'x');
     const login = await readManagedLogin(join(dataDir, 'influxdb'));
-    const ports = JSON.parse(await readFile(join(dataDir, 'influxdb', 'ports.json'), 'utf8')) as { http: number; rpc: number };
+    const ports = await readRememberedPorts(join(dataDir, 'influxdb'));
     // A clock two seconds before 03:30 in Kyiv, today.
     const today = localTime(Date.now(), 'Europe/Kyiv');
     const target = zonedTimeToUtc({ year: today.year, month: today.month, day: today.day, hour: 3, minute: 30 }, 'Europe/Kyiv');
@@ -369,7 +369,7 @@ describe("restore into an InfluxDB of the operator's", () => {
     const influxd = await startTestInfluxd();
     const own = await mkdtemp(join(tmpdir(), 'merezha-backup-external-'));
     try {
-      const { rpc } = JSON.parse(await readFile(join(influxd.dir, 'ports.json'), 'utf8')) as { rpc: number };
+      const { rpc } = await readRememberedPorts(influxd.dir);
       const config = join(own, 'hromada.yaml');
       await writeFile(
         config,
