@@ -19,10 +19,22 @@ import { ConfigSource, rewriteScalar, type Anchor, type ConfigPath, type LinePro
 
 export type { Env } from './env.ts';
 
+/** One problem of a file, for a program that shows it at its field rather than printing the line. */
+export interface ConfigProblem {
+  /** The data path (`[]` for the file as a whole); printed as `villages[1].devices[0].host`. */
+  path: ConfigPath;
+  message: string;
+  line?: number;
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 
-  constructor(readonly errors: string[]) {
+  /** `errors` as printed; `problems` the same ones with their paths, where the loader knows them. */
+  constructor(
+    readonly errors: string[],
+    readonly problems: ConfigProblem[] = [],
+  ) {
     super(errors.join('\n'));
   }
 }
@@ -63,7 +75,11 @@ export function parseYamlWith<S extends z.ZodType>(
   const source = ConfigSource.parse(text);
   const syntax = source.syntaxErrors();
   if (syntax.length > 0) {
-    throw new ConfigError(sortByLine(syntax).map((p) => `${fileLabel}:${p.line} YAML syntax error: ${p.message}`));
+    const first = sortByLine(syntax);
+    throw new ConfigError(
+      first.map((p) => `${fileLabel}:${p.line} YAML syntax error: ${p.message}`),
+      first.map((p) => ({ path: [], line: p.line, message: `YAML syntax error: ${p.message}` })),
+    );
   }
   if (source.isEmpty) throw new ConfigError([`${fileLabel}: the ${kind.noun} is empty (${kind.emptyHint})`]);
 
@@ -74,8 +90,13 @@ export function parseYamlWith<S extends z.ZodType>(
   const problems = [...expansion.problems, ...validation.problems.filter((p) => !brokenByEnv.has(pathId(p.at.path)))];
 
   if (problems.length > 0 || !validation.ok) {
-    const lines = problems.map((p) => ({ line: source.lineOf(p.at.path, p.at.anchor), message: `${formatPath(p.path)}: ${p.message}` }));
-    throw new ConfigError(sortByLine(lines).map((p) => `${fileLabel}:${p.line} ${p.message}`));
+    const located = problems
+      .map((p) => ({ path: p.path, message: p.message, line: source.lineOf(p.at.path, p.at.anchor) }))
+      .sort((a, b) => a.line - b.line);
+    throw new ConfigError(
+      located.map((p) => `${fileLabel}:${p.line} ${formatPath(p.path)}: ${p.message}`),
+      located,
+    );
   }
   return validation.value;
 }
@@ -86,12 +107,18 @@ export function parseYamlWith<S extends z.ZodType>(
  */
 export function validateWith<S extends z.ZodType>(schema: S, data: unknown, label: string): z.output<S> {
   const validation = validate(schema, data, (path) => SECRET_KEYS.has(String(path.at(-1))));
-  if (!validation.ok) throw new ConfigError(validation.problems.map((p) => `${label} ${formatPath(p.path)}: ${p.message}`));
+  if (!validation.ok) {
+    const { problems } = validation;
+    throw new ConfigError(
+      problems.map((p) => `${label} ${formatPath(p.path)}: ${p.message}`),
+      problems.map((p) => ({ path: p.path, message: p.message })),
+    );
+  }
   return validation.value;
 }
 
 /** `villages[1].devices[0].snmp.credential`; keys that are not plain words are quoted. */
-function formatPath(path: ConfigPath): string {
+export function formatPath(path: ConfigPath): string {
   if (path.length === 0) return '(top level)';
   return path
     .map((step, i) => {

@@ -163,7 +163,7 @@ const deviceSnmpSchema = z.strictObject({
   interface: z.union([z.string().min(1), z.int().min(1)]).optional(),
 });
 
-const deviceSchema = z.strictObject({
+export const deviceSchema = z.strictObject({
   id: id(),
   name: z.string().min(1).optional(),
   kind: z.enum(DEVICE_KINDS),
@@ -183,7 +183,7 @@ const deviceSchema = z.strictObject({
   public: z.boolean().default(false),
 });
 
-const villageSchema = z.strictObject({
+export const villageSchema = z.strictObject({
   id: id(),
   name: z.string().min(1),
   population: z.int().min(0).optional(),
@@ -191,7 +191,7 @@ const villageSchema = z.strictObject({
   devices: z.array(deviceSchema).default([]),
 });
 
-const serviceSchema = z.strictObject({
+export const serviceSchema = z.strictObject({
   id: id(),
   name: z.string().min(1),
   url: z.url({ protocol: /^https?$/ }).optional(),
