@@ -85,6 +85,10 @@ describe('merezha.service', () => {
       expect(directive(key), key).toBe('yes');
     }
     expect(directive('ProtectSystem')).toBe('strict');
+    // The one place outside its state it writes: hromada.yaml, edited on the inventory page.
+    expect(directive('ReadWritePaths')).toBe('/etc/merezha');
+    expect(text('postinst')).toMatch(/chown root:merezha \/etc\/merezha\n\s+chmod 1770 \/etc\/merezha\n/);
+    expect(text('postinst')).toContain('chown merezha:merezha /etc/merezha/hromada.yaml');
     expect(directive('ProtectHome')).toBe('yes');
     expect(directive('RestrictAddressFamilies')).toBe('AF_INET AF_INET6 AF_UNIX AF_NETLINK');
     expect(directive('SystemCallFilter')).toContain('@system-service');
