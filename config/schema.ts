@@ -52,7 +52,7 @@ const timezone = () =>
     }
   }, 'is not a known IANA time zone (e.g. Europe/Kyiv)');
 
-export const WIFI_VENDORS = ['mikrotik', 'unifi', 'tplink', 'generic'] as const;
+export const WIFI_VENDORS = ['mikrotik', 'unifi', 'tplink', 'airmax', 'generic'] as const;
 export const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 export const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
 

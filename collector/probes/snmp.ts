@@ -70,6 +70,8 @@ interface Reading {
 interface DeviceState {
   ifIndex?: number;
   ifName?: string;
+  /** The agent has no 64-bit counters for the interface (no ifXTable, as airOS or Windows): read ifTable's. */
+  ifTableOnly?: boolean;
   last?: Reading;
 }
 
@@ -86,9 +88,12 @@ interface InterfaceOids {
   speedUnit: 'mbps' | 'bps';
 }
 
-/** SNMPv1 cannot carry Counter64: it gets the 32-bit counters and ifSpeed. */
-function interfaceOids(index: number, version: SnmpClient['version']): InterfaceOids {
-  const hc = version !== '1';
+/**
+ * SNMPv1 cannot carry Counter64: it gets the 32-bit counters and ifSpeed; so
+ * does an agent that serves no ifXTable counters for the interface.
+ */
+function interfaceOids(index: number, version: SnmpClient['version'], ifTableOnly = false): InterfaceOids {
+  const hc = version !== '1' && !ifTableOnly;
   return {
     oper: `${IF.operStatus}.${index}`,
     speed: `${hc ? IF.highSpeed : IF.speed}.${index}`,
@@ -139,7 +144,7 @@ class Reader {
 
   string(oid: string, what: string): string | undefined {
     const v = this.typed(oid, what, [ObjectType.OctetString!]);
-    return Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : undefined;
+    return Buffer.isBuffer(v) || typeof v === 'string' ? displayString(v) : undefined;
   }
 
   integer(oid: string, what: string, types: number[]): number | undefined {
@@ -159,16 +164,24 @@ class Reader {
   }
 }
 
+/**
+ * A DisplayString as people read it: some agents end it with NUL bytes
+ * (Windows' ifDescr is `…Network Connection\0`) or pad it with spaces.
+ */
+export function displayString(v: Buffer | string): string {
+  return (Buffer.isBuffer(v) ? v.toString('utf8') : v).replace(/[\0\s]+$/, '');
+}
+
 /** Finds the ifIndex for an ifName, ifDescr or a number; null when the agent has no such interface. */
 export async function resolveInterface(client: SnmpClient, spec: string | number): Promise<{ index: number; name: string } | null> {
   if (typeof spec === 'number') {
     const [r] = await client.get([`${IF.descr}.${spec}`]);
     if (!r || isMissing(r)) return null;
-    return { index: spec, name: Buffer.isBuffer(r.value) ? r.value.toString('utf8') : String(spec) };
+    return { index: spec, name: Buffer.isBuffer(r.value) ? displayString(r.value) : String(spec) };
   }
   for (const column of [IF.name, IF.descr]) {
     const rows = await client.walk(column);
-    const hit = rows.find((vb) => Buffer.isBuffer(vb.value) && vb.value.toString('utf8') === spec);
+    const hit = rows.find((vb) => Buffer.isBuffer(vb.value) && displayString(vb.value) === spec);
     if (hit) return { index: Number(hit.oid.slice(column.length + 1)), name: spec };
   }
   return null;
@@ -265,8 +278,17 @@ async function pollDevice(poll: Poll, now: () => number, timeoutMs: number): Pro
   if (ifOids && (rebooted || !reader.has(ifOids.oper))) {
     const before = state.ifIndex;
     state.ifIndex = undefined;
+    state.ifTableOnly = undefined;
     ifOids = await ensureInterface(poll);
     if (ifOids && state.ifIndex !== before) reader = new Reader(await client.get(interfaceOidList(ifOids)), result.warnings);
+  }
+
+  // An agent without ifXTable (airOS, Windows) has the interface but no 64-bit
+  // counters: read ifTable's 32-bit ones and ifSpeed, now and from now on.
+  if (ifOids && ifOids.bits === 64 && reader.has(ifOids.oper) && !reader.has(ifOids.in) && !reader.has(ifOids.out)) {
+    state.ifTableOnly = true;
+    ifOids = interfaceOids(state.ifIndex!, client.version, true);
+    reader = new Reader(await client.get(interfaceOidList(ifOids)), result.warnings);
   }
 
   if (ifOids && state.ifIndex !== undefined) {
@@ -289,7 +311,7 @@ async function ensureInterface({ client, device, state, result }: Poll): Promise
     state.ifIndex = found.index;
     state.ifName = found.name;
   }
-  return interfaceOids(state.ifIndex, client.version);
+  return interfaceOids(state.ifIndex, client.version, state.ifTableOnly);
 }
 
 /** The system group into the result; returns sysUpTime in ticks, when the agent gave it. */
@@ -319,7 +341,8 @@ function readInterface(
 ): InterfaceReading {
   const oper = reader.integer(o.oper, 'ifOperStatus', INT_TYPES);
   const speedRaw = reader.integer(o.speed, o.speedUnit === 'mbps' ? 'ifHighSpeed' : 'ifSpeed', GAUGE_TYPES);
-  const speedMbps = speedRaw === undefined ? null : o.speedUnit === 'mbps' ? speedRaw : speedRaw / 1e6;
+  // 0 is IF-MIB's "no idea of its bandwidth" (radios, bridges, tunnels), not a dead link.
+  const speedMbps = !speedRaw ? null : o.speedUnit === 'mbps' ? speedRaw : speedRaw / 1e6;
   const counters: Reading['counters'] = {
     in: reader.counter(o.in, 'ifInOctets'),
     out: reader.counter(o.out, 'ifOutOctets'),

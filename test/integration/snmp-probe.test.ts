@@ -1,6 +1,6 @@
 /**
  * The SNMP probe against a real snmpd: v1, v2c and every SNMPv3 security level,
- * interface resolution and counters, the four vendor profiles, reboots, and
+ * interface resolution and counters, the five vendor profiles, reboots, and
  * the failures a field device produces (silence, bad keys, garbage replies).
  */
 import { execFile } from 'node:child_process';
@@ -20,6 +20,7 @@ const MIKROTIK = '1.3.6.1.4.1.14988.1.1.1.3.1.6';
 const UNIFI_STATIONS = '1.3.6.1.4.1.41112.1.6.1.2.1.8';
 const UNIFI_UP = '1.3.6.1.4.1.41112.1.6.1.2.1.22';
 const TPLINK = '1.3.6.1.4.1.11863.10.1.1.1.0';
+const AIRMAX = '1.3.6.1.4.1.41112.1.4.5.1.15';
 
 const agentHost = loopbackAddress();
 const silentHost = loopbackAddress();
@@ -98,6 +99,9 @@ beforeAll(async () => {
       [`${UNIFI_UP}.1`, 'integer', 1],
       [`${UNIFI_UP}.2`, 'integer', 2],
       [TPLINK, 'integer', 9],
+      // ubntWlStatStaCount is a Gauge32 (snmpd's "unsigned").
+      [`${AIRMAX}.1`, 'unsigned', 6],
+      [`${AIRMAX}.2`, 'unsigned', 2],
     ],
   });
   // An "agent" that answers every request with bytes that are not SNMP.
@@ -182,6 +186,7 @@ describe('SNMP probe against snmpd', () => {
       dev('mt', 'v2', { vendor: 'mikrotik' }),
       dev('ubnt', 'v2', { vendor: 'unifi' }),
       dev('tp', 'sha-aes', { vendor: 'tplink' }),
+      dev('am', 'v1', { vendor: 'airmax' }),
       dev('gen-scalar', 'v2', { vendor: 'generic', clients_oid: TPLINK }),
       dev('gen-column', 'v2', { vendor: 'generic', clients_oid: MIKROTIK }),
     ]);
@@ -189,9 +194,11 @@ describe('SNMP probe against snmpd', () => {
       { clients: 22 },
       { clients: 7, radios_up: 1 },
       { clients: 9 },
+      { clients: 8 },
       { clients: 9 },
       { clients: 22 },
     ]);
+    expect(await snmpget(`${AIRMAX}.1`)).toBe('6');
   });
 
   it('reports a wrong v3 key as an authentication failure', async () => {

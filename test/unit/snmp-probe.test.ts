@@ -143,6 +143,61 @@ describe('SNMP probe (fake agent)', () => {
     expect(snmpPoints(h.target, r, 5)).toEqual([{ measurement: 'snmp', tags: h.target.tags, fields: { ok: 0, response_ms: 0 }, time: 5 }]);
   });
 
+  it('reads ifTable (32-bit counters, ifSpeed) when the agent has no ifXTable, with one extra GET on the first poll only', async () => {
+    // airOS and Windows agents serve no ifXTable: ifHCInOctets & co. are noSuchObject over v2c too.
+    const h = harness({ snmp: { credential: 'v2', interface: 'eth0' } });
+    const airos = (inOctets: number, uptime: number) => {
+      h.agent.oids.clear();
+      h.agent
+        .set(SYS.upTime, T.ticks, uptime)
+        .set(SYS.name, T.str, Buffer.from('<private>'))
+        .set(SYS.descr, T.str, Buffer.from('Linux 2.6.32.68 #1 Thu Aug 22 16:38:44 EEST 2019 mips'))
+        .set(`${IF.descr}.1`, T.str, Buffer.from('lo'))
+        .set(`${IF.descr}.2`, T.str, Buffer.from('eth0'))
+        .set(`${IF.operStatus}.2`, T.int, 1)
+        .set(`${IF.speed}.2`, T.gauge, 100_000_000)
+        .set(`${IF.inOctets}.2`, T.c32, inOctets)
+        .set(`${IF.outOctets}.2`, T.c32, 0);
+      for (const col of [IF.inErrors, IF.outErrors, IF.inDiscards, IF.outDiscards]) h.agent.set(`${col}.2`, T.c32, 0);
+    };
+    airos(4_294_000_000, 100_000);
+    const first = await h.poll();
+    expect(first.warnings).toEqual([]);
+    expect(first.interface).toMatchObject({ name: 'eth0', index: 2, oper_up: true, speed_mbps: 100, in_bps: null });
+    h.advance(60_000);
+    airos(7_032_704, 106_000); // wrapped at 2^32
+    const before = h.agent.requests;
+    const second = await h.poll();
+    expect(h.agent.requests - before).toBe(1);
+    expect(second.warnings).toEqual([]);
+    expect(second.interface).toMatchObject({ in_bps: 1_066_666.6666666667, out_bps: 0 });
+  });
+
+  it('finds an interface whose ifDescr ends in NUL bytes, and names it without them', async () => {
+    // Windows: ifDescr "Intel(R) PRO/Wireless 2200BG Network Connection\0".
+    const h = harness({ snmp: { credential: 'v2', interface: 'Intel(R) PRO/Wireless 2200BG Network Connection' } });
+    router(h.agent, { index: 65539 });
+    h.agent.oids.delete(`${IF.name}.65539`);
+    h.agent.set(`${IF.descr}.65539`, T.str, Buffer.from('Intel(R) PRO/Wireless 2200BG Network Connection\0'));
+    const r = await h.poll();
+    expect(r.interface_error).toBeUndefined();
+    expect(r.interface).toMatchObject({ name: 'Intel(R) PRO/Wireless 2200BG Network Connection', index: 65539 });
+    const byIndex = harness({ snmp: { credential: 'v2', interface: 65539 } });
+    for (const [oid, v] of h.agent.oids) byIndex.agent.oids.set(oid, v);
+    expect((await byIndex.poll()).interface?.name).toBe('Intel(R) PRO/Wireless 2200BG Network Connection');
+  });
+
+  it('takes a speed of 0 as unknown, not as a 0 Mbit/s link', async () => {
+    // UniFi radios and airOS bridges say ifHighSpeed / ifSpeed 0.
+    const h = harness();
+    router(h.agent);
+    h.agent.set(`${IF.highSpeed}.2`, T.gauge, 0);
+    const r = await h.poll();
+    expect(r.warnings).toEqual([]);
+    expect(r.interface?.speed_mbps).toBeNull();
+    expect(snmpPoints(h.target, r, 1).find((p) => p.measurement === 'interface')?.fields).not.toHaveProperty('speed_mbps');
+  });
+
   it('says when the configured interface does not exist', async () => {
     const h = harness({ snmp: { credential: 'v2', interface: 'wlan9' } });
     router(h.agent);
@@ -156,11 +211,27 @@ describe('Wi-Fi vendor profiles (fake agent)', () => {
   const wifi = (vendor: DeviceInput['vendor'], extra: Partial<DeviceInput> = {}) =>
     harness({ kind: 'wifi', vendor, snmp: { credential: 'v2' }, ...extra });
 
-  it('MikroTik sums clients over wireless interfaces', async () => {
+  it('MikroTik sums clients (Counter32, rows at the wireless ifIndexes) over wireless interfaces', async () => {
     const h = wifi('mikrotik');
     router(h.agent);
-    h.agent.set('1.3.6.1.4.1.14988.1.1.1.3.1.6.1', T.int, 12).set('1.3.6.1.4.1.14988.1.1.1.3.1.6.2', T.int, 30);
-    expect((await h.poll()).wifi).toEqual({ clients: 42 });
+    for (const [i, n] of [
+      [1, 7],
+      [2, 0],
+      [8, 0],
+      [9, 4],
+    ] as const)
+      h.agent.set(`1.3.6.1.4.1.14988.1.1.1.3.1.6.${i}`, T.c32, n);
+    expect((await h.poll()).wifi).toEqual({ clients: 11 });
+  });
+
+  it('airMAX sums stations (ubntWlStatStaCount, Gauge32) over radios', async () => {
+    const h = wifi('airmax');
+    router(h.agent);
+    expect((await h.poll()).wifi).toEqual({ clients: 0 });
+    h.agent.set('1.3.6.1.4.1.41112.1.4.5.1.15.1', T.gauge, 22).set('1.3.6.1.4.1.41112.1.4.5.1.15.2', T.gauge, 3);
+    const r = await h.poll();
+    expect(r.wifi).toEqual({ clients: 25 });
+    expect(snmpPoints(h.target, r, 1).find((p) => p.measurement === 'wifi')?.tags).toMatchObject({ vendor: 'airmax' });
   });
 
   it('UniFi sums stations over VAPs and counts VAPs up', async () => {
