@@ -14,6 +14,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   'check-config': async () => (await import('./commands/check-config.ts')).checkConfigCommand,
   poll: async () => (await import('./commands/poll.ts')).pollCommand,
   import: async () => (await import('./commands/import.ts')).importCommand,
+  inventory: async () => (await import('./commands/inventory.ts')).inventoryCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
   schema: async () => (await import('./commands/schema.ts')).schemaCommand,

@@ -105,10 +105,56 @@ as FILE:LINE: message. Exit status: 0 imported, 1 refused, 2 wrong usage.
 ${INFLUXDB}
 `,
   },
+  inventory: {
+    summary: 'add devices and villages from a spreadsheet (CSV)',
+    usage: `Usage: merezha inventory import FILE.csv [--config FILE] [--dry-run]
+
+Adds the devices of a spreadsheet saved as CSV, one a row, to the config
+file, and the villages they name that it does not have yet. UTF-8 (with or
+without a BOM) or Windows-1251, and "," or ";" between fields: both are found
+and said.
+
+The first row names the columns, in English or Ukrainian, in any case; units
+in parentheses are ignored and a column «примітка» (notes) is skipped:
+
+${options(
+  ['village', 'село, населений пункт: a village of the config (id or\nname), or the name of a new one'],
+  ['name', 'назва: the id is made from it by the official\ntransliteration (Макарихська гімназія →\nmakarykhska-himnaziia)'],
+  ['id', 'ідентифікатор: an id of your own instead'],
+  ['kind', 'тип, вид: uplink, wifi, institution, or «канал зв’язку»,\n«точка Free WiFi», «заклад»'],
+  ['category', 'категорія: school, kindergarten, clinic, library,\nculture, council, cnap, other, or «школа», «гімназія»...'],
+  ['host', 'адреса, хост, IP: the address pinged and polled'],
+  ['provider', 'провайдер: a provider of the config, by id or name'],
+  ['parent', 'батьківський пристрій, підключено до: a device of the\nconfig or of the file, by id or name'],
+  ['bandwidth_mbps', 'швидкість, смуга (Мбіт/с): 100 or 100,5'],
+  ['credential', 'облікові дані (SNMP): a name of snmp_credentials, to\npoll the device by SNMP too'],
+  ['port', 'порт: its SNMP port (default 161)'],
+  ['interface', 'інтерфейс: ifName or ifDescr, or ifIndex (a number)'],
+  ['vendor', 'виробник: of a wifi point: mikrotik, unifi, tplink, or\ngeneric with a clients_oid column'],
+  ['installed', 'встановлено, дата встановлення: 2026-01-05 or\n05.01.2026'],
+  ['public', 'публічний: так or ні, shown on the public status page'],
+)}
+
+${options(
+  ['--config FILE', 'your config (default: MEREZHA_CONFIG, else\nconfig/hromada.yaml; never the demo of config/example.yaml)'],
+  ['--dry-run', 'check everything and print what would be added'],
+)}
+
+All or nothing: while a row, or the config with the rows added, has a
+mistake, every one is printed as FILE:LINE column: message and nothing is
+written. An id already taken, in the config or by another row, is a mistake:
+give the row an id, or a more specific name. Otherwise the config keeps its
+comments and order, the previous file is kept as FILE.DATE.bak, and a running
+Merezha is sent SIGHUP (the pid in merezha.pid of server.data_dir) to read it.
+Exit status: 0 imported (or checked, with --dry-run), 1 refused, 2 wrong
+usage.
+`,
+  },
   report: {
     summary: 'the connectivity report as json, csv, html or pdf',
     usage: `Usage: merezha report [--year YYYY | --from DATE --to DATE]
-                      [--format json|csv|html|pdf] [--out FILE] [--config FILE]
+                      [--format json|csv|csv-excel|html|pdf] [--out FILE]
+                      [--config FILE]
 
 The connectivity report of the hromada: the KPIs of its strategy (kpis: in
 the config) target against actual, villages, providers against their SLA,
@@ -122,7 +168,9 @@ ${options(
     '--format F',
     'json (the default): every table in one object (open data)\n' +
       'csv: every table in one UTF-8 file, the first column naming\n' +
-      '  the table of each row (opens in Excel with Cyrillic intact)\n' +
+      '  the table of each row (open data: "," and decimal points)\n' +
+      'csv-excel: the same for Excel or LibreOffice in a Ukrainian\n' +
+      '  locale: ";" between fields, decimal commas (99,5)\n' +
       'html: one self-contained page in Ukrainian, ready to print\n' +
       'pdf: an A4 document (needs the Debian fonts-dejavu-core)',
   ],

@@ -24,7 +24,8 @@ export const KPI_METRICS = [
 export type KpiMetric = (typeof KPI_METRICS)[number];
 export const KPI_DIRECTIONS = ['at_least', 'at_most'] as const;
 
-export const REPORT_FORMATS = ['json', 'csv', 'html', 'pdf'] as const;
+/** csv is open data (",", decimal point); csv-excel the same tables for a spreadsheet in a Ukrainian locale (";", decimal comma). */
+export const REPORT_FORMATS = ['json', 'csv', 'csv-excel', 'html', 'pdf'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 const iso = z.string();

@@ -1,5 +1,5 @@
 /**
- * `merezha report [--year YYYY | --from DATE --to DATE] [--format json|csv|html|pdf] [--out FILE] [--config FILE]`:
+ * `merezha report [--year YYYY | --from DATE --to DATE] [--format json|csv|csv-excel|html|pdf] [--out FILE] [--config FILE]`:
  * the yearly connectivity report (`server/report/`) from the data in InfluxDB,
  * read the way `merezha import` reaches it.
  */

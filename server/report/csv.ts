@@ -1,27 +1,32 @@
 /**
- * The report as one CSV file (UTF-8 with a byte order mark, so Excel shows
- * Cyrillic; CRLF line ends; RFC 4180 quoting). Pure.
+ * The report as one CSV file, in one of two styles. Pure.
+ *
+ * `plain` (`--format csv`, open data): "," between fields, numbers with a
+ * decimal point, UTF-8 with a byte order mark (so that Excel shows Cyrillic),
+ * CRLF line ends, RFC 4180 quoting. `excel` (`--format csv-excel`): the same
+ * file as Excel and LibreOffice in a Ukrainian locale read it with a double
+ * click: ";" between fields and a decimal comma (99,5), so that numbers are
+ * numbers and columns are columns.
  *
  * Every table of the JSON form is a section: a header row whose first cell
  * is `table`, its rows, a blank line. The first column names the table of
  * every row, so one file holds the whole report (one download, one resource
  * on an open-data portal, nothing to keep in step) while a script still gets
  * each table by filtering on that column and a person sees each table under
- * its own header. Numbers have a decimal point; empty means no data.
+ * its own header. Empty means no data.
  */
+import { writeCsv, type CsvCell, type CsvStyle } from '../../common/csv.ts';
 import type { ReportData } from '../../common/report.ts';
-
-type Cell = string | number | boolean | null;
 
 export interface CsvTable {
   name: string;
   columns: string[];
-  rows: Cell[][];
+  rows: CsvCell[][];
 }
 
 /** The tables in file order; the same names as the keys of the JSON form. */
 export function reportTables(r: ReportData): CsvTable[] {
-  const table = <T>(name: string, columns: string[], items: readonly T[], row: (item: T) => Cell[]): CsvTable => ({
+  const table = <T>(name: string, columns: string[], items: readonly T[], row: (item: T) => CsvCell[]): CsvTable => ({
     name,
     columns,
     rows: items.map(row),
@@ -133,17 +138,19 @@ export function reportTables(r: ReportData): CsvTable[] {
   ];
 }
 
-function cell(value: Cell): string {
-  const text = value === null ? '' : String(value);
-  return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
+export type ReportCsvStyle = 'plain' | 'excel';
 
-export function reportCsv(r: ReportData): string {
-  const lines: string[] = [];
+export const REPORT_CSV_STYLES: Record<ReportCsvStyle, CsvStyle> = {
+  plain: { delimiter: ',', decimal: '.', bom: true, newline: '\r\n' },
+  excel: { delimiter: ';', decimal: ',', bom: true, newline: '\r\n' },
+};
+
+export function reportCsv(r: ReportData, style: ReportCsvStyle = 'plain'): string {
+  const rows: CsvCell[][] = [];
   for (const t of reportTables(r)) {
-    if (lines.length) lines.push('');
-    lines.push(['table', ...t.columns].map(cell).join(','));
-    for (const row of t.rows) lines.push([t.name, ...row].map(cell).join(','));
+    if (rows.length) rows.push([]);
+    rows.push(['table', ...t.columns]);
+    for (const row of t.rows) rows.push([t.name, ...row]);
   }
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return writeCsv(rows, REPORT_CSV_STYLES[style]);
 }

@@ -28,6 +28,8 @@ export async function renderReport(report: ReportData, format: ReportFormat): Pr
   switch (format) {
     case 'csv':
       return { body: reportCsv(report), contentType: 'text/csv; charset=utf-8' };
+    case 'csv-excel':
+      return { body: reportCsv(report, 'excel'), contentType: 'text/csv; charset=utf-8' };
     case 'html':
       return { body: reportHtml(report), contentType: 'text/html; charset=utf-8' };
     case 'pdf':

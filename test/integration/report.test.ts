@@ -510,6 +510,20 @@ describe('the report as files and over the API', () => {
     expect(tables.get('summary')!.map((s) => s.text)).toEqual(report.summary);
     expect(tables.get('queries')!.map((q) => q.influxql)).toEqual(report.queries.map((q) => q.influxql));
     expect(tables.get('incidents')).toHaveLength(report.incidents.length);
+
+    // The same tables for a spreadsheet in a Ukrainian locale: ";" and decimal commas.
+    const excelOut = join(dir, 'report-excel.csv');
+    const excel = merezha(['--format', 'csv-excel', '--out', excelOut]);
+    expect(excel.status, excel.stderr).toBe(0);
+    const excelText = await readFile(excelOut, 'utf8');
+    expect(excelText.startsWith('\uFEFFtable;hromada;')).toBe(true);
+    const decimalPoint = (fields: string[]) => fields.map((f) => f.replace(/^(-?\d+),(\d+)$/, '$1.$2'));
+    // Every row but the first, whose generated_at is the time of each run.
+    const rows = (csv: string, delimiter: ',' | ';') =>
+      readCsv(csv, { delimiter })
+        .records.slice(2)
+        .map((r) => decimalPoint(r.fields));
+    expect(rows(excelText, ';')).toEqual(rows(text, ','));
   });
 
   it('merezha report writes the web page and the PDF', async () => {
@@ -533,7 +547,7 @@ describe('the report as files and over the API', () => {
   it('refuses a format it does not make', () => {
     const r = merezha(['--format', 'docx']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('merezha report: --format must be json, csv, html, pdf (got docx)\n');
+    expect(r.stderr).toBe('merezha report: --format must be json, csv, csv-excel, html, pdf (got docx)\n');
   });
 
   it('GET /api/reports/<year>.json and .csv answer the same report; unknown formats are 404', async () => {
@@ -548,6 +562,11 @@ describe('the report as files and over the API', () => {
       expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
       expect(csv.headers['content-disposition']).toBe(`attachment; filename=merezha-report-${YEAR}.csv`);
       expect(csv.body.startsWith('\uFEFFtable,hromada')).toBe(true);
+      const excel = await h.request({ method: 'GET', url: `/api/reports/${YEAR}.csv-excel`, headers: { cookie } });
+      expect(excel.statusCode).toBe(200);
+      expect(excel.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(excel.headers['content-disposition']).toBe(`attachment; filename=merezha-report-${YEAR}-excel.csv`);
+      expect(excel.body.startsWith('\uFEFFtable;hromada')).toBe(true);
       for (const url of [
         `/api/reports/${YEAR}.docx`,
         `/api/reports/${YEAR}.htm`,

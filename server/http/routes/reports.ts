@@ -1,18 +1,19 @@
 /**
  * The yearly connectivity report over HTTP: `GET /api/reports/<year>.json`
- * and `.csv` (open data), `.html` (a page to read and print, shown in the
- * browser) and `.pdf` (a download). A computed
+ * and `.csv` (open data), `.csv-excel` (the CSV for a spreadsheet in a
+ * Ukrainian locale, downloaded as <name>-excel.csv), `.html` (a page to read
+ * and print, shown in the browser) and `.pdf` (a download). A computed
  * report is kept for a minute per range, so a page and its download, or a
  * few people at once, cost InfluxDB one computation.
  */
-import type { ReportData, ReportFormat } from '../../../common/report.ts';
+import { REPORT_FORMATS, type ReportData, type ReportFormat } from '../../../common/report.ts';
 import { localTime } from '../../../common/timezone.ts';
 import { buildReport, MissingFontError, renderReport, yearRange } from '../../report/index.ts';
 import { HttpError, route, type RouteDef } from '../route.ts';
 import type { Services } from '../services.ts';
 
 const CACHE_MS = 60_000;
-const FILE_RE = /^(\d{4})\.(json|csv|html|pdf)$/;
+const FILE_RE = new RegExp(`^(\\d{4})\\.(${REPORT_FORMATS.join('|')})$`);
 
 const cache = new WeakMap<Services, Map<string, { at: number; report: Promise<ReportData> }>>();
 
@@ -42,10 +43,10 @@ export const reportRoutes: RouteDef[] = [
     access: 'viewer',
     tag: 'reports',
     summary:
-      'The connectivity report of a year: /api/reports/2026.json (the whole report) or .csv (every table, UTF-8) as open data, .html (a printable page in Ukrainian) or .pdf (A4)',
+      'The connectivity report of a year: /api/reports/2026.json (the whole report) or .csv (every table, UTF-8) as open data, .csv-excel (the same CSV with ";" and decimal commas, for Excel in a Ukrainian locale), .html (a printable page in Ukrainian) or .pdf (A4)',
     handler: async ({ params, res, services }) => {
       const m = FILE_RE.exec(params.file ?? '');
-      if (!m) throw new HttpError(404, 'no such report: ask for <year>.json, .csv, .html or .pdf');
+      if (!m) throw new HttpError(404, 'no such report: ask for <year>.json, .csv, .csv-excel, .html or .pdf');
       const year = Number(m[1]);
       const format = m[2] as ReportFormat;
       const now = Date.now();
@@ -57,6 +58,7 @@ export const reportRoutes: RouteDef[] = [
       });
       res.type(contentType).set('Cache-Control', 'private, max-age=60');
       if (format === 'csv' || format === 'pdf') res.attachment(`merezha-report-${year}.${format}`);
+      if (format === 'csv-excel') res.attachment(`merezha-report-${year}-excel.csv`);
       res.send(body);
       return undefined;
     },
