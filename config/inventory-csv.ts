@@ -34,7 +34,7 @@ import { InventoryEditError, type Entry, type InventoryDocument } from './edit.t
 import type { Env } from './env.ts';
 import { formatPath } from './load.ts';
 import { closest } from './messages.ts';
-import { deviceSchema, WIFI_VENDORS, type Config, type WifiVendor } from './schema.ts';
+import { deviceSchema, parentLoop, WIFI_VENDORS, type Config, type WifiVendor } from './schema.ts';
 import type { ConfigPath } from './yaml-source.ts';
 
 /** The columns a file may have, by the config key each fills (`credential`, `port`, `interface` fill `snmp`). */
@@ -598,18 +598,10 @@ class Reader {
     }
     // Devices of the config cannot have a parent in the file, so a loop is made of rows alone.
     for (const d of this.drafts) {
-      if (d.id === undefined || !parentOf.has(d.id)) continue;
-      const chain = [d.id];
-      for (let p = parentOf.get(d.id); p !== undefined; p = parentOf.get(p)) {
-        const looped = chain.includes(p);
-        chain.push(p);
-        if (looped) {
-          if (p === d.id) {
-            d.failed = true;
-            this.problems.push({ line: d.line, column: this.columnName('parent'), message: `parents form a loop: ${chain.join(' → ')}` });
-          }
-          break;
-        }
+      const chain = d.id === undefined ? undefined : parentLoop(d.id, parentOf);
+      if (chain && chain.at(-1) === d.id) {
+        d.failed = true;
+        this.problems.push({ line: d.line, column: this.columnName('parent'), message: `parents form a loop: ${chain.join(' → ')}` });
       }
     }
 

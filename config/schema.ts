@@ -319,17 +319,8 @@ function crossCheck(cfg: RawConfig, ctx: z.RefinementCtx): void {
   const parentOf = new Map<string, string | undefined>();
   cfg.villages.forEach((v) => v.devices.forEach((d) => parentOf.set(d.id, d.parent)));
   for (const [deviceId, at] of devices) {
-    const chain = [deviceId];
-    let p = parentOf.get(deviceId);
-    while (p !== undefined && parentOf.has(p)) {
-      const looped = chain.includes(p);
-      chain.push(p);
-      if (looped) {
-        issue([...at, 'parent'], `parents form a loop: ${chain.join(' → ')}`);
-        break;
-      }
-      p = parentOf.get(p);
-    }
+    const chain = parentLoop(deviceId, parentOf);
+    if (chain) issue([...at, 'parent'], `parents form a loop: ${chain.join(' → ')}`);
   }
 
   const services = new Set<string>();
@@ -347,6 +338,20 @@ function crossCheck(cfg: RawConfig, ctx: z.RefinementCtx): void {
     { services, providers: new Map(cfg.providers.map((p) => [p.id, p.sla_pct])), categories: INSTITUTION_CATEGORIES },
     issue,
   );
+}
+
+/**
+ * The chain of parents from `id` when it comes back to a device already in it
+ * (`a → b → c → b`), or undefined when it ends.
+ */
+export function parentLoop(id: string, parentOf: ReadonlyMap<string, string | undefined>): string[] | undefined {
+  const chain = [id];
+  for (let p = parentOf.get(id); p !== undefined && parentOf.has(p); p = parentOf.get(p)) {
+    const looped = chain.includes(p);
+    chain.push(p);
+    if (looped) return chain;
+  }
+  return undefined;
 }
 
 export const configSchema = rawConfigSchema.superRefine(crossCheck);
