@@ -4,7 +4,7 @@
  *
  *   npm run bench                  # everything (about 10–11 minutes)
  *   npm run bench -- --quick       # shorter runs (about 2 minutes)
- *   npm run bench -- --only snmp   # one section (icmp, snmp, influx, detection, soak, dashboard, backup; comma-separated)
+ *   npm run bench -- --only snmp   # one section (icmp, snmp, influx, detection, soak, dashboard, backup, discover; comma-separated)
  *   npm run bench -- --only soak20k  # the collector at 20,000 devices for 2 minutes (not in the default run)
  *   npm run bench -- --profile     # also a V8 CPU profile of the soak's collector, in $TMPDIR/merezha-bench-profiles/
  *
@@ -21,6 +21,7 @@ import type { BenchContext, Row, Section, SectionResult } from './types.ts';
 import { runBackup } from './backup.ts';
 import { runDashboard } from './dashboard.ts';
 import { runDetection } from './detection.ts';
+import { runDiscover } from './discover.ts';
 import { runIcmp } from './icmp.ts';
 import { runInflux } from './influx.ts';
 import { cleanupAll, installSignalHandlers } from './lib/cleanup.ts';
@@ -36,6 +37,7 @@ const SECTIONS: Section[] = [
   { name: 'soak', title: 'CPU and RSS per 1,000 devices', run: runSoak },
   { name: 'dashboard', title: 'Dashboard', run: runDashboard },
   { name: 'backup', title: 'Backup and restore', run: runBackup },
+  { name: 'discover', title: 'Discovery', run: runDiscover },
   // The 20,000-device target checked directly rather than extrapolated (2 min; 1 with --quick).
   { name: 'soak20k', title: 'Collector at 20,000 devices', run: (ctx) => runSoak(ctx, 20_000, ctx.quick ? 60 : 120), optional: true },
 ];
@@ -55,7 +57,9 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; pro
       const unknown = only.filter((n) => !SECTIONS.some((s) => s.name === n));
       if (unknown.length) throw new Error(`unknown section ${unknown.join(', ')}; sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only icmp,snmp,influx,detection,soak,dashboard,backup,soak20k] [--profile]');
+      console.log(
+        'usage: npm run bench -- [--quick] [--only icmp,snmp,influx,detection,soak,dashboard,backup,discover,soak20k] [--profile]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }

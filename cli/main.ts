@@ -13,6 +13,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   start: async () => (await import('./commands/start.ts')).startCommand,
   'check-config': async () => (await import('./commands/check-config.ts')).checkConfigCommand,
   poll: async () => (await import('./commands/poll.ts')).pollCommand,
+  discover: async () => (await import('./commands/discover.ts')).discoverCommand,
   import: async () => (await import('./commands/import.ts')).importCommand,
   inventory: async () => (await import('./commands/inventory.ts')).inventoryCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,

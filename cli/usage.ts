@@ -75,6 +75,47 @@ ${options(
 )}
 `,
   },
+  discover: {
+    summary: 'ask an SNMP agent, or a range, what a config needs',
+    usage: `Usage: merezha discover HOST [--port N] [--json] [--timeout D] [--retries N]
+         (--credential ID [--config FILE] | --community C | --user U ...)
+       merezha discover --range CIDR [--concurrency N] [--skip-ping] ...
+
+Asks one SNMP agent what a config needs to monitor it: its make and vendor
+(sysObjectID and the vendor MIBs that answer), the kind to give it, its
+interfaces (IF-MIB) and the uplink among them (the default route's, else the
+busiest), its Wi-Fi clients, its LLDP/CDP neighbours and the parent they
+suggest among the config's devices; then a device entry ready to paste.
+
+${options(
+  ['--port N', "the UDP port of the agent (default: 161, or the configured\ndevice's)"],
+  ['--credential ID', "a credential of the config's snmp_credentials"],
+  [
+    '--config FILE',
+    'the config: credentials, and the devices that neighbours\nand addresses are matched to (default: MEREZHA_CONFIG,\nelse config/hromada.yaml; never the demo)',
+  ],
+  ['--community C', 'an SNMPv2c community (v1 with --snmp-version 1)'],
+  ['--snmp-version', '1 or 2c with --community (default 2c); 3 with --user'],
+  [
+    '--user U',
+    'an SNMPv3 user, with --auth-protocol md5|sha|sha224|\nsha256|sha384|sha512 and --auth-key K, and then\n--priv-protocol des|aes|aes256b|aes256r and --priv-key K\n(the keys can come from MEREZHA_SNMP_AUTH_KEY and\nMEREZHA_SNMP_PRIV_KEY instead)',
+  ],
+  ['--timeout D', 'per request, e.g. 500ms (default: polling.snmp.timeout,\nelse 2s)'],
+  ['--retries N', 'per request (default: polling.snmp.retries, else 1; with\n--range 0)'],
+  ['--range CIDR', 'sweep an IPv4 range of at most a /16 instead: ping every\naddress, then ask those that answer over SNMP'],
+  ['--concurrency N', 'addresses asked over SNMP at once (default 64)'],
+  ['--skip-ping', 'ask every address of the range, also those that do not\nanswer ping'],
+  ['--json', 'one object (an array with --range) instead of the summary'],
+)}
+
+Without a credential option each credential of the config is tried in turn,
+a configured device's own first. Secrets are never printed. With --range one
+line (one object) per agent that answered, those already in the config
+marked; a progress line goes to standard error.
+Exit status: 0 discovered (or swept), 1 no answer or a config error, 2 wrong
+usage.
+`,
+  },
   import: {
     summary: 'load past outages from a CSV file',
     usage: `Usage: merezha import --from DATE --to DATE --outages FILE.csv

@@ -3,7 +3,9 @@
  * ifXTable, and its Wi-Fi vendor's client table, as net-snmp providers whose
  * handlers compute every value from the world model at the moment of the
  * request (so sysUpTime, counters and clients are live and exactly what the
- * ground truth says).
+ * ground truth says). Besides, fixed for the life of the agent: the topology
+ * of the config's `parent:` as LLDP-MIB neighbours (a device sees its parent
+ * on its main interface) and its default route out of that interface.
  *
  * The OIDs are the collector's own (collector/snmp/oids.ts and the vendor
  * profiles), so the simulator serves precisely what the collector reads.
@@ -12,7 +14,7 @@ import snmp from 'net-snmp';
 import type { Logger } from '../common/log.ts';
 import { IF, SYS } from '../collector/snmp/oids.ts';
 import { WIFI_VENDOR_PROFILES } from '../collector/vendors/index.ts';
-import type { DeviceModel, InterfaceModel } from './devices.ts';
+import { hash32, type DeviceModel, type InterfaceModel } from './devices.ts';
 import { perRadio } from './traffic.ts';
 import type { World } from './world.ts';
 
@@ -234,9 +236,155 @@ function registerTable(mib: AgentMib, log: Logger, d: DeviceModel, table: Table)
   }
 }
 
+/** A table whose values do not change while the agent runs: served from the rows as given, no handler. */
+interface StaticTable {
+  name: string;
+  entry: string;
+  /** Every column, index columns included, in column order. */
+  /** `index`: part of the row's index; `readable`: an index column served as a column too (ipRouteDest). */
+  columns: { number: number; name: string; type: snmp.ObjectType; index?: boolean; readable?: boolean }[];
+  /** Index columns of another table that come first in the instance (lldpRemManAddrTable's lldpRemTable index). */
+  foreignIndex?: { table: string; columns: string[] };
+  /** Cells: the foreign index values first, then one per column. */
+  rows: unknown[][];
+}
+
+function registerStaticTable(mib: AgentMib, t: StaticTable): void {
+  if (t.rows.length === 0) return;
+  mib.registerProvider({
+    name: t.name,
+    type: snmp.MibProviderType.Table,
+    oid: t.entry,
+    maxAccess: NOT_ACCESSIBLE,
+    tableColumns: t.columns.map((c) => ({
+      number: c.number,
+      name: c.name,
+      type: c.type,
+      maxAccess: c.index && !c.readable ? NOT_ACCESSIBLE : RO,
+    })),
+    tableIndex: [
+      ...(t.foreignIndex?.columns.map((columnName) => ({ foreign: t.foreignIndex!.table, columnName })) ?? []),
+      ...t.columns.filter((c) => c.index).map((c) => ({ columnName: c.name })),
+    ],
+  });
+  for (const row of t.rows) mib.addTableRow(t.name, row);
+}
+
+const LLDP_LOC_PORT_ENTRY = '1.0.8802.1.1.2.1.3.7.1';
+const LLDP_REM_ENTRY = '1.0.8802.1.1.2.1.4.1.1';
+const LLDP_REM_MAN_ADDR_ENTRY = '1.0.8802.1.1.2.1.4.2.1';
+const IP_ROUTE_ENTRY = '1.3.6.1.2.1.4.21.1';
+/** LLDP id subtypes: chassis macAddress(4), port interfaceName(5); management address family ipV4(1); ifSubtype ifIndex(2). */
+const CHASSIS_MAC = 4;
+const PORT_IF_NAME = 5;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** A stable, locally administered MAC address for a device's chassis id. */
+function chassisMac(id: string): Buffer {
+  const h = hash32(`${id}/chassis`);
+  return Buffer.from([0x02, 0x4d, (h >>> 24) & 255, (h >>> 16) & 255, (h >>> 8) & 255, h & 255]);
+}
+
+/** The parent's port a device hangs from: a LAN port of the parent, ether2–ether9 by the device's id. */
+export function parentPortOf(d: DeviceModel): string {
+  return `ether${2 + (hash32(`${d.id}/parent-port`) % 8)}`;
+}
+
+/**
+ * LLDP-MIB: the device's main interface as its one local port (lldpLocPortNum
+ * = ifIndex), and its parent as the neighbour seen on it, with the parent's
+ * sysName, chassis MAC, port and management address (its host).
+ */
+function lldpTables(world: World, d: DeviceModel): StaticTable[] {
+  const main = d.interfaces.find((i) => i.name === d.mainInterface)!;
+  const parent = d.parent === null ? undefined : world.devices.find((p) => p.id === d.parent);
+  const locPorts: StaticTable = {
+    name: 'lldpLocPortEntry',
+    entry: LLDP_LOC_PORT_ENTRY,
+    columns: [
+      { number: 1, name: 'lldpLocPortNum', type: T.Integer, index: true },
+      { number: 2, name: 'lldpLocPortIdSubtype', type: T.Integer },
+      { number: 3, name: 'lldpLocPortId', type: T.OctetString },
+      { number: 4, name: 'lldpLocPortDesc', type: T.OctetString },
+    ],
+    rows: [[main.index, PORT_IF_NAME, main.name, main.name]],
+  };
+  if (!parent) return [locPorts];
+  const remIndex = [0, main.index, 1];
+  const address = IPV4.exec(parent.host);
+  return [
+    locPorts,
+    {
+      name: 'lldpRemEntry',
+      entry: LLDP_REM_ENTRY,
+      columns: [
+        { number: 1, name: 'lldpRemTimeMark', type: T.TimeTicks, index: true },
+        { number: 2, name: 'lldpRemLocalPortNum', type: T.Integer, index: true },
+        { number: 3, name: 'lldpRemIndex', type: T.Integer, index: true },
+        { number: 4, name: 'lldpRemChassisIdSubtype', type: T.Integer },
+        { number: 5, name: 'lldpRemChassisId', type: T.OctetString },
+        { number: 6, name: 'lldpRemPortIdSubtype', type: T.Integer },
+        { number: 7, name: 'lldpRemPortId', type: T.OctetString },
+        { number: 8, name: 'lldpRemPortDesc', type: T.OctetString },
+        { number: 9, name: 'lldpRemSysName', type: T.OctetString },
+        { number: 10, name: 'lldpRemSysDesc', type: T.OctetString },
+      ],
+      rows: [
+        [...remIndex, CHASSIS_MAC, chassisMac(parent.id), PORT_IF_NAME, parentPortOf(d), `to ${d.id}`, parent.sysName, parent.sysDescr],
+      ],
+    },
+    {
+      name: 'lldpRemManAddrEntry',
+      entry: LLDP_REM_MAN_ADDR_ENTRY,
+      foreignIndex: { table: 'lldpRemEntry', columns: ['lldpRemTimeMark', 'lldpRemLocalPortNum', 'lldpRemIndex'] },
+      columns: [
+        { number: 1, name: 'lldpRemManAddrSubtype', type: T.Integer, index: true },
+        { number: 2, name: 'lldpRemManAddr', type: T.OctetString, index: true },
+        { number: 3, name: 'lldpRemManAddrIfSubtype', type: T.Integer },
+        { number: 4, name: 'lldpRemManAddrIfId', type: T.Integer },
+      ],
+      // The parent's ifIndex of that port is not modelled: 0, "unknown", as the MIB allows.
+      rows: address ? [[...remIndex, 1, Buffer.from(address.slice(1).map(Number)), 2, 0]] : [],
+    },
+  ];
+}
+
+/** RFC 1213 ipRouteTable: the default route, out of the main interface, via the parent's address. */
+function routeTable(world: World, d: DeviceModel): StaticTable {
+  const main = d.interfaces.find((i) => i.name === d.mainInterface)!;
+  const parent = d.parent === null ? undefined : world.devices.find((p) => p.id === d.parent);
+  const nextHop = parent && IPV4.test(parent.host) ? parent.host : '0.0.0.0';
+  return {
+    name: 'ipRouteEntry',
+    entry: IP_ROUTE_ENTRY,
+    columns: [
+      { number: 1, name: 'ipRouteDest', type: T.IpAddress, index: true, readable: true },
+      { number: 2, name: 'ipRouteIfIndex', type: T.Integer },
+      { number: 7, name: 'ipRouteNextHop', type: T.IpAddress },
+      { number: 8, name: 'ipRouteType', type: T.Integer },
+      { number: 11, name: 'ipRouteMask', type: T.IpAddress },
+    ],
+    // ipRouteType indirect(4): the next hop is another router.
+    rows: [['0.0.0.0', main.index, nextHop, 4, '0.0.0.0']],
+  };
+}
+
+/**
+ * SNMP-FRAMEWORK-MIB snmpEngineMaxMessageSize, as every snmpd serves it: the
+ * last object of the MIB, after every enterprise subtree. net-snmp's agent
+ * answers a GETNEXT past its last object with noSuchObject at the OID asked
+ * for instead of endOfMibView, and net-snmp's walk then asks for the same OID
+ * for ever; with an object after them, walks of absent vendor tables (what
+ * discovery probes) leave their subtree and end.
+ */
+function endOfView(): Scalar {
+  return { name: 'snmpEngineMaxMessageSize', oid: '1.3.6.1.6.3.10.2.1.4.0', type: T.Integer, read: () => 65507 };
+}
+
 /** Registers everything the device serves in its agent's MIB. */
 export function registerDeviceMib(mib: AgentMib, world: World, d: DeviceModel, log: Logger): void {
   const vendor = wifi(world, d);
-  for (const s of [...systemGroup(world, d), ...vendor.scalars]) registerScalar(mib, log, d, s);
+  for (const s of [...systemGroup(world, d), ...vendor.scalars, endOfView()]) registerScalar(mib, log, d, s);
   for (const t of [...interfaceTables(world, d), ...vendor.tables]) registerTable(mib, log, d, t);
+  for (const t of [...lldpTables(world, d), routeTable(world, d)]) registerStaticTable(mib, t);
 }

@@ -1,0 +1,288 @@
+/**
+ * Discovery of one SNMP agent: what a config needs to monitor it (make and
+ * vendor profile, kind, interfaces and the uplink among them, Wi-Fi clients,
+ * neighbours and the parent they suggest) and the ready device entry.
+ *
+ * The I/O is here, over an `SnmpClient`; every judgement is a pure function
+ * of the walked varbinds in its own file (vendor.ts, interfaces.ts,
+ * routes.ts, neighbours.ts, suggest.ts). `merezha discover` and the
+ * dashboard's POST /api/discover both call `discoverDevice`.
+ *
+ * Only the system group is required: when it cannot be read (no answer,
+ * wrong credential) the SnmpError is thrown, with no secret in its message.
+ * Any other table the agent fails on becomes a note and discovery goes on.
+ */
+import type { Config } from '../../config/schema.ts';
+import {
+  isMissing,
+  netSnmpClientFactory,
+  SnmpError,
+  type SnmpClient,
+  type SnmpClientFactory,
+  type SnmpTarget,
+  type Varbind,
+} from '../snmp/client.ts';
+import { SYS } from '../snmp/oids.ts';
+import { readWifi } from '../vendors/types.ts';
+import { IF_COLUMNS, parseInterfaces, suggestInterface, type IfColumns } from './interfaces.ts';
+import {
+  CDP_COLUMNS,
+  LLDP_COLUMNS,
+  matchNeighbours,
+  parseCdp,
+  parseLldp,
+  suggestParent,
+  type CdpColumns,
+  type LldpColumns,
+} from './neighbours.ts';
+import { SYS_OBJECT_ID } from './oids.ts';
+import { DEFAULT_ROUTE_WALKS, IP_ROUTE_DEFAULT, parseDefaultRoute, type RouteColumns } from './routes.ts';
+import { deviceEntry, entryYaml, placeholderCredential, suggestId, suggestKind } from './suggest.ts';
+import type { Discovery, WifiFound } from './types.ts';
+import { identifyVendor, probeOf, VENDOR_SIGNATURES, wifiObjectsOf, type VendorSignature } from './vendor.ts';
+import { integer, nonEmptyText, oidValue } from './values.ts';
+
+export type { DiscoveredInterface, Discovery, DiscoveredVendor, Neighbour, WifiFound } from './types.ts';
+
+export interface DiscoverTarget {
+  host: string;
+  port: number;
+}
+
+export interface DiscoverOptions {
+  /** The config: to match neighbours to its devices (parent), mark a configured device, keep ids unique. */
+  config?: Config;
+  /** The config credential the client asks with, for the entry's `snmp.credential`; absent: a placeholder and a note. */
+  credentialId?: string;
+  /** Requests in flight at once to this agent (default 8): small agents on access points drop bursts. */
+  concurrency?: number;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * How long one walk may take. net-snmp's walk asks again for as long as the
+ * agent answers inside the subtree, so an agent that answers with the OID
+ * asked for loops it for ever; discovery gives up on that table and says so
+ * (closing the client, as its callers do, ends the loop).
+ */
+export const WALK_DEADLINE_MS = 30_000;
+
+function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SnmpError(message, 'malformed')), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Runs at most `n` of the functions given to it at once. */
+function limiter(n: number) {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    // A finished run hands its slot to the next in the queue, so none can slip in between.
+    if (active >= n) await new Promise<void>((resolve) => queue.push(resolve));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      const next = queue.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
+/** The configured device at this address: the same host and SNMP port, else the same host. */
+export function configuredAt(config: Config | undefined, target: DiscoverTarget): string | null {
+  if (!config) return null;
+  const devices = config.villages.flatMap((v) => v.devices);
+  const host = target.host.toLowerCase();
+  const same = devices.filter((d) => d.host.toLowerCase() === host);
+  return (same.find((d) => (d.snmp?.port ?? 161) === target.port) ?? same[0])?.id ?? null;
+}
+
+/**
+ * Discovers the agent `client` talks to. Rejects with an SnmpError only when
+ * the system group cannot be read; everything else the agent lacks or fails
+ * on is in `notes`.
+ */
+export async function discoverDevice(client: SnmpClient, target: DiscoverTarget, options: DiscoverOptions = {}): Promise<Discovery> {
+  const started = performance.now();
+  const { config } = options;
+  const notes: string[] = [];
+  const failures = new Map<string, string[]>();
+  const run = limiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+
+  /** A walk whose failure is noted (by message, so one cause is said once) and reads as no rows. */
+  const walk = (what: string, oid: string): Promise<Varbind[]> =>
+    run(() =>
+      withDeadline(
+        client.walk(oid),
+        WALK_DEADLINE_MS,
+        `a walk did not end within ${WALK_DEADLINE_MS / 1000} s (the agent keeps answering inside the table)`,
+      ),
+    ).catch((err: unknown) => {
+      const message = err instanceof SnmpError ? err.message : (err as Error).message;
+      failures.set(message, [...(failures.get(message) ?? []), what]);
+      return [];
+    });
+  const walkColumns = async <K extends string>(what: string, columns: Record<K, string>): Promise<Record<K, Varbind[]>> => {
+    const keys = Object.keys(columns) as K[];
+    const rows = await Promise.all(keys.map((k) => walk(what, columns[k])));
+    return Object.fromEntries(keys.map((k, i) => [k, rows[i]!])) as Record<K, Varbind[]>;
+  };
+
+  // The system group first: an agent that does not answer it is not discovered.
+  const system = await client.get([SYS.descr, SYS_OBJECT_ID, SYS.upTime, SYS.name]);
+  const sys = (i: number): Varbind | undefined => {
+    const r = system[i];
+    return r && !isMissing(r) ? r : undefined;
+  };
+  const sysDescr = nonEmptyText(sys(0));
+  const sysObjectId = oidValue(sys(1));
+  const ticks = integer(sys(2));
+  const sysName = nonEmptyText(sys(3));
+  if (system.every((r) => isMissing(r))) notes.push('the system group (sysDescr, sysObjectID, sysUpTime, sysName) is not served');
+
+  const probed = async (sig: VendorSignature): Promise<boolean> => {
+    const probe = probeOf(sig);
+    if (!probe) return false;
+    if (probe.op === 'walk') return (await walk(sig.mib, probe.oid)).length > 0;
+    try {
+      const [r] = await run(() => client.get([probe.oid]));
+      return !!r && !isMissing(r);
+    } catch {
+      return false;
+    }
+  };
+  const ipRoute = run(() => client.get([IP_ROUTE_DEFAULT])).then(
+    (r) => r.filter((x): x is Varbind => !isMissing(x)),
+    () => [] as Varbind[],
+  );
+  const [ifColumns, lldpColumns, cdpColumns, inetCidr, ipCidr, ipRouteRows, answers] = await Promise.all([
+    walkColumns<keyof IfColumns>('IF-MIB', IF_COLUMNS),
+    walkColumns<keyof LldpColumns>('LLDP-MIB', LLDP_COLUMNS),
+    walkColumns<keyof CdpColumns>('CISCO-CDP-MIB', CDP_COLUMNS),
+    Promise.all(DEFAULT_ROUTE_WALKS.inetCidrIfIndex.map((oid) => walk('inetCidrRouteTable', oid))).then((r) => r.flat()),
+    Promise.all(DEFAULT_ROUTE_WALKS.ipCidrIfIndex.map((oid) => walk('ipCidrRouteTable', oid))).then((r) => r.flat()),
+    ipRoute,
+    Promise.all(VENDOR_SIGNATURES.map(probed)),
+  ]);
+
+  // The vendor, and its Wi-Fi through its profile.
+  const verdict = identifyVendor(sysObjectId, new Set(VENDOR_SIGNATURES.filter((_, i) => answers[i])));
+  let wifi: WifiFound | null = null;
+  if (verdict.wifiMib && verdict.signature) {
+    const objects = wifiObjectsOf(verdict.signature);
+    if (!objects) notes.push(`this Merezha has no Wi-Fi profile for ${verdict.vendor}: its clients are not read`);
+    else {
+      try {
+        const r = await run(() => readWifi(client, objects));
+        wifi = { clients: r.clients, radios_up: r.radiosUp ?? null };
+      } catch (err) {
+        notes.push(`Wi-Fi clients could not be read: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  const { interfaces, notes: ifNotes } = parseInterfaces(ifColumns, client.version);
+  notes.push(...ifNotes);
+  const route = parseDefaultRoute({ inetCidrIfIndex: inetCidr, ipCidrIfIndex: ipCidr, ipRouteIfIndex: ipRouteRows } satisfies RouteColumns);
+  const uplink = suggestInterface(interfaces, route);
+  const uplinkIface = interfaces.find((i) => i.index === uplink.index) ?? null;
+
+  const self = configuredAt(config, target);
+  const ifNames = new Map(interfaces.map((i) => [i.index, i.name]));
+  const lldp = parseLldp(lldpColumns);
+  notes.push(...lldp.notes);
+  const neighbours = matchNeighbours([...lldp.neighbours, ...parseCdp(cdpColumns, ifNames)], config);
+  const parent = suggestParent(neighbours, {
+    config,
+    self,
+    uplink: uplinkIface ? { name: uplinkIface.name, descr: uplinkIface.descr } : null,
+  });
+
+  const kind = suggestKind({
+    wifiMib: verdict.wifiMib ? (verdict.signature?.mib ?? null) : null,
+    sysName,
+    hasDefaultRoute: route !== null,
+    neighbours: neighbours.length,
+  });
+
+  for (const [message, what] of failures) notes.push(`${[...new Set(what)].join(', ')}: ${message}`);
+
+  let credential = options.credentialId;
+  if (!credential) {
+    credential = placeholderCredential({ version: client.version });
+    notes.push(
+      `the entry refers to the credential "${credential}": add it under snmp_credentials with the version ${client.version} ${client.version === '3' ? 'user and keys' : 'community'} you discovered with (secrets can stay in merezha.env as \${NAME} references)`,
+    );
+  }
+  const id = suggestId(sysName, target.host, config, self);
+  const entry = deviceEntry({
+    id,
+    name: sysName,
+    kind: kind.kind,
+    category: kind.category,
+    vendor: verdict.vendor,
+    clientsOid: verdict.signature?.clientsOid ?? null,
+    host: target.host,
+    port: target.port,
+    credential,
+    interface: uplink.value,
+    parent: parent.parent,
+  });
+  if (kind.kind === 'wifi' && verdict.vendor && !('vendor' in entry)) {
+    notes.push(`vendor ${verdict.vendor} is not one of this config's vendors yet: the entry has no vendor, so no clients are polled`);
+  }
+  if (verdict.vendor === 'airmax') {
+    notes.push(
+      'an airMAX radio is often a link (point-to-point or a subscriber station) rather than a Free WiFi access point: its "clients" are the radios it serves, and a station counts its one access point; make it kind uplink (without vendor) if it is a village\'s link',
+    );
+  }
+  if (kind.kind === 'institution') notes.push(`category ${kind.category} is a guess from the name: check it`);
+
+  return {
+    host: target.host,
+    port: target.port,
+    snmp_version: client.version,
+    sys_name: sysName,
+    sys_descr: sysDescr,
+    sys_object_id: sysObjectId,
+    sys_uptime_s: ticks === null ? null : Math.floor(ticks / 100),
+    vendor: verdict.vendor,
+    vendor_reason: verdict.reason,
+    make: verdict.make,
+    clients_oid: verdict.signature?.clientsOid ?? null,
+    suggested_kind: kind.kind,
+    suggested_kind_reason: kind.reason,
+    suggested_category: kind.category,
+    interfaces,
+    suggested_interface: uplink.value,
+    suggested_interface_reason: uplink.reason,
+    wifi,
+    neighbours,
+    suggested_parent: parent.parent,
+    suggested_parent_reason: parent.reason,
+    configured: self,
+    yaml: entryYaml(entry),
+    notes,
+    elapsed_ms: Math.round((performance.now() - started) * 10) / 10,
+  };
+}
+
+/** Opens a client to `target`, discovers it and closes the client again: for callers without a client of their own. */
+export async function discoverTarget(
+  target: SnmpTarget,
+  options: DiscoverOptions & { clientFactory?: SnmpClientFactory } = {},
+): Promise<Discovery> {
+  const client = (options.clientFactory ?? netSnmpClientFactory)(target);
+  try {
+    return await discoverDevice(client, { host: target.host, port: target.port }, options);
+  } finally {
+    client.close();
+  }
+}
