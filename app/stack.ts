@@ -28,6 +28,7 @@ import { checkInfluxVersion } from '../storage/influx-version.ts';
 import { rpcAddressOf } from '../storage/influx-backup.ts';
 import { LOOPBACK } from '../storage/ports.ts';
 import { DailyBackups } from './backup/schedule.ts';
+import { reloadConfig, type ReloadResult } from './reload.ts';
 
 /** How long the state engine waits for InfluxDB (and the replay of the spool) to read its history back. */
 const HISTORY_WAIT_MS = 30_000;
@@ -45,7 +46,11 @@ export interface StackOptions {
   /** The dashboard's port (0: any free one); the config's or `PORT` when absent. */
   port?: number;
   adminPassword?: string;
-  /** The config's file, which the daily backups of `backup:` copy; without it none are made. */
+  /**
+   * The config's file: the daily backups of `backup:` copy it, `reload()` reads
+   * it again, and the dashboard's inventory page edits it. Without it none of
+   * these happen.
+   */
   configFile?: string;
 }
 
@@ -60,6 +65,12 @@ export interface Stack {
   collector: Collector;
   http: RunningHttpServer;
   backups: DailyBackups;
+  /**
+   * Reads the config file again and applies it (`app/reload.ts`), as SIGHUP
+   * does; reloads asked for meanwhile (SIGHUP, an edit on the dashboard) run
+   * one after another.
+   */
+  reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +86,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         log.error({ err: (err as Error).message }, 'error while stopping');
       }
     }
+  };
+  // Reloads run one at a time, and the stack stops only after the one under way.
+  let self: Stack | undefined;
+  let reloads: Promise<unknown> = Promise.resolve();
+  const reload = (): Promise<ReloadResult> => {
+    const file = options.configFile;
+    const next = reloads.then((): Promise<ReloadResult> | ReloadResult =>
+      !file
+        ? { ok: false, errors: ['Merezha was started without a config file to read again'] }
+        : !self
+          ? { ok: false, errors: ['Merezha is still starting'] }
+          : reloadConfig(self, file, log),
+    );
+    reloads = next.catch(() => undefined);
+    return next;
   };
   try {
     const listening = await listenHttp(config, options.port);
@@ -154,6 +180,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       version: options.version,
       listening,
       ...(options.adminPassword !== undefined ? { adminPassword: options.adminPassword } : {}),
+      configFile: options.configFile,
+      applyConfig: reload,
     });
     stops.push(() => http.close());
     collector.start();
@@ -168,7 +196,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       log,
     });
     stops.push(() => backups.stop());
-    return { config, url: http.url, simulation, writer, monitor, dashboard, collector, http, backups, stop: stopAll };
+    self = {
+      config,
+      url: http.url,
+      simulation,
+      writer,
+      monitor,
+      dashboard,
+      collector,
+      http,
+      backups,
+      reload,
+      stop: async () => {
+        await reloads;
+        await stopAll();
+      },
+    };
+    return self;
   } catch (err) {
     await stopAll();
     throw err;

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { LOCALES } from './words/locale.ts';
-import { DEVICE_KINDS, STATES } from './words/names.ts';
+import { DEVICE_KINDS, INSTITUTION_CATEGORIES, STATES } from './words/names.ts';
 
 // The engine's list of states is the API's.
 export { STATES };
@@ -327,10 +327,159 @@ export const publicStatus = z.object({
   services: z.array(z.object({ name: z.string(), up: z.boolean(), uptime_month_pct: pct })),
 });
 
+// ---- inventory editing (admins) ------------------------------------------
+
+/**
+ * An entry of the config file as it is written there: its YAML keys, with
+ * `${VAR}` references unexpanded and defaults left unsaid. Only the id is
+ * sure to be there; everything else is the loader's to judge when a change
+ * comes back.
+ */
+export const inventoryEntry = z.looseObject({ id: z.string() });
+export const inventoryVillage = z.looseObject({ id: z.string(), devices: z.array(inventoryEntry) });
+
+export const inventoryResponse = z.object({
+  /** The file's version: send it back as the `If-Match` header of each change. */
+  version: z.string(),
+  /** The config file edited, as Merezha was started with it. */
+  file: z.string(),
+  villages: z.array(inventoryVillage),
+  services: z.array(inventoryEntry),
+  /** The ids of `snmp_credentials`, for the picker: never a community or a key. */
+  credentials: z.array(z.string()),
+  providers: z.array(z.object({ id: z.string(), name: z.string() })),
+  kinds: z.array(z.enum(DEVICE_KINDS)),
+  categories: z.array(z.enum(INSTITUTION_CATEGORIES)),
+  vendors: z.array(z.string()),
+  /** The file's problems as it is now, as `merezha check-config` prints them; empty when it is valid. */
+  errors: z.array(z.string()),
+});
+
+/** The YAML keys of an entry as the page sends them; the loader's rules, not this schema, decide what is valid. */
+const entryKeys = z.record(z.string().max(100), z.unknown());
+
+export const inventoryVillageRequest = z.strictObject({ village: entryKeys });
+export const inventoryDeviceRequest = z.strictObject({
+  /** The village the device is in; another one than its present village moves it there. */
+  village: id,
+  device: entryKeys,
+});
+export const inventoryServiceRequest = z.strictObject({ service: entryKeys });
+
+export const INVENTORY_ENTITIES = ['village', 'device', 'service'] as const;
+export const INVENTORY_ACTIONS = ['add', 'update', 'remove'] as const;
+
+/** One line of the audit log (`<server.data_dir>/audit.log`): who changed which entry when, and how. Never a secret. */
+export const auditEntry = z.object({
+  time,
+  user: z.string(),
+  action: z.enum(INVENTORY_ACTIONS),
+  entity: z.enum(INVENTORY_ENTITIES),
+  /** The entry's id after the change (before it, for a removal). */
+  id: z.string(),
+  /** For a device: its village after the change (before it, for a removal). */
+  village: z.string().nullable(),
+  /** For a device moved to another village: the one it left. */
+  from_village: z.string().nullable(),
+  /** The entry as the file wrote it before and after the change; null for an added or a removed one. */
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+  /** The file's version after the change. */
+  version: z.string(),
+});
+export const auditQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
+export const auditResponse = z.object({ entries: z.array(auditEntry) });
+
+export const inventoryEditResponse = z.object({
+  /** The file's new version, for the next change's `If-Match`. */
+  version: z.string(),
+  /** The name of the copy of the previous file kept beside it. */
+  copy: z.string(),
+  audit: auditEntry,
+  /** Whether the running Merezha took the new file (as on SIGHUP): what changed, or why it did not. */
+  applied: z.object({ ok: z.boolean(), summary: z.string(), errors: z.array(z.string()) }),
+});
+
+export const discoverRequest = z.strictObject({
+  host: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[A-Za-z0-9.:_-]+$/, 'must be an IP address or a host name'),
+  port: z.int().min(1).max(65535).optional(),
+  /** The id of one of the config's `snmp_credentials`. */
+  credential: z.string().min(1).max(100),
+});
+
+/**
+ * What `POST /api/discover` answers: the JSON of `merezha discover --json`
+ * (collector/discovery/types.ts, whose field names are the contract), to
+ * prefill a new device.
+ */
+export const discoveryResponse = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  snmp_version: z.enum(['1', '2c', '3']),
+  sys_name: z.string().nullable(),
+  sys_descr: z.string().nullable(),
+  sys_object_id: z.string().nullable(),
+  sys_uptime_s: z.number().nullable(),
+  vendor: z.string().nullable(),
+  vendor_reason: z.string(),
+  make: z.string().nullable(),
+  clients_oid: z.string().nullable(),
+  suggested_kind: z.enum(DEVICE_KINDS),
+  suggested_kind_reason: z.string(),
+  suggested_category: z.enum(INSTITUTION_CATEGORIES).nullable(),
+  interfaces: z.array(
+    z.object({
+      index: z.number().int(),
+      name: z.string(),
+      descr: z.string().nullable(),
+      alias: z.string().nullable(),
+      type: z.number().nullable(),
+      loopback: z.boolean(),
+      oper_up: z.boolean().nullable(),
+      speed_mbps: z.number().nullable(),
+      in_octets: z.number().nullable(),
+      out_octets: z.number().nullable(),
+      counter_bits: z.union([z.literal(64), z.literal(32)]).nullable(),
+    }),
+  ),
+  suggested_interface: z.union([z.string(), z.number()]).nullable(),
+  suggested_interface_reason: z.string(),
+  wifi: z.object({ clients: z.number(), radios_up: z.number().nullable() }).nullable(),
+  neighbours: z.array(
+    z.object({
+      protocol: z.enum(['lldp', 'cdp']),
+      local_port: z.string(),
+      sys_name: z.string().nullable(),
+      port: z.string().nullable(),
+      port_descr: z.string().nullable(),
+      chassis_id: z.string().nullable(),
+      address: z.string().nullable(),
+      platform: z.string().nullable(),
+      device: z.string().nullable(),
+      matched_by: z.enum(['name', 'address']).nullable(),
+    }),
+  ),
+  suggested_parent: z.string().nullable(),
+  suggested_parent_reason: z.string(),
+  configured: z.string().nullable(),
+  /** The device entry for the config, as one YAML list item. */
+  yaml: z.string(),
+  notes: z.array(z.string()),
+  elapsed_ms: z.number(),
+});
+
 export const errorResponse = z.object({
   error: z.string(),
   /** Field-level problems of a rejected body or query. */
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** An inventory change the config's rules refuse: each problem at its field (relative to the entry changed) or its config path. */
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** A change refused because the config file changed since it was read: the file's version now. */
+  version: z.string().optional(),
 });
 
 // ---- socket.io -----------------------------------------------------------
@@ -403,3 +552,16 @@ export type MaintenanceResponse = z.output<typeof maintenanceResponse>;
 export type PublicStatus = z.output<typeof publicStatus>;
 export type ErrorResponse = z.output<typeof errorResponse>;
 export type StateEvent = z.output<typeof stateEvent>;
+export type InventoryEntry = z.output<typeof inventoryEntry>;
+export type InventoryVillage = z.output<typeof inventoryVillage>;
+export type InventoryResponse = z.output<typeof inventoryResponse>;
+export type InventoryVillageRequest = z.input<typeof inventoryVillageRequest>;
+export type InventoryDeviceRequest = z.input<typeof inventoryDeviceRequest>;
+export type InventoryServiceRequest = z.input<typeof inventoryServiceRequest>;
+export type InventoryEntity = (typeof INVENTORY_ENTITIES)[number];
+export type InventoryAction = (typeof INVENTORY_ACTIONS)[number];
+export type AuditEntry = z.output<typeof auditEntry>;
+export type AuditResponse = z.output<typeof auditResponse>;
+export type InventoryEditResponse = z.output<typeof inventoryEditResponse>;
+export type DiscoverRequest = z.input<typeof discoverRequest>;
+export type DiscoveryResponse = z.output<typeof discoveryResponse>;

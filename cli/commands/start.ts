@@ -3,29 +3,39 @@
  * Starts the whole stack (`app/stack.ts`): for the demo hromada, or on
  * request, with simulated devices on loopback; reloads its config file on
  * SIGHUP (`app/reload.ts`); and stops it on SIGINT/SIGTERM.
+ *
+ * While it runs, `<server.data_dir>/merezha.pid` holds its pid, for
+ * `merezha inventory import` and scripts to send it SIGHUP. The demo runs
+ * from a working copy of config/example.yaml (`data/demo/hromada.yaml`), so
+ * that the dashboard's inventory page edits that and never the repository's
+ * example.
  */
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { ManagedInfluxdBusyError } from '../../storage/managed-influxd.ts';
 import { InfluxVersionError } from '../../storage/influx-version.ts';
 import { createLogger } from '../../common/log.ts';
-import { ConfigError } from '../../config/load.ts';
+import { ConfigError, loadConfig } from '../../config/load.ts';
+import type { Logger } from '../../common/log.ts';
 import { PortError } from '../../server/http/server.ts';
-import { reloadConfig } from '../../app/reload.ts';
 import { startStack, type Stack } from '../../app/stack.ts';
 import { demoScenario, SimulationStartError } from '../../simulator/index.ts';
-import { parse } from '../args.ts';
+import { demoWorkingCopy, parse, resolveConfigPath } from '../args.ts';
 import { VERSION } from '../version.ts';
-import { loadConfigOrReport } from './load.ts';
+import { reportConfigError, type LoadedConfig } from './load.ts';
 
 const STATUS_EVERY_MS = 60_000;
+/** In `server.data_dir`: the pid of the running `merezha start`. */
+export const PID_FILE = 'merezha.pid';
 
 export const OPTIONS = { config: { type: 'string' }, simulate: { type: 'boolean', default: false } } as const;
 
 export async function startCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, OPTIONS);
-  const loaded = loadConfigOrReport(values.config, true);
+  const log = createLogger();
+  const loaded = await loadStartConfig(values.config, log);
   if (!loaded) return 1;
   const { config } = loaded;
-  const log = createLogger();
   const simulate = loaded.demo || values.simulate;
 
   // Handled from here on, since Node's default for SIGHUP ends the process; one that comes during the start waits for it.
@@ -38,7 +48,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     // One at a time: a SIGHUP during a reload reloads again after it.
     reloads = reloads
       .then(() => running)
-      .then((stack) => reloadConfig(stack, loaded.path, log))
+      .then((stack) => stack.reload())
       .catch((err: unknown) => log.error({ err }, 'config reload failed; running on'));
   };
   process.on('SIGHUP', onHangup);
@@ -87,6 +97,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     { hromada: config.hromada.name, dashboard: stack.url, status_page: `${stack.url}status` },
     `Merezha is running: dashboard at ${stack.url}`,
   );
+  const pidFile = await writePidFile(config.server.data_dir, log);
 
   const status = setInterval(
     () => log.info({ collector: stack.collector.stats(), storage: stack.writer.stats() }, 'status'),
@@ -105,6 +116,59 @@ export async function startCommand(argv: string[]): Promise<number> {
   await reloads;
   await stack.stop();
   process.off('SIGHUP', onHangup);
+  if (pidFile) await removePidFile(pidFile);
   log.info('stopped');
   return 0;
+}
+
+/**
+ * The config as every command loads it, but for the demo: its working copy
+ * (made or refreshed from config/example.yaml), announced as the demo.
+ */
+async function loadStartConfig(flag: string | undefined, log: Logger): Promise<LoadedConfig | undefined> {
+  const resolved = resolveConfigPath(flag);
+  let path = resolved.path;
+  if (resolved.demo) {
+    const copy = await demoWorkingCopy();
+    if (copy.state === 'refreshed') {
+      log.warn(
+        { config: copy.path, previous: copy.backup },
+        `DEMO: config/example.yaml changed since the demo's working copy was made from it: made it again (the previous one, with any edits, is ${copy.backup})`,
+      );
+    }
+    path = copy.path;
+  }
+  return reportConfigError(() => {
+    const config = loadConfig(path);
+    if (resolved.demo) {
+      log.warn(
+        { config: path },
+        `DEMO: no config/hromada.yaml found, running the demo hromada "${config.hromada.name}" from ${path} (a working copy of config/example.yaml, which the dashboard's inventory page edits). ` +
+          'To monitor your own network: cp config/example.yaml config/hromada.yaml, edit it, and restart (or pass --config FILE / MEREZHA_CONFIG).',
+      );
+    }
+    return { config, path, demo: resolved.demo };
+  });
+}
+
+/** Writes the pid file, or says why not: the process runs on without one. */
+async function writePidFile(dataDir: string, log: Logger): Promise<string | undefined> {
+  const file = join(resolve(dataDir), PID_FILE);
+  try {
+    await mkdir(resolve(dataDir), { recursive: true });
+    await writeFile(file, `${process.pid}\n`);
+    return file;
+  } catch (err) {
+    log.warn(
+      { file, err: (err as Error).message },
+      'could not write the pid file: merezha inventory import cannot tell this process to reload',
+    );
+    return undefined;
+  }
+}
+
+/** Removes the pid file if it is still this process's (another start may have taken it over). */
+async function removePidFile(file: string): Promise<void> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  if (text.trim() === String(process.pid)) await unlink(file).catch(() => undefined);
 }

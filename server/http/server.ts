@@ -15,6 +15,7 @@ import { accountFiles, UserStore } from '../auth/users.ts';
 import type { Dashboard } from '../dashboard.ts';
 import { BackupLedger } from '../backups.ts';
 import { HealthCheck, type CollectorHealth, type SpoolHealth } from '../health.ts';
+import { InventoryEditor, type ApplyResult } from '../inventory-edit/editor.ts';
 import { createApp } from './app.ts';
 import { Metrics } from './metrics.ts';
 import { ROUTES } from './routes/index.ts';
@@ -40,6 +41,10 @@ export interface HttpServerOptions {
   webDir?: string;
   /** The cost of new password hashes; OWASP's unless a test needs speed. */
   hashCost?: ScryptCost;
+  /** The config file Merezha runs from: the inventory page edits it. Without it, the page cannot edit. */
+  configFile?: string | undefined;
+  /** Applies the config file to the running process after an edit, as SIGHUP does (app/reload.ts). */
+  applyConfig?: (() => Promise<ApplyResult>) | undefined;
 }
 
 export interface RunningHttpServer {
@@ -75,6 +80,16 @@ export async function createServices(options: Omit<HttpServerOptions, 'port' | '
     startedAt: Date.now(),
     influxUp: options.influxUp,
     backups,
+    ...(options.configFile
+      ? {
+          inventory: new InventoryEditor({
+            file: options.configFile,
+            dataDir: resolve(config.server.data_dir),
+            log,
+            apply: options.applyConfig,
+          }),
+        }
+      : {}),
     health: new HealthCheck(config, {
       influxUp: options.influxUp,
       backups,

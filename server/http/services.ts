@@ -11,6 +11,7 @@ import type { UserStore } from '../auth/users.ts';
 import type { Dashboard } from '../dashboard.ts';
 import type { BackupLedger } from '../backups.ts';
 import type { HealthCheck } from '../health.ts';
+import type { InventoryEditor } from '../inventory-edit/editor.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface Services {
@@ -29,6 +30,8 @@ export interface Services {
   backups: BackupLedger;
   /** The answer of `/api/health` but its version and uptime. */
   health: HealthCheck;
+  /** Edits the config file Merezha runs from and applies it; absent when it was started without one. */
+  inventory?: InventoryEditor | undefined;
   /** Closes the live connections of a session or of every session of a user (logout, removal, password change). */
   disconnect(target: { sessionId: string } | { username: string }): void;
 }

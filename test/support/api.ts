@@ -2,19 +2,29 @@
  * The dashboard API in-process: a small hromada's monitor (memory event store,
  * no re-checks), its dashboard and the express app, driven with
  * light-my-request so no port is opened and no request waits on a timer.
+ *
+ * The config is also written to `hromada.yaml` in the data folder, which the
+ * inventory routes edit; an edit is applied to the monitor, the dashboard and
+ * the services by `reloadConfig`, as SIGHUP applies it to `merezha start`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject, type InjectOptions, type Response as InjectResponse } from 'light-my-request';
 import type { Express } from 'express';
+import { stringify } from 'yaml';
+import { reloadConfig, type Reloadable } from '../../app/reload.ts';
+import type { DailyBackups } from '../../app/backup/schedule.ts';
+import type { Collector } from '../../collector/collector.ts';
 import { observationOf } from '../../collector/collector.ts';
 import { pingProbe, type PingResult } from '../../collector/probes/ping.ts';
 import { snmpProbe, type SnmpResult } from '../../collector/probes/snmp.ts';
 import type { DeviceTarget, ProbeKind } from '../../collector/probes/types.ts';
 import { deviceTargets } from '../../collector/targets.ts';
 import { silentLogger } from '../../common/log.ts';
+import { loadConfig } from '../../config/load.ts';
 import type { Config, ConfigInput } from '../../config/schema.ts';
+import type { RunningHttpServer } from '../../server/http/server.ts';
 import { Dashboard } from '../../server/dashboard.ts';
 import { createApp } from '../../server/http/app.ts';
 import { ROUTES } from '../../server/http/routes/index.ts';
@@ -33,6 +43,11 @@ export const SECRETS = { community: 'c0mmunity-s3cret', authKey: 'v3-auth-key-s3
 
 /** Two villages: Зелене with two uplinks, a school behind one, a public and a private Free WiFi; Ясне with one uplink. */
 export function apiTestConfig(dataDir: string, extra: ConfigOverrides = {}): Config {
+  return testConfig(apiTestConfigInput(dataDir, extra));
+}
+
+/** What `apiTestConfig` validates: the config as a file would write it. */
+export function apiTestConfigInput(dataDir: string, extra: ConfigOverrides = {}): ConfigOverrides & Pick<ConfigInput, 'villages'> {
   const base: ConfigOverrides & Pick<ConfigInput, 'villages'> = {
     hromada: { name: 'Тестова громада', timezone: 'Europe/Kyiv' },
     snmp_credentials: {
@@ -95,11 +110,14 @@ export function apiTestConfig(dataDir: string, extra: ConfigOverrides = {}): Con
     alerts: { channels: [{ id: 'log', type: 'log' }], rules: [{ on: ['down', 'recovered', 'village_offline'], channels: ['log'] }] },
     server: { data_dir: dataDir },
   };
-  return testConfig(mergeConfig(base, extra));
+  return mergeConfig(base, extra);
 }
 
 export interface ApiHarness {
-  config: Config;
+  /** The running config: the one of the start, or of the last reload. */
+  readonly config: Config;
+  /** The config file the inventory routes edit. */
+  configFile: string;
   monitor: Monitor;
   dashboard: Dashboard;
   services: Services;
@@ -126,10 +144,17 @@ export async function apiHarness(
     /** A data folder to use and keep (a restart on the same data); by default a new one, removed on close. */
     dataDir?: string;
     hashCost?: ScryptCost;
+    /**
+     * The config file's text, given the data folder: the harness starts from it
+     * instead of `apiTestConfig` (written to the data folder as YAML then).
+     */
+    configText?: (dataDir: string) => string;
   } = {},
 ): Promise<ApiHarness> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'merezha-api-')));
-  const config = apiTestConfig(dataDir, options.extra);
+  const configFile = join(dataDir, 'hromada.yaml');
+  await writeFile(configFile, options.configText?.(dataDir) ?? stringify(apiTestConfigInput(dataDir, options.extra)));
+  const config = options.configText ? loadConfig(configFile, {}) : apiTestConfig(dataDir, options.extra);
   const clock = { now: options.now ?? Date.UTC(2026, 5, 15, 9, 0, 0) };
   const now = () => clock.now;
   const log = silentLogger();
@@ -151,6 +176,21 @@ export async function apiHarness(
     ...(options.villagePushMs ? { villagePushMs: options.villagePushMs } : {}),
   });
   const disconnected: unknown[] = [];
+  // What a reload changes of `merezha start`, here: no collector, no backups, and the services for its dashboard server.
+  const running: Reloadable = {
+    config,
+    monitor,
+    dashboard,
+    collector: { reconfigure: () => undefined } as unknown as Collector,
+    backups: { reconfigure: async () => undefined } as unknown as DailyBackups,
+    http: {
+      reconfigure: (next: Config) => {
+        services.config = next;
+        services.health.reconfigure(next);
+      },
+    } as unknown as RunningHttpServer,
+  };
+  let reloads: Promise<unknown> = Promise.resolve();
   const base = await createServices({
     config,
     log,
@@ -159,19 +199,29 @@ export async function apiHarness(
     version: 'test',
     adminPassword: ADMIN_PASSWORD,
     hashCost: options.hashCost ?? TEST_HASH_COST,
+    configFile,
+    applyConfig: () => {
+      const next = reloads.then(() => reloadConfig(running, configFile, log));
+      reloads = next.catch(() => undefined);
+      return next;
+    },
   });
   const services: Services = { ...base, disconnect: (t) => disconnected.push(t) };
   const app = createApp(services, ROUTES, join(dataDir, 'web'));
-  const targets = new Map(deviceTargets(config).map((t) => [t.device.id, t]));
-  // A result as the collector hands it on: read by its own probe kind.
+  // A result as the collector hands it on: read by its own probe kind, for the device as the running config has it.
   const feed = <Result>(kind: ProbeKind<DeviceTarget, Result>, id: string, result: Result) => {
-    const observation = observationOf(kind, targets.get(id)!, result, clock.now);
+    const target = deviceTargets(services.config).find((t) => t.device.id === id);
+    if (!target) throw new Error(`no device "${id}" in the running config`);
+    const observation = observationOf(kind, target, result, clock.now);
     monitor.onObservation(observation);
     dashboard.onObservation(observation);
   };
 
   const harness: ApiHarness = {
-    config,
+    get config() {
+      return services.config;
+    },
+    configFile,
     monitor,
     dashboard,
     services,
@@ -179,7 +229,7 @@ export async function apiHarness(
     clock,
     disconnected,
     request: (o) => inject(app, o),
-    ping(deviceId, reachable, count = config.states.down_after) {
+    ping(deviceId, reachable, count = services.config.states.down_after) {
       for (let i = 0; i < count; i++) {
         clock.now += 1000;
         const result: PingResult = reachable
@@ -220,6 +270,7 @@ export async function apiHarness(
       return { cookie: setCookie.split(';')[0]!, csrf: (res.json() as { csrf: string }).csrf };
     },
     async close() {
+      await reloads;
       dashboard.stop();
       await monitor.stop();
       await services.users.close();

@@ -17,6 +17,8 @@ export class ApiError extends Error {
     message: string,
     /** Seconds to wait, from `Retry-After` on 429. */
     readonly retryAfterS: number | null = null,
+    /** The server's answer: field errors of a refused change, the file's version of a conflict. */
+    readonly problem: ErrorResponse | null = null,
   ) {
     super(message);
   }
@@ -30,8 +32,14 @@ let lastInput = Date.now();
 for (const type of ['pointerdown', 'keydown', 'wheel'])
   addEventListener(type, () => (lastInput = Date.now()), { capture: true, passive: true });
 
-export async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+export async function request<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && session.info) headers['X-CSRF-Token'] = session.info.csrf;
   if (Date.now() - lastInput > ACTIVE_MS) headers[BACKGROUND_HEADER] = '1';
@@ -56,6 +64,7 @@ export async function request<T>(method: Method, path: string, body?: unknown, s
       response.status,
       problem?.error ?? response.statusText,
       Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+      problem,
     );
   }
   return (response.status === 204 ? undefined : await response.json()) as T;

@@ -10,6 +10,7 @@ export type Route =
   | { page: 'device'; id: string }
   | { page: 'events' }
   | { page: 'admin' }
+  | { page: 'inventory' }
   | { page: 'not-found' };
 
 /** Paths the server renders itself: links to them must be real page loads. */
@@ -20,7 +21,8 @@ function match(pathname: string): Route {
   const [first, second, ...rest] = parts;
   if (rest.length > 0) return { page: 'not-found' };
   if (first === undefined) return { page: 'overview' };
-  if (second === undefined && (first === 'login' || first === 'events' || first === 'admin')) return { page: first };
+  if (second === undefined && (first === 'login' || first === 'events' || first === 'admin' || first === 'inventory'))
+    return { page: first };
   if (second !== undefined && first === 'villages') return { page: 'village', id: second };
   if (second !== undefined && first === 'devices') return { page: 'device', id: second };
   return { page: 'not-found' };
