@@ -81,6 +81,17 @@ const PRIV = {
 const STATUS_NAMES = snmp.ErrorStatus as unknown as Record<number, string | undefined>;
 const INVALID_CODE_NAMES = snmp.ResponseInvalidCode as unknown as Record<number, string | undefined>;
 
+/** Orders two numeric OIDs as SNMP does: arc by arc, a prefix first. */
+export function compareOids(a: string, b: string): number {
+  const x = a.split('.');
+  const y = b.split('.');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = Number(x[i]) - Number(y[i]);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
 /** Turns whatever net-snmp reports into a message with no secrets in it. */
 export function describeSnmpError(err: unknown, timeoutMs: number, parseError?: Error): SnmpError {
   if (err instanceof SnmpError) return err;
@@ -168,16 +179,28 @@ export const netSnmpClientFactory: SnmpClientFactory = (target) => {
     walk(baseOid) {
       return new Promise((resolve, reject) => {
         const out: Varbind[] = [];
+        let last = baseOid;
+        let looped: SnmpError | undefined;
         session.subtree(
           baseOid,
           20,
           (varbinds) => {
             for (const vb of varbinds) {
               const type = Number(vb.type);
-              if (!MISSING_TYPES[type]) out.push({ oid: vb.oid, type, value: vb.value });
+              // net-snmp's own JS agent answers a GETNEXT past its last object with noSuchObject at the OID asked,
+              // which net-snmp's walk would ask again forever: the agent has nothing more.
+              if (MISSING_TYPES[type]) return true;
+              // Any other answer not past the last OID would loop the same way.
+              if (compareOids(vb.oid, last) <= 0) {
+                looped = new SnmpError(`malformed reply: the agent answered ${vb.oid} after ${last} (OIDs not increasing)`, 'malformed');
+                return true;
+              }
+              last = vb.oid;
+              out.push({ oid: vb.oid, type, value: vb.value });
             }
+            return false;
           },
-          (err) => (err ? reject(fail(err)) : resolve(out)),
+          (err) => (err ? reject(fail(err)) : looped ? reject(looped) : resolve(out)),
         );
       });
     },
