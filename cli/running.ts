@@ -4,11 +4,17 @@
  * `merezha status`, and for the commands that must not change files under a
  * running server.
  */
+import { join, resolve } from 'node:path';
 import { healthResponse, type HealthResponse } from '../common/api.ts';
 import { networkErrorWords } from '../common/network-errors.ts';
 import type { Config } from '../config/schema.ts';
 
 const ASK_TIMEOUT_MS = 5000;
+
+/** Where `merezha start` keeps its process id while it runs, so that other commands can send it SIGHUP. */
+export function pidFileOf(config: Config): string {
+  return join(resolve(config.server.data_dir), 'merezha.pid');
+}
 const ANY_ADDRESS: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
 
 /** What the server of a config answers: nothing listens (not running), its health, or why there is none. */

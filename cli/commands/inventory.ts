@@ -12,7 +12,6 @@
  * the user is told how.
  */
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { ConfigError } from '../../config/load.ts';
 import { InventoryDocument, VersionConflictError } from '../../config/edit.ts';
 import {
@@ -26,16 +25,13 @@ import {
 } from '../../config/inventory-csv.ts';
 import type { Config } from '../../config/schema.ts';
 import { parse, resolveConfigPath, UsageError } from '../args.ts';
-import { askServer } from '../running.ts';
+import { askServer, pidFileOf } from '../running.ts';
 import { USAGES } from '../usage.ts';
 
 export const OPTIONS = {
   config: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
 } as const;
-
-/** The file `merezha start` keeps its process id in, in server.data_dir. */
-export const PID_FILE = 'merezha.pid';
 
 const APPLY_BY_HAND = 'run `systemctl reload merezha` (or send SIGHUP to merezha start) to apply it';
 
@@ -155,7 +151,7 @@ async function reload(config: Config): Promise<string> {
   const server = await askServer(config);
   if (!server.running) return `Merezha is not running (nothing answers at ${server.url}): it reads the new inventory when it starts`;
   if ('error' in server) return `something answers at ${server.url}, but not as Merezha (${server.error}): ${APPLY_BY_HAND}`;
-  const pidFile = join(resolve(config.server.data_dir), PID_FILE);
+  const pidFile = pidFileOf(config);
   let pid: number;
   try {
     const text = await readFile(pidFile, 'utf8');

@@ -11,22 +11,22 @@
  * example.
  */
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { ManagedInfluxdBusyError } from '../../storage/managed-influxd.ts';
 import { InfluxVersionError } from '../../storage/influx-version.ts';
 import { createLogger } from '../../common/log.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
+import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../common/log.ts';
 import { PortError } from '../../server/http/server.ts';
 import { startStack, type Stack } from '../../app/stack.ts';
 import { demoScenario, SimulationStartError } from '../../simulator/index.ts';
 import { demoWorkingCopy, parse, resolveConfigPath } from '../args.ts';
+import { pidFileOf } from '../running.ts';
 import { VERSION } from '../version.ts';
 import { reportConfigError, type LoadedConfig } from './load.ts';
 
 const STATUS_EVERY_MS = 60_000;
-/** In `server.data_dir`: the pid of the running `merezha start`. */
-export const PID_FILE = 'merezha.pid';
 
 export const OPTIONS = { config: { type: 'string' }, simulate: { type: 'boolean', default: false } } as const;
 
@@ -97,7 +97,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     { hromada: config.hromada.name, dashboard: stack.url, status_page: `${stack.url}status` },
     `Merezha is running: dashboard at ${stack.url}`,
   );
-  const pidFile = await writePidFile(config.server.data_dir, log);
+  const pidFile = await writePidFile(config, log);
 
   const status = setInterval(
     () => log.info({ collector: stack.collector.stats(), storage: stack.writer.stats() }, 'status'),
@@ -152,10 +152,10 @@ async function loadStartConfig(flag: string | undefined, log: Logger): Promise<L
 }
 
 /** Writes the pid file, or says why not: the process runs on without one. */
-async function writePidFile(dataDir: string, log: Logger): Promise<string | undefined> {
-  const file = join(resolve(dataDir), PID_FILE);
+async function writePidFile(config: Config, log: Logger): Promise<string | undefined> {
+  const file = pidFileOf(config);
   try {
-    await mkdir(resolve(dataDir), { recursive: true });
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(file, `${process.pid}\n`);
     return file;
   } catch (err) {
