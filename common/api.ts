@@ -409,12 +409,15 @@ export const discoverRequest = z.strictObject({
   port: z.int().min(1).max(65535).optional(),
   /** The id of one of the config's `snmp_credentials`. */
   credential: z.string().min(1).max(100),
+  /** The language of the reasons and notes; the hromada's locale when not given. */
+  locale: z.enum(LOCALES).optional(),
 });
 
 /**
  * What `POST /api/discover` answers: the JSON of `merezha discover --json`
  * (collector/discovery/types.ts, whose field names are the contract), to
- * prefill a new device.
+ * prefill a new device from `entry`. The `*_reason` fields and `notes` are
+ * sentences in the locale asked for.
  */
 export const discoveryResponse = z.object({
   host: z.string(),
@@ -466,7 +469,23 @@ export const discoveryResponse = z.object({
   suggested_parent: z.string().nullable(),
   suggested_parent_reason: z.string(),
   configured: z.string().nullable(),
-  /** The device entry for the config, as one YAML list item. */
+  /** The suggested device entry, with the config's keys of a device (only those that apply). */
+  entry: z.object({
+    id: z.string(),
+    name: z.string().optional(),
+    kind: z.enum(DEVICE_KINDS),
+    category: z.enum(INSTITUTION_CATEGORIES).optional(),
+    vendor: z.string().optional(),
+    clients_oid: z.string().optional(),
+    host: z.string(),
+    snmp: z.object({
+      credential: z.string(),
+      port: z.number().int().optional(),
+      interface: z.union([z.string(), z.number().int()]).optional(),
+    }),
+    parent: z.string().optional(),
+  }),
+  /** The same entry as one YAML list item, to paste under a village's `devices:`. */
   yaml: z.string(),
   notes: z.array(z.string()),
   elapsed_ms: z.number(),

@@ -3,8 +3,14 @@
  * needs to monitor them (collector/discovery/) and prints it, with a ready
  * device entry. Secrets given on the command line are never printed: every
  * SNMP error that reaches the output is an SnmpError, which holds none.
+ *
+ * It speaks English, the config's `hromada.locale` notwithstanding: the
+ * summary's headings and every other message of the CLI are English, and the
+ * `--json` a script reads says the same whichever config it was run with.
+ * The dashboard's POST /api/discover gives the reasons in Ukrainian.
  */
 import { isIP } from 'node:net';
+import type { Locale } from '../../common/words/locale.ts';
 import { parseDuration } from '../../config/duration.ts';
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, type Config, type SnmpCredential } from '../../config/schema.ts';
 import { configuredAt, discoverDevice, type Discovery } from '../../collector/discovery/discover.ts';
@@ -33,6 +39,9 @@ export const OPTIONS = {
 } as const;
 
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
+
+/** The language of the reasons and notes (see above). */
+const LOCALE: Locale = 'en';
 
 /** Addresses asked over SNMP at once in a sweep. */
 export const DEFAULT_CONCURRENCY = 64;
@@ -201,7 +210,7 @@ function formatSweep(found: Discovery[]): string {
       d.vendor ?? '-',
       d.suggested_kind,
       d.wifi ? String(d.wifi.clients) : '-',
-      d.configured ? `configured as ${d.configured}` : `new: ${/^- id: (.+)$/m.exec(d.yaml)?.[1] ?? ''}`,
+      d.configured ? `configured as ${d.configured}` : `new: ${d.entry.id}`,
     ]),
   ];
   return `${columns(rows, '')}\n`;
@@ -280,6 +289,7 @@ export async function discoverCommand(argv: string[]): Promise<number> {
         timeoutMs,
         // Most addresses of a range have no agent: one try each, unless asked for more.
         retries: retriesFlag ?? 0,
+        locale: LOCALE,
         ping: v['skip-ping']
           ? false
           : {
@@ -314,7 +324,7 @@ export async function discoverCommand(argv: string[]): Promise<number> {
   for (const { id, credential } of credentials) {
     const client = netSnmpClientFactory({ host: host!, port, credential, timeoutMs, retries });
     try {
-      const d = await discoverDevice(client, { host: host!, port }, { config, credentialId: id });
+      const d = await discoverDevice(client, { host: host!, port }, { config, credentialId: id, locale: LOCALE });
       process.stdout.write(v.json ? `${JSON.stringify(d, null, 2)}\n` : formatDiscovery(d));
       return 0;
     } catch (err) {

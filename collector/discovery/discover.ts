@@ -11,7 +11,14 @@
  * Only the system group is required: when it cannot be read (no answer,
  * wrong credential) the SnmpError is thrown, with no secret in its message.
  * Any other table the agent fails on becomes a note and discovery goes on.
+ *
+ * The reasons and notes are sentences in the locale asked for (English by
+ * default), from the one table of common/words/discovery.ts; the device
+ * entry is `entry`, an object with the config's keys, and `yaml` is that
+ * object rendered.
  */
+import { discoveryWords } from '../../common/words/discovery.ts';
+import type { Locale } from '../../common/words/locale.ts';
 import type { Config } from '../../config/schema.ts';
 import {
   isMissing,
@@ -42,7 +49,7 @@ import type { Discovery, WifiFound } from './types.ts';
 import { identifyVendor, probeOf, VENDOR_SIGNATURES, wifiObjectsOf, type VendorSignature } from './vendor.ts';
 import { integer, nonEmptyText, oidValue } from './values.ts';
 
-export type { DiscoveredInterface, Discovery, DiscoveredVendor, Neighbour, WifiFound } from './types.ts';
+export type { DeviceEntry, DiscoveredInterface, Discovery, Neighbour, WifiFound } from './types.ts';
 
 export interface DiscoverTarget {
   host: string;
@@ -56,6 +63,8 @@ export interface DiscoverOptions {
   credentialId?: string;
   /** Requests in flight at once to this agent (default 8): small agents on access points drop bursts. */
   concurrency?: number;
+  /** The language of the `*_reason` sentences and the notes (default English, as the CLI prints them). */
+  locale?: Locale;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -112,19 +121,15 @@ export function configuredAt(config: Config | undefined, target: DiscoverTarget)
 export async function discoverDevice(client: SnmpClient, target: DiscoverTarget, options: DiscoverOptions = {}): Promise<Discovery> {
   const started = performance.now();
   const { config } = options;
+  const locale = options.locale ?? 'en';
+  const words = discoveryWords(locale);
   const notes: string[] = [];
   const failures = new Map<string, string[]>();
   const run = limiter(options.concurrency ?? DEFAULT_CONCURRENCY);
 
   /** A walk whose failure is noted (by message, so one cause is said once) and reads as no rows. */
   const walk = (what: string, oid: string): Promise<Varbind[]> =>
-    run(() =>
-      withDeadline(
-        client.walk(oid),
-        WALK_DEADLINE_MS,
-        `a walk did not end within ${WALK_DEADLINE_MS / 1000} s (the agent keeps answering inside the table)`,
-      ),
-    ).catch((err: unknown) => {
+    run(() => withDeadline(client.walk(oid), WALK_DEADLINE_MS, words.walkDeadline(WALK_DEADLINE_MS / 1000))).catch((err: unknown) => {
       const message = err instanceof SnmpError ? err.message : (err as Error).message;
       failures.set(message, [...(failures.get(message) ?? []), what]);
       return [];
@@ -145,7 +150,7 @@ export async function discoverDevice(client: SnmpClient, target: DiscoverTarget,
   const sysObjectId = oidValue(sys(1));
   const ticks = integer(sys(2));
   const sysName = nonEmptyText(sys(3));
-  if (system.every((r) => isMissing(r))) notes.push('the system group (sysDescr, sysObjectID, sysUpTime, sysName) is not served');
+  if (system.every((r) => isMissing(r))) notes.push(words.noSystemGroup);
 
   const probed = async (sig: VendorSignature): Promise<boolean> => {
     const probe = probeOf(sig);
@@ -173,53 +178,51 @@ export async function discoverDevice(client: SnmpClient, target: DiscoverTarget,
   ]);
 
   // The vendor, and its Wi-Fi through its profile.
-  const verdict = identifyVendor(sysObjectId, new Set(VENDOR_SIGNATURES.filter((_, i) => answers[i])));
+  const verdict = identifyVendor(sysObjectId, new Set(VENDOR_SIGNATURES.filter((_, i) => answers[i])), VENDOR_SIGNATURES, locale);
   let wifi: WifiFound | null = null;
   if (verdict.wifiMib && verdict.signature) {
     const objects = wifiObjectsOf(verdict.signature);
-    if (!objects) notes.push(`this Merezha has no Wi-Fi profile for ${verdict.vendor}: its clients are not read`);
-    else {
-      try {
-        const r = await run(() => readWifi(client, objects));
-        wifi = { clients: r.clients, radios_up: r.radiosUp ?? null };
-      } catch (err) {
-        notes.push(`Wi-Fi clients could not be read: ${(err as Error).message}`);
-      }
+    try {
+      const r = await run(() => readWifi(client, objects));
+      wifi = { clients: r.clients, radios_up: r.radiosUp ?? null };
+    } catch (err) {
+      notes.push(words.wifiUnread((err as Error).message));
     }
   }
 
-  const { interfaces, notes: ifNotes } = parseInterfaces(ifColumns, client.version);
+  const { interfaces, notes: ifNotes } = parseInterfaces(ifColumns, client.version, locale);
   notes.push(...ifNotes);
   const route = parseDefaultRoute({ inetCidrIfIndex: inetCidr, ipCidrIfIndex: ipCidr, ipRouteIfIndex: ipRouteRows } satisfies RouteColumns);
-  const uplink = suggestInterface(interfaces, route);
+  const uplink = suggestInterface(interfaces, route, locale);
   const uplinkIface = interfaces.find((i) => i.index === uplink.index) ?? null;
 
   const self = configuredAt(config, target);
   const ifNames = new Map(interfaces.map((i) => [i.index, i.name]));
-  const lldp = parseLldp(lldpColumns);
+  const lldp = parseLldp(lldpColumns, locale);
   notes.push(...lldp.notes);
   const neighbours = matchNeighbours([...lldp.neighbours, ...parseCdp(cdpColumns, ifNames)], config);
-  const parent = suggestParent(neighbours, {
-    config,
-    self,
-    uplink: uplinkIface ? { name: uplinkIface.name, descr: uplinkIface.descr } : null,
-  });
+  const parent = suggestParent(
+    neighbours,
+    { config, self, uplink: uplinkIface ? { name: uplinkIface.name, descr: uplinkIface.descr } : null },
+    locale,
+  );
 
-  const kind = suggestKind({
-    wifiMib: verdict.wifiMib ? (verdict.signature?.mib ?? null) : null,
-    sysName,
-    hasDefaultRoute: route !== null,
-    neighbours: neighbours.length,
-  });
+  const kind = suggestKind(
+    {
+      wifiMib: verdict.wifiMib ? (verdict.signature?.mib ?? null) : null,
+      sysName,
+      hasDefaultRoute: route !== null,
+      neighbours: neighbours.length,
+    },
+    locale,
+  );
 
-  for (const [message, what] of failures) notes.push(`${[...new Set(what)].join(', ')}: ${message}`);
+  for (const [message, what] of failures) notes.push(words.tablesFailed([...new Set(what)], message));
 
   let credential = options.credentialId;
   if (!credential) {
     credential = placeholderCredential({ version: client.version });
-    notes.push(
-      `the entry refers to the credential "${credential}": add it under snmp_credentials with the version ${client.version} ${client.version === '3' ? 'user and keys' : 'community'} you discovered with (secrets can stay in merezha.env as \${NAME} references)`,
-    );
+    notes.push(words.placeholderCredential(credential, client.version));
   }
   const id = suggestId(sysName, target.host, config, self);
   const entry = deviceEntry({
@@ -236,14 +239,10 @@ export async function discoverDevice(client: SnmpClient, target: DiscoverTarget,
     parent: parent.parent,
   });
   if (kind.kind === 'wifi' && verdict.vendor && !('vendor' in entry)) {
-    notes.push(`vendor ${verdict.vendor} is not one of this config's vendors yet: the entry has no vendor, so no clients are polled`);
+    notes.push(words.vendorNotConfigured(verdict.vendor));
   }
-  if (verdict.vendor === 'airmax') {
-    notes.push(
-      'an airMAX radio is often a link (point-to-point or a subscriber station) rather than a Free WiFi access point: its "clients" are the radios it serves, and a station counts its one access point; make it kind uplink (without vendor) if it is a village\'s link',
-    );
-  }
-  if (kind.kind === 'institution') notes.push(`category ${kind.category} is a guess from the name: check it`);
+  if (verdict.vendor === 'airmax') notes.push(words.airmaxLink);
+  if (kind.kind === 'institution') notes.push(words.categoryGuess(kind.category ?? 'other'));
 
   return {
     host: target.host,
@@ -268,6 +267,7 @@ export async function discoverDevice(client: SnmpClient, target: DiscoverTarget,
     suggested_parent: parent.parent,
     suggested_parent_reason: parent.reason,
     configured: self,
+    entry,
     yaml: entryYaml(entry),
     notes,
     elapsed_ms: Math.round((performance.now() - started) * 10) / 10,

@@ -7,6 +7,8 @@
  * said in notes, as is what it means for the collector, which reads ifName,
  * ifHighSpeed and ifHC*Octets over SNMPv2c/v3 and the 32-bit ones over v1.
  */
+import { discoveryWords } from '../../common/words/discovery.ts';
+import type { Locale } from '../../common/words/locale.ts';
 import type { Varbind } from '../snmp/client.ts';
 import { IF } from '../snmp/oids.ts';
 import { IF_MORE } from './oids.ts';
@@ -51,8 +53,13 @@ export function isLoopback(name: string, type: number | null): boolean {
   return type === SOFTWARE_LOOPBACK || /^(lo\d*|loopback\d*)$/i.test(name);
 }
 
-/** The interfaces in ifIndex order, and what the agent lacked. */
-export function parseInterfaces(columns: IfColumns, version: '1' | '2c' | '3'): { interfaces: DiscoveredInterface[]; notes: string[] } {
+/** The interfaces in ifIndex order, and what the agent lacked (in `locale`). */
+export function parseInterfaces(
+  columns: IfColumns,
+  version: '1' | '2c' | '3',
+  locale: Locale = 'en',
+): { interfaces: DiscoveredInterface[]; notes: string[] } {
+  const words = discoveryWords(locale);
   const col = Object.fromEntries(
     (Object.keys(IF_COLUMNS) as (keyof IfColumns)[]).map((k) => [k, byInstance(IF_COLUMNS[k], columns[k])]),
   ) as Record<keyof IfColumns, Map<string, Varbind>>;
@@ -102,32 +109,16 @@ export function parseInterfaces(columns: IfColumns, version: '1' | '2c' | '3'): 
     });
 
   if (!ifTable && !ifXTable) {
-    notes.push('IF-MIB is not served (neither ifTable nor ifXTable): no interfaces, and the collector can read no traffic from this agent');
+    notes.push(words.noIfMib);
     return { interfaces, notes };
   }
-  if (ifTable && !ifXTable) {
-    notes.push(
-      'ifXTable is not served (an old IF-MIB agent): interface names are ifDescr, speeds ifSpeed (which tops out at 4,294 Mbit/s) and counters 32-bit',
-    );
-  }
-  if (!ifTable && ifXTable)
-    notes.push('ifTable is not served: no ifOperStatus (up or down unknown) and no ifDescr; names and speeds come from ifXTable');
+  if (ifTable && !ifXTable) notes.push(words.noIfXTable);
+  if (!ifTable && ifXTable) notes.push(words.noIfTable);
   const has32 = col.inOctets.size + col.outOctets.size > 0;
   const has64 = col.hcInOctets.size + col.hcOutOctets.size > 0;
-  if (version === '1') {
-    notes.push(
-      has32
-        ? 'SNMPv1 has no 64-bit counters: the collector reads the 32-bit ifInOctets/ifOutOctets, which wrap every 34 s at 1 Gbit/s, and ifSpeed'
-        : 'SNMPv1 has no 64-bit counters, and this agent serves no 32-bit ifInOctets/ifOutOctets either: the collector gets no traffic rates over SNMPv1',
-    );
-  } else if (!has64 && interfaces.length > 0) {
-    notes.push(
-      has32
-        ? `no 64-bit counters (ifHCInOctets/ifHCOutOctets): the collector asks for them over SNMPv${version} and gets no traffic rates from this agent; an SNMPv1 credential would read the 32-bit ones`
-        : 'no octet counters at all (neither ifHCInOctets nor ifInOctets): the collector gets no traffic rates from this agent',
-    );
-  }
-  if (saturated) notes.push('ifSpeed is at its 32-bit ceiling and there is no ifHighSpeed: the real speed is above 4,294 Mbit/s');
+  if (version === '1') notes.push(has32 ? words.v1Counters32 : words.v1NoCounters);
+  else if (!has64 && interfaces.length > 0) notes.push(has32 ? words.no64bitCounters(version) : words.noOctetCounters);
+  if (saturated) notes.push(words.speedCeiling);
   return { interfaces, notes };
 }
 
@@ -149,47 +140,34 @@ function configValue(iface: DiscoveredInterface, all: readonly DiscoveredInterfa
   return same === 1 && !iface.name.startsWith('ifIndex ') ? iface.name : iface.index;
 }
 
-function gigabytes(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${n} bytes`;
-}
-
 /**
  * The uplink interface: the one the default route goes out of, else the
  * busiest interface that is up (octets in + out since the counters started),
- * never a loopback.
+ * never a loopback. The reason is in `locale`.
  */
-export function suggestInterface(interfaces: readonly DiscoveredInterface[], route: DefaultRoute | null): InterfaceSuggestion {
-  if (interfaces.length === 0) return { value: null, index: null, reason: 'the agent lists no interfaces' };
-  let routeNote = 'no default route in IP-FORWARD-MIB (inetCidrRouteTable, ipCidrRouteTable) or ipRouteTable';
+export function suggestInterface(
+  interfaces: readonly DiscoveredInterface[],
+  route: DefaultRoute | null,
+  locale: Locale = 'en',
+): InterfaceSuggestion {
+  const words = discoveryWords(locale);
+  if (interfaces.length === 0) return { value: null, index: null, reason: words.noInterfaces };
+  let routeNote = words.noDefaultRoute;
   if (route) {
     const iface = interfaces.find((i) => i.index === route.ifIndex);
     if (iface && !iface.loopback) {
-      return {
-        value: configValue(iface, interfaces),
-        index: iface.index,
-        reason: `the default route (0.0.0.0/0 in ${route.table}) goes out of it`,
-      };
+      return { value: configValue(iface, interfaces), index: iface.index, reason: words.routeOut(route.table) };
     }
-    routeNote = `the default route (${route.table}) names ifIndex ${route.ifIndex}, which is ${iface ? 'a loopback' : 'not in the interface list'}`;
+    routeNote = words.routeElsewhere(route.table, route.ifIndex, iface !== undefined);
   }
   const candidates = interfaces.filter((i) => !i.loopback && i.oper_up !== false);
-  if (candidates.length === 0) {
-    return { value: null, index: null, reason: `${routeNote}, and no interface but loopback is up` };
-  }
+  if (candidates.length === 0) return { value: null, index: null, reason: words.noneUp(routeNote) };
   const traffic = (i: DiscoveredInterface) => (i.in_octets ?? 0) + (i.out_octets ?? 0);
   const counted = candidates.filter((i) => i.in_octets !== null || i.out_octets !== null);
   if (counted.length === 0) {
     const first = candidates[0]!;
-    return {
-      value: configValue(first, interfaces),
-      index: first.index,
-      reason: `${routeNote}, and no octet counters to compare: the first interface that is up, loopback skipped`,
-    };
+    return { value: configValue(first, interfaces), index: first.index, reason: words.firstUp(routeNote) };
   }
   const busiest = counted.reduce((a, b) => (traffic(b) > traffic(a) ? b : a));
-  return {
-    value: configValue(busiest, interfaces),
-    index: busiest.index,
-    reason: `${routeNote}: the busiest interface that is up (${gigabytes(traffic(busiest))} in and out since its counters started), loopback skipped`,
-  };
+  return { value: configValue(busiest, interfaces), index: busiest.index, reason: words.busiest(routeNote, traffic(busiest)) };
 }

@@ -8,6 +8,8 @@
  * it hangs from: that is its `parent:`. A switch has neighbours both ways,
  * so there the neighbour on the uplink interface is the parent.
  */
+import { discoveryWords } from '../../common/words/discovery.ts';
+import type { Locale } from '../../common/words/locale.ts';
 import { slugId } from '../../common/words/translit.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Varbind } from '../snmp/client.ts';
@@ -84,9 +86,9 @@ const ZERO_MAC = '00:00:00:00:00:00';
 /**
  * LLDP neighbours. A row whose index is not timeMark.localPortNum.index (as
  * RouterOS 6 serves some) is kept with its local port unknown; rows with no
- * name, port or chassis id are dropped; both are said in `notes`.
+ * name, port or chassis id are dropped; both are said in `notes` (in `locale`).
  */
-export function parseLldp(c: LldpColumns): { neighbours: Neighbour[]; notes: string[] } {
+export function parseLldp(c: LldpColumns, locale: Locale = 'en'): { neighbours: Neighbour[]; notes: string[] } {
   const col = Object.fromEntries(
     (Object.keys(LLDP_COLUMNS) as (keyof LldpColumns)[]).map((k) => [k, byInstance(LLDP_COLUMNS[k], c[k])]),
   ) as Record<keyof LldpColumns, Map<string, Varbind>>;
@@ -146,12 +148,9 @@ export function parseLldp(c: LldpColumns): { neighbours: Neighbour[]; notes: str
       m.local_port === n.local_port && m.sys_name === n.sys_name && m.port === n.port && m.chassis_id === n.chassis_id;
     if (!neighbours.some(same)) neighbours.push(n);
   }
-  if (malformed > 0) {
-    notes.push(
-      `lldpRemTable has ${malformed} row${malformed === 1 ? '' : 's'} whose index is not timeMark.localPortNum.index: kept with the local port unknown (?)`,
-    );
-  }
-  if (empty > 0) notes.push(`lldpRemTable has ${empty} empty row${empty === 1 ? '' : 's'} (no name, port or chassis id): left out`);
+  const words = discoveryWords(locale);
+  if (malformed > 0) notes.push(words.lldpMalformedRows(malformed));
+  if (empty > 0) notes.push(words.lldpEmptyRows(empty));
   return { neighbours, notes };
 }
 
@@ -240,43 +239,48 @@ export interface ParentSuggestion {
   reason: string;
 }
 
-function seen(n: Neighbour): string {
-  return `${n.protocol.toUpperCase()} neighbour ${n.sys_name ?? n.address ?? n.chassis_id ?? '?'} on ${n.local_port}, configured as ${n.device} (by ${n.matched_by})`;
-}
+/** A neighbour's name in a reason: its sysName, else its address or chassis id. */
+const nameOf = (n: Neighbour) => n.sys_name ?? n.address ?? n.chassis_id ?? '?';
 
 /**
  * The parent: the configured neighbour, or, when there are several, the one on
  * the uplink interface. Never the device itself, nor one whose configured
- * parent is the device (that one hangs from it).
+ * parent is the device (that one hangs from it). The reason is in `locale`.
  */
 export function suggestParent(
   neighbours: readonly Neighbour[],
   context: { config: Config | undefined; self: string | null; uplink: { name: string | null; descr: string | null } | null },
+  locale: Locale = 'en',
 ): ParentSuggestion {
-  if (neighbours.length === 0)
-    return { parent: null, reason: 'no LLDP or CDP neighbours (LLDP-MIB and CISCO-CDP-MIB not served, or empty)' };
-  const names = [...new Set(neighbours.map((n) => n.sys_name ?? n.address ?? n.chassis_id ?? '?'))].join(', ');
-  if (!context.config) return { parent: null, reason: `no config to match the neighbours (${names}) against: give --config` };
+  const words = discoveryWords(locale);
+  if (neighbours.length === 0) return { parent: null, reason: words.noNeighbours };
+  const names = [...new Set(neighbours.map(nameOf))];
+  if (!context.config) return { parent: null, reason: words.noConfig(names) };
   const parentOf = new Map(context.config.villages.flatMap((v) => v.devices.map((d) => [d.id, d.parent] as const)));
   const matched = neighbours.filter((n) => n.device !== null && n.device !== context.self);
   const upstream = matched.filter((n) => context.self === null || parentOf.get(n.device!) !== context.self);
-  if (matched.length === 0) return { parent: null, reason: `none of the neighbours (${names}) is a configured device` };
-  if (upstream.length === 0) {
-    return { parent: null, reason: `the configured neighbours (${matched.map((n) => n.device).join(', ')}) hang from this device` };
-  }
+  if (matched.length === 0) return { parent: null, reason: words.noneConfigured(names) };
+  if (upstream.length === 0) return { parent: null, reason: words.childrenOnly(matched.map((n) => n.device!)) };
+  const seen = (n: Neighbour) => ({
+    protocol: n.protocol,
+    name: nameOf(n),
+    local_port: n.local_port,
+    device: n.device!,
+    matched_by: n.matched_by ?? 'name',
+  });
   const devices = [...new Set(upstream.map((n) => n.device!))];
-  if (devices.length === 1) return { parent: devices[0]!, reason: `its ${seen(upstream[0]!)}` };
+  if (devices.length === 1) return { parent: devices[0]!, reason: words.parent(seen(upstream[0]!), null) };
   const uplinkNames = [context.uplink?.name, context.uplink?.descr].filter((s): s is string => !!s).map((s) => s.toLowerCase());
   const onUplink = [...new Set(upstream.filter((n) => uplinkNames.includes(n.local_port.toLowerCase())).map((n) => n.device!))];
   if (onUplink.length === 1) {
     const n = upstream.find((x) => x.device === onUplink[0])!;
     return {
       parent: onUplink[0]!,
-      reason: `its ${seen(n)}, the uplink interface (other configured neighbours: ${devices.filter((d) => d !== onUplink[0]).join(', ')})`,
+      reason: words.parent(
+        seen(n),
+        devices.filter((d) => d !== onUplink[0]),
+      ),
     };
   }
-  return {
-    parent: null,
-    reason: `several configured neighbours (${devices.join(', ')}) and ${onUplink.length === 0 ? 'none' : 'more than one'} on the uplink interface: choose the one towards the provider`,
-  };
+  return { parent: null, reason: words.severalParents(devices, onUplink.length === 0 ? 'none' : 'several') };
 }

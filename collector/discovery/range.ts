@@ -4,6 +4,8 @@
  * asked over SNMP with each credential in turn, a bounded number of
  * addresses at once, and the ones whose agent answers are discovered.
  */
+import { discoveryWords } from '../../common/words/discovery.ts';
+import type { Locale } from '../../common/words/locale.ts';
 import type { Config, SnmpCredential } from '../../config/schema.ts';
 import { pingerInfo, pingHost } from '../probes/ping.ts';
 import { netSnmpClientFactory, SnmpError, type SnmpClientFactory } from '../snmp/client.ts';
@@ -74,6 +76,8 @@ export interface SweepOptions {
   ping: Config['polling']['ping'] | false;
   clientFactory?: SnmpClientFactory;
   onProgress?: (p: SweepProgress) => void;
+  /** The language of each discovery's reasons and notes, and of `failed`'s errors (default English). */
+  locale?: Locale;
 }
 
 export interface SweepResult {
@@ -83,7 +87,7 @@ export interface SweepResult {
   alive: number;
   /** One per address whose agent answered, in address order; `configured` marks those already in the config. */
   found: Discovery[];
-  /** Addresses that answered SNMP but could not be discovered, and why. */
+  /** Addresses that answered SNMP but could not be discovered, and why (the SNMP client's words, or refused every credential). */
   failed: { host: string; error: string }[];
   elapsed_ms: number;
 }
@@ -152,7 +156,11 @@ export async function sweepRange(cidr: string, options: SweepOptions): Promise<S
     for (const { port, credential } of attemptsFor(host, options)) {
       const client = factory({ host, port, credential: credential.credential, timeoutMs: options.timeoutMs, retries: options.retries });
       try {
-        const discovery = await discoverDevice(client, { host, port }, { config: options.config, credentialId: credential.id });
+        const discovery = await discoverDevice(
+          client,
+          { host, port },
+          { config: options.config, credentialId: credential.id, locale: options.locale },
+        );
         found.set(host, discovery);
         progress.found++;
         refused = undefined;
@@ -171,7 +179,7 @@ export async function sweepRange(cidr: string, options: SweepOptions): Promise<S
       }
     }
     // An agent that refused every credential is there: say so rather than pass it over.
-    if (refused !== undefined) failed.push({ host, error: `refuses every credential tried (last: ${refused})` });
+    if (refused !== undefined) failed.push({ host, error: discoveryWords(options.locale ?? 'en').refusesEvery(refused) });
     progress.asked++;
     tell();
   });

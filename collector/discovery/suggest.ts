@@ -1,6 +1,7 @@
 /**
  * What discovery suggests for the config: the device's kind (and an
- * institution's category), its id, and the ready device entry in YAML.
+ * institution's category), its id, and the ready device entry (an object
+ * with the config's keys, and that object in YAML).
  * Pure functions.
  *
  * The config knows three kinds (common/words/names.ts DEVICE_KINDS): wifi, a
@@ -11,10 +12,12 @@
  * else that routes or switches (there is no "router" kind) is an uplink.
  */
 import { stringify } from 'yaml';
+import { discoveryWords } from '../../common/words/discovery.ts';
+import type { Locale } from '../../common/words/locale.ts';
 import type { DeviceKind, InstitutionCategory } from '../../common/words/names.ts';
 import { slugId } from '../../common/words/translit.ts';
-import { WIFI_VENDORS, type Config, type SnmpCredential } from '../../config/schema.ts';
-import type { DiscoveredVendor } from './vendor.ts';
+import { WIFI_VENDORS, type Config, type SnmpCredential, type WifiVendor } from '../../config/schema.ts';
+import type { DeviceEntry } from './types.ts';
 
 /** Whole words (not inside another word; Cyrillic too, which `\b` does not know). */
 const word = (...words: string[]) => `(?<![\\p{L}\\d])(?:${words.join('|')})(?![\\p{L}\\d])`;
@@ -54,29 +57,26 @@ export interface KindSuggestion {
   reason: string;
 }
 
-export function suggestKind(input: {
-  wifiMib: string | null;
-  sysName: string | null;
-  hasDefaultRoute: boolean;
-  neighbours: number;
-}): KindSuggestion {
-  if (input.wifiMib) return { kind: 'wifi', category: null, reason: `its Wi-Fi MIB (${input.wifiMib}) answers: an access point` };
+export function suggestKind(
+  input: {
+    wifiMib: string | null;
+    sysName: string | null;
+    hasDefaultRoute: boolean;
+    neighbours: number;
+  },
+  locale: Locale = 'en',
+): KindSuggestion {
+  const words = discoveryWords(locale);
+  if (input.wifiMib) return { kind: 'wifi', category: null, reason: words.kindWifi(input.wifiMib) };
   const name = input.sysName ?? '';
-  for (const [category, words] of CATEGORY_WORDS) {
-    const hit = words.exec(name);
-    if (hit) {
-      return {
-        kind: 'institution',
-        category,
-        reason: `no Wi-Fi MIB answers and its name "${name}" names an institution ("${hit[0]}": category ${category})`,
-      };
-    }
+  for (const [category, pattern] of CATEGORY_WORDS) {
+    const hit = pattern.exec(name);
+    if (hit) return { kind: 'institution', category, reason: words.kindInstitution(name, hit[0], category) };
   }
-  const what = input.hasDefaultRoute ? 'it has a default route' : input.neighbours > 0 ? 'it has LLDP/CDP neighbours' : 'it answers SNMP';
   return {
     kind: 'uplink',
     category: null,
-    reason: `no Wi-Fi MIB answers, its name names no institution, and ${what}: a router, switch or radio link, which the config calls uplink (it has no router kind); make it an institution if it is one's link`,
+    reason: words.kindUplink(input.hasDefaultRoute ? 'default-route' : input.neighbours > 0 ? 'neighbours' : 'answers'),
   };
 }
 
@@ -99,7 +99,7 @@ export interface EntryInput {
   name: string | null;
   kind: DeviceKind;
   category: InstitutionCategory | null;
-  vendor: DiscoveredVendor | null;
+  vendor: WifiVendor | null;
   clientsOid: string | null;
   host: string;
   port: number;
@@ -108,18 +108,16 @@ export interface EntryInput {
   parent: string | null;
 }
 
-const isConfigVendor = (v: string): v is (typeof WIFI_VENDORS)[number] => (WIFI_VENDORS as readonly string[]).includes(v);
+const isConfigVendor = (v: string): v is WifiVendor => (WIFI_VENDORS as readonly string[]).includes(v);
 
 /**
  * The device entry: keys in the order of the config's examples, only those
  * that apply (vendor only for kind wifi, clients_oid only with vendor
- * generic, port only when not 161), as one YAML list item.
+ * generic, port only when not 161). The discovery's `entry`, and its `yaml`
+ * is this rendered.
  */
-export function deviceEntry(input: EntryInput): Record<string, unknown> {
+export function deviceEntry(input: EntryInput): DeviceEntry {
   const vendor = input.kind === 'wifi' && input.vendor && isConfigVendor(input.vendor) ? input.vendor : null;
-  const snmp: Record<string, unknown> = { credential: input.credential };
-  if (input.port !== 161) snmp.port = input.port;
-  if (input.interface !== null) snmp.interface = input.interface;
   return {
     id: input.id,
     ...(input.name ? { name: input.name } : {}),
@@ -128,11 +126,16 @@ export function deviceEntry(input: EntryInput): Record<string, unknown> {
     ...(vendor ? { vendor } : {}),
     ...(vendor === 'generic' && input.clientsOid ? { clients_oid: input.clientsOid } : {}),
     host: input.host,
-    snmp,
+    snmp: {
+      credential: input.credential,
+      ...(input.port !== 161 ? { port: input.port } : {}),
+      ...(input.interface !== null ? { interface: input.interface } : {}),
+    },
     ...(input.parent ? { parent: input.parent } : {}),
   };
 }
 
-export function entryYaml(entry: Record<string, unknown>): string {
+/** The entry as one YAML list item, to paste under a village's `devices:`. */
+export function entryYaml(entry: DeviceEntry): string {
   return stringify([entry], { lineWidth: 0 });
 }

@@ -2,12 +2,12 @@
  * What `merezha discover` (and `POST /api/discover`) answers about one agent:
  * the JSON field names are the contract, so they are snake_case like the
  * config they help to write. Every `*_reason` says in words why a suggestion
- * is what it is; `notes` say what the agent lacked or got wrong.
+ * is what it is; `notes` say what the agent lacked or got wrong; both are
+ * sentences in the locale discovery was asked for (English by default),
+ * from common/words/discovery.ts.
  */
 import type { DeviceKind, InstitutionCategory } from '../../common/words/names.ts';
-import type { DiscoveredVendor } from './vendor.ts';
-
-export type { DiscoveredVendor } from './vendor.ts';
+import type { WifiVendor } from '../../config/schema.ts';
 
 export interface DiscoveredInterface {
   index: number;
@@ -50,6 +50,30 @@ export interface WifiFound {
   radios_up: number | null;
 }
 
+/**
+ * The suggested device entry: the config's YAML keys of a device, only those
+ * that apply, in the order the config's examples write them.
+ */
+export interface DeviceEntry {
+  id: string;
+  name?: string;
+  kind: DeviceKind;
+  /** With kind institution. */
+  category?: InstitutionCategory;
+  /** With kind wifi, a vendor of the config's list. */
+  vendor?: WifiVendor;
+  /** With vendor generic. */
+  clients_oid?: string;
+  host: string;
+  snmp: {
+    credential: string;
+    /** When not 161. */
+    port?: number;
+    interface?: string | number;
+  };
+  parent?: string;
+}
+
 export interface Discovery {
   host: string;
   port: number;
@@ -59,7 +83,7 @@ export interface Discovery {
   sys_object_id: string | null;
   sys_uptime_s: number | null;
   /** A vendor of the config's `vendor:` list (or airmax), or null with the reason. */
-  vendor: DiscoveredVendor | null;
+  vendor: WifiVendor | null;
   vendor_reason: string;
   /** Who made it, by the enterprise number of sysObjectID (or the vendor found): "MikroTik", "Net-SNMP". */
   make: string | null;
@@ -79,7 +103,9 @@ export interface Discovery {
   suggested_parent_reason: string;
   /** The configured device at this host (and port), when a config was given. */
   configured: string | null;
-  /** The device entry for the config: one YAML list item for a village's `devices:`. */
+  /** The device entry for the config, as an object with the config's keys. */
+  entry: DeviceEntry;
+  /** The same entry as one YAML list item, to paste under a village's `devices:`. */
   yaml: string;
   /** What the agent lacked or answered wrongly, and what that means for polling it. */
   notes: string[];

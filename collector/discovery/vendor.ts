@@ -11,23 +11,12 @@
  * vendor profile's own client count unless the signature names another: the
  * OIDs of a make live in its profile (collector/vendors/), not here.
  */
+import { discoveryWords, type ObjectIdFact } from '../../common/words/discovery.ts';
+import type { Locale } from '../../common/words/locale.ts';
 import type { WifiVendor } from '../../config/schema.ts';
 import { WIFI_VENDOR_PROFILES } from '../vendors/index.ts';
-import type { WifiObjects, WifiVendorProfile } from '../vendors/types.ts';
+import type { WifiObjects } from '../vendors/types.ts';
 import { ENTERPRISES } from './oids.ts';
-
-/**
- * A vendor discovery can name: the config's WIFI_VENDORS (airmax is one of
- * them; named here too so that discovery compiles on a tree without it).
- */
-export type DiscoveredVendor = WifiVendor | 'airmax';
-
-/** The profiles by vendor; a vendor without one (yet) reads no Wi-Fi. */
-const PROFILES: Partial<Record<DiscoveredVendor, WifiVendorProfile>> = WIFI_VENDOR_PROFILES;
-
-export function profileOf(vendor: DiscoveredVendor): WifiVendorProfile | undefined {
-  return PROFILES[vendor];
-}
 
 /** What to ask to see whether a MIB answers: a GET of a scalar, or a walk of a column or subtree that has rows. */
 export interface Probe {
@@ -36,7 +25,7 @@ export interface Probe {
 }
 
 export interface VendorSignature {
-  vendor: DiscoveredVendor;
+  vendor: WifiVendor;
   /** The maker, as people call it. */
   make: string;
   /** The private enterprise number of its sysObjectID (1.3.6.1.4.1.<n>). */
@@ -109,21 +98,21 @@ export function makerOf(sysObjectId: string | null): string | null {
   return MAKERS[n] ?? `enterprise ${n}`;
 }
 
-/** The Wi-Fi objects a signature reads through its profile; undefined while the vendor has no profile. */
-export function wifiObjectsOf(sig: VendorSignature): WifiObjects | undefined {
-  return profileOf(sig.vendor)?.objects({ clients_oid: sig.clientsOid });
+/** The Wi-Fi objects a signature reads through its vendor's profile. */
+export function wifiObjectsOf(sig: VendorSignature): WifiObjects {
+  return WIFI_VENDOR_PROFILES[sig.vendor].objects({ clients_oid: sig.clientsOid });
 }
 
-/** What to ask to tell whether the signature's MIB answers; undefined when there is nothing to ask (no profile yet, no probe). */
+/** What to ask to tell whether the signature's MIB answers; undefined when there is nothing to ask (a generic signature without its OID). */
 export function probeOf(sig: VendorSignature): Probe | undefined {
   if (sig.probe) return sig.probe;
-  const c = wifiObjectsOf(sig)?.clients;
-  if (!c || c.oid === '') return undefined;
+  const c = wifiObjectsOf(sig).clients;
+  if (c.oid === '') return undefined;
   return { oid: c.oid, op: c.shape === 'scalar' ? 'get' : 'walk' };
 }
 
 export interface VendorVerdict {
-  vendor: DiscoveredVendor | null;
+  vendor: WifiVendor | null;
   signature: VendorSignature | null;
   /** The signature's MIB answered: the device reads Wi-Fi through the profile. */
   wifiMib: boolean;
@@ -133,42 +122,43 @@ export interface VendorVerdict {
 
 const NET_SNMP_LINUX = `${ENTERPRISES}.8072.3.2.10`;
 
-function describeObjectId(sysObjectId: string | null): string {
-  if (!sysObjectId) return 'the agent gives no sysObjectID';
+/** What the sysObjectID says of its maker, for the reason. */
+function objectIdFact(sysObjectId: string | null): ObjectIdFact {
+  if (!sysObjectId) return { what: 'none' };
+  if (sysObjectId === NET_SNMP_LINUX) return { what: 'net-snmp-linux', oid: sysObjectId };
   const n = enterpriseOf(sysObjectId);
-  const maker = n === null ? null : MAKERS[n] ? `${MAKERS[n]} (enterprise ${n})` : `enterprise ${n}`;
-  if (sysObjectId === NET_SNMP_LINUX) return `sysObjectID ${sysObjectId} is Net-SNMP's agent on Linux, which many devices run`;
-  return `sysObjectID ${sysObjectId}${maker ? ` belongs to ${maker}` : ' is not under 1.3.6.1.4.1 (it names no maker)'}`;
+  return n === null
+    ? { what: 'outside', oid: sysObjectId }
+    : { what: 'enterprise', oid: sysObjectId, enterprise: n, maker: MAKERS[n] ?? null };
 }
 
 /**
- * The vendor, from sysObjectID and which signatures' MIBs answered (by index
- * into `signatures`). Pure: the probing is discover.ts's.
+ * The vendor, from sysObjectID and which signatures' MIBs answered, with
+ * the reason in `locale`. Pure: the probing is discover.ts's.
  */
 export function identifyVendor(
   sysObjectId: string | null,
   answered: ReadonlySet<VendorSignature>,
   signatures: readonly VendorSignature[] = VENDOR_SIGNATURES,
+  locale: Locale = 'en',
 ): VendorVerdict {
+  const words = discoveryWords(locale);
   const enterprise = enterpriseOf(sysObjectId);
   const hits = signatures.filter((s) => answered.has(s));
-  const objectId = describeObjectId(sysObjectId);
+  const objectId = words.objectId(objectIdFact(sysObjectId));
   if (hits.length > 0) {
     // Several MIBs answering is rare; the one of the sysObjectID's maker, else the first in the table.
     const sig = hits.find((s) => s.enterprise === enterprise) ?? hits[0]!;
-    const also =
-      hits.length > 1
-        ? ` (${hits
-            .filter((s) => s !== sig)
-            .map((s) => s.mib)
-            .join(', ')} answer${hits.length > 2 ? '' : 's'} too)`
-        : '';
     return {
       vendor: sig.vendor,
       signature: sig,
       wifiMib: true,
       make: sig.make,
-      reason: `${sig.mib} answers${also}; ${objectId}`,
+      reason: words.vendorByMib(
+        sig.mib,
+        hits.filter((s) => s !== sig).map((s) => s.mib),
+        objectId,
+      ),
     };
   }
   const bySysObjectId = signatures.find((s) => s.bySysObjectId && s.enterprise === enterprise);
@@ -178,14 +168,20 @@ export function identifyVendor(
       signature: bySysObjectId,
       wifiMib: false,
       make: bySysObjectId.make,
-      reason: `${objectId}; its Wi-Fi MIB (${bySysObjectId.mib}) does not answer, so no Wi-Fi is read`,
+      reason: words.vendorByObjectId(objectId, bySysObjectId.mib),
     };
   }
-  const probed = signatures.map((s) => s.mib).join(', ');
   const shared = signatures.filter((s) => s.enterprise === enterprise);
   const why =
     shared.length > 1
-      ? `${objectId}, shared by ${shared.map((s) => s.vendor).join(' and ')}, and none of their MIBs answers (${shared.map((s) => s.mib).join(', ')})`
-      : `${objectId}, and no vendor MIB answers (probed: ${probed})`;
+      ? words.vendorShared(
+          objectId,
+          shared.map((s) => s.vendor),
+          shared.map((s) => s.mib),
+        )
+      : words.vendorNone(
+          objectId,
+          signatures.map((s) => s.mib),
+        );
   return { vendor: null, signature: null, wifiMib: false, make: makerOf(sysObjectId), reason: why };
 }

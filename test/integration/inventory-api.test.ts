@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { InjectOptions } from 'light-my-request';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEMO_CONFIG, demoWorkingCopy } from '../../cli/args.ts';
 import * as api from '../../common/api.ts';
@@ -542,7 +543,53 @@ describe('discovery', () => {
     expect(found).toMatchObject({ host, port: agent.port, snmp_version: '2c', sys_name: 'zelene-clinic-router' });
     expect(found.interfaces.length).toBeGreaterThan(0);
     expect(found.yaml).toContain('credential: public-v2');
+    // The entry to prefill the form with, as an object: the YAML's.
+    expect(found.entry).toMatchObject({ id: 'zelene-clinic-router', host, snmp: { credential: 'public-v2', port: agent.port } });
+    expect(found.entry).toEqual((parseYaml(found.yaml) as unknown[])[0]);
     expect(res.body).not.toContain('public"');
+  });
+
+  it('gives the reasons and notes in the language asked for, else in the hromada’s', async () => {
+    const ask = async (locale?: string) => {
+      const res = await send(admin, 'POST', '/api/discover', {
+        host,
+        port: agent.port,
+        credential: 'public-v2',
+        ...(locale ? { locale } : {}),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return parse(api.discoveryResponse, res.body);
+    };
+    const sentences = (d: api.DiscoveryResponse) => [
+      d.vendor_reason,
+      d.suggested_kind_reason,
+      d.suggested_interface_reason,
+      d.suggested_parent_reason,
+      ...d.notes,
+    ];
+    const uk = await ask('uk');
+    // Its name says clinic.
+    expect(uk).toMatchObject({ suggested_kind: 'institution', suggested_category: 'clinic' });
+    expect(uk.suggested_kind_reason).toBe(
+      'жодна Wi-Fi MIB не відповідає, а назва «zelene-clinic-router» вказує на заклад («clinic» — категорія «медичний заклад»)',
+    );
+    expect(uk.notes).toContain('категорію «медичний заклад» вгадано з назви: перевірте її');
+    for (const text of sentences(uk)) expect(text).toMatch(/[а-щьюяєіїґ]/i);
+
+    const en = await ask('en');
+    expect(en.suggested_kind_reason).toBe(
+      'no Wi-Fi MIB answers and its name "zelene-clinic-router" names an institution ("clinic": category clinic)',
+    );
+    expect(en.notes).toContain('category clinic is a guess from the name: check it');
+    for (const text of sentences(en)) expect(text).not.toMatch(/[а-щьюяєіїґ]/i);
+    // Only the words differ.
+    expect(en).toMatchObject({ vendor: uk.vendor, suggested_parent: uk.suggested_parent, entry: uk.entry, yaml: uk.yaml });
+    expect(en.notes).toHaveLength(uk.notes.length);
+
+    // Not asked: the hromada's locale, Ukrainian by default.
+    expect((await ask()).suggested_kind_reason).toBe(uk.suggested_kind_reason);
+    const unknown = await send(admin, 'POST', '/api/discover', { host, port: agent.port, credential: 'public-v2', locale: 'de' });
+    expect(unknown.statusCode).toBe(400);
   });
 
   it('refuses an unknown credential at its field, and says when the agent does not answer', async () => {

@@ -3,10 +3,12 @@
  * why), the interface list from ifXTable / ifTable / one of them / no 64-bit
  * counters / SNMPv1, the uplink by default route and by traffic, LLDP and CDP
  * neighbours and the parent they suggest, the kind, and the device entry,
- * which must load in a config as it is printed.
+ * which must load in a config as it is printed and is the same as an object
+ * (`entry`) and in YAML; the reasons and notes in English and in Ukrainian.
  */
 import { describe, expect, it } from 'vitest';
-import { configuredAt, discoverDevice } from '../../collector/discovery/discover.ts';
+import { parse } from 'yaml';
+import { configuredAt, discoverDevice, type Discovery } from '../../collector/discovery/discover.ts';
 import { IF_COLUMNS, parseInterfaces, suggestInterface, type IfColumns } from '../../collector/discovery/interfaces.ts';
 import {
   matchNeighbours,
@@ -30,6 +32,8 @@ import { testConfig } from '../support/config.ts';
 import { FakeAgent, T } from '../support/fake-snmp.ts';
 
 const OID = ObjectType.OID!;
+/** The entry as an object is the YAML pasted into a config, parsed. */
+const sameEntry = (d: Discovery) => expect(d.entry).toEqual((parse(d.yaml) as unknown[])[0]);
 const str = (s: string) => Buffer.from(s, 'utf8');
 const target = { host: '127.0.88.7', port: 161 };
 
@@ -421,6 +425,10 @@ describe('neighbours', () => {
       'lldpRemTable has 2 rows whose index is not timeMark.localPortNum.index: kept with the local port unknown (?)',
       'lldpRemTable has 1 empty row (no name, port or chassis id): left out',
     ]);
+    expect(parseLldp(c, 'uk').notes).toEqual([
+      'у lldpRemTable 2 рядки з індексом не у форматі timeMark.localPortNum.index: залишено, але локальний порт невідомий (?)',
+      'у lldpRemTable 1 порожній рядок (без назви, порту й ідентифікатора шасі): пропущено',
+    ]);
   });
 
   it('CDP: local port by ifIndex, the address from its four bytes, the platform', () => {
@@ -513,6 +521,16 @@ describe('neighbours', () => {
     expect(d.yaml).toBe(
       '- id: biblioteka-ap\n  name: Бібліотека AP\n  kind: wifi\n  vendor: mikrotik\n  host: 127.0.88.7\n  snmp:\n    credential: v2\n    interface: ether1\n  parent: core-switch\n',
     );
+    expect(d.entry).toEqual({
+      id: 'biblioteka-ap',
+      name: 'Бібліотека AP',
+      kind: 'wifi',
+      vendor: 'mikrotik',
+      host: '127.0.88.7',
+      snmp: { credential: 'v2', interface: 'ether1' },
+      parent: 'core-switch',
+    });
+    sameEntry(d);
   });
 });
 
@@ -626,6 +644,8 @@ ${yaml.replace(/^/gm, '      ').trimEnd()}
         parent: null,
       }),
     ];
+    // Each entry's YAML is the entry: keys, their order and their values.
+    for (const e of entries) expect(parse(entryYaml(e))).toStrictEqual([e]);
     const config = loads(entries.map(entryYaml).join(''));
     const devices = config.villages[0]!.devices;
     expect(devices.find((d) => d.id === 'park-ap')).toMatchObject({
@@ -647,6 +667,8 @@ ${yaml.replace(/^/gm, '      ').trimEnd()}
     const a = fakeAgent({ name: 'Помічнянський ліцей', objectId: '1.3.6.1.4.1.14988.1' });
     const d = await discoverDevice(a.client('3'), { host: '127.0.88.11', port: 1161 });
     expect(d.yaml).toContain('credential: snmp-v3');
+    sameEntry(d);
+    expect(d.entry).toMatchObject({ kind: 'institution', category: 'school', snmp: { credential: 'snmp-v3', port: 1161 } });
     expect(d.notes).toContainEqual(expect.stringMatching(/^the entry refers to the credential "snmp-v3": add it under snmp_credentials/));
     expect(d.notes).toContainEqual('category school is a guess from the name: check it');
     const withIt = loads(d.yaml, '  snmp-v3: { version: 3, user: monitor, auth: { protocol: sha, key: "${AUTH_KEY}" } }\n');
@@ -743,5 +765,127 @@ describe('a range', () => {
     // The configured device on its own port and credential first; everyone else with the one given.
     expect(asked.filter((a) => a.startsWith('127.0.77.2:'))).toEqual(['127.0.77.2:1161/1']);
     expect(asked.filter((a) => a.startsWith('127.0.77.3:'))).toEqual(['127.0.77.3:161/2c']);
+  });
+});
+
+describe('the reasons and notes in the operator’s language', () => {
+  /** Every sentence a discovery writes. */
+  const sentences = (d: Discovery) => [
+    d.vendor_reason,
+    d.suggested_kind_reason,
+    d.suggested_interface_reason,
+    d.suggested_parent_reason,
+    ...d.notes,
+  ];
+  /** What is not a sentence: the same whatever the locale. */
+  const facts = (d: Discovery) => {
+    const { vendor_reason, suggested_kind_reason, suggested_interface_reason, suggested_parent_reason, notes, elapsed_ms, ...rest } = d;
+    return rest;
+  };
+  const ukrainian = (text: string) => {
+    expect(text).toMatch(/[а-щьюяєіїґ]/i);
+    expect(text, 'an English word left in it').not.toMatch(/\b(the|and|answers?|is|no|not|its|of)\b/);
+  };
+
+  it('an access point in Ukrainian: its vendor, kind, interface and parent, and the credential to add; English by default', async () => {
+    const agent = () => {
+      const a = fakeAgent({ name: 'park-ap', objectId: '1.3.6.1.4.1.14988.1' });
+      a.set(`${MIKROTIK_CLIENTS}.1`, T.c32, 4);
+      return a;
+    };
+    const en = await discoverDevice(agent().client(), target, { config: hromada() });
+    const uk = await discoverDevice(agent().client(), target, { config: hromada(), locale: 'uk' });
+    expect(en.vendor_reason).toBe(
+      'MIKROTIK-MIB mtxrWlApTable answers; sysObjectID 1.3.6.1.4.1.14988.1 belongs to MikroTik (enterprise 14988)',
+    );
+    expect(uk).toMatchObject({
+      vendor_reason: 'відповідає MIKROTIK-MIB mtxrWlApTable; sysObjectID 1.3.6.1.4.1.14988.1 належить MikroTik (номер підприємства 14988)',
+      suggested_kind_reason: 'відповідає його Wi-Fi MIB (MIKROTIK-MIB mtxrWlApTable): це точка доступу',
+      suggested_interface_reason:
+        'маршруту за замовчуванням немає ні в IP-FORWARD-MIB (inetCidrRouteTable, ipCidrRouteTable), ні в ipRouteTable; обрано найзавантаженіший із працюючих інтерфейсів: 6,0 МБ в обидва боки від запуску лічильників (loopback не враховано)',
+      suggested_parent_reason: 'сусідів LLDP чи CDP немає (LLDP-MIB і CISCO-CDP-MIB не надаються або порожні)',
+    });
+    expect(uk.notes).toEqual([
+      'запис посилається на обліковий запис SNMP «snmp-v2c»: додайте його до snmp_credentials з версією 2c і community, з якими ви опитували пристрій (секрети можна тримати в merezha.env і посилатися на них як ${NAME})',
+    ]);
+    for (const text of sentences(uk)) ukrainian(text);
+    // The language changes the sentences only: the entry, its YAML and every finding are the same.
+    expect(facts(uk)).toEqual(facts(en));
+    sameEntry(uk);
+  });
+
+  it('an institution over SNMPv1 whose neighbour tables time out: the kind, category and notes in Ukrainian, the SNMP error too', async () => {
+    const a = fakeAgent({ name: 'Сільська рада', hc: false });
+    const client = a.client('1');
+    const walk = client.walk.bind(client);
+    client.walk = async (oid) => {
+      if (oid.startsWith('1.0.8802') || oid.startsWith('1.3.6.1.4.1.9.9.23'))
+        throw new SnmpError('no answer within 2000 ms (agent down, blocked, or wrong community/user)', 'timeout');
+      return walk(oid);
+    };
+    const d = await discoverDevice(client, target, { locale: 'uk' });
+    expect(d).toMatchObject({ suggested_kind: 'institution', suggested_category: 'council' });
+    expect(d.suggested_kind_reason).toBe(
+      'жодна Wi-Fi MIB не відповідає, а назва «Сільська рада» вказує на заклад («рада» — категорія «рада / старостат»)',
+    );
+    expect(d.notes).toEqual([
+      'у SNMPv1 немає 64-бітних лічильників: колектор читає 32-бітні ifInOctets/ifOutOctets, які на 1 Гбіт/с переповнюються кожні 34 с, та ifSpeed',
+      'LLDP-MIB, CISCO-CDP-MIB: немає відповіді за 2000 мс (агент вимкнений, заблокований або неправильні community/користувач)',
+      expect.stringMatching(
+        /^запис посилається на обліковий запис SNMP «snmp-v1»: додайте його до snmp_credentials з версією 1 і community/,
+      ),
+      'категорію «рада / старостат» вгадано з назви: перевірте її',
+    ]);
+    for (const text of sentences(d)) ukrainian(text);
+  });
+
+  it('an uplink, by its default route, and the parent chosen on the uplink interface', () => {
+    expect(suggestKind({ wifiMib: null, sysName: 'RB4011', hasDefaultRoute: true, neighbours: 3 }, 'uk').reason).toBe(
+      'жодна Wi-Fi MIB не відповідає, назва не вказує на заклад, а пристрій має маршрут за замовчуванням: це маршрутизатор, комутатор чи радіоміст, а такі пристрої в конфігурації мають тип «канал зв’язку» (uplink) — окремого типу для маршрутизатора немає; якщо це канал зв’язку закладу, оберіть «заклад»',
+    );
+    const config = hromada([{ id: 'lib-ap', kind: 'wifi', host: '127.0.88.9' }]);
+    const base = { port: null, port_descr: null, chassis_id: null, address: null, platform: null } as const;
+    const neighbours: Neighbour[] = [
+      { ...base, protocol: 'lldp', local_port: 'te1/0/1', sys_name: 'CoreSwitch', device: 'core-switch', matched_by: 'name' },
+      { ...base, protocol: 'cdp', local_port: 'gi1/0/2', sys_name: 'lib', device: 'lib-ap', matched_by: 'address' },
+    ];
+    const uplink = { name: 'te1/0/1', descr: null };
+    expect(suggestParent(neighbours, { config, self: null, uplink }, 'uk')).toEqual({
+      parent: 'core-switch',
+      reason:
+        'його сусід LLDP CoreSwitch на te1/0/1 (висхідний інтерфейс), у конфігурації це core-switch (збіг за назвою); інші сусіди з конфігурації: lib-ap',
+    });
+    expect(suggestParent(neighbours, { config, self: null, uplink: null }, 'uk').reason).toBe(
+      'кілька сусідів є в конфігурації (core-switch, lib-ap), а на висхідному інтерфейсі немає жодного з них: оберіть той, що веде до провайдера',
+    );
+    expect(identifyVendor('1.3.6.1.4.1.41112.1.3', new Set(), VENDOR_SIGNATURES, 'uk').reason).toBe(
+      'sysObjectID 1.3.6.1.4.1.41112.1.3 належить Ubiquiti (номер підприємства 41112); цей номер спільний для unifi і airmax, але жодна з їхніх MIB не відповідає (UBNT-UniFi-MIB unifiVapTable, UBNT-AirMAX-MIB ubntWlStatTable)',
+    );
+  });
+
+  it('a sweep in Ukrainian: each discovery, and an agent that refuses every credential', async () => {
+    const result = await sweepRange('127.0.77.0/30', {
+      port: 161,
+      credentials: [{ id: 'v2', credential: { version: '2c', community: 'public' } }],
+      concurrency: 2,
+      timeoutMs: 100,
+      retries: 0,
+      ping: false,
+      locale: 'uk',
+      clientFactory: (t) => {
+        if (t.host === '127.0.77.1') return fakeAgent({ name: 'ap' }).client();
+        const refusing = new FakeAgent();
+        refusing.failWith = new SnmpError('authentication failed (wrong SNMPv3 auth key?)', 'auth');
+        return refusing.client();
+      },
+    });
+    expect(result.found.map((d) => d.host)).toEqual(['127.0.77.1']);
+    for (const text of sentences(result.found[0]!)) ukrainian(text);
+    expect(result.failed).toEqual([
+      {
+        host: '127.0.77.2',
+        error: 'відхиляє всі випробувані облікові записи (останній: помилка автентифікації (неправильний ключ SNMPv3?))',
+      },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 /** The shared vocabulary (common/words): counts, durations, names and reasons as every text of Merezha writes them. */
 import { describe, expect, it } from 'vitest';
+import { discoveryWords, type DiscoveryWords } from '../../common/words/discovery.ts';
 import { formatDuration } from '../../common/words/duration.ts';
 import { formatBytes } from '../../common/words/size.ts';
 import { isLocale, LOCALES } from '../../common/words/locale.ts';
@@ -191,5 +192,136 @@ describe('sizes', () => {
   ])('%d bytes: %s, %s', (bytes, uk, en) => {
     expect(formatBytes(bytes, 'uk')).toBe(uk);
     expect(formatBytes(bytes, 'en')).toBe(en);
+  });
+});
+
+describe('what discovery says', () => {
+  const uk = discoveryWords('uk');
+  const en = discoveryWords('en');
+
+  it('why a vendor: the MIB that answered and whose the sysObjectID is, or why none', () => {
+    const tplink = uk.objectId({ what: 'enterprise', oid: '1.3.6.1.4.1.11863.3.2.10', enterprise: 11863, maker: 'TP-Link' });
+    expect(uk.vendorByMib('TP-Link EAP client count', [], tplink)).toBe(
+      'відповідає TP-Link EAP client count; sysObjectID 1.3.6.1.4.1.11863.3.2.10 належить TP-Link (номер підприємства 11863)',
+    );
+    expect(uk.vendorByMib('A-MIB', ['B-MIB', 'C-MIB'], uk.objectId({ what: 'none' }))).toBe(
+      'відповідає A-MIB (а також B-MIB і C-MIB); агент не повідомляє свого sysObjectID',
+    );
+    const linux = { what: 'net-snmp-linux', oid: '1.3.6.1.4.1.8072.3.2.10' } as const;
+    expect(uk.vendorNone(uk.objectId(linux), ['A-MIB', 'B-MIB'])).toBe(
+      'sysObjectID 1.3.6.1.4.1.8072.3.2.10 — це агент Net-SNMP на Linux, який працює на пристроях багатьох виробників, і жодна MIB виробників не відповідає (опитано: A-MIB, B-MIB)',
+    );
+    expect(uk.objectId({ what: 'enterprise', oid: '1.3.6.1.4.1.99999.1', enterprise: 99999, maker: null })).toBe(
+      'sysObjectID 1.3.6.1.4.1.99999.1 належить підприємству з номером 99999, якого Мережа не знає',
+    );
+    // English as the CLI prints it.
+    expect(en.vendorByMib('A-MIB', ['B-MIB'], en.objectId(linux))).toBe(
+      "A-MIB answers (B-MIB answers too); sysObjectID 1.3.6.1.4.1.8072.3.2.10 is Net-SNMP's agent on Linux, which many devices run",
+    );
+    expect(en.vendorByMib('A-MIB', ['B-MIB', 'C-MIB'], en.objectId({ what: 'none' }))).toBe(
+      'A-MIB answers (B-MIB, C-MIB answer too); the agent gives no sysObjectID',
+    );
+  });
+
+  it('why a kind, with the kind and category names of the dashboard', () => {
+    expect(uk.kindWifi('UBNT-UniFi-MIB unifiVapTable')).toBe('відповідає його Wi-Fi MIB (UBNT-UniFi-MIB unifiVapTable): це точка доступу');
+    expect(uk.kindInstitution('Макарихська гімназія', 'гімназ', 'school')).toBe(
+      'жодна Wi-Fi MIB не відповідає, а назва «Макарихська гімназія» вказує на заклад («гімназ» — категорія «школа»)',
+    );
+    expect(uk.kindUplink('neighbours')).toMatch(
+      new RegExp(
+        `^жодна Wi-Fi MIB не відповідає, назва не вказує на заклад, а пристрій має сусідів LLDP/CDP: .*«${kindName('uplink', 'uk')}» \\(uplink\\)`,
+      ),
+    );
+    expect(uk.categoryGuess('kindergarten')).toBe(`категорію «${institutionName('kindergarten', 'uk')}» вгадано з назви: перевірте її`);
+    expect(en.kindInstitution('school-gw', 'school', 'school')).toBe(
+      'no Wi-Fi MIB answers and its name "school-gw" names an institution ("school": category school)',
+    );
+  });
+
+  it('counts rows and bytes with the plural forms of each language', () => {
+    expect([1, 2, 5, 11, 21, 24].map((n) => uk.lldpEmptyRows(n).split(' (')[0])).toEqual([
+      'у lldpRemTable 1 порожній рядок',
+      'у lldpRemTable 2 порожні рядки',
+      'у lldpRemTable 5 порожніх рядків',
+      'у lldpRemTable 11 порожніх рядків',
+      'у lldpRemTable 21 порожній рядок',
+      'у lldpRemTable 24 порожні рядки',
+    ]);
+    expect(uk.lldpMalformedRows(3)).toMatch(/^у lldpRemTable 3 рядки з індексом не у форматі timeMark\.localPortNum\.index/);
+    expect([1, 3, 12, 640_000, 2_500_000, 7_340_000_000].map((n) => /: ([^:]*) в обидва боки/.exec(uk.busiest('…', n))?.[1])).toEqual([
+      '1 байт',
+      '3 байти',
+      '12 байтів',
+      '640\u00a0000 байтів',
+      '2,5 МБ',
+      '7,3 ГБ',
+    ]);
+    expect([1, 2].map((n) => en.lldpEmptyRows(n).split(' (')[0])).toEqual([
+      'lldpRemTable has 1 empty row',
+      'lldpRemTable has 2 empty rows',
+    ]);
+    expect(en.busiest('no default route', 2_500_000)).toBe(
+      'no default route: the busiest interface that is up (2.5 MB in and out since its counters started), loopback skipped',
+    );
+  });
+
+  it('puts the SNMP client’s own words into Ukrainian inside a note', () => {
+    expect(uk.tablesFailed(['LLDP-MIB', 'CISCO-CDP-MIB'], 'malformed reply: bad length')).toBe(
+      'LLDP-MIB, CISCO-CDP-MIB: пошкоджена відповідь: bad length',
+    );
+    expect(en.tablesFailed(['LLDP-MIB'], 'malformed reply: bad length')).toBe('LLDP-MIB: malformed reply: bad length');
+  });
+
+  it('has every sentence in Ukrainian (the compiler asks for each here)', () => {
+    const seen = { protocol: 'cdp', name: 'sw', local_port: 'gi1/0/2', device: 'sw', matched_by: 'address' } as const;
+    const every = (w: DiscoveryWords): Record<keyof DiscoveryWords, string> => ({
+      objectId: w.objectId({ what: 'outside', oid: '1.3.6.1.2.1.1' }),
+      vendorByMib: w.vendorByMib('A-MIB', [], 'x'),
+      vendorByObjectId: w.vendorByObjectId('x', 'A-MIB'),
+      vendorShared: w.vendorShared('x', ['unifi', 'airmax'], ['A-MIB', 'B-MIB']),
+      vendorNone: w.vendorNone('x', ['A-MIB']),
+      kindWifi: w.kindWifi('A-MIB'),
+      kindInstitution: w.kindInstitution('ФАП', 'фап', 'clinic'),
+      kindUplink: w.kindUplink('answers'),
+      categoryGuess: w.categoryGuess('culture'),
+      noIfMib: w.noIfMib,
+      noIfXTable: w.noIfXTable,
+      noIfTable: w.noIfTable,
+      v1Counters32: w.v1Counters32,
+      v1NoCounters: w.v1NoCounters,
+      no64bitCounters: w.no64bitCounters('2c'),
+      noOctetCounters: w.noOctetCounters,
+      speedCeiling: w.speedCeiling,
+      noInterfaces: w.noInterfaces,
+      routeOut: w.routeOut('ipRouteTable'),
+      noDefaultRoute: w.noDefaultRoute,
+      routeElsewhere: w.routeElsewhere('ipRouteTable', 4, false),
+      noneUp: w.noneUp(w.noDefaultRoute),
+      firstUp: w.firstUp(w.noDefaultRoute),
+      busiest: w.busiest(w.noDefaultRoute, 5e9),
+      lldpMalformedRows: w.lldpMalformedRows(5),
+      lldpEmptyRows: w.lldpEmptyRows(1),
+      noNeighbours: w.noNeighbours,
+      noConfig: w.noConfig(['sw']),
+      noneConfigured: w.noneConfigured(['sw']),
+      childrenOnly: w.childrenOnly(['sw']),
+      parent: w.parent(seen, ['ap']),
+      severalParents: w.severalParents(['sw', 'ap'], 'several'),
+      noSystemGroup: w.noSystemGroup,
+      wifiUnread: w.wifiUnread('timed out'),
+      tablesFailed: w.tablesFailed(['IF-MIB'], 'timed out'),
+      walkDeadline: w.walkDeadline(30),
+      placeholderCredential: w.placeholderCredential('snmp-v3', '3'),
+      vendorNotConfigured: w.vendorNotConfigured('tplink'),
+      airmaxLink: w.airmaxLink,
+      refusesEvery: w.refusesEvery('timed out'),
+    });
+    const english = every(en);
+    for (const [key, text] of Object.entries(every(uk))) {
+      expect(text, key).toMatch(/[а-щьюяєіїґ]/i);
+      expect(text, key).not.toMatch(/\b(the|and|answers?|is|no|not|its|of|with|timed out)\b/);
+      expect(text, key).not.toBe(english[key as keyof DiscoveryWords]);
+    }
   });
 });

@@ -220,7 +220,7 @@ export const inventoryRoutes: RouteDef[] = [
     access: 'admin',
     tag: 'inventory',
     summary:
-      'Ask the SNMP agent at host (and port, 161 by default) with one of the config credentials what it is: the JSON of merezha discover --json (vendor, kind, interfaces, uplink interface, neighbours, parent, a device entry), to prefill a new device. An unknown credential 400, an agent that does not answer 502',
+      "Ask the SNMP agent at host (and port, 161 by default) with one of the config credentials what it is: the JSON of merezha discover --json (vendor, kind, interfaces, uplink interface, neighbours, parent, the device entry as `entry` and as `yaml`), to prefill a new device. The reasons and notes are in `locale` (uk or en; the hromada's locale when not given). An unknown credential 400, an agent that does not answer 502",
     body: discoverRequest,
     response: discoveryResponse,
     handler: async ({ body, res, services }) => {
@@ -237,7 +237,7 @@ export const inventoryRoutes: RouteDef[] = [
       try {
         const discovery: Discovery = await discoverTarget(
           { host: body.host, port, credential, timeoutMs: config.polling.snmp.timeout, retries: config.polling.snmp.retries },
-          { config, credentialId: body.credential },
+          { config, credentialId: body.credential, locale: body.locale ?? config.hromada.locale },
         );
         // The discovery module's answer is what the schema says: the compiler tells when they part.
         return discovery satisfies DiscoveryResponse;
