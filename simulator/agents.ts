@@ -75,10 +75,10 @@ export async function startAgent(world: World, device: DeviceModel, credential: 
   return { device, close };
 }
 
-/** Starts the agents of all devices that have SNMP; if one cannot start, the others are closed again. */
+/** Starts the agents of all devices that have SNMP, unlisted ones too; if one cannot start, the others are closed again. */
 export async function startAgents(world: World, credentials: ReadonlyMap<string, SnmpCredential>, log: Logger): Promise<RunningAgent[]> {
   const results = await Promise.allSettled(
-    world.devices.filter((d) => d.port !== null).map((d) => startAgent(world, d, credentials.get(d.id)!, log)),
+    [...world.devices, ...world.unlisted].filter((d) => d.port !== null).map((d) => startAgent(world, d, credentials.get(d.id)!, log)),
   );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

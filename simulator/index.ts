@@ -15,7 +15,14 @@ import { SimulationStartError, startAgents, type RunningAgent } from './agents.t
 import type { DeviceModel } from './devices.ts';
 import { guardProcessExit, NftDropper, nftUnavailable, type NftRule } from './nft.ts';
 import { startPlayer } from './player.ts';
-import { injectedFault, scenarioFromConfig, type InjectedFault, type Scenario, type ScenarioInput } from './scenario.ts';
+import {
+  injectedFault,
+  scenarioFromConfig,
+  type InjectedFault,
+  type Scenario,
+  type ScenarioInput,
+  type UnlistedDevice,
+} from './scenario.ts';
 import type { TrueState } from './state.ts';
 import { occurrenceOf } from './timeline.ts';
 import type { Direction } from './traffic.ts';
@@ -25,7 +32,16 @@ import { createWorld, type World } from './world.ts';
 export { SimulationStartError } from './agents.ts';
 export { demoScenario } from './demo.ts';
 export { generateScale, type ScaleOptions, type ScaleSetup } from './scale.ts';
-export { loadScenario, scenarioFromConfig, type FaultInput, type InjectedFault, type Scenario, type ScenarioInput } from './scenario.ts';
+export {
+  loadScenario,
+  scenarioFromConfig,
+  type FaultInput,
+  type InjectedFault,
+  type Scenario,
+  type ScenarioInput,
+  type UnlistedDevice,
+  unlistedWords,
+} from './scenario.ts';
 export { STATES, type StateName, type TrueState } from './state.ts';
 export { FAULT_TYPES, type FaultSpec, type FaultType } from './timeline.ts';
 export { worldFromTruth, type DeviceTruth, type FaultRecord, type GroundTruth, type StateInterval } from './truth.ts';
@@ -46,6 +62,8 @@ export interface Simulation {
   readonly name: string;
   readonly world: World;
   readonly devices: readonly DeviceModel[];
+  /** Devices served on the network that the config does not list (the scenario's `unlisted`): in no fault and not in the truth. */
+  readonly unlisted: readonly UnlistedDevice[];
   /** Whether outages and loss are real on the network (nftables) or played by the agents alone. */
   readonly nft: boolean;
   /** Resolves when the simulation stops: by `stop()`, or once the scenario's duration has played. */
@@ -96,7 +114,7 @@ export async function startSimulation(source: ScenarioSource, options: Simulatio
   let agents: RunningAgent[];
   try {
     dropper?.prepare();
-    agents = await startAgents(world, credentialsOf(config), log);
+    agents = await startAgents(world, credentialsOf(scenario), log);
   } catch (err) {
     unguard();
     dropper?.dispose();
@@ -132,15 +150,17 @@ export async function startSimulation(source: ScenarioSource, options: Simulatio
           },
         }),
   });
+  const unlisted = world.unlisted.length;
   log.info(
-    { scenario: scenario.name, devices: world.devices.length, agents: agents.length, speed: scenario.speed, nft },
-    `simulating ${world.devices.length} devices (${agents.length} SNMP agents)`,
+    { scenario: scenario.name, devices: world.devices.length, unlisted, agents: agents.length, speed: scenario.speed, nft },
+    `simulating ${world.devices.length} devices${unlisted ? ` and ${unlisted} not in the config` : ''} (${agents.length} SNMP agents)`,
   );
 
   const sim: Simulation = {
     name: scenario.name,
     world,
     devices: world.devices,
+    unlisted: scenario.unlisted,
     nft,
     finished,
     counterAt: (id, ifName, dir, t) => world.counterAt(id, ifName, dir, t),
@@ -179,10 +199,10 @@ function fromSource({ config, ...input }: Exclude<ScenarioSource, Scenario>): Sc
   return scenarioFromConfig(config, input);
 }
 
-function credentialsOf(config: Config) {
+function credentialsOf({ config, unlisted }: Scenario) {
   return new Map(
-    config.villages.flatMap((v) =>
-      v.devices.flatMap((d) => (d.snmp ? [[d.id, config.snmp_credentials[d.snmp.credential]!] as const] : [])),
+    [...config.villages.flatMap((v) => v.devices), ...unlisted].flatMap((d) =>
+      d.snmp ? [[d.id, config.snmp_credentials[d.snmp.credential]!] as const] : [],
     ),
   );
 }

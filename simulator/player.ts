@@ -16,7 +16,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The nftables rules that make the network match the timeline at scenario time `s`. */
 export function networkRules(world: World, s: number): NftRule[] {
   const rules: NftRule[] = [];
-  for (const d of world.devices) {
+  for (const d of [...world.devices, ...world.unlisted]) {
     const c = world.conditionAt(d.id, s);
     if (c.off || c.cutBy !== null) rules.push({ address: d.host, dropPct: 100 });
     else if (c.lossPct > 0) rules.push({ address: d.host, dropPct: c.lossPct });

@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, loadConfig, loadYamlWith, validateWith, type Env, type YamlFileKind } from '../config/load.ts';
 import { closest } from '../config/messages.ts';
-import { duration, type Config } from '../config/schema.ts';
+import { deviceSchema, duration, type Config, type DeviceConfig } from '../config/schema.ts';
 import { parseDuration } from '../config/duration.ts';
 import { speedProblem } from './clock.ts';
 import { PLACES } from './curves.ts';
@@ -34,6 +34,28 @@ export interface Scenario {
   config: Config;
   devices: Record<string, DeviceOverride>;
   faults: FaultSpec[];
+  /** Devices on the simulated network that the config does not list (yet): served, never in the truth or a fault. */
+  unlisted: UnlistedDevice[];
+}
+
+/**
+ * A device the simulated network has but the config does not: an entry as it
+ * would be in the config (the same keys), with the village it would be in. Its
+ * agent answers like any other, with LLDP naming its `parent`, for
+ * `merezha discover` to find; it has no fault and no ground truth of its own,
+ * but its parent's outages and loss cut it off too.
+ */
+export type UnlistedDevice = DeviceConfig & { village: string };
+
+/** Unlisted devices as a person looking for them needs them: "id (tplink Wi-Fi behind parent) at 127.0.2.21:1161, …". */
+export function unlistedWords(devices: readonly UnlistedDevice[]): string {
+  return devices
+    .map((d) => {
+      const what =
+        d.kind === 'wifi' ? `${d.vendor ?? 'a'} Wi-Fi access point` : d.kind === 'institution' ? `an institution's router` : 'a router';
+      return `${d.id} (${what}${d.parent ? ` behind ${d.parent}` : ''}) at ${d.host}:${d.snmp?.port ?? 161}`;
+    })
+    .join(', ');
 }
 
 const SCENARIO_FILE: YamlFileKind = { noun: 'scenario file', emptyHint: 'see test/fixtures/scenarios/example.yaml' };
@@ -77,6 +99,8 @@ const overrideSchema = z.strictObject({
   uptime: duration().optional(),
 });
 
+const unlistedSchema = deviceSchema.extend({ village: z.string().min(1) });
+
 const scenarioShape = {
   name: z.string().min(1),
   speed: z
@@ -97,12 +121,15 @@ const scenarioShape = {
   config: z.string().min(1).optional(),
   devices: z.record(z.string(), overrideSchema).default({}),
   faults: z.array(faultSchema).default([]),
+  /** Devices on the network that the config does not list: config entries with their `village`. */
+  unlisted: z.array(unlistedSchema).default([]),
 };
 
 const baseSchema = z.strictObject(scenarioShape);
 
 export type ScenarioInput = z.input<typeof baseSchema>;
 export type FaultInput = z.input<typeof faultSchema>;
+export type UnlistedInput = z.input<typeof unlistedSchema>;
 type ScenarioOutput = z.output<typeof baseSchema>;
 type Issue = { path: (string | number)[]; message: string };
 
@@ -130,7 +157,9 @@ function formatMs(ms: number): string {
 function scenarioProblems(config: Config, s: ScenarioOutput): Issue[] {
   const issues: Issue[] = [];
   const devices = new Map(config.villages.flatMap((v) => v.devices.map((d) => [d.id, d] as const)));
+  const unlisted = new Map(s.unlisted.map((d) => [d.id, d]));
   const unknown = (id: string) => {
+    if (unlisted.has(id)) return `"${id}" is unlisted: faults act on the config's devices only`;
     const suggestion = closest(id, [...devices.keys()]);
     return `unknown device "${id}" in the config${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
   };
@@ -147,9 +176,10 @@ function scenarioProblems(config: Config, s: ScenarioOutput): Issue[] {
       });
     } else hosts.set(d.host, d.id);
   }
+  issues.push(...unlistedProblems(config, s.unlisted, hosts));
 
   for (const [id, o] of Object.entries(s.devices)) {
-    const d = devices.get(id);
+    const d = devices.get(id) ?? unlisted.get(id);
     if (!d) {
       issues.push({ path: ['devices', id], message: unknown(id) });
       continue;
@@ -198,8 +228,48 @@ function scenarioProblems(config: Config, s: ScenarioOutput): Issue[] {
   return issues;
 }
 
+/** The checks of the config's own devices that an unlisted entry needs too, and that it is not in the config. */
+function unlistedProblems(config: Config, unlisted: readonly UnlistedDevice[], hosts: Map<string, string>): Issue[] {
+  const issues: Issue[] = [];
+  const villages = config.villages.map((v) => v.id);
+  const configured = new Set(config.villages.flatMap((v) => v.devices.map((d) => d.id)));
+  const seen = new Set<string>();
+  unlisted.forEach((d, i) => {
+    const at =
+      (...path: string[]) =>
+      (message: string) =>
+        issues.push({ path: ['unlisted', i, ...path], message });
+    if (!villages.includes(d.village)) {
+      const suggestion = closest(d.village, villages);
+      at('village')(`unknown village "${d.village}" in the config${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
+    }
+    if (configured.has(d.id)) at('id')(`"${d.id}" is a device of the config: an unlisted device is one the config does not have`);
+    else if (seen.has(d.id)) at('id')(`"${d.id}" is unlisted twice`);
+    seen.add(d.id);
+    if (!IPV4_LOOPBACK.test(d.host)) at('host')(`is ${d.host}: the simulator serves only loopback 127.0.0.0/8`);
+    else if (hosts.has(d.host)) at('host')(`${d.host} is already the host of "${hosts.get(d.host)}": give each its own address`);
+    else hosts.set(d.host, d.id);
+    if (!d.snmp) at('snmp')('is required: an unlisted device is there to be found by its SNMP agent');
+    else if (!(d.snmp.credential in config.snmp_credentials))
+      at('snmp', 'credential')(`unknown credential "${d.snmp.credential}" in the config`);
+    if (d.parent !== undefined && !configured.has(d.parent)) at('parent')(`unknown device "${d.parent}" in the config`);
+    if (d.vendor !== undefined && d.kind !== 'wifi') at('vendor')(`only applies to kind wifi, not ${d.kind}`);
+    if (d.vendor === 'generic' && d.clients_oid === undefined) at('clients_oid')('is required with vendor generic');
+    if (d.clients_oid !== undefined && d.vendor !== 'generic') at('clients_oid')('only applies with vendor generic');
+  });
+  return issues;
+}
+
 function toScenario(s: ScenarioOutput, config: Config): Scenario {
-  const scenario: Scenario = { kind: 'scenario', name: s.name, speed: s.speed, config, devices: s.devices, faults: s.faults };
+  const scenario: Scenario = {
+    kind: 'scenario',
+    name: s.name,
+    speed: s.speed,
+    config,
+    devices: s.devices,
+    faults: s.faults,
+    unlisted: s.unlisted,
+  };
   if (s.start !== undefined) scenario.start = s.start;
   if (s.duration !== undefined) scenario.duration = s.duration;
   if (s.repeat !== undefined) scenario.repeat = s.repeat;

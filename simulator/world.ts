@@ -8,7 +8,7 @@
  * fault in place is told to the model (`networkChanged`), not read.
  */
 import { makeClock, scenarioAt, utcOffsetMinutes, wallAt, type SimClock } from './clock.ts';
-import { deviceModels, type DeviceModel } from './devices.ts';
+import { deviceModel, deviceModels, type DeviceModel } from './devices.ts';
 import type { Scenario } from './scenario.ts';
 import { conditionAt, describe, OPEN_NETWORK, withNetwork, type Condition, type TrueState } from './state.ts';
 import { boundariesOf, Timeline } from './timeline.ts';
@@ -33,6 +33,8 @@ export interface WorldInit {
   clock: SimClock;
   utcOffsetMinutes: number;
   devices: readonly DeviceModel[];
+  /** See `World.unlisted`; absent: none. */
+  unlisted?: readonly DeviceModel[];
   timeline: Timeline;
   /** Whether network faults are real (nftables drops ICMP and UDP) or played by the SNMP agents alone. */
   nft: boolean;
@@ -46,6 +48,12 @@ export class World {
   readonly timeline: Timeline;
   readonly nft: boolean;
   readonly devices: readonly DeviceModel[];
+  /**
+   * Devices on the network that the config does not list (the scenario's
+   * `unlisted`): they answer like the others and follow their parents' faults,
+   * but have none of their own and are not in the ground truth (`devices` is).
+   */
+  readonly unlisted: readonly DeviceModel[];
   /**
    * When the network had each scenario instant's faults in place, in order:
    * kept by a live run with nftables, whose rules take an nft run to apply
@@ -65,8 +73,9 @@ export class World {
     this.timeline = init.timeline;
     this.nft = init.nft;
     this.devices = init.devices;
+    this.unlisted = init.unlisted ?? [];
     this.network = init.network ?? null;
-    this.byId = new Map(init.devices.map((d) => [d.id, d]));
+    this.byId = new Map([...init.devices, ...this.unlisted].map((d) => [d.id, d]));
     this.traffic = { clock: init.clock, utcOffsetMs: init.utcOffsetMinutes * 60_000, timeline: init.timeline };
   }
 
@@ -204,6 +213,7 @@ export function createWorld(scenario: Scenario, wallStart: number, nft: boolean,
     clock,
     utcOffsetMinutes: utcOffsetMinutes(scenario.config.hromada.timezone, clock.scenarioStart),
     devices: deviceModels(scenario.config, scenario.devices),
+    unlisted: scenario.unlisted.map((d) => deviceModel(d, d.village, scenario.devices[d.id])),
     timeline: new Timeline(clock.scenarioStart, scenario.faults, scenario.repeat ?? null),
     nft,
     network,

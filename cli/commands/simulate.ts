@@ -19,6 +19,7 @@ import {
   startSimulation,
   type Scenario,
   type Simulation,
+  unlistedWords,
 } from '../../simulator/index.ts';
 import { parse, resolveConfigPath, UsageError } from '../args.ts';
 import { loadConfigOrReport, reportConfigError } from './load.ts';
@@ -82,6 +83,12 @@ async function play(scenario: Scenario, values: Values): Promise<number> {
     if (!(err instanceof SimulationStartError)) throw err;
     process.stderr.write(`merezha simulate: ${err.message}\n`);
     return 1;
+  }
+  if (sim.unlisted.length > 0) {
+    log.info(
+      { unlisted: sim.unlisted.map((d) => ({ id: d.id, village: d.village, host: d.host, port: d.snmp!.port, parent: d.parent })) },
+      `on the network but not in the config, for merezha discover to find: ${unlistedWords(sim.unlisted)}`,
+    );
   }
   const signal = await Promise.race([sim.finished.then(() => undefined), signalled]);
   if (signal) log.info({ signal }, 'stopping the simulation');

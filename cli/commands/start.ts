@@ -20,7 +20,7 @@ import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../common/log.ts';
 import { PortError } from '../../server/http/server.ts';
 import { startStack, type Stack } from '../../app/stack.ts';
-import { demoScenario, SimulationStartError } from '../../simulator/index.ts';
+import { demoScenario, SimulationStartError, unlistedWords } from '../../simulator/index.ts';
 import { demoWorkingCopy, parse, resolveConfigPath } from '../args.ts';
 import { pidFileOf } from '../running.ts';
 import { VERSION } from '../version.ts';
@@ -92,6 +92,18 @@ export async function startCommand(argv: string[]): Promise<number> {
       { devices: stack.simulation.devices.length },
       'simulating the devices of this config on loopback addresses, with a fault every few minutes (a demo, not a real network)',
     );
+    const { unlisted } = stack.simulation;
+    if (unlisted.length > 0) {
+      const credentials = [...new Set(unlisted.map((d) => d.snmp!.credential))].join(', ');
+      const first = unlisted[0]!;
+      log.info(
+        { unlisted: unlisted.map((d) => ({ id: d.id, village: d.village, host: d.host, port: d.snmp!.port, parent: d.parent })) },
+        `the simulated network also has ${unlisted.length} devices that are not in the config yet, to find and add on the dashboard's Інвентар page ` +
+          `(address, credential ${credentials}, port ${first.snmp!.port}) or with merezha discover, e.g. ` +
+          `merezha discover --range ${first.host.replace(/\.\d+$/, '.0')}/27 --port ${first.snmp!.port} --credential ${first.snmp!.credential} --config ${loaded.path}: ` +
+          unlistedWords(unlisted),
+      );
+    }
   }
   log.info(
     { hromada: config.hromada.name, dashboard: stack.url, status_page: `${stack.url}status` },
@@ -144,6 +156,7 @@ async function loadStartConfig(flag: string | undefined, log: Logger): Promise<L
       log.warn(
         { config: path },
         `DEMO: no config/hromada.yaml found, running the demo hromada "${config.hromada.name}" from ${path} (a working copy of config/example.yaml, which the dashboard's inventory page edits). ` +
+          'Its simulated network also has a few devices that are not in the config yet (listed once running): try adding one on the inventory page (Інвентар). ' +
           'To monitor your own network: cp config/example.yaml config/hromada.yaml, edit it, and restart (or pass --config FILE / MEREZHA_CONFIG).',
       );
     }

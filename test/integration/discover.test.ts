@@ -18,6 +18,13 @@ import { scenarioFromConfig, startSimulation, type Simulation } from '../../simu
 import { loopbackAddress } from '../support/config.ts';
 import { freeUdpPort } from '../support/ports.ts';
 import { startSnmpsim, type Snmpsim } from '../support/snmpsim.ts';
+import { parse as parseYaml } from 'yaml';
+import { silentLogger } from '../../common/log.ts';
+import { sweepRange } from '../../collector/discovery/range.ts';
+import { createSnmpRunner, snmpProbe } from '../../collector/probes/snmp.ts';
+import { deviceSchema } from '../../config/schema.ts';
+import { demoScenario } from '../../simulator/index.ts';
+import { demoConfigOnFreeAddresses } from '../support/stack.ts';
 
 const BIN = new URL('../../bin/merezha.mjs', import.meta.url).pathname;
 
@@ -32,10 +39,10 @@ describe('recorded devices (snmpsim)', () => {
     await snmpsim?.dispose();
   });
 
-  const discover = (recording: string, version: '1' | '2c' = '2c', config?: Config) =>
+  const discover = (recording: string, version: '1' | '2c' = '2c', config?: Config, locale?: 'uk' | 'en') =>
     discoverTarget(
       { host: snmpsim.address, port: snmpsim.port, credential: { version, community: recording }, timeoutMs: 2000, retries: 1 },
-      config ? { config } : {},
+      { ...(config ? { config } : {}), ...(locale ? { locale } : {}) },
     );
   const names = (d: Discovery) => d.interfaces.map((i) => i.name);
 
@@ -147,6 +154,7 @@ describe('recorded devices (snmpsim)', () => {
     expect(d.yaml).toBe(
       `- id: eap225-outdoor\n  name: EAP225-Outdoor\n  kind: wifi\n  vendor: tplink\n  host: ${snmpsim.address}\n  snmp:\n    credential: snmp-v2c\n    port: ${snmpsim.port}\n`,
     );
+    expect(d.entry).toEqual((parseYaml(d.yaml) as unknown[])[0]);
   });
 
   it('Cisco SG350X: five LLDP and three CDP neighbours as recorded, and the parent among configured ones on its uplink', async () => {
@@ -189,6 +197,15 @@ villages:
     expect(withConfig.suggested_parent).toBe('core');
     expect(withConfig.suggested_parent_reason).toBe(
       'its LLDP neighbour CoreSwitch on te1/0/1, configured as core (by name), the uplink interface (other configured neighbours: bib)',
+    );
+    // The same in Ukrainian, for the dashboard's form.
+    const uk = await discover('lldp-switch', '2c', config, 'uk');
+    expect(uk).toMatchObject({ suggested_parent: 'core', suggested_interface: 'te1/0/1', entry: withConfig.entry });
+    expect(uk.suggested_parent_reason).toBe(
+      'його сусід LLDP CoreSwitch на te1/0/1 (висхідний інтерфейс), у конфігурації це core (збіг за назвою); інші сусіди з конфігурації: bib',
+    );
+    expect(uk.vendor_reason).toMatch(
+      /^sysObjectID 1\.3\.6\.1\.4\.1\.9\.6\.1\.94\.24\.5 належить Cisco \(номер підприємства 9\), і жодна MIB виробників не відповідає/,
     );
   });
 
@@ -340,6 +357,7 @@ ${extra}`;
     expect(d.yaml).toBe(
       `- id: new-ap\n  name: new-ap\n  kind: wifi\n  vendor: tplink\n  host: ${host(9)}\n  snmp:\n    credential: v2\n    port: ${port}\n    interface: ether1\n  parent: library-ap\n`,
     );
+    expect(d.entry).toEqual((parseYaml(d.yaml) as unknown[])[0]);
     const pasted = parseConfig(configText(d.yaml.replace(/^/gm, '      ')), 'pasted.yaml');
     expect(pasted.villages[0]!.devices.find((x) => x.id === 'new-ap')).toMatchObject({
       parent: 'library-ap',
@@ -367,6 +385,7 @@ ${extra}`;
         'suggested_interface',
         'wifi',
         'neighbours',
+        'entry',
         'yaml',
       ]),
     );
@@ -394,6 +413,7 @@ ${extra}`;
     ]);
     expect(d.yaml).toMatch(/^- id: park-ap\n {2}name: park-ap\n {2}kind: wifi\n {2}vendor: mikrotik\n/);
     expect(d.yaml).toContain('    credential: v3\n');
+    expect(d.entry).toEqual((parseYaml(d.yaml) as unknown[])[0]);
     expect(r.stdout).not.toContain(V3.auth);
   });
 
@@ -487,5 +507,94 @@ ${extra}`;
     expect(wide.stderr).toBe(
       'merezha discover: refusing to sweep 127.0.0.0/8: 16,777,216 addresses; the widest range is a /16 (65,534 hosts)\n',
     );
+  });
+});
+
+describe('the demo hromada’s devices that are not in its config yet', () => {
+  let config: Config;
+  let sim: Simulation;
+  const credentialOf = (id: string) => config.snmp_credentials[id]!;
+
+  beforeAll(async () => {
+    // The demo of `npm start`, faults and all, on a second loopback octet nothing else uses (port 1161 as in the demo).
+    config = await demoConfigOnFreeAddresses();
+    sim = await startSimulation(demoScenario(config), { useNft: false });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it('discovery finds each: not configured, its vendor and Wi-Fi clients, and its configured parent from LLDP', async () => {
+    expect(sim.unlisted.map((d) => d.id)).toEqual(['dmytrivka-culture-house-wifi', 'tsybuleve-gymnasium-wifi', 'ivankivtsi-library']);
+    for (const u of sim.unlisted) {
+      const before = Date.now();
+      const d = await discoverTarget(
+        { host: u.host, port: u.snmp!.port, credential: credentialOf(u.snmp!.credential), timeoutMs: 1000, retries: 0 },
+        { config, credentialId: u.snmp!.credential },
+      );
+      const after = Date.now();
+      expect(d, u.id).toMatchObject({
+        sys_name: u.id,
+        vendor: u.vendor ?? null,
+        suggested_kind: u.kind,
+        configured: null,
+        suggested_parent: u.parent,
+      });
+      expect(d.neighbours, u.id).toEqual([expect.objectContaining({ protocol: 'lldp', device: u.parent, matched_by: 'name' })]);
+      if (u.kind === 'wifi') expect([sim.clientsAt(u.id, before), sim.clientsAt(u.id, after)], u.id).toContain(d.wifi?.clients);
+      else expect(d).toMatchObject({ wifi: null, suggested_category: u.category });
+    }
+    // Served, but not the simulation's monitored devices: in no fault and not in the ground truth.
+    const truth = sim.groundTruth();
+    const unlisted = new Set(sim.unlisted.map((d) => d.id));
+    expect(truth.devices.filter((d) => unlisted.has(d.device.id))).toEqual([]);
+    expect(truth.faults.filter((f) => unlisted.has(f.device))).toEqual([]);
+  });
+
+  it('a sweep of the village’s /27 finds the new access point among the configured devices, which it marks', async () => {
+    const ap = sim.unlisted.find((d) => d.id === 'tsybuleve-gymnasium-wifi')!;
+    const net = ap.host.replace(/\.\d+$/, '');
+    const result = await sweepRange(`${net}.0/27`, {
+      port: ap.snmp!.port,
+      credentials: [{ id: 'public-v2', credential: credentialOf('public-v2') }],
+      config,
+      concurrency: 64,
+      timeoutMs: 300,
+      retries: 0,
+      ping: { ...config.polling.ping, count: 1, timeout: 500 },
+    });
+    expect(result.failed).toEqual([]);
+    expect(result.found.map((d) => [d.host, d.sys_name, d.vendor, d.configured])).toEqual([
+      [`${net}.1`, 'tsybuleve-uplink-prostonet', null, 'tsybuleve-uplink-prostonet'],
+      [`${net}.10`, 'tsybuleve-gymnasium', null, 'tsybuleve-gymnasium'],
+      [`${net}.13`, 'tsybuleve-starosta', null, 'tsybuleve-starosta'],
+      [`${net}.20`, 'tsybuleve-square-wifi', 'tplink', 'tsybuleve-square-wifi'],
+      [ap.host, ap.id, 'tplink', null],
+    ]);
+    expect(result.found.at(-1)).toMatchObject({ suggested_parent: 'tsybuleve-gymnasium', wifi: { clients: expect.any(Number) } });
+  });
+
+  it('once its discovered entry is in the config, the collector polls the agent already running, with no restart', async () => {
+    const ap = sim.unlisted.find((d) => d.id === 'dmytrivka-culture-house-wifi')!;
+    const d = await discoverTarget(
+      { host: ap.host, port: ap.snmp!.port, credential: credentialOf('public-v2'), timeoutMs: 1000, retries: 0 },
+      { config, credentialId: 'public-v2' },
+    );
+    const [entry] = parseYaml(d.yaml) as unknown[];
+    const device = deviceSchema.parse(entry);
+    const withIt: Config = {
+      ...config,
+      villages: config.villages.map((v) => (v.id === ap.village ? { ...v, devices: [...v.devices, device] } : v)),
+    };
+    const target = snmpProbe.targets(withIt).find((t) => t.device.id === device.id)!;
+    expect(target.device).toMatchObject({ host: ap.host, parent: 'dmytrivka-culture-house', vendor: 'mikrotik' });
+    const before = Date.now();
+    const result = await createSnmpRunner({ config: withIt, log: silentLogger() }).run(target, new AbortController().signal);
+    const after = Date.now();
+    expect(result.error).toBeUndefined();
+    expect(result).toMatchObject({ ok: true, sys_name: ap.id, interface: { name: 'ether1', oper_up: true } });
+    expect([sim.clientsAt(ap.id, before), sim.clientsAt(ap.id, after)]).toContain(result.wifi?.clients);
+    // The demo of the config with it would serve it as a configured device, once, and no longer as unlisted.
+    expect(demoScenario(withIt).unlisted.map((u) => u.id)).not.toContain(ap.id);
   });
 });

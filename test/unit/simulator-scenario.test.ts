@@ -1,9 +1,12 @@
 /**
  * Scenario files and the scenarios built in code: the annotated example, every
  * mistake reported as file:line (test cases as folders), the demo timeline
- * over the demo hromada, and the generated hromadas for load tests.
+ * over the demo hromada and the devices it has beyond its config, unlisted
+ * devices in a scenario, and the generated hromadas for load tests.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configError } from '../support/config.ts';
 import { loadConfig } from '../../config/load.ts';
@@ -96,6 +99,107 @@ describe('the demo timeline', () => {
 
   it('answers late but within the collector timeout', () => {
     expect(scenario.faults.find((f) => f.type === 'slow')!.delay).toBeLessThan(config.polling.snmp.timeout);
+  });
+
+  it('has devices on the network that the config does not list yet, each by a configured parent of its village, in no fault', () => {
+    const hosts = new Set(config.villages.flatMap((v) => v.devices.map((d) => d.host)));
+    expect(scenario.unlisted.map((d) => [d.village, d.id, d.kind, d.vendor ?? d.category, d.host, d.parent])).toEqual([
+      ['dmytrivka', 'dmytrivka-culture-house-wifi', 'wifi', 'mikrotik', '127.0.1.23', 'dmytrivka-culture-house'],
+      ['tsybuleve', 'tsybuleve-gymnasium-wifi', 'wifi', 'tplink', '127.0.2.21', 'tsybuleve-gymnasium'],
+      ['ivankivtsi', 'ivankivtsi-library', 'institution', 'library', '127.0.4.15', 'ivankivtsi-uplink-prostonet'],
+    ]);
+    for (const d of scenario.unlisted) {
+      expect(d.snmp).toEqual({ credential: 'public-v2', port: 1161 });
+      expect(villageOf.has(d.id)).toBe(false);
+      expect(hosts.has(d.host)).toBe(false);
+      expect(villageOf.get(d.parent!)).toBe(d.village);
+    }
+    const faulted = new Set(scenario.faults.map((f) => f.device));
+    expect(scenario.unlisted.filter((d) => faulted.has(d.id))).toEqual([]);
+  });
+
+  it('leaves out an unlisted device once the config has it, and any whose credential, village or parent it lacks', () => {
+    const [added, ...rest] = scenario.unlisted;
+    const { village, ...entry } = added!;
+    const withIt = {
+      ...config,
+      villages: config.villages.map((v) => (v.id === village ? { ...v, devices: [...v.devices, { ...entry, id: 'renamed-by-hand' }] } : v)),
+    };
+    const again = demoScenario(withIt);
+    expect(again.unlisted.map((d) => d.id)).toEqual(rest.map((d) => d.id));
+    expect(again.faults).toEqual(scenario.faults);
+    const { 'public-v2': _, ...credentials } = config.snmp_credentials;
+    expect(demoScenario({ ...config, snmp_credentials: credentials }).unlisted).toEqual([]);
+    const fewer = { ...config, villages: config.villages.filter((v) => v.id !== 'tsybuleve') };
+    expect(demoScenario(fewer).unlisted.map((d) => d.id)).toEqual(['dmytrivka-culture-house-wifi', 'ivankivtsi-library']);
+  });
+});
+
+describe('unlisted devices in a scenario', () => {
+  const config = loadConfig('config/example.yaml', {});
+  const ap = { village: 'makarykha', id: 'makarykha-school-wifi', kind: 'wifi', vendor: 'tplink', host: '127.0.3.21' } as const;
+  const snmp = { credential: 'public-v2', port: 1161 };
+
+  it('are config entries with their village, checked against the config', () => {
+    const error = configError(() =>
+      scenarioFromConfig(config, {
+        unlisted: [
+          { ...ap, village: 'makaryha', snmp, parent: 'makarykha-school' },
+          { ...ap, id: 'makarykha-school', host: '127.0.3.10', snmp },
+          { ...ap, id: 'far-ap', host: '10.0.0.5', snmp: { credential: 'v9' }, parent: 'nowhere' },
+          { ...ap, id: 'ping-only', host: '127.0.3.22' },
+          { ...ap, id: 'router', kind: 'institution', host: '127.0.3.21', snmp },
+        ],
+        faults: [{ device: 'makarykha-school-wifi', type: 'outage', at: '1m' }],
+      }),
+    );
+    expect(error.errors).toEqual([
+      'scenario unlisted[0].village: unknown village "makaryha" in the config (did you mean "makarykha"?)',
+      'scenario unlisted[1].id: "makarykha-school" is a device of the config: an unlisted device is one the config does not have',
+      'scenario unlisted[1].host: 127.0.3.10 is already the host of "makarykha-school": give each its own address',
+      'scenario unlisted[2].host: is 10.0.0.5: the simulator serves only loopback 127.0.0.0/8',
+      'scenario unlisted[2].snmp.credential: unknown credential "v9" in the config',
+      'scenario unlisted[2].parent: unknown device "nowhere" in the config',
+      'scenario unlisted[3].snmp: is required: an unlisted device is there to be found by its SNMP agent',
+      'scenario unlisted[4].host: 127.0.3.21 is already the host of "makarykha-school-wifi": give each its own address',
+      'scenario unlisted[4].vendor: only applies to kind wifi, not institution',
+      'scenario faults[0].device: "makarykha-school-wifi" is unlisted: faults act on the config\'s devices only',
+    ]);
+  });
+
+  it('are read from a scenario file, with overrides like the config’s devices', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'merezha-scenario-'));
+    try {
+      const file = join(dir, 'scenario.yaml');
+      writeFileSync(
+        file,
+        `name: Нові пристрої
+config: ${resolve('config/example.yaml')}
+devices:
+  makarykha-school-wifi: { clients_peak: 12 }
+unlisted:
+  - village: makarykha
+    id: makarykha-school-wifi
+    kind: wifi
+    vendor: tplink
+    host: 127.0.3.21
+    snmp: { credential: public-v2, port: 1161 }
+    parent: makarykha-school
+  - { village: makarykha, id: makarykha-x, kind: wifi, host: 127.0.3.22, snmp: { credential: public-v2 }, colour: red }
+`,
+      );
+      expect(configError(() => loadScenario(file, { env: {} })).message).toBe(
+        `${file}:13 unlisted[1].colour: unknown key (allowed: id, name, kind, host, provider, category, vendor, clients_oid, snmp, ping, parent, bandwidth_mbps, installed, public, village)`,
+      );
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^ {2}- \{ village: makarykha, id: makarykha-x.*\n/m, ''));
+      const { scenario } = loadScenario(file, { env: {} });
+      expect(scenario.unlisted).toEqual([
+        expect.objectContaining({ village: 'makarykha', id: 'makarykha-school-wifi', host: '127.0.3.21', parent: 'makarykha-school' }),
+      ]);
+      expect(scenario.devices['makarykha-school-wifi']).toEqual({ clients_peak: 12 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

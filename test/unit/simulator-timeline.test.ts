@@ -2,11 +2,13 @@
  * The fault timeline and the ground truth: which state each device is in,
  * over time, for outages (and what they cut off), flapping, loops, loss,
  * SNMP-only faults, with and without nftables; and a truth file that
- * answers the same questions as the live model.
+ * answers the same questions as the live model; devices the config does not
+ * list, which follow their parents' faults and stay out of the truth.
  */
 import { describe, expect, it } from 'vitest';
 import { answerFor } from '../../simulator/gate.ts';
 import { createWorld, scenarioFromConfig, worldFromTruth, type FaultInput, type StateInterval } from '../../simulator/index.ts';
+import { networkRules } from '../../simulator/player.ts';
 import { nextBoundaryOf, repeatedWraps, type Occurrence } from '../../simulator/timeline.ts';
 import { groundTruth, stateIntervals } from '../../simulator/truth.ts';
 import { testConfig } from '../support/config.ts';
@@ -303,5 +305,47 @@ describe('ground truth', () => {
       expect(rebuilt.clientsAt('square-wifi', t)).toBe(live.clientsAt('square-wifi', t));
       expect(rebuilt.trueState('gymnasium', t)).toEqual(live.trueState('gymnasium', t));
     }
+  });
+});
+
+describe('devices the config does not list', () => {
+  const unlisted = [
+    {
+      village: 'tsybuleve',
+      id: 'library-wifi',
+      kind: 'wifi' as const,
+      vendor: 'tplink' as const,
+      host: '127.0.30.9',
+      snmp: { credential: 'v2' },
+      parent: 'gymnasium',
+    },
+  ];
+  const faults: FaultInput[] = [
+    { device: 'uplink', type: 'outage', at: '1m', duration: '2m' },
+    { device: 'gymnasium', type: 'loss', at: '5m', duration: '2m', loss_pct: 30 },
+  ];
+  const live = createWorld(scenarioFromConfig(config, { faults, unlisted }), WALL_START, true);
+  const plain = world(faults);
+
+  it('answer like the others and follow their would-be parent’s faults, on the network too', () => {
+    expect(live.devices.map((d) => d.id)).toEqual(plain.devices.map((d) => d.id));
+    expect(live.unlisted.map((d) => [d.id, d.village, d.sysName, d.parent, d.vendor])).toEqual([
+      ['library-wifi', 'tsybuleve', 'library-wifi', 'gymnasium', 'tplink'],
+    ]);
+    expect(live.clientsAt('library-wifi', WALL_START)).toBeGreaterThanOrEqual(0);
+    const s = (m: number) => live.clock.scenarioStart + m * MIN;
+    expect(live.conditionAt('library-wifi', s(0.5))).toMatchObject({ off: false, cutBy: null, lossPct: 0 });
+    expect(live.conditionAt('library-wifi', s(2))).toMatchObject({ cutBy: 'uplink' });
+    expect(networkRules(live, s(2))).toContainEqual({ address: '127.0.30.9', dropPct: 100 });
+    expect(networkRules(live, s(6))).toContainEqual({ address: '127.0.30.9', dropPct: 30 });
+    expect(networkRules(live, s(0.5))).toEqual([]);
+  });
+
+  it('are in no fault and not in the ground truth, which stays what it is without them', () => {
+    const to = WALL_START + 10 * MIN;
+    const truth = groundTruth(live, 'test', WALL_START, to);
+    expect(truth.devices.map((d) => d.device.id)).not.toContain('library-wifi');
+    expect(truth.faults.map((f) => f.device)).not.toContain('library-wifi');
+    expect(truth).toEqual(groundTruth(plain, 'test', WALL_START, to));
   });
 });
