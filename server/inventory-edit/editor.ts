@@ -12,7 +12,7 @@
  */
 import { basename } from 'node:path';
 import type { AuditEntry, InventoryEditResponse, InventoryEntity, InventoryResponse } from '../../common/api.ts';
-import type { Logger } from '../../common/log.ts';
+import { redactSecrets, type Logger } from '../../common/log.ts';
 import { InventoryDocument, InventoryEditError, VersionConflictError, type Entry } from '../../config/edit.ts';
 import type { Env } from '../../config/env.ts';
 import { describeReload, type ReloadPlan } from '../../config/reload.ts';
@@ -108,7 +108,7 @@ export class InventoryEditor {
     const id = change.action === 'add' ? String(change.entry.id ?? '') : change.id;
     const before = change.action === 'add' ? undefined : entryAt(data, doc.pathOf(change.entity, id));
     const fromVillage = change.entity === 'device' && change.action !== 'add' ? this.#villageOf(data, doc, id) : undefined;
-    apply(doc, change);
+    apply(doc, withSecretsKept(change, before));
 
     const newId = change.action === 'remove' ? id : String(change.entry.id ?? id);
     const path = change.action === 'remove' ? undefined : (doc.pathOf(change.entity, newId) ?? lastPath(doc, change));
@@ -195,6 +195,20 @@ function lastPath(doc: InventoryDocument, change: InventoryChange): ConfigPath |
   if (change.entity === 'service') return ['services', length(data.services) - 1];
   const village = doc.pathOf('village', change.village);
   return village && [...village, 'devices', length(entryAt(data, village)?.devices) - 1];
+}
+
+/**
+ * The page sees entries with their secrets hidden (inventoryView); a value it
+ * sends back exactly as it was shown is the file's own value, unchanged.
+ */
+function withSecretsKept(change: InventoryChange, before: Entry | undefined): InventoryChange {
+  if (change.action !== 'update' || !before) return change;
+  const entry = { ...change.entry };
+  for (const [key, value] of Object.entries(before)) {
+    const shown = redactSecrets(value);
+    if (shown !== value && JSON.stringify(entry[key]) === JSON.stringify(shown)) entry[key] = value;
+  }
+  return { ...change, entry };
 }
 
 function apply(doc: InventoryDocument, change: InventoryChange): void {

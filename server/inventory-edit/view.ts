@@ -34,7 +34,8 @@ export function inventoryView(data: unknown): Omit<InventoryResponse, 'version' 
   const credentials = isEntry(root.snmp_credentials) ? Object.keys(root.snmp_credentials) : [];
   return {
     villages: entries(root.villages).map((village) => ({ ...named(village), devices: entries(village.devices).map(named) })),
-    services: entries(root.services).map(named),
+    // A URL may carry a password (https://user:pass@…): the page gets it hidden, and an edit that sends it back hidden keeps the file's.
+    services: entries(root.services).map((service) => named(redactSecrets(service) as Entry)),
     credentials,
     providers: entries(root.providers).map((p) => ({ id: String(p.id ?? ''), name: String(p.name ?? p.id ?? '') })),
     kinds: [...DEVICE_KINDS],

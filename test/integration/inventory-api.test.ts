@@ -496,6 +496,23 @@ describe('villages and services', () => {
     expect((await refused('DELETE', '/api/inventory/services/mail', undefined, 404)).error).toBe('no service "mail"');
     expect((await audit()).map((e) => `${e.action} ${e.id}`)).toEqual(['remove mail', 'update mail', 'add mail']);
   });
+
+  it('never shows the password of a URL, and keeps it when a change sends the URL back as shown', async () => {
+    const url = 'http://monitor:pa55-in-url@127.0.52.1:8080/health';
+    await edit('POST', '/api/inventory/services', { service: { id: 'intranet', name: 'Інтранет', url } }, 201);
+    const read = await send(admin, 'GET', '/api/inventory');
+    expect(read.body).not.toContain('pa55-in-url');
+    const shown = parse(api.inventoryResponse, read.body).services.find((s) => s.id === 'intranet')!;
+    expect(shown.url).not.toBe(url);
+    expect(String(shown.url)).toContain('127.0.52.1:8080/health');
+
+    const changed = await edit('PUT', '/api/inventory/services/intranet', { service: { ...shown, name: 'Інтранет ради' } });
+    expect(JSON.stringify(changed)).not.toContain('pa55-in-url');
+    const file = await readFile(h.configFile, 'utf8');
+    expect(file).toContain(url);
+    expect(file).toContain('Інтранет ради');
+    expect(await readFile(join(h.config.server.data_dir, 'audit.log'), 'utf8')).not.toContain('pa55-in-url');
+  });
 });
 
 describe('the audit log', () => {
