@@ -216,9 +216,16 @@ suite('the inventory page in chromium', () => {
     expect(await page.locator('#device-credential').inputValue()).toBe('public-v2');
     expect(await page.locator('#device-port').inputValue()).toBe(String(agent!.port));
     expect(['uplink', 'institution', 'wifi']).toContain(await page.locator('#device-kind').inputValue());
-    // Each suggestion says why.
-    expect(await page.locator('#device-kind-hint').textContent()).toMatch(/^запропоновано: .+/);
+    // Each suggestion says why, in the page's language.
+    expect(await page.locator('#device-kind-hint').textContent()).toBe(
+      `запропоновано: жодна Wi-Fi MIB не відповідає, а назва «${AGENT_NAME}» вказує на заклад («school» — категорія «школа»)`,
+    );
     expect(await page.locator('#device-parent-hint').textContent()).toMatch(/^запропоновано: .+/);
+    for (const hint of ['#device-parent-hint', '#device-interface-hint']) {
+      const why = (await page.locator(hint).textContent())!.replace(/^запропоновано: /, '');
+      expect(why, hint).toMatch(/[а-щьюяєіїґ]/i);
+      expect(why, hint).not.toMatch(/\b(the|and|answers?|no|is|of|its)\b/);
+    }
     // Whatever discovery made of it (its name says "school"): a school behind the uplink.
     await page.locator('#device-kind').selectOption('institution');
     await page.locator('#device-category').selectOption('school');
