@@ -18,6 +18,7 @@ const PROFILE = {
   uplink: { perMonth: 1.5, minutes: [5, 360] },
   institution: { perMonth: 0.6, minutes: [5, 120] },
   wifi: { perMonth: 0.8, minutes: [3, 60] },
+  ups: { perMonth: 0.6, minutes: [5, 120] },
   service: { perMonth: 0.2, minutes: [10, 180] },
 } as const;
 

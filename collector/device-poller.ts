@@ -5,10 +5,14 @@
  */
 import type { Logger } from '../common/log.ts';
 import { mapLimit } from '../common/map-limit.ts';
-import type { Config } from '../config/schema.ts';
+import type { PowerBrief } from '../common/api.ts';
+import { isWifiVendor, type Config } from '../config/schema.ts';
 import { pingProbe, type PingResult } from './probes/ping.ts';
+import { createPowerRunner, type PowerResult, type PowerTarget } from './probes/power.ts';
 import { createSnmpRunner, type SnmpResult } from './probes/snmp.ts';
 import type { DeviceTarget, ProbeRunner } from './probes/types.ts';
+import { powerProfileOf } from './power/index.ts';
+import { powerBrief } from './power/types.ts';
 import type { SnmpClientFactory } from './snmp/client.ts';
 import { deviceTargets } from './targets.ts';
 
@@ -38,9 +42,18 @@ export interface DeviceReport {
       }
     | { ok: false; error: string };
   wifi?: { clients: number | null; radios_up?: number; error?: string };
+  /** For a UPS and a router whose supply voltage is read: null figures are unknown, never 0. */
+  power?: PowerBrief;
+  /** Why the power could not be read, or which of its objects were unusable. */
+  power_error?: string;
 }
 
-export function deviceReport(target: DeviceTarget, ping: PingResult | undefined, snmp: SnmpResult | undefined): DeviceReport {
+export function deviceReport(
+  target: DeviceTarget,
+  ping: PingResult | undefined,
+  snmp: SnmpResult | undefined,
+  power?: PowerResult,
+): DeviceReport {
   const d = target.device;
   const report: DeviceReport = {
     device: d.id,
@@ -71,9 +84,14 @@ export function deviceReport(target: DeviceTarget, ping: PingResult | undefined,
         ...(snmp.interface_error ? { interface_error: snmp.interface_error } : {}),
       };
     }
-    if (d.vendor) {
+    if (isWifiVendor(d.vendor)) {
       report.wifi = snmp.wifi ? { ...snmp.wifi } : { clients: null, error: snmp.wifi_error ?? snmp.error ?? 'no reading' };
     }
+  }
+  if (power) {
+    report.power = powerBrief(power.power);
+    if (power.error) report.power_error = power.error;
+    else if (power.warnings.length) report.power_error = power.warnings.join('; ');
   }
   return report;
 }
@@ -89,15 +107,18 @@ export interface DevicePoller {
 export function createDevicePoller(config: Config, log: Logger, clientFactory?: SnmpClientFactory): DevicePoller {
   const ping = pingProbe.create({ config, log });
   const snmp: ProbeRunner<DeviceTarget, SnmpResult> = createSnmpRunner({ config, log, ...(clientFactory ? { clientFactory } : {}) });
+  const power: ProbeRunner<PowerTarget, PowerResult> = createPowerRunner({ config, log, ...(clientFactory ? { clientFactory } : {}) });
   return {
     poll: (targets) =>
       mapLimit(targets, config.polling.concurrency, async (t) => {
         const signal = new AbortController().signal;
-        const [p, s] = await Promise.all([
+        const profile = powerProfileOf(t.device);
+        const [p, s, w] = await Promise.all([
           t.device.ping ? ping.run(t, signal) : undefined,
           t.device.snmp ? snmp.run(t, signal) : undefined,
+          profile ? power.run({ ...t, profile }, signal) : undefined,
         ]);
-        return deviceReport(t, p, s);
+        return deviceReport(t, p, s, w);
       }),
   };
 }

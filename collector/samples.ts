@@ -8,7 +8,7 @@
  * A "subject" is anything with a state: a device (keyed by its id) or a
  * service (keyed `service:<id>`, common/subjects.ts).
  */
-import type { LastValues } from '../common/api.ts';
+import type { LastValues, PowerReading } from '../common/api.ts';
 
 export interface PingSample {
   source: 'ping';
@@ -42,10 +42,25 @@ export interface ServiceSample {
 }
 
 /**
+ * One poll of a device's power (a UPS, or a router's supply voltage). It does
+ * not decide reachability: the device's ping or SNMP does. The power state of
+ * devices and villages is built from it (issue 13, item 2).
+ */
+export interface PowerSample {
+  source: 'power';
+  subject: string;
+  at: number;
+  /** The agent answered; false leaves the power unknown. */
+  ok: boolean;
+  error?: string;
+  power: PowerReading;
+}
+
+/**
  * One reading that bears on a subject's state. `source` is the type of
  * sample, not the probe kind: the http and tcp kinds both yield `service`.
  */
-export type Sample = PingSample | SnmpSample | ServiceSample;
+export type Sample = PingSample | SnmpSample | ServiceSample | PowerSample;
 
 export type SampleSource = Sample['source'];
 

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { LOCALES } from './words/locale.ts';
 import { DEVICE_KINDS, INSTITUTION_CATEGORIES, STATES } from './words/names.ts';
+import { BATTERY_STATUSES, POWER_SOURCES } from './words/power.ts';
 
 // The engine's list of states is the API's.
 export { STATES };
@@ -153,6 +154,26 @@ export const villageSummary = z.object({
 
 export const villagesResponse = z.object({ at: time, total: coverage, villages: z.array(villageSummary) });
 
+/**
+ * One reading of a device's power (the power probe: a UPS, or a router's
+ * supply voltage). Every figure is null where the agent did not give it:
+ * unknown, never zero.
+ */
+export const powerReading = z.object({
+  source: z.enum(POWER_SOURCES),
+  /** null while the source is unknown. */
+  on_battery: z.boolean().nullable(),
+  seconds_on_battery: z.number().nullable(),
+  battery_pct: z.number().nullable(),
+  minutes_left: z.number().nullable(),
+  /** A UPS's AC input line voltage; a router's DC supply voltage. */
+  input_voltage: z.number().nullable(),
+  battery_status: z.enum(BATTERY_STATUSES),
+});
+
+/** What `merezha poll --json` and discovery show of a device's power: the contract's four keys. */
+export const powerBrief = powerReading.pick({ source: true, battery_pct: true, minutes_left: true, input_voltage: true });
+
 export const lastValues = z.object({
   at: time.nullable(),
   rtt_ms: z.number().nullable(),
@@ -161,6 +182,8 @@ export const lastValues = z.object({
   out_bps: z.number().nullable(),
   speed_mbps: z.number().nullable(),
   clients: z.number().nullable(),
+  /** The latest power reading, for a UPS or a router whose supply voltage is read; null for the rest and while unknown. */
+  power: powerReading.nullable(),
 });
 
 export const deviceSummary = z.object({
@@ -452,6 +475,8 @@ export const discoveryResponse = z.object({
   suggested_interface: z.union([z.string(), z.number()]).nullable(),
   suggested_interface_reason: z.string(),
   wifi: z.object({ clients: z.number(), radios_up: z.number().nullable() }).nullable(),
+  /** null for an agent without a UPS MIB (UPS-MIB, PowerNet-MIB). */
+  power: powerBrief.nullable(),
   neighbours: z.array(
     z.object({
       protocol: z.enum(['lldp', 'cdp']),
@@ -552,6 +577,8 @@ export type VillageSummary = z.output<typeof villageSummary>;
 export type VillageState = (typeof VILLAGE_STATES)[number];
 export type VillagesResponse = z.output<typeof villagesResponse>;
 export type LastValues = z.output<typeof lastValues>;
+export type PowerReading = z.output<typeof powerReading>;
+export type PowerBrief = z.output<typeof powerBrief>;
 export type DeviceSummary = z.output<typeof deviceSummary>;
 export type DevicesResponse = z.output<typeof devicesResponse>;
 export type ServiceSummary = z.output<typeof serviceSummary>;

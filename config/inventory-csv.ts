@@ -119,6 +119,7 @@ const KIND_WORDS: Record<DeviceKind, readonly string[]> = {
   uplink: ['канал', 'аплінк', 'канал провайдера'],
   wifi: ['wi-fi', 'free wifi', 'free wi-fi', 'точка доступу', 'точка wi-fi', 'точка wifi'],
   institution: ['установа'],
+  ups: ['бесперебійник', 'джерело безперебійного живлення', 'упс'],
 };
 
 /**

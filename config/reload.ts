@@ -29,6 +29,7 @@ export const RELOADABLE = [
   'polling.ping',
   'polling.snmp',
   'polling.services',
+  'polling.power',
   'snmp_credentials',
   'providers',
   'villages',
@@ -43,6 +44,7 @@ export const RELOADABLE = [
   'coverage',
   'backup',
   'kpis',
+  'power',
 ] as const;
 
 /** Ids of devices (or services), in the order of the file they are in. */

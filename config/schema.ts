@@ -13,6 +13,7 @@ import { DEVICE_KINDS, INSTITUTION_CATEGORIES } from '../common/words/names.ts';
 import { duration } from './primitives.ts';
 import { alertsSchema, crossCheckAlerts, statesSchema } from './schema-alerts.ts';
 import { crossCheckKpis, kpisSchema } from './schema-kpis.ts';
+import { crossCheckPower, POWER_VENDORS, powerSchema, VOLTAGE_SOURCES, type PowerVendor } from './schema-power.ts';
 
 export { duration };
 
@@ -53,6 +54,12 @@ const timezone = () =>
   }, 'is not a known IANA time zone (e.g. Europe/Kyiv)');
 
 export const WIFI_VENDORS = ['mikrotik', 'unifi', 'tplink', 'airmax', 'generic'] as const;
+export { POWER_VENDORS, VOLTAGE_SOURCES };
+/** A device's `vendor:` is a Wi-Fi vendor for kind wifi and a UPS vendor for kind ups: one key, checked per kind. */
+export const DEVICE_VENDORS = [...WIFI_VENDORS, ...POWER_VENDORS] as const;
+
+export const isWifiVendor = (v: string | undefined): v is WifiVendor => (WIFI_VENDORS as readonly string[]).includes(v ?? '');
+export const isPowerVendor = (v: string | undefined): v is PowerVendor => (POWER_VENDORS as readonly string[]).includes(v ?? '');
 export const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 export const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
 
@@ -106,10 +113,17 @@ const servicePollingSchema = z.strictObject({
   timeout: duration().prefault('10s'),
 });
 
+/** UPSes and supply voltages; the SNMP retries are polling.snmp's. */
+const powerPollingSchema = z.strictObject({
+  interval: duration().prefault('30s'),
+  timeout: duration().prefault('2s'),
+});
+
 const pollingSchema = z.strictObject({
   ping: pingPollingSchema.prefault({}),
   snmp: snmpPollingSchema.prefault({}),
   services: servicePollingSchema.prefault({}),
+  power: powerPollingSchema.prefault({}),
   concurrency: z.int().min(1).max(10_000).default(200),
 });
 
@@ -170,7 +184,8 @@ export const deviceSchema = z.strictObject({
   host: host(),
   provider: z.string().optional(),
   category: z.enum(INSTITUTION_CATEGORIES).optional(),
-  vendor: z.enum(WIFI_VENDORS).optional(),
+  /** A Wi-Fi vendor for kind wifi, a UPS vendor for kind ups (checked per kind in crossCheck). */
+  vendor: z.enum(DEVICE_VENDORS).optional(),
   clients_oid: z
     .string()
     .regex(/^\.?\d+(\.\d+)+$/, 'must be a numeric OID such as 1.3.6.1.4.1.9.9.1.0')
@@ -181,6 +196,10 @@ export const deviceSchema = z.strictObject({
   bandwidth_mbps: z.number().positive().optional(),
   installed: isoDate().optional(),
   public: z.boolean().default(false),
+  /** Kind ups: the ids of the devices it feeds; default: every other device of its village. */
+  powers: z.array(z.string().min(1)).min(1).optional(),
+  /** Read the device's supply voltage (a router on a DC UPS) from this make's MIB; needs power.on_battery_below_v. */
+  power_voltage: z.enum(VOLTAGE_SOURCES).optional(),
 });
 
 export const villageSchema = z.strictObject({
@@ -258,6 +277,7 @@ const rawConfigSchema = z.strictObject({
   /** Daily backups (`merezha backup` on a schedule); none without this key. */
   backup: backupSchema.optional(),
   kpis: kpisSchema,
+  power: powerSchema.prefault({}),
 });
 
 type RawConfig = z.output<typeof rawConfigSchema>;
@@ -288,6 +308,7 @@ function crossCheck(cfg: RawConfig, ctx: z.RefinementCtx): void {
     });
   });
 
+  const deviceIds: ReadonlySet<string> = new Set(devices.keys());
   cfg.villages.forEach((v, vi) =>
     v.devices.forEach((d, di) => {
       const at = ['villages', vi, 'devices', di];
@@ -307,8 +328,11 @@ function crossCheck(cfg: RawConfig, ctx: z.RefinementCtx): void {
       if (d.kind !== 'institution' && d.category !== undefined) {
         issue([...at, 'category'], `only applies to kind institution, not ${d.kind}`);
       }
-      if (d.vendor !== undefined && d.kind !== 'wifi') issue([...at, 'vendor'], `only applies to kind wifi, not ${d.kind}`);
-      if (d.vendor !== undefined && !d.snmp) issue([...at, 'snmp'], `is required to read Wi-Fi clients from vendor ${d.vendor}`);
+      if (isWifiVendor(d.vendor) && d.kind !== 'wifi') {
+        issue([...at, 'vendor'], `${d.vendor} is a Wi-Fi vendor: it only applies to kind wifi, not ${d.kind}`);
+      }
+      if (isWifiVendor(d.vendor) && !d.snmp) issue([...at, 'snmp'], `is required to read Wi-Fi clients from vendor ${d.vendor}`);
+      crossCheckPower(d, at, { devices: deviceIds, power: cfg.power }, issue);
       if (d.vendor === 'generic' && d.clients_oid === undefined) issue([...at, 'clients_oid'], 'is required with vendor generic');
       if (d.clients_oid !== undefined && d.vendor !== 'generic') issue([...at, 'clients_oid'], 'only applies with vendor generic');
       if (!d.ping && !d.snmp) issue([...at, 'ping'], 'cannot be false on a device without snmp: nothing would poll it');
@@ -365,5 +389,6 @@ export type ProviderConfig = Config['providers'][number];
 export type SnmpCredential = Config['snmp_credentials'][string];
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 export type WifiVendor = (typeof WIFI_VENDORS)[number];
+export type { PowerConfig, PowerVendor, VoltageSource } from './schema-power.ts';
 export type { AlertRule, AlertsConfig, MaintenanceWindow, StatesConfig } from './schema-alerts.ts';
 export type { KpiConfig } from './schema-kpis.ts';

@@ -7,7 +7,7 @@
  * a hash of the device id, so the same config always gives the same devices
  * and a ground truth file can rebuild them exactly.
  */
-import type { Config, DeviceConfig, WifiVendor } from '../config/schema.ts';
+import { isWifiVendor, type Config, type DeviceConfig, type WifiVendor } from '../config/schema.ts';
 import { WIFI_VENDOR_PROFILES } from '../collector/vendors/index.ts';
 import type { Place } from './curves.ts';
 
@@ -63,6 +63,8 @@ const PEAK_SHARE: Record<DeviceConfig['kind'], [number, number]> = {
   uplink: [0.6, 0.15],
   institution: [0.5, 0.2],
   wifi: [0.4, 0.1],
+  // A UPS's card answers SNMP and little else.
+  ups: [0.001, 0.001],
 };
 const CLIENTS_PEAK: Record<Place, number> = { residential: 20, park: 45, square: 35, school: 30, library: 12, office: 15, culture: 25 };
 const LOOPBACK_PEAK_BPS = 16_000;
@@ -151,10 +153,11 @@ export function deviceModel(device: DeviceConfig, village: string, override: Dev
     host: device.host,
     port: device.snmp ? device.snmp.port : null,
     parent: device.parent ?? null,
-    vendor: device.vendor ?? null,
+    // Only the Wi-Fi vendors have a simulated MIB so far; a UPS is served as a plain agent (issue 13, item 7).
+    vendor: isWifiVendor(device.vendor) ? device.vendor : null,
     clientsOid: device.clients_oid?.replace(/^\./, '') ?? null,
     sysName: device.id,
-    sysDescr: `${device.vendor ? WIFI_VENDOR_PROFILES[device.vendor].sysDescr : ROUTER_DESCR} (simulated by Merezha)`,
+    sysDescr: `${isWifiVendor(device.vendor) ? WIFI_VENDOR_PROFILES[device.vendor].sysDescr : ROUTER_DESCR} (simulated by Merezha)`,
     place,
     clientsPeak: device.kind === 'wifi' ? (override.clients_peak ?? CLIENTS_PEAK[place]) : 0,
     interfaces,

@@ -130,6 +130,42 @@ export const MEASUREMENTS = {
       },
     },
   },
+  power: {
+    description:
+      'One poll of the power behind a device: a UPS (kind ups, tag `vendor` ups-mib or apc) or a router’s supply voltage (`power_voltage:`, tag `vendor` mikrotik). A figure the agent did not give is absent, never 0.',
+    extraTags: ['vendor'],
+    retention: 'raw',
+    fields: {
+      ok: { type: 'integer', unit: '0/1', description: '1 when the agent answered the poll.', rollup: { samples: 'count' } },
+      source: { type: 'string', unit: '', description: 'What feeds the load: mains, battery, bypass or unknown.' },
+      on_battery: {
+        type: 'integer',
+        unit: '0/1',
+        description: '1 on battery, 0 on mains or bypass (absent while the source is unknown).',
+        rollup: { on_battery: 'mean' },
+      },
+      seconds_on_battery: {
+        type: 'integer',
+        unit: 's',
+        description: 'Time since the UPS went on battery (0 on mains, as UPS-MIB says).',
+        rollup: { seconds_on_battery: 'max' },
+      },
+      battery_pct: { type: 'float', unit: '%', description: 'Battery charge left.', rollup: { battery_pct: 'min' } },
+      minutes_left: {
+        type: 'float',
+        unit: 'min',
+        description: 'The UPS’s estimate of its run time on battery (whole minutes, rounded down).',
+        rollup: { minutes_left: 'min' },
+      },
+      input_voltage: {
+        type: 'float',
+        unit: 'V',
+        description: 'A UPS’s AC input line voltage; a router’s DC supply voltage.',
+        rollup: { input_voltage: 'mean', input_voltage_min: 'min' },
+      },
+      battery_status: { type: 'string', unit: '', description: 'normal, low, depleted, fault, missing or unknown.' },
+    },
+  },
   service: {
     description: 'One check of a service (the community website over HTTP(S), mail over TCP).',
     extraTags: ['service', 'type'],

@@ -18,6 +18,17 @@ function bps(v: number | null | undefined): string {
   return v.toFixed(0);
 }
 
+/** The power column: "mains 100% 42min 230V", "battery 61% 23min", "?" when unknown. */
+function powerCell(r: DeviceReport): string {
+  if (!r.power) return '';
+  const p = r.power;
+  const parts = [p.source === 'unknown' ? '?' : p.source];
+  if (p.battery_pct !== null) parts.push(`${fmt(p.battery_pct, 0)}%`);
+  if (p.minutes_left !== null) parts.push(`${fmt(p.minutes_left, 0)}min`);
+  if (p.input_voltage !== null) parts.push(`${fmt(p.input_voltage, Number.isInteger(p.input_voltage) ? 0 : 1)}V`);
+  return parts.join(' ');
+}
+
 export function formatTable(reports: DeviceReport[]): string {
   const rows = reports.map((r) => {
     const s = r.snmp;
@@ -28,9 +39,18 @@ export function formatTable(reports: DeviceReport[]): string {
         : `SNMP: ${s.error}`;
     // When SNMP failed as a whole, the Wi-Fi reading failed for the same reason: say it once.
     const wifi = r.wifi && s?.ok ? (r.wifi.clients === null ? ` wifi: ${r.wifi.error}` : ` clients ${r.wifi.clients}`) : '';
-    return [r.village, r.device, r.host, r.reachable ? 'up' : 'DOWN', `${fmt(r.rtt_ms, 2)} ms`, `${fmt(r.loss_pct, 0)}%`, snmp + wifi];
+    return [
+      r.village,
+      r.device,
+      r.host,
+      r.reachable ? 'up' : 'DOWN',
+      `${fmt(r.rtt_ms, 2)} ms`,
+      `${fmt(r.loss_pct, 0)}%`,
+      powerCell(r) || (r.power_error ? '?' : ''),
+      snmp + wifi,
+    ];
   });
-  const head = ['village', 'device', 'host', 'state', 'rtt', 'loss', 'snmp'];
+  const head = ['village', 'device', 'host', 'state', 'rtt', 'loss', 'power', 'snmp'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }

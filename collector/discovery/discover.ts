@@ -30,6 +30,8 @@ import {
   type Varbind,
 } from '../snmp/client.ts';
 import { SYS } from '../snmp/oids.ts';
+import { UPS_PROFILES } from '../power/index.ts';
+import { powerBrief, readPower } from '../power/types.ts';
 import { readWifi } from '../vendors/types.ts';
 import { IF_COLUMNS, parseInterfaces, suggestInterface, type IfColumns } from './interfaces.ts';
 import {
@@ -46,7 +48,8 @@ import { SYS_OBJECT_ID } from './oids.ts';
 import { DEFAULT_ROUTE_WALKS, IP_ROUTE_DEFAULT, parseDefaultRoute, type RouteColumns } from './routes.ts';
 import { deviceEntry, entryYaml, placeholderCredential, suggestId, suggestKind } from './suggest.ts';
 import type { Discovery, WifiFound } from './types.ts';
-import { identifyVendor, probeOf, VENDOR_SIGNATURES, wifiObjectsOf, type VendorSignature } from './vendor.ts';
+import { identifyUps, POWER_SIGNATURES, type PowerSignature } from './power.ts';
+import { identifyVendor, objectIdFact, probeOf, VENDOR_SIGNATURES, wifiObjectsOf, type VendorSignature } from './vendor.ts';
 import { integer, nonEmptyText, oidValue } from './values.ts';
 
 export type { DeviceEntry, DiscoveredInterface, Discovery, Neighbour, WifiFound } from './types.ts';
@@ -163,11 +166,19 @@ export async function discoverDevice(client: SnmpClient, target: DiscoverTarget,
       return false;
     }
   };
+  const upsAnswers = async (sig: PowerSignature): Promise<boolean> => {
+    try {
+      const [r] = await run(() => client.get([sig.probe]));
+      return !!r && !isMissing(r);
+    } catch {
+      return false;
+    }
+  };
   const ipRoute = run(() => client.get([IP_ROUTE_DEFAULT])).then(
     (r) => r.filter((x): x is Varbind => !isMissing(x)),
     () => [] as Varbind[],
   );
-  const [ifColumns, lldpColumns, cdpColumns, inetCidr, ipCidr, ipRouteRows, answers] = await Promise.all([
+  const [ifColumns, lldpColumns, cdpColumns, inetCidr, ipCidr, ipRouteRows, answers, upsAnswered] = await Promise.all([
     walkColumns<keyof IfColumns>('IF-MIB', IF_COLUMNS),
     walkColumns<keyof LldpColumns>('LLDP-MIB', LLDP_COLUMNS),
     walkColumns<keyof CdpColumns>('CISCO-CDP-MIB', CDP_COLUMNS),
@@ -175,6 +186,7 @@ export async function discoverDevice(client: SnmpClient, target: DiscoverTarget,
     Promise.all(DEFAULT_ROUTE_WALKS.ipCidrIfIndex.map((oid) => walk('ipCidrRouteTable', oid))).then((r) => r.flat()),
     ipRoute,
     Promise.all(VENDOR_SIGNATURES.map(probed)),
+    Promise.all(POWER_SIGNATURES.map(upsAnswers)),
   ]);
 
   // The vendor, and its Wi-Fi through its profile.
@@ -187,6 +199,19 @@ export async function discoverDevice(client: SnmpClient, target: DiscoverTarget,
       wifi = { clients: r.clients, radios_up: r.radiosUp ?? null };
     } catch (err) {
       notes.push(words.wifiUnread((err as Error).message));
+    }
+  }
+
+  // A UPS: its vendor is the UPS MIB that answers, and its power is read as the power probe reads it.
+  const ups = identifyUps(new Set(POWER_SIGNATURES.filter((_, i) => upsAnswered[i])));
+  let power: Discovery['power'] = null;
+  if (ups) {
+    try {
+      const { reading, warnings } = await run(() => readPower(client, UPS_PROFILES[ups.vendor]));
+      power = powerBrief(reading);
+      if (warnings.length) notes.push(words.powerUnread(warnings.join('; ')));
+    } catch (err) {
+      notes.push(words.powerUnread((err as Error).message));
     }
   }
 
@@ -209,6 +234,7 @@ export async function discoverDevice(client: SnmpClient, target: DiscoverTarget,
 
   const kind = suggestKind(
     {
+      upsMib: ups?.mib ?? null,
       wifiMib: verdict.wifiMib ? (verdict.signature?.mib ?? null) : null,
       sysName,
       hasDefaultRoute: route !== null,
@@ -230,7 +256,7 @@ export async function discoverDevice(client: SnmpClient, target: DiscoverTarget,
     name: sysName,
     kind: kind.kind,
     category: kind.category,
-    vendor: verdict.vendor,
+    vendor: ups ? ups.vendor : verdict.vendor,
     clientsOid: verdict.signature?.clientsOid ?? null,
     host: target.host,
     port: target.port,
@@ -252,9 +278,9 @@ export async function discoverDevice(client: SnmpClient, target: DiscoverTarget,
     sys_descr: sysDescr,
     sys_object_id: sysObjectId,
     sys_uptime_s: ticks === null ? null : Math.floor(ticks / 100),
-    vendor: verdict.vendor,
-    vendor_reason: verdict.reason,
-    make: verdict.make,
+    vendor: ups ? ups.vendor : verdict.vendor,
+    vendor_reason: ups ? words.vendorUps(ups.mib, words.objectId(objectIdFact(sysObjectId))) : verdict.reason,
+    make: ups?.make ?? verdict.make,
     clients_oid: verdict.signature?.clientsOid ?? null,
     suggested_kind: kind.kind,
     suggested_kind_reason: kind.reason,
@@ -263,6 +289,7 @@ export async function discoverDevice(client: SnmpClient, target: DiscoverTarget,
     suggested_interface: uplink.value,
     suggested_interface_reason: uplink.reason,
     wifi,
+    power,
     neighbours,
     suggested_parent: parent.parent,
     suggested_parent_reason: parent.reason,

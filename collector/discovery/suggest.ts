@@ -4,19 +4,20 @@
  * with the config's keys, and that object in YAML).
  * Pure functions.
  *
- * The config knows three kinds (common/words/names.ts DEVICE_KINDS): wifi, a
+ * The config knows four kinds (common/words/names.ts DEVICE_KINDS): wifi, a
  * Free WiFi access point; institution, the link of a school, clinic, council
- * and the like; uplink, a village's link to its provider. An agent says
- * which of them it is only so far: an answering Wi-Fi MIB makes an access
- * point; a name that names an institution makes an institution; anything
- * else that routes or switches (there is no "router" kind) is an uplink.
+ * and the like; uplink, a village's link to its provider; ups, a UPS. An
+ * agent says which of them it is only so far: an answering UPS MIB makes a
+ * UPS; an answering Wi-Fi MIB makes an access point; a name that names an
+ * institution makes an institution; anything else that routes or switches
+ * (there is no "router" kind) is an uplink.
  */
 import { stringify } from 'yaml';
 import { discoveryWords } from '../../common/words/discovery.ts';
 import type { Locale } from '../../common/words/locale.ts';
 import type { DeviceKind, InstitutionCategory } from '../../common/words/names.ts';
 import { slugId } from '../../common/words/translit.ts';
-import { WIFI_VENDORS, type Config, type SnmpCredential, type WifiVendor } from '../../config/schema.ts';
+import { isPowerVendor, isWifiVendor, type Config, type PowerVendor, type SnmpCredential, type WifiVendor } from '../../config/schema.ts';
 import type { DeviceEntry } from './types.ts';
 
 /** Whole words (not inside another word; Cyrillic too, which `\b` does not know). */
@@ -59,6 +60,8 @@ export interface KindSuggestion {
 
 export function suggestKind(
   input: {
+    /** The UPS MIB that answers (UPS-MIB, PowerNet-MIB), else null. */
+    upsMib?: string | null;
     wifiMib: string | null;
     sysName: string | null;
     hasDefaultRoute: boolean;
@@ -67,6 +70,7 @@ export function suggestKind(
   locale: Locale = 'en',
 ): KindSuggestion {
   const words = discoveryWords(locale);
+  if (input.upsMib) return { kind: 'ups', category: null, reason: words.kindUps(input.upsMib) };
   if (input.wifiMib) return { kind: 'wifi', category: null, reason: words.kindWifi(input.wifiMib) };
   const name = input.sysName ?? '';
   for (const [category, pattern] of CATEGORY_WORDS) {
@@ -99,7 +103,7 @@ export interface EntryInput {
   name: string | null;
   kind: DeviceKind;
   category: InstitutionCategory | null;
-  vendor: WifiVendor | null;
+  vendor: WifiVendor | PowerVendor | null;
   clientsOid: string | null;
   host: string;
   port: number;
@@ -108,16 +112,18 @@ export interface EntryInput {
   parent: string | null;
 }
 
-const isConfigVendor = (v: string): v is WifiVendor => (WIFI_VENDORS as readonly string[]).includes(v);
-
 /**
  * The device entry: keys in the order of the config's examples, only those
- * that apply (vendor only for kind wifi, clients_oid only with vendor
- * generic, port only when not 161). The discovery's `entry`, and its `yaml`
+ * that apply (a Wi-Fi vendor only for kind wifi and a UPS vendor only for
+ * kind ups, clients_oid only with vendor generic, port only when not 161,
+ * no interface for a UPS: its power is what is polled). The discovery's `entry`, and its `yaml`
  * is this rendered.
  */
 export function deviceEntry(input: EntryInput): DeviceEntry {
-  const vendor = input.kind === 'wifi' && input.vendor && isConfigVendor(input.vendor) ? input.vendor : null;
+  const vendor =
+    (input.kind === 'wifi' && isWifiVendor(input.vendor ?? undefined)) || (input.kind === 'ups' && isPowerVendor(input.vendor ?? undefined))
+      ? input.vendor
+      : null;
   return {
     id: input.id,
     ...(input.name ? { name: input.name } : {}),
@@ -129,7 +135,7 @@ export function deviceEntry(input: EntryInput): DeviceEntry {
     snmp: {
       credential: input.credential,
       ...(input.port !== 161 ? { port: input.port } : {}),
-      ...(input.interface !== null ? { interface: input.interface } : {}),
+      ...(input.interface !== null && input.kind !== 'ups' ? { interface: input.interface } : {}),
     },
     ...(input.parent ? { parent: input.parent } : {}),
   };

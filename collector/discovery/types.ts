@@ -7,7 +7,8 @@
  * from common/words/discovery.ts.
  */
 import type { DeviceKind, InstitutionCategory } from '../../common/words/names.ts';
-import type { WifiVendor } from '../../config/schema.ts';
+import type { PowerBrief } from '../../common/api.ts';
+import type { PowerVendor, WifiVendor } from '../../config/schema.ts';
 
 export interface DiscoveredInterface {
   index: number;
@@ -60,8 +61,8 @@ export interface DeviceEntry {
   kind: DeviceKind;
   /** With kind institution. */
   category?: InstitutionCategory;
-  /** With kind wifi, a vendor of the config's list. */
-  vendor?: WifiVendor;
+  /** With kind wifi, a Wi-Fi vendor of the config's list; with kind ups, a UPS vendor. */
+  vendor?: WifiVendor | PowerVendor;
   /** With vendor generic. */
   clients_oid?: string;
   host: string;
@@ -82,8 +83,8 @@ export interface Discovery {
   sys_descr: string | null;
   sys_object_id: string | null;
   sys_uptime_s: number | null;
-  /** A vendor of the config's `vendor:` list (or airmax), or null with the reason. */
-  vendor: WifiVendor | null;
+  /** A vendor of the config's `vendor:` list: a Wi-Fi vendor, or a UPS vendor (ups-mib, apc) for a UPS; null with the reason. */
+  vendor: WifiVendor | PowerVendor | null;
   vendor_reason: string;
   /** Who made it, by the enterprise number of sysObjectID (or the vendor found): "MikroTik", "Net-SNMP". */
   make: string | null;
@@ -98,6 +99,8 @@ export interface Discovery {
   suggested_interface_reason: string;
   /** null for a device without a Wi-Fi MIB. */
   wifi: WifiFound | null;
+  /** A UPS's power now (null figures are unknown, never 0); null for an agent without a UPS MIB. */
+  power: PowerBrief | null;
   neighbours: Neighbour[];
   suggested_parent: string | null;
   suggested_parent_reason: string;

@@ -123,7 +123,7 @@ export interface VendorVerdict {
 const NET_SNMP_LINUX = `${ENTERPRISES}.8072.3.2.10`;
 
 /** What the sysObjectID says of its maker, for the reason. */
-function objectIdFact(sysObjectId: string | null): ObjectIdFact {
+export function objectIdFact(sysObjectId: string | null): ObjectIdFact {
   if (!sysObjectId) return { what: 'none' };
   if (sysObjectId === NET_SNMP_LINUX) return { what: 'net-snmp-linux', oid: sysObjectId };
   const n = enterpriseOf(sysObjectId);

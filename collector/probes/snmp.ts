@@ -8,7 +8,7 @@
  * counter wraps. A malformed reply or varbind is logged with the device id and
  * recorded in the result; it never throws.
  */
-import type { Config, DeviceConfig } from '../../config/schema.ts';
+import { isWifiVendor, type Config, type DeviceConfig, type WifiVendor } from '../../config/schema.ts';
 import type { Logger } from '../../common/log.ts';
 import { counterDelta, counterValue, isReboot, octetRate, type CounterBits } from '../counters.ts';
 import {
@@ -295,7 +295,7 @@ async function pollDevice(poll: Poll, now: () => number, timeoutMs: number): Pro
     result.interface = readInterface(reader, ifOids, state, mono, uptimeTicks);
   }
 
-  if (device.vendor) await readClients(poll, timeoutMs);
+  if (isWifiVendor(device.vendor)) await readClients(poll, timeoutMs);
 }
 
 /** The configured interface's OIDs, resolving its ifIndex first when it is not known; undefined without one. */
@@ -388,7 +388,7 @@ function readInterface(
 /** Wi-Fi clients through the vendor profile; a failure there is the Wi-Fi's alone, the rest of the poll stands. */
 async function readClients({ client, device, result }: Poll, timeoutMs: number): Promise<void> {
   try {
-    const w = await readWifi(client, WIFI_VENDOR_PROFILES[device.vendor!].objects(device));
+    const w = await readWifi(client, WIFI_VENDOR_PROFILES[device.vendor as WifiVendor].objects(device));
     result.wifi = w.radiosUp === undefined ? { clients: w.clients } : { clients: w.clients, radios_up: w.radiosUp };
   } catch (err) {
     result.wifi_error = describeSnmpError(err, timeoutMs).message;

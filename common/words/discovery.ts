@@ -55,6 +55,10 @@ export interface DiscoveryWords {
 
   // ---- kind
   kindWifi(mib: string): string;
+  /** A UPS MIB answers. */
+  kindUps(mib: string): string;
+  /** The vendor of a UPS: the UPS MIB that answered. */
+  vendorUps(mib: string, objectId: string): string;
   kindInstitution(name: string, hit: string, category: InstitutionCategory): string;
   kindUplink(evidence: UplinkEvidence): string;
   categoryGuess(category: InstitutionCategory): string;
@@ -90,6 +94,7 @@ export interface DiscoveryWords {
   // ---- notes of the whole discovery
   noSystemGroup: string;
   wifiUnread(message: string): string;
+  powerUnread(message: string): string;
   /** Tables that failed, and the SNMP error's message (English, as the client gives it). */
   tablesFailed(tables: readonly string[], message: string): string;
   walkDeadline(seconds: number): string;
@@ -124,6 +129,8 @@ const en: DiscoveryWords = {
   vendorNone: (objectId, probed) => `${objectId}, and no vendor MIB answers (probed: ${probed.join(', ')})`,
 
   kindWifi: (mib) => `its Wi-Fi MIB (${mib}) answers: an access point`,
+  kindUps: (mib) => `${mib} answers: a UPS, polled for its power (list what it feeds in powers:, else it powers its whole village)`,
+  vendorUps: (mib, objectId) => `${mib} answers: a UPS read through it; ${objectId}`,
   kindInstitution: (name, hit, category) =>
     `no Wi-Fi MIB answers and its name "${name}" names an institution ("${hit}": category ${category})`,
   kindUplink: (evidence) =>
@@ -177,6 +184,7 @@ const en: DiscoveryWords = {
 
   noSystemGroup: 'the system group (sysDescr, sysObjectID, sysUpTime, sysName) is not served',
   wifiUnread: (message) => `Wi-Fi clients could not be read: ${message}`,
+  powerUnread: (message) => `the UPS's power could not be read in full (what is missing shows as null, unknown): ${message}`,
   tablesFailed: (tables, message) => `${tables.join(', ')}: ${message}`,
   walkDeadline: (seconds) => `a walk did not end within ${seconds} s (the agent keeps answering inside the table)`,
   placeholderCredential: (credential, version) =>
@@ -201,6 +209,7 @@ const snmpUk = (message: string) => localizeReason(message, 'uk');
 /** The config's kinds as the form's kind picker names them: «канал зв’язку», «заклад». */
 const UPLINK = kindName('uplink', 'uk');
 const INSTITUTION = kindName('institution', 'uk');
+const UPS = kindName('ups', 'uk');
 
 const uk: DiscoveryWords = {
   objectId: (f) => {
@@ -224,6 +233,9 @@ const uk: DiscoveryWords = {
   vendorNone: (objectId, probed) => `${objectId}, і жодна MIB виробників не відповідає (опитано: ${probed.join(', ')})`,
 
   kindWifi: (mib) => `відповідає його Wi-Fi MIB (${mib}): це точка доступу`,
+  kindUps: (mib) =>
+    `відповідає ${mib}: це ${UPS} (джерело безперебійного живлення), його опитують про живлення (що він живить, вкажіть у powers:, інакше вважається, що весь населений пункт)`,
+  vendorUps: (mib, objectId) => `відповідає ${mib}: ${UPS} читається через неї; ${objectId}`,
   kindInstitution: (name, hit, category) =>
     `жодна Wi-Fi MIB не відповідає, а назва «${name}» вказує на заклад («${hit}» — категорія «${institutionName(category, 'uk')}»)`,
   kindUplink: (evidence) =>
@@ -281,6 +293,7 @@ const uk: DiscoveryWords = {
 
   noSystemGroup: 'агент не надає системної групи (sysDescr, sysObjectID, sysUpTime, sysName)',
   wifiUnread: (message) => `не вдалося зчитати клієнтів Wi-Fi: ${snmpUk(message)}`,
+  powerUnread: (message) => `живлення ДБЖ зчитано не повністю (чого бракує, показано як null — невідомо): ${snmpUk(message)}`,
   tablesFailed: (tables, message) => `${tables.join(', ')}: ${snmpUk(message)}`,
   walkDeadline: (seconds) => `обхід таблиці не завершився за ${seconds} с (агент без кінця відповідає в її межах)`,
   placeholderCredential: (credential, version) =>

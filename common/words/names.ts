@@ -10,7 +10,8 @@ import type { Locale } from './locale.ts';
 export const STATES = ['up', 'degraded', 'down', 'unreachable', 'maintenance', 'unknown'] as const;
 export type State = (typeof STATES)[number];
 
-export const DEVICE_KINDS = ['uplink', 'wifi', 'institution'] as const;
+// A UPS (ДБЖ) is polled for the power it gives the devices it feeds: it is no link, institution or Free WiFi zone.
+export const DEVICE_KINDS = ['uplink', 'wifi', 'institution', 'ups'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 export const INSTITUTION_CATEGORIES = ['school', 'kindergarten', 'clinic', 'library', 'culture', 'council', 'cnap', 'other'] as const;
@@ -30,8 +31,8 @@ const STATE_NAMES: Record<Locale, Record<State, string>> = {
 };
 
 const KIND_NAMES: Record<Locale, Record<DeviceKind | 'service', string>> = {
-  uk: { uplink: 'канал зв’язку', wifi: 'точка Free WiFi', institution: 'заклад', service: 'сервіс' },
-  en: { uplink: 'uplink', wifi: 'Free WiFi access point', institution: 'institution', service: 'service' },
+  uk: { uplink: 'канал зв’язку', wifi: 'точка Free WiFi', institution: 'заклад', ups: 'ДБЖ', service: 'сервіс' },
+  en: { uplink: 'uplink', wifi: 'Free WiFi access point', institution: 'institution', ups: 'UPS', service: 'service' },
 };
 
 /** One institution («школа», in a sentence) and a heading over several («Школи»). */

@@ -9,7 +9,16 @@
 import type { LastValues } from '../../common/api.ts';
 import type { Observation } from '../../collector/samples.ts';
 
-const EMPTY: LastValues = { at: null, rtt_ms: null, loss_pct: null, in_bps: null, out_bps: null, speed_mbps: null, clients: null };
+const EMPTY: LastValues = {
+  at: null,
+  rtt_ms: null,
+  loss_pct: null,
+  in_bps: null,
+  out_bps: null,
+  speed_mbps: null,
+  clients: null,
+  power: null,
+};
 
 export class LatestValues {
   private readonly values = new Map<string, LastValues>();

@@ -200,6 +200,11 @@ export class StateMachine {
         this.feed(m, sample.up ? 'ok' : 'fail', sample.up ? '' : (sample.error ?? 'check failed'), sample.at, step);
         break;
       }
+      case 'power':
+        // Power does not decide connectivity: a UPS on battery still answers, and a device
+        // whose power failed goes quiet on ping. The power state is built from these samples
+        // beside the connectivity state (issue 13, item 2), not inside it.
+        break;
       default:
         // A new type of sample fails to compile here until the machine knows what it means.
         sample satisfies never;

@@ -105,7 +105,7 @@ export class Summaries {
           wifi.up++;
           wifi.clients += inputs.last(id).clients ?? 0;
         }
-      } else {
+      } else if (d.kind === 'institution') {
         inst.total++;
         if (working) inst.online++;
         if (this.highSpeed(id, inputs.last(id))) inst.highSpeed++;

@@ -48,6 +48,8 @@ beforeAll(async () => {
       overrides: [
         ['1.3.6.1.4.1.14988.1.1.1.3.1.6.1', 'integer', 17],
         ['1.3.6.1.4.1.14988.1.1.1.3.1.6.2', 'integer', 5],
+        // MIKROTIK-MIB mtxrHlVoltage, 0.1 V: the uplink router's supply, on mains.
+        ['1.3.6.1.4.1.14988.1.1.3.8.0', 'integer', 273],
       ],
     }),
   ]);
@@ -64,8 +66,10 @@ beforeAll(async () => {
       ping: { interval: '1s', count: 2, timeout: '400ms', packet_interval: '200ms' },
       snmp: { interval: '1s', timeout: '400ms', retries: 0 },
       services: { interval: '1s', timeout: '1s' },
+      power: { interval: '1s', timeout: '400ms' },
       concurrency: 20,
     },
+    power: { on_battery_below_v: 25 },
     snmp_credentials: {
       'public-v2': { version: '2c', community: 'public' },
       'wifi-v3': { version: 3, user: u.user, auth: { protocol: 'sha', key: u.authKey }, priv: { protocol: 'aes', key: u.privKey } },
@@ -82,6 +86,7 @@ beforeAll(async () => {
             provider: 'ukrtelecom',
             host: uplinkHost,
             snmp: { credential: 'public-v2', port: agent.port, interface: 'lo' },
+            power_voltage: 'mikrotik',
           },
           {
             id: 'dmytrivka-park-wifi',
@@ -110,7 +115,8 @@ beforeAll(async () => {
       return (
         ifPoints.length >= 4 &&
         ifPoints.some((p) => (p.fields.in_bps as number) > 0) &&
-        sink.points.filter((p) => p.measurement === 'wifi').length >= 2
+        sink.points.filter((p) => p.measurement === 'wifi').length >= 2 &&
+        sink.points.some((p) => p.measurement === 'power')
       );
     },
     30_000,
@@ -131,7 +137,7 @@ describe('collector → InfluxDB', () => {
   it('stores every point it produced, value by value', async () => {
     expect(writer.stats()).toMatchObject({ spooled: 0, dropped: 0, rejected: 0 });
     const measurements = [...new Set(sink.points.map((p) => p.measurement))].sort();
-    expect(measurements).toEqual(['interface', 'ping', 'service', 'snmp', 'wifi']);
+    expect(measurements).toEqual(['interface', 'ping', 'power', 'service', 'snmp', 'wifi']);
     for (const m of measurements) {
       const stored = await readPoints(influxd, DB, m as MeasurementName);
       expect(stored, m).toEqual(sortPoints(sink.points.filter((p) => p.measurement === m)));
@@ -149,6 +155,15 @@ describe('collector → InfluxDB', () => {
         expect(row.fieldType, `${measurement}.${row.fieldKey}`).toBe(spec.fields[row.fieldKey as string]?.type);
       }
     }
+  });
+
+  it('stored the uplink router’s supply voltage as the power probe read it: 27.3 V, mains', async () => {
+    const power = await readPoints(influxd, DB, 'power');
+    expect(power.length).toBeGreaterThan(0);
+    expect(power[0]).toMatchObject({
+      tags: { device: 'dmytrivka-uplink', vendor: 'mikrotik' },
+      fields: { ok: 1, source: 'mains', on_battery: 0, input_voltage: 27.3, battery_status: 'unknown' },
+    });
   });
 
   it('stored what the devices really say', async () => {

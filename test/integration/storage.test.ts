@@ -63,6 +63,21 @@ function samples(time: number): Record<MeasurementName, Point> {
       time,
     },
     wifi: { measurement: 'wifi', tags: { ...device, vendor: 'mikrotik' }, fields: { clients: 17, radios_up: 2 }, time },
+    power: {
+      measurement: 'power',
+      tags: { ...device, vendor: 'apc' },
+      fields: {
+        ok: 1,
+        source: 'battery',
+        on_battery: 1,
+        seconds_on_battery: 754,
+        battery_pct: 87.5,
+        minutes_left: 23,
+        input_voltage: 0,
+        battery_status: 'normal',
+      },
+      time,
+    },
     service: {
       measurement: 'service',
       tags: { village: 'Нове Село', service: 'site', type: 'https' },

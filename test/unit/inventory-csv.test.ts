@@ -329,7 +329,7 @@ describe('mistakes, each at its line and column', () => {
       'schools.csv:4 Виробник: needs SNMP to read the clients of a mikrotik access point: fill in the credential',
       'schools.csv:5 Виробник: generic needs the OID of its client count in a clients_oid column',
       'schools.csv:6 Категорія: is empty: an institution needs its category, one of: school («школа»), kindergarten («заклад дошкільної освіти»), clinic («медичний заклад»), library («бібліотека»), culture («заклад культури»), council («рада / старостат»), cnap («ЦНАП»), other («заклад»)',
-      'schools.csv:7 Тип: must be one of: uplink («канал зв’язку»), wifi («точка Free WiFi»), institution («заклад») (got "роутер")',
+      'schools.csv:7 Тип: must be one of: uplink («канал зв’язку»), wifi («точка Free WiFi»), institution («заклад»), ups («ДБЖ») (got "роутер")',
       'schools.csv:7 IP-адреса: is empty: a device needs the address it is pinged and polled at',
       'schools.csv:8 Підключено до: parents form a loop: kanal-a → kanal-b → kanal-a',
       'schools.csv:9 Підключено до: parents form a loop: kanal-b → kanal-a → kanal-b',

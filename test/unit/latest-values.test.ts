@@ -46,9 +46,27 @@ describe('last readings', () => {
     expect(latest.get('ap')).toMatchObject({ at: null, rtt_ms: null, clients: null });
     latest.ingest(ping(1000, 2.5));
     latest.ingest(snmp(2000, true));
-    expect(latest.get('ap')).toEqual({ at: 2000, rtt_ms: 2.5, loss_pct: 0, in_bps: 5e6, out_bps: 1e6, speed_mbps: 300, clients: 9 });
+    expect(latest.get('ap')).toEqual({
+      at: 2000,
+      rtt_ms: 2.5,
+      loss_pct: 0,
+      in_bps: 5e6,
+      out_bps: 1e6,
+      speed_mbps: 300,
+      clients: 9,
+      power: null,
+    });
     latest.ingest(snmp(3000, false));
-    expect(latest.get('ap')).toEqual({ at: 3000, rtt_ms: 2.5, loss_pct: 0, in_bps: null, out_bps: null, speed_mbps: 300, clients: null });
+    expect(latest.get('ap')).toEqual({
+      at: 3000,
+      rtt_ms: 2.5,
+      loss_pct: 0,
+      in_bps: null,
+      out_bps: null,
+      speed_mbps: 300,
+      clients: null,
+      power: null,
+    });
     latest.ingest(ping(4000, null));
     expect(latest.get('ap')).toMatchObject({ rtt_ms: null, loss_pct: 100, speed_mbps: 300 });
   });

@@ -21,6 +21,7 @@ import {
   type State,
 } from '../../../common/words/names.ts';
 import { count, type PluralForms } from '../../../common/words/plural.ts';
+import { batteryStatusName, powerSourceName, type BatteryStatus, type PowerSource } from '../../../common/words/power.ts';
 import { localizeReason } from '../../../common/words/reasons.ts';
 
 const uk = {
@@ -130,6 +131,12 @@ const uk = {
   'device.highSpeed': 'високошвидкісний',
   'device.installed': 'Встановлено',
   'device.vendor': 'Виробник',
+  'device.power': 'Живлення',
+  'device.battery': 'Батарея',
+  'device.minutesLeft': 'Залишилось',
+  'device.inputVoltage': 'Напруга живлення',
+  'unit.volt': 'В',
+  'unit.minutes': 'хв',
   'device.parent': 'Підключено через',
   'device.village': 'Населений пункт',
   'device.kind': 'Тип',
@@ -411,6 +418,12 @@ const en: Record<MessageKey, string> = {
   'device.highSpeed': 'high-speed',
   'device.installed': 'Installed',
   'device.vendor': 'Vendor',
+  'device.power': 'Power',
+  'device.battery': 'Battery',
+  'device.minutesLeft': 'Time left',
+  'device.inputVoltage': 'Supply voltage',
+  'unit.volt': 'V',
+  'unit.minutes': 'min',
   'device.parent': 'Connected via',
   'device.village': 'Village',
   'device.kind': 'Kind',
@@ -668,6 +681,10 @@ function formatters(language: Locale, zone: string | undefined, tr: Translate) {
     count: (n: number, noun: keyof typeof NOUNS) => count(n, NOUNS[noun][language], language),
     state: (state: State) => stateName(state, language),
     kind: (kind: DeviceKind) => kindName(kind, language),
+    /** «від мережі», «від батареї». */
+    powerSource: (source: PowerSource) => powerSourceName(source, language),
+    /** «у нормі», «розряджена». */
+    battery: (status: BatteryStatus) => batteryStatusName(status, language),
     category: (category: InstitutionCategory) => categoryHeading(category, language),
     /** One institution of a category: "школа", "school". */
     institution: (category: InstitutionCategory) => institutionName(category, language),

@@ -29,7 +29,8 @@ export function byName(a: { name: string }, b: { name: string }): number {
   return a.name.localeCompare(b.name, 'uk', { numeric: true });
 }
 
-const KIND_ORDER: Record<DeviceSummary['kind'], number> = { uplink: 0, institution: 1, wifi: 2 };
+// A UPS last: it feeds the others and is listed after what it powers.
+const KIND_ORDER: Record<DeviceSummary['kind'], number> = { uplink: 0, institution: 1, wifi: 2, ups: 3 };
 
 /** Uplinks first, then institutions in category order, then Wi-Fi, each by name. */
 export function compareDevices(a: DeviceSummary, b: DeviceSummary): number {
