@@ -373,7 +373,10 @@ export const inventoryResponse = z.object({
   providers: z.array(z.object({ id: z.string(), name: z.string() })),
   kinds: z.array(z.enum(DEVICE_KINDS)),
   categories: z.array(z.enum(INSTITUTION_CATEGORIES)),
+  /** The vendors of a kind wifi device. */
   vendors: z.array(z.string()),
+  /** The vendors of a kind ups device. */
+  power_vendors: z.array(z.string()),
   /** The file's problems as it is now, as `merezha check-config` prints them; empty when it is valid. */
   errors: z.array(z.string()),
 });

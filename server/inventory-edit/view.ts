@@ -9,7 +9,7 @@ import { redactSecrets } from '../../common/log.ts';
 import { DEVICE_KINDS, INSTITUTION_CATEGORIES } from '../../common/words/names.ts';
 import type { ConfigProblem } from '../../config/load.ts';
 import { formatPath } from '../../config/load.ts';
-import { WIFI_VENDORS } from '../../config/schema.ts';
+import { POWER_VENDORS, WIFI_VENDORS } from '../../config/schema.ts';
 import type { ConfigPath } from '../../config/yaml-source.ts';
 
 export type Entry = Record<string, unknown>;
@@ -41,6 +41,7 @@ export function inventoryView(data: unknown): Omit<InventoryResponse, 'version' 
     kinds: [...DEVICE_KINDS],
     categories: [...INSTITUTION_CATEGORIES],
     vendors: [...WIFI_VENDORS],
+    power_vendors: [...POWER_VENDORS],
   };
 }
 

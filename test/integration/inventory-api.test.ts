@@ -184,9 +184,10 @@ describe('the inventory as the file says it', () => {
     expect(view.services).toEqual([{ id: 'website', name: 'Сайт громади', url: 'http://127.0.52.1:8080/' }]);
     expect(view.credentials).toEqual(['v2', 'public-v2']);
     expect(view.providers).toEqual([{ id: 'fibre', name: 'Оптика' }]);
-    expect(view.kinds).toEqual(['uplink', 'wifi', 'institution']);
+    expect(view.kinds).toEqual(['uplink', 'wifi', 'institution', 'ups']);
     expect(view.categories).toContain('school');
     expect(view.vendors).toEqual([...WIFI_VENDORS]);
+    expect(view.power_vendors).toEqual(['ups-mib', 'apc']);
   });
 
   it('is for admins: a viewer is refused reading and every change', async () => {
