@@ -20,12 +20,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertItem, AlertsResponse, SessionInfo, VillagesResponse } from '../../common/api.ts';
+import type { AlertItem, AlertsResponse, VillagesResponse } from '../../common/api.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Stack } from '../../app/stack.ts';
 import { waitFor } from '../support/influxd.ts';
 import { BackupLedger } from '../../server/backups.ts';
 import { demoConfigOnFreeAddresses, startTestStack, STACK_ADMIN_PASSWORD, type TestStack } from '../support/stack.ts';
+import { signIn as signInAt } from '../support/sign-in.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -86,15 +87,7 @@ const outage = {
 
 const url = (path: string) => new URL(path, stack.url).href;
 
-async function signIn(username: string, password: string): Promise<{ cookie: string; csrf: string }> {
-  const res = await fetch(url('/api/session'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  expect(res.status, `sign in as ${username}`).toBe(200);
-  return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await res.json()) as SessionInfo).csrf };
-}
+const signIn = (username: string, password: string) => signInAt(url('/'), username, password);
 
 async function newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
   const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, ...options });

@@ -25,9 +25,10 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../app/stack.ts';
-import type { AuditResponse, DevicesResponse, SessionInfo } from '../../common/api.ts';
+import type { AuditResponse, DevicesResponse } from '../../common/api.ts';
 import { silentLogger } from '../../common/log.ts';
 import { loadConfig } from '../../config/load.ts';
+import { signIn as signInAt } from '../support/sign-in.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.ts';
 import { readPoints, startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.ts';
 import { startSnmpd, type Snmpd } from '../support/snmpd.ts';
@@ -101,15 +102,7 @@ server: { data_dir: ${join(dir, 'server')} }
 `;
 }
 
-async function signIn(username: string, password: string): Promise<{ cookie: string; csrf: string }> {
-  const res = await fetch(url('/api/session'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  expect(res.status, `sign in as ${username}`).toBe(200);
-  return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await res.json()) as SessionInfo).csrf };
-}
+const signIn = (username: string, password: string) => signInAt(url('/'), username, password);
 
 async function newContext(): Promise<BrowserContext> {
   const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
