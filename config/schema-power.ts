@@ -6,6 +6,8 @@
  * runs `crossCheckPower` with its other whole-file checks.
  */
 import { z } from 'zod';
+import { BACKUP_LINKS, BACKUP_POWER, isPowerGroup, POWER_GROUPS } from '../common/words/power.ts';
+import { duration } from './primitives.ts';
 
 /** The UPS vendor profiles (collector/power/): RFC 1628 UPS-MIB, and APC's PowerNet-MIB. */
 export const POWER_VENDORS = ['ups-mib', 'apc'] as const;
@@ -29,7 +31,33 @@ export const powerSchema = z.strictObject({
     .min(1)
     .max(24 * 60)
     .default(15),
+  /**
+   * A public blackout-schedule feed (the DTEK ГПВ or Yasno JSON, or a
+   * `group,start,end` CSV), fetched every `schedule_refresh`. Without it the
+   * schedule is what `merezha power import-schedule` last imported.
+   */
+  schedule_url: z.url({ protocol: /^https?$/ }).optional(),
+  schedule_refresh: duration().prefault('1h'),
 });
+
+/** `power_group: "3.1"`: the blackout queue (черга) a village or a device is on. A number 3.1 is taken as "3.1". */
+export const powerGroup = () =>
+  z.preprocess(
+    (v) => (typeof v === 'number' ? v.toFixed(1) : v),
+    z
+      .string()
+      .refine(isPowerGroup, `must be a blackout queue as the schedules write it: ${POWER_GROUPS[0]} … ${POWER_GROUPS.at(-1)}, e.g. "3.1"`),
+  );
+
+/** The device keys of an Invincibility Point (Пункт незламності). */
+export const invincibilityKeys = {
+  /** A Пункт незламності: it must keep internet without mains. */
+  invincibility_point: z.boolean().default(false),
+  /** What keeps it powered without mains; only with invincibility_point. */
+  backup_power: z.enum(BACKUP_POWER).optional(),
+  /** What keeps it online when the wired provider is dark; only with invincibility_point. */
+  backup_link: z.enum(BACKUP_LINKS).optional(),
+};
 
 export type PowerConfig = z.output<typeof powerSchema>;
 
@@ -43,6 +71,9 @@ export interface PowerDevice {
   snmp?: object;
   powers?: string[];
   power_voltage?: VoltageSource;
+  invincibility_point?: boolean;
+  backup_power?: string;
+  backup_link?: string;
 }
 
 const isPowerVendor = (v: string | undefined): v is PowerVendor => (POWER_VENDORS as readonly string[]).includes(v ?? '');
@@ -74,5 +105,9 @@ export function crossCheckPower(
     if (known.power.on_battery_below_v === undefined) {
       issue([...at, 'power_voltage'], 'needs power.on_battery_below_v: the voltage alone does not say mains or battery');
     }
+  }
+  for (const key of ['backup_power', 'backup_link'] as const) {
+    if (device[key] !== undefined && !device.invincibility_point)
+      issue([...at, key], 'only applies to an Invincibility Point (invincibility_point: true)');
   }
 }

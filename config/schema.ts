@@ -13,7 +13,15 @@ import { DEVICE_KINDS, INSTITUTION_CATEGORIES } from '../common/words/names.ts';
 import { duration } from './primitives.ts';
 import { alertsSchema, crossCheckAlerts, statesSchema } from './schema-alerts.ts';
 import { crossCheckKpis, kpisSchema } from './schema-kpis.ts';
-import { crossCheckPower, POWER_VENDORS, powerSchema, VOLTAGE_SOURCES, type PowerVendor } from './schema-power.ts';
+import {
+  crossCheckPower,
+  invincibilityKeys,
+  POWER_VENDORS,
+  powerGroup,
+  powerSchema,
+  VOLTAGE_SOURCES,
+  type PowerVendor,
+} from './schema-power.ts';
 
 export { duration };
 
@@ -200,6 +208,9 @@ export const deviceSchema = z.strictObject({
   powers: z.array(z.string().min(1)).min(1).optional(),
   /** Read the device's supply voltage (a router on a DC UPS) from this make's MIB; needs power.on_battery_below_v. */
   power_voltage: z.enum(VOLTAGE_SOURCES).optional(),
+  /** Its blackout queue, where it differs from its village's. */
+  power_group: powerGroup().optional(),
+  ...invincibilityKeys,
 });
 
 export const villageSchema = z.strictObject({
@@ -207,6 +218,8 @@ export const villageSchema = z.strictObject({
   name: z.string().min(1),
   population: z.int().min(0).optional(),
   location: z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
+  /** The blackout queue (черга, 1.1 … 6.2) of the village's devices, as the oblast's schedules name it. */
+  power_group: powerGroup().optional(),
   devices: z.array(deviceSchema).default([]),
 });
 

@@ -24,6 +24,8 @@ export interface MeasurementSpec {
   description: string;
   /** Tags besides the common device tags (village, device, kind, provider, category). */
   extraTags: string[];
+  /** Points about something else than a device (a blackout queue): only `extraTags`. */
+  ownTagsOnly?: true;
   fields: Record<string, FieldSpec>;
   /** Events are rare and needed for years; they skip the raw policy and the rollup. */
   retention: 'raw' | 'events';
@@ -189,7 +191,7 @@ export const MEASUREMENTS = {
   },
   event: {
     description:
-      'Something that happened to a device or a village: `type` reboot (seen through sysUpTime), flapping and flapping_end (a device, `value` = state changes in the window), village_offline and village_online (tag `village` only).',
+      'Something that happened to a device or a village: `type` reboot (seen through sysUpTime), flapping and flapping_end (a device, `value` = state changes in the window), village_offline and village_online (tag `village` only); for a supply (a UPS, a router’s supply voltage) on_battery (`value` = minutes left), power_lost (it ran out or fell silent on battery, `value` = seconds on battery) and power_restored (mains back, `value` = seconds on battery).',
     extraTags: ['service', 'type'],
     retention: 'events',
     fields: {
@@ -221,6 +223,43 @@ export const MEASUREMENTS = {
       duration_s: { type: 'float', unit: 's', description: 'How long it lasted (absent while open).' },
       reason: { type: 'string', unit: '', description: 'Why it began, in English.' },
       unreachable: { type: 'string', unit: '', description: 'Ids of the devices cut off behind it, comma-separated.' },
+      cause: {
+        type: 'string',
+        unit: '',
+        description:
+          'Why, as Merezha judged it: power, scheduled_blackout, provider, upstream, device, maintenance or unknown (an `outage_note` may reclassify it).',
+      },
+      cause_evidence: {
+        type: 'string',
+        unit: '',
+        description:
+          'The facts behind `cause`, as JSON (the supply and when it went on battery or ran out, the blackout slot, the parent, the window).',
+      },
+    },
+  },
+  outage_note: {
+    description:
+      'An admin’s reclassification of one outage (as Checkmk’s annotations): the outage of the subject that began at `start_ms` has cause `cause`. The latest note of an outage wins; the report and `GET /api/outages` use it.',
+    extraTags: ['service'],
+    retention: 'events',
+    fields: {
+      start_ms: { type: 'integer', unit: 'ms', description: 'The start of the outage it is about (also the point’s time).' },
+      cause: { type: 'string', unit: '', description: 'The cause the admin gave.' },
+      note: { type: 'string', unit: '', description: 'Why, in the admin’s words.' },
+      by: { type: 'string', unit: '', description: 'The user who reclassified it.' },
+      at_ms: { type: 'integer', unit: 'ms', description: 'When it was reclassified.' },
+    },
+  },
+  blackout: {
+    description:
+      'One slot of a blackout schedule (ГПВ) as imported or fetched: the queue (tag `group`) is without mains from the point’s time to `end_ms`. Kept for years, so that a past outage can be judged against the schedule it fell in.',
+    extraTags: ['group'],
+    ownTagsOnly: true,
+    retention: 'events',
+    fields: {
+      end_ms: { type: 'integer', unit: 'ms', description: 'When the slot ends, ms since the epoch.' },
+      kind: { type: 'string', unit: '', description: 'definite, or possible (the feed says it may happen).' },
+      source: { type: 'string', unit: '', description: 'Where the schedule came from: the file name or the feed URL’s host.' },
     },
   },
   backfill: {

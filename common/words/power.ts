@@ -40,3 +40,72 @@ export const powerSourceName = (source: PowerSource, locale: Locale): string => 
 
 /** «у нормі», «розряджена». */
 export const batteryStatusName = (status: BatteryStatus, locale: Locale): string => BATTERY_NAMES[locale][status];
+
+/** The blackout queues (черги) of the Ukrainian schedules, as the config writes them (`power_group: "3.1"`). */
+export const POWER_GROUPS = ['1.1', '1.2', '2.1', '2.2', '3.1', '3.2', '4.1', '4.2', '5.1', '5.2', '6.1', '6.2'] as const;
+export type PowerGroup = (typeof POWER_GROUPS)[number];
+
+/** Whether `text` is a power group as the config writes it: "1.1" … "6.2". */
+export function isPowerGroup(text: string): text is PowerGroup {
+  return /^[1-6]\.[12]$/.test(text);
+}
+
+/**
+ * Why an outage happened, as Merezha judges it (or an admin reclassifies it):
+ * `power` (its UPS or supply voltage went to battery before it fell, or its
+ * UPS fell with it), `scheduled_blackout` (inside its group's slot, no UPS
+ * evidence), `provider` (an uplink down while its power is known good),
+ * `upstream` (cut off by a parent), `device`, `maintenance`, `unknown`.
+ */
+export const OUTAGE_CAUSES = ['power', 'scheduled_blackout', 'provider', 'upstream', 'device', 'maintenance', 'unknown'] as const;
+export type OutageCause = (typeof OUTAGE_CAUSES)[number];
+
+/**
+ * Causes the adjusted uptime leaves out of the time it judges: planned
+ * (a published blackout slot, a maintenance window). Raw uptime counts them.
+ */
+export const EXCUSED_CAUSES: readonly OutageCause[] = ['scheduled_blackout', 'maintenance'];
+
+const CAUSE_NAMES: Record<Locale, Record<OutageCause, string>> = {
+  uk: {
+    power: 'відключення світла',
+    scheduled_blackout: 'планове відключення за графіком',
+    provider: 'збій провайдера',
+    upstream: 'відрізано вищим вузлом',
+    device: 'несправність пристрою',
+    maintenance: 'планові роботи',
+    unknown: 'причина невідома',
+  },
+  en: {
+    power: 'power cut',
+    scheduled_blackout: 'scheduled blackout',
+    provider: 'provider failure',
+    upstream: 'cut off upstream',
+    device: 'device failure',
+    maintenance: 'maintenance',
+    unknown: 'unknown cause',
+  },
+};
+
+/** «відключення світла», «збій провайдера». */
+export const outageCauseName = (cause: OutageCause, locale: Locale): string => CAUSE_NAMES[locale][cause];
+
+/** What a device's power state is: mains, on battery, power lost (a UPS ran out or fell silent on battery), unknown. */
+export const POWER_STATES = ['mains', 'battery', 'lost', 'unknown'] as const;
+export type PowerState = (typeof POWER_STATES)[number];
+
+const STATE_NAMES: Record<Locale, Record<PowerState, string>> = {
+  uk: { mains: 'є світло', battery: 'на батареї', lost: 'живлення немає', unknown: 'невідомо' },
+  en: { mains: 'mains', battery: 'on battery', lost: 'power lost', unknown: 'unknown' },
+};
+
+/** «є світло», «на батареї». */
+export const powerStateName = (state: PowerState, locale: Locale): string => STATE_NAMES[locale][state];
+
+/** What keeps an Invincibility Point (Пункт незламності) powered without mains. */
+export const BACKUP_POWER = ['ups', 'generator', 'battery', 'none'] as const;
+export type BackupPower = (typeof BACKUP_POWER)[number];
+
+/** What keeps an Invincibility Point online when the wired provider is dark. */
+export const BACKUP_LINKS = ['starlink', 'xpon', 'mobile', 'none'] as const;
+export type BackupLink = (typeof BACKUP_LINKS)[number];

@@ -45,6 +45,7 @@
 import { readCsv, sniffDelimiter } from '../../common/csv.ts';
 import { formatLocalTime, parseIsoTime } from '../../common/iso-time.ts';
 import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
+import { isPowerGroup, POWER_GROUPS, type PowerGroup } from '../../common/words/power.ts';
 
 export type BlackoutKind = 'definite' | 'possible';
 
@@ -83,13 +84,7 @@ export interface BlackoutSchedule {
 
 export type ScheduleResult = BlackoutSchedule | { problems: string[] };
 
-export const POWER_GROUPS = ['1.1', '1.2', '2.1', '2.2', '3.1', '3.2', '4.1', '4.2', '5.1', '5.2', '6.1', '6.2'] as const;
-export type PowerGroup = (typeof POWER_GROUPS)[number];
-
-/** Whether `text` is a power group as the config writes it: "1.1" … "6.2". */
-export function isPowerGroup(text: string): text is PowerGroup {
-  return /^[1-6]\.[12]$/.test(text);
-}
+export { POWER_GROUPS, isPowerGroup, type PowerGroup };
 
 // ---------------------------------------------------------------------------
 // Local days and slots

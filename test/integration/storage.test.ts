@@ -99,7 +99,27 @@ function samples(time: number): Record<MeasurementName, Point> {
     outage: {
       measurement: 'outage',
       tags: device,
-      fields: { open: 0, end_ms: time + 90_000, duration_s: 90, reason: 'no answer to ping', unreachable: 'school,park wifi' },
+      fields: {
+        open: 0,
+        end_ms: time + 90_000,
+        duration_s: 90,
+        reason: 'no answer to ping',
+        unreachable: 'school,park wifi',
+        cause: 'power',
+        cause_evidence: '{"supply":"school ups","lost_at":1}',
+      },
+      time,
+    },
+    outage_note: {
+      measurement: 'outage_note',
+      tags: device,
+      fields: { start_ms: time, cause: 'provider', note: 'Укртелеком: "обрив" кабелю, акт №7', by: 'admin', at_ms: time + 1 },
+      time,
+    },
+    blackout: {
+      measurement: 'blackout',
+      tags: { group: '3.1' },
+      fields: { end_ms: time + 4 * 3_600_000, kind: 'definite', source: 'dtek-krem.json' },
       time,
     },
     backfill: {

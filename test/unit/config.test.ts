@@ -124,6 +124,7 @@ describe('a minimal config', () => {
       host: '127.0.1.10',
       ping: true,
       public: false,
+      invincibility_point: false,
     });
   });
 });

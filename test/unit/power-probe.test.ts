@@ -188,7 +188,7 @@ const router = { id: 'router', kind: 'uplink', host: '127.0.0.2', snmp: { creden
 describe('the config’s power keys', () => {
   it('takes a UPS with its vendor and what it powers, and the power section with its defaults', () => {
     const cfg = configSchema.parse({ ...base, villages: village([router, { ...ups, powers: ['router'] }]) } as unknown as ConfigInput);
-    expect(cfg.power).toEqual({ warn_minutes_left: 15 });
+    expect(cfg.power).toEqual({ warn_minutes_left: 15, schedule_refresh: 3_600_000 });
     expect(cfg.polling.power).toEqual({ interval: 30_000, timeout: 2_000 });
   });
 
@@ -217,6 +217,41 @@ describe('the config’s power keys', () => {
       'villages.0.devices.5.power_voltage: needs power.on_battery_below_v: the voltage alone does not say mains or battery',
     ]);
     expect(issues({ villages: village([{ ...router, power_voltage: 'mikrotik' }]), power: { on_battery_below_v: 25 } })).toEqual([]);
+  });
+
+  it('takes a blackout queue on a village or a device, written "3.1" or 3.1, and nothing else', () => {
+    const cfg = configSchema.parse({
+      ...base,
+      villages: [{ id: 'makarykha', name: 'Макариха', power_group: 3.1, devices: [{ ...router, power_group: '4.2' }] }],
+    } as unknown as ConfigInput);
+    expect(cfg.villages[0]!.power_group).toBe('3.1');
+    expect(cfg.villages[0]!.devices[0]!.power_group).toBe('4.2');
+    const bad = issues({ villages: [{ id: 'v', name: 'V', power_group: '7.1', devices: [{ ...router, power_group: 'GPV3.1' }] }] });
+    expect(bad).toHaveLength(2);
+    expect(bad[0]).toMatch(/^villages\.0\.power_group: must be a blackout queue .*1\.1 … 6\.2/);
+    expect(bad[1]).toMatch(/^villages\.0\.devices\.0\.power_group: must be a blackout queue/);
+  });
+
+  it('takes an Invincibility Point with its backup power and link; the backup keys only on one', () => {
+    const point = { ...router, invincibility_point: true, backup_power: 'generator', backup_link: 'starlink' };
+    expect(issues({ villages: village([point]) })).toEqual([]);
+    expect(issues({ villages: village([{ ...router, backup_power: 'ups', backup_link: 'xpon' }]) })).toEqual([
+      'villages.0.devices.0.backup_power: only applies to an Invincibility Point (invincibility_point: true)',
+      'villages.0.devices.0.backup_link: only applies to an Invincibility Point (invincibility_point: true)',
+    ]);
+    expect(issues({ villages: village([{ ...point, backup_link: 'pigeon' }]) })[0]).toMatch(
+      /^villages\.0\.devices\.0\.backup_link: .*starlink/,
+    );
+  });
+
+  it('fetches a schedule from an http(s) URL only', () => {
+    const cfg = configSchema.parse({
+      ...base,
+      villages: village([router]),
+      power: { schedule_url: 'http://127.0.0.1:9/gpv.json', schedule_refresh: '30m' },
+    } as unknown as ConfigInput);
+    expect(cfg.power).toMatchObject({ schedule_url: 'http://127.0.0.1:9/gpv.json', schedule_refresh: 1_800_000 });
+    expect(issues({ villages: village([router]), power: { schedule_url: 'file:///etc/passwd' } })).toHaveLength(1);
   });
 });
 

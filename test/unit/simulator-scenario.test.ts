@@ -189,7 +189,7 @@ unlisted:
 `,
       );
       expect(configError(() => loadScenario(file, { env: {} })).message).toBe(
-        `${file}:13 unlisted[1].colour: unknown key (allowed: id, name, kind, host, provider, category, vendor, clients_oid, snmp, ping, parent, bandwidth_mbps, installed, public, powers, power_voltage, village)`,
+        `${file}:13 unlisted[1].colour: unknown key (allowed: id, name, kind, host, provider, category, vendor, clients_oid, snmp, ping, parent, bandwidth_mbps, installed, public, powers, power_voltage, power_group, invincibility_point, backup_power, backup_link, village)`,
       );
       writeFileSync(file, readFileSync(file, 'utf8').replace(/^ {2}- \{ village: makarykha, id: makarykha-x.*\n/m, ''));
       const { scenario } = loadScenario(file, { env: {} });
