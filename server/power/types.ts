@@ -5,7 +5,10 @@
  * it. A "supply" is what reports power: a UPS (kind ups) or a device whose
  * own supply voltage is read (`power_voltage:`).
  */
-import type { OutageCause, PowerGroup, PowerSource, PowerState } from '../../common/words/power.ts';
+import type { PowerGroup, PowerSource, PowerState } from '../../common/words/power.ts';
+import type { BlackoutSchedule } from './schedule.ts';
+
+export type { CauseEvidence, CauseJudgement } from '../../common/words/cause.ts';
 
 /** One supply now. */
 export interface SupplyView {
@@ -37,6 +40,8 @@ export interface VillagePowerView {
   supply?: string;
   /** Its blackout queue, when the config gives one. */
   group?: PowerGroup;
+  /** Inside a slot of its queue's schedule now: when the schedule says mains returns. */
+  mains_expected_at?: number;
 }
 
 /**
@@ -59,26 +64,5 @@ export interface PowerSnapshot {
   villages: ReadonlyMap<string, VillagePowerView>;
 }
 
-/**
- * Why an outage is judged as it is: the facts behind `cause`, kept as data
- * (stored as JSON in the outage point's `cause_evidence`) and put into words
- * in the reader's language when shown.
- */
-export interface CauseEvidence {
-  /** The supply whose reading decided (power), or that vouched for mains (provider, device). */
-  supply?: string;
-  /** When that supply went on battery / ran out or fell silent. */
-  on_battery_at?: number;
-  lost_at?: number;
-  /** The blackout slot the outage began in (scheduled_blackout). */
-  slot?: { group: PowerGroup; start: number; end: number };
-  /** The parent whose outage cut this one off (upstream). */
-  parent?: string;
-  /** The maintenance window (maintenance). */
-  window?: string;
-}
-
-export interface CauseJudgement {
-  cause: OutageCause;
-  evidence: CauseEvidence;
-}
+/** Where the current blackout schedule comes from (imported, or fetched from `power.schedule_url`); undefined before there is one. */
+export type ScheduleSource = () => BlackoutSchedule | undefined;

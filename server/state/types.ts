@@ -7,6 +7,8 @@
  * collector keys it) or a service (keyed `service:<id>`).
  */
 import { STATES } from '../../common/api.ts';
+import type { CauseJudgement } from '../../common/words/cause.ts';
+import type { PowerSnapshot } from '../power/types.ts';
 
 // One list of states for the engine, the store and the API that the web reads.
 export { STATES };
@@ -42,8 +44,11 @@ export interface SubjectView {
   reason: string;
   /** For `unreachable`: the device whose outage cuts this one off. */
   cause?: string;
-  /** The subject's own outage in progress (also while cut off behind a parent that went down later). */
-  outage?: { start: number; reason: string; unreachable: string[] };
+  /**
+   * The subject's own outage in progress (also while cut off behind a parent
+   * that went down later), with its cause as judged so far.
+   */
+  outage?: { start: number; reason: string; unreachable: string[]; cause?: CauseJudgement };
   flapping?: { since: number; transitions: number };
   lastReboot?: { at: number; previous_uptime_s: number; uptime_s: number };
   tls?: { daysLeft: number; expiresAt: number; at: number };
@@ -62,6 +67,8 @@ export interface Snapshot {
   at: number;
   subjects: ReadonlyMap<string, SubjectView>;
   villages: ReadonlyMap<string, VillageView>;
+  /** The supplies and villages' power, where the config has any supply. */
+  power?: PowerSnapshot;
 }
 
 /** What the store remembers of a subject, to rebuild the machine after a restart. */

@@ -1,0 +1,86 @@
+/**
+ * The cause of an outage in words: the facts Merezha judged it by (kept as
+ * data in the outage's `cause_evidence`), told in the reader's language for
+ * `GET /api/outages`, the dashboard, the alerts and the report. One place, so
+ * that an alert and the outage list never explain the same outage apart.
+ */
+import { localTime } from '../timezone.ts';
+import type { Locale } from './locale.ts';
+import { outageCauseName, type OutageCause, type PowerGroup } from './power.ts';
+
+/** The facts behind a cause; every one optional, each said when present. */
+export interface CauseEvidence {
+  /** The supply (a UPS, or a router whose voltage is read) whose reading decided, or that vouched for mains. */
+  supply?: string;
+  /** When that supply went on battery. */
+  on_battery_at?: number;
+  /** When it ran out or fell silent while on battery. */
+  lost_at?: number;
+  /** The supply read mains when the outage began (provider, device). */
+  mains_ok?: boolean;
+  /** The blackout slot the outage began in (scheduled_blackout). */
+  slot?: { group: PowerGroup; start: number; end: number };
+  /** The parent whose outage cut this one off (upstream). */
+  parent?: string;
+  /** The provider of the uplink (provider). */
+  provider?: string;
+  /** The maintenance window (maintenance). */
+  window?: string;
+  /** An admin reclassified it: who, and the note. */
+  note?: { by: string; text: string; at: number };
+}
+
+export interface CauseJudgement {
+  cause: OutageCause;
+  evidence: CauseEvidence;
+}
+
+export interface CauseWordsContext {
+  locale: Locale;
+  timeZone: string;
+  /** The name people know a device or provider by (the id when unknown). */
+  name: (id: string) => string;
+}
+
+const hhmm = (t: number, timeZone: string) => {
+  const l = localTime(t, timeZone);
+  return `${String(l.hour).padStart(2, '0')}:${String(l.minute).padStart(2, '0')}`;
+};
+
+/**
+ * The evidence alone, e.g. «ДБЖ «Школа, ДБЖ» на батареї з 14:02, розряджено о
+ * 14:32»; «» when there is none to tell.
+ */
+export function causeEvidenceText(j: CauseJudgement, ctx: CauseWordsContext): string {
+  const { locale, timeZone, name } = ctx;
+  const e = j.evidence;
+  const at = (t: number) => hhmm(t, timeZone);
+  const uk = locale === 'uk';
+  const parts: string[] = [];
+  if (e.supply !== undefined) {
+    const supply = uk ? `ДБЖ «${name(e.supply)}»` : `UPS "${name(e.supply)}"`;
+    const facts: string[] = [];
+    if (e.on_battery_at !== undefined) facts.push(uk ? `на батареї з ${at(e.on_battery_at)}` : `on battery since ${at(e.on_battery_at)}`);
+    if (e.lost_at !== undefined) facts.push(uk ? `розряджено о ${at(e.lost_at)}` : `ran out at ${at(e.lost_at)}`);
+    if (e.mains_ok) facts.push(uk ? 'живлення від мережі є' : 'mains present');
+    parts.push(facts.length ? `${supply} ${facts.join(', ')}` : supply);
+  }
+  if (e.slot) {
+    const slot = `${at(e.slot.start)}–${at(e.slot.end)}`;
+    parts.push(uk ? `черга ${e.slot.group}, відключення за графіком ${slot}` : `queue ${e.slot.group}, scheduled blackout ${slot}`);
+  }
+  if (e.parent !== undefined) parts.push(uk ? `недоступний «${name(e.parent)}»` : `"${name(e.parent)}" is down`);
+  if (e.provider !== undefined && j.cause === 'provider') {
+    parts.push(uk ? `канал ${name(e.provider)} не відповідає` : `the ${name(e.provider)} line does not answer`);
+  }
+  if (e.window !== undefined) parts.push(uk ? `вікно робіт «${e.window}»` : `maintenance window "${e.window}"`);
+  if (e.note) parts.push(uk ? `перекласифікував ${e.note.by}: ${e.note.text}` : `reclassified by ${e.note.by}: ${e.note.text}`);
+  return parts.join('; ');
+}
+
+/** The cause and its evidence: «відключення світла (ДБЖ «…» розряджено о 14:32)». */
+export function causeText(j: CauseJudgement, ctx: CauseWordsContext): string {
+  const evidence = causeEvidenceText(j, ctx);
+  const name = outageCauseName(j.cause, ctx.locale);
+  return evidence ? `${name} (${evidence})` : name;
+}
