@@ -171,9 +171,16 @@ ${options(
   ['credential', 'облікові дані (SNMP): a name of snmp_credentials, to\npoll the device by SNMP too'],
   ['port', 'порт: its SNMP port (default 161)'],
   ['interface', 'інтерфейс: ifName or ifDescr, or ifIndex (a number)'],
-  ['vendor', 'виробник: of a wifi point: mikrotik, unifi, tplink, or\ngeneric with a clients_oid column'],
+  [
+    'vendor',
+    'виробник: of a wifi point: mikrotik, unifi, tplink, or\ngeneric with a clients_oid column; of a UPS: ups-mib\n(RFC 1628) or apc',
+  ],
   ['installed', 'встановлено, дата встановлення: 2026-01-05 or\n05.01.2026'],
   ['public', 'публічний: так or ні, shown on the public status page'],
+  ['power_group', 'черга (відключень): the blackout queue, 1.1 … 6.2'],
+  ['invincibility_point', 'пункт незламності: так or ні'],
+  ['backup_power', 'резервне живлення: ups, generator, battery, none\n(«ДБЖ», «генератор», «акумулятор», «немає»)'],
+  ['backup_link', 'резервний зв’язок: starlink, xpon, mobile, none\n(«старлінк», «оптика», «мобільний», «немає»)'],
 )}
 
 ${options(

@@ -34,7 +34,17 @@ import { InventoryEditError, type Entry, type InventoryDocument } from './edit.t
 import type { Env } from './env.ts';
 import { formatPath } from './load.ts';
 import { closest } from './messages.ts';
-import { deviceSchema, parentLoop, WIFI_VENDORS, type Config, type WifiVendor } from './schema.ts';
+import { BACKUP_LINKS, BACKUP_POWER, isPowerGroup, type BackupLink, type BackupPower } from '../common/words/power.ts';
+import {
+  DEVICE_VENDORS,
+  deviceSchema,
+  isPowerVendor,
+  parentLoop,
+  POWER_VENDORS,
+  type Config,
+  type PowerVendor,
+  type WifiVendor,
+} from './schema.ts';
 import type { ConfigPath } from './yaml-source.ts';
 
 /** The columns a file may have, by the config key each fills (`credential`, `port`, `interface` fill `snmp`). */
@@ -55,6 +65,10 @@ export const INVENTORY_COLUMNS = [
   'clients_oid',
   'installed',
   'public',
+  'power_group',
+  'invincibility_point',
+  'backup_power',
+  'backup_link',
 ] as const;
 export type InventoryColumn = (typeof INVENTORY_COLUMNS)[number];
 
@@ -80,6 +94,10 @@ const HEADERS: Record<InventoryColumn | 'note', readonly string[]> = {
   clients_oid: ['oid', 'clients oid'],
   installed: ['installation date', 'date installed', 'встановлено', 'дата встановлення', 'дата введення в експлуатацію'],
   public: ['публічний', 'публічна', 'публічно', 'на публічній сторінці'],
+  power_group: ['queue', 'power queue', 'черга', 'черга відключень', 'черга гпв', 'група', 'група відключень', 'підчерга'],
+  invincibility_point: ['пункт незламності', 'пункт незламності?', 'незламність', 'invincibility'],
+  backup_power: ['резервне живлення', 'живлення без світла', 'backup power source'],
+  backup_link: ["резервний зв'язок", 'резервний канал', 'резервний інтернет', 'backup internet'],
   // Columns of remarks a person keeps beside the data: read past, never imported.
   note: ['note', 'notes', 'comment', 'comments', 'примітка', 'примітки', 'коментар', 'коментарі'],
 };
@@ -148,7 +166,30 @@ const CATEGORIES = vocabulary(
   (c) => [institutionName(c, 'uk'), categoryHeading(c, 'uk'), institutionName(c, 'en'), categoryHeading(c, 'en')],
   CATEGORY_WORDS,
 );
-const VENDORS = new Map<string, WifiVendor>([...WIFI_VENDORS.map((v) => [v, v] as const), ['ubiquiti', 'unifi'], ['tp link', 'tplink']]);
+const VENDORS = new Map<string, WifiVendor | PowerVendor>([
+  ...DEVICE_VENDORS.map((v) => [v.replace('-', ' '), v] as const),
+  ['ubiquiti', 'unifi'],
+  ['tp link', 'tplink'],
+  ['rfc 1628', 'ups-mib'],
+  ['rfc1628', 'ups-mib'],
+  ['schneider', 'apc'],
+  ['schneider electric', 'apc'],
+  ['powernet', 'apc'],
+]);
+const BACKUP_POWER_WORDS: Record<BackupPower, readonly string[]> = {
+  ups: ['дбж', 'безперебійник', 'упс'],
+  generator: ['генератор'],
+  battery: ['акумулятор', 'батарея', 'павербанк', 'зарядна станція'],
+  none: ['немає', 'нема', 'ні', '-', 'no'],
+};
+const BACKUP_LINK_WORDS: Record<BackupLink, readonly string[]> = {
+  starlink: ['старлінк'],
+  xpon: ['gpon', 'pon', 'оптика', 'оптика (xpon)'],
+  mobile: ['мобільний', 'мобільний інтернет', '4g', 'lte', '3g'],
+  none: ['немає', 'нема', 'ні', '-', 'no'],
+};
+const BACKUP_POWERS = vocabulary(BACKUP_POWER, () => [], BACKUP_POWER_WORDS);
+const BACKUP_LINKS_BY_WORD = vocabulary(BACKUP_LINKS, () => [], BACKUP_LINK_WORDS);
 
 const KINDS_SAID = DEVICE_KINDS.map((k) => `${k} («${kindName(k, 'uk')}»)`).join(', ');
 const CATEGORIES_SAID = INSTITUTION_CATEGORIES.map((c) => `${c} («${institutionName(c, 'uk')}»)`).join(', ');
@@ -404,14 +445,26 @@ class Reader {
 
     if (has('vendor')) {
       const vendor = VENDORS.get(norm(get('vendor')).replace(/[\s_-]+/g, ' '));
-      if (vendor === undefined) fail('vendor', `must be one of: ${WIFI_VENDORS.join(', ')} (got "${get('vendor')}")`);
-      else if (kind !== undefined && kind !== 'wifi') fail('vendor', `only applies to kind wifi, not ${kind}`);
+      const forKind = isPowerVendor(vendor) ? 'ups' : 'wifi';
+      if (vendor === undefined) fail('vendor', `must be one of: ${DEVICE_VENDORS.join(', ')} (got "${get('vendor')}")`);
+      else if (kind !== undefined && kind !== forKind) fail('vendor', `${vendor} only applies to kind ${forKind}, not ${kind}`);
       else {
         entry.vendor = vendor;
-        if (!has('credential')) fail('vendor', `needs SNMP to read the clients of a ${vendor} access point: fill in the credential`);
+        if (!has('credential'))
+          fail(
+            'vendor',
+            forKind === 'ups'
+              ? `needs SNMP to read the UPS's power (${vendor}): fill in the credential`
+              : `needs SNMP to read the clients of a ${vendor} access point: fill in the credential`,
+          );
         if (vendor === 'generic' && !has('clients_oid'))
           fail('vendor', 'generic needs the OID of its client count in a clients_oid column');
       }
+    } else if (kind === 'ups') {
+      fail(
+        this.header.index.has('vendor') ? 'vendor' : 'kind',
+        `a UPS needs its vendor in a vendor column, one of: ${POWER_VENDORS.join(', ')}`,
+      );
     }
     if (has('clients_oid')) {
       const oid = deviceSchema.shape.clients_oid.safeParse(get('clients_oid'));
@@ -449,6 +502,30 @@ class Reader {
       const yes = parseYesNo(get('public'));
       if (yes === undefined) fail('public', `must be так or ні (yes or no, true or false, 1 or 0; got "${get('public')}")`);
       else entry.public = yes;
+    }
+
+    if (has('power_group')) {
+      const group = get('power_group')
+        .replace(',', '.')
+        .replace(/^(?:черга|queue|група)\s*/i, '');
+      if (isPowerGroup(group)) entry.power_group = group;
+      else fail('power_group', `must be a blackout queue 1.1 … 6.2, e.g. 3.1 (got "${get('power_group')}")`);
+    }
+    let point = false;
+    if (has('invincibility_point')) {
+      const yes = parseYesNo(get('invincibility_point'));
+      if (yes === undefined) fail('invincibility_point', `must be так or ні (yes or no; got "${get('invincibility_point')}")`);
+      else if (yes) entry.invincibility_point = point = true;
+    }
+    for (const [column, words, ids] of [
+      ['backup_power', BACKUP_POWERS, BACKUP_POWER],
+      ['backup_link', BACKUP_LINKS_BY_WORD, BACKUP_LINKS],
+    ] as const) {
+      if (!has(column)) continue;
+      const value = words.get(norm(get(column)));
+      if (value === undefined) fail(column, `must be one of: ${ids.join(', ')} (got "${get(column)}")`);
+      else if (!point) fail(column, 'only applies to an Invincibility Point: mark the row in an invincibility_point column');
+      else entry[column] = value;
     }
 
     this.drafts.push({ line, village, id, idColumn, name, parent: get('parent'), entry, failed });

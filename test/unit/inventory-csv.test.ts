@@ -80,7 +80,7 @@ describe('the columns of the header', () => {
 
   it('refuses an unknown column with a suggestion, a column twice, and a header without the columns a device needs', () => {
     expect(problemsOf('Село;Назва;Провайдр;IP;Адреса\nМакариха;X;ukrtelecom;127.0.0.1;127.0.0.2\n')).toEqual([
-      'schools.csv:1 Провайдр: unknown column (did you mean "провайдер"?); the columns are id, village, name, kind, category, host, provider, parent, bandwidth_mbps, credential, port, interface, vendor, clients_oid, installed, public (or their Ukrainian names, see merezha inventory --help), and remarks may go in a column "примітка"',
+      'schools.csv:1 Провайдр: unknown column (did you mean "провайдер"?); the columns are id, village, name, kind, category, host, provider, parent, bandwidth_mbps, credential, port, interface, vendor, clients_oid, installed, public, power_group, invincibility_point, backup_power, backup_link (or their Ukrainian names, see merezha inventory --help), and remarks may go in a column "примітка"',
       'schools.csv:1 Адреса: is the same column as "IP"',
     ]);
     expect(problemsOf('Назва,Тип\nX,wifi\n')).toEqual([
@@ -208,6 +208,45 @@ describe('values as people type them', () => {
       ['kanal', 'uplink', undefined, undefined],
       ['tochka', 'wifi', 'tplink', true],
       ['tochka-2', 'wifi', 'unifi', true],
+    ]);
+  });
+
+  it('takes a UPS with its vendor, the blackout queue and an Invincibility Point with its backups', () => {
+    const read = readInventoryCsv(
+      [
+        'Село;Назва;Тип;Адреса;Виробник;SNMP;Черга;Пункт незламності;Резервне живлення;Резервний зв’язок',
+        'Макариха;ДБЖ школи;ДБЖ;127.0.3.80;APC;public-v2;3.1;;;',
+        'Макариха;ДБЖ ради;бесперебійник;127.0.3.81;RFC 1628;public-v2;черга 3,2;;;',
+        'Макариха;ЦНАП;канал;127.0.3.82;;;;так;генератор;Starlink',
+        'Макариха;Клуб;канал;127.0.3.83;;;;так;немає;мобільний',
+      ].join('\n'),
+      context,
+    );
+    expect(read.problems).toEqual([]);
+    expect(read.devices.map((d) => d.entry)).toMatchObject([
+      { kind: 'ups', vendor: 'apc', power_group: '3.1' },
+      { kind: 'ups', vendor: 'ups-mib', power_group: '3.2' },
+      { kind: 'uplink', invincibility_point: true, backup_power: 'generator', backup_link: 'starlink' },
+      { kind: 'uplink', invincibility_point: true, backup_power: 'none', backup_link: 'mobile' },
+    ]);
+  });
+
+  it('refuses a UPS vendor on an access point, a UPS without its vendor, a wrong queue, and backups of a device that is no point', () => {
+    const problems = problemsOf(
+      [
+        'village,name,kind,host,vendor,credential,power_group,backup_link',
+        'makarykha,A,wifi,127.0.3.90,apc,public-v2,,',
+        'makarykha,B,ups,127.0.3.91,,public-v2,,',
+        'makarykha,C,ups,127.0.3.92,apc,,7.1,',
+        'makarykha,D,uplink,127.0.3.93,,,,starlink',
+      ].join('\n'),
+    );
+    expect(problems).toEqual([
+      'schools.csv:2 vendor: apc only applies to kind ups, not wifi',
+      'schools.csv:3 vendor: a UPS needs its vendor in a vendor column, one of: ups-mib, apc',
+      "schools.csv:4 vendor: needs SNMP to read the UPS's power (apc): fill in the credential",
+      'schools.csv:4 power_group: must be a blackout queue 1.1 … 6.2, e.g. 3.1 (got "7.1")',
+      'schools.csv:5 backup_link: only applies to an Invincibility Point: mark the row in an invincibility_point column',
     ]);
   });
 
