@@ -224,6 +224,12 @@ suite('the inventory page in chromium', () => {
     await page.locator('#device-category').selectOption('school');
     await page.locator('#device-parent').selectOption('selo-uplink');
     await page.locator('#device-name').fill('Сільська школа');
+    // A Пункт незламності on its own blackout queue: the backup keys appear once it is marked one.
+    await page.locator('#device-power-group').selectOption('4.2');
+    expect(await page.locator('#device-backup-link').count()).toBe(0);
+    await page.getByLabel('Пункт незламності').check();
+    await page.locator('#device-backup-power').selectOption('generator');
+    await page.locator('#device-backup-link').selectOption('starlink');
     const screenshot = await shot(page, 'inventory');
     if (process.env.MEREZHA_SCREENSHOTS === '1') {
       mkdirSync(DOCS_SHOTS, { recursive: true });
@@ -242,6 +248,10 @@ suite('the inventory page in chromium', () => {
     expect(text).toContain(`      - id: ${newId}\n`);
     expect(text).toContain('# the one village, with its uplink');
     expect(text).toContain(`port: ${agent!.port}`);
+    expect(text).toMatch(/power_group: ["']?4\.2["']?\n/);
+    expect(text).toContain('invincibility_point: true\n');
+    expect(text).toContain('backup_power: generator\n');
+    expect(text).toContain('backup_link: starlink\n');
     expect((await readdir(dir)).filter((name) => name.endsWith('.bak'))).toHaveLength(1);
 
     // Polled without a restart: ping and SNMP points within an interval or two of the save.
