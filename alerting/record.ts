@@ -4,9 +4,24 @@
  * acknowledgement), kept in the alert log, and one delivery attempt per
  * channel and try.
  */
+import type { OutageCause, PowerSource, PowerState } from '../common/words/power.ts';
 import type { AlertEvent } from './events.ts';
 
 export type { AlertEvent };
+
+/** A village's power as a power alert (on_battery, battery_low, power_restored) tells it. */
+export interface AlertPower {
+  state: PowerState;
+  /** What feeds the supply that sets the figures (the UPS with the least time left). */
+  source: PowerSource;
+  /** Its estimate, minutes; absent when it gives none. */
+  minutes_left?: number;
+  battery_pct?: number;
+  /** Inside a blackout slot: when the schedule says mains returns. */
+  mains_expected_at?: number;
+  /** When the battery runs out at the estimate (the decision's time plus `minutes_left`). */
+  runs_out_at?: number;
+}
 
 export type AlertAction = 'open' | 'remind' | 'close' | 'ack';
 
@@ -54,6 +69,10 @@ export interface AlertRecord {
   title: string;
   message: string;
   dashboardUrl?: string;
+  /** down, village_offline: the cause of the outage as judged when the record was made. */
+  cause?: OutageCause;
+  /** Power events: the village's power; `device` is the supply that sets it. */
+  power?: AlertPower;
 }
 
 export interface DeliveryAttempt {

@@ -17,6 +17,7 @@ import type { Config } from '../config/schema.ts';
 import type { Dashboard } from '../server/dashboard.ts';
 import type { RunningHttpServer } from '../server/http/server.ts';
 import type { Monitor } from '../server/monitor.ts';
+import type { ScheduleStore } from '../server/power/schedule-store.ts';
 
 /** The parts of a running stack that a reload changes (`Stack` is one). */
 export interface Reloadable {
@@ -26,6 +27,7 @@ export interface Reloadable {
   dashboard: Dashboard;
   http: RunningHttpServer;
   backups: DailyBackups;
+  schedule: ScheduleStore;
 }
 
 export type ReloadResult = { ok: true; plan: ReloadPlan } | { ok: false; errors: string[] };
@@ -48,6 +50,7 @@ export async function reloadConfig(stack: Reloadable, file: string, log: Logger)
   stack.config = plan.config;
   await stack.dashboard.reconfigure(plan.config);
   await stack.backups.reconfigure(plan.config);
+  stack.schedule.reconfigure(plan.config);
   const { devices, services, sections, restart } = plan;
   log[restart.length > 0 ? 'warn' : 'info'](
     { config: file, devices, services, sections, restart },

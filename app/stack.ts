@@ -14,7 +14,7 @@ import { startManagedInfluxd, type ManagedInfluxd } from '../storage/managed-inf
 import { openInfluxWriter, type InfluxWriter } from '../storage/writer.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
-import { startSimulation, type Simulation, type ScenarioSource } from '../simulator/index.ts';
+import { SIMULATED_SCHEDULE_SOURCE, startSimulation, type Simulation, type ScenarioSource } from '../simulator/index.ts';
 import { startServices, type SimulatedServices } from '../simulator/services.ts';
 import { Dashboard } from '../server/dashboard.ts';
 import { registerGauges } from '../server/http/gauges.ts';
@@ -23,6 +23,7 @@ import { closeHttp, listenHttp, startHttpServer, type RunningHttpServer } from '
 import { writeDemoHistory } from './demo-backfill.ts';
 import { buildInventory } from '../server/inventory.ts';
 import { startMonitor, type Monitor } from '../server/monitor.ts';
+import { ScheduleStore } from '../server/power/schedule-store.ts';
 import { influxQuery } from '../storage/influx-query.ts';
 import { checkInfluxVersion } from '../storage/influx-version.ts';
 import { rpcAddressOf } from '../storage/influx-backup.ts';
@@ -32,6 +33,8 @@ import { reloadConfig, type ReloadResult } from './reload.ts';
 
 /** How long the state engine waits for InfluxDB (and the replay of the spool) to read its history back. */
 const HISTORY_WAIT_MS = 30_000;
+/** The simulated blackout schedule is published two days ahead and renewed every half day. */
+const DAY_MS = 86_400_000;
 
 export interface StackOptions {
   config: Config;
@@ -60,6 +63,8 @@ export interface Stack {
   url: string;
   simulation: Simulation | undefined;
   writer: InfluxWriter;
+  /** The blackout schedule (`power-schedule.json` of server.data_dir, and `power.schedule_url`); `current()` is the schedule now. */
+  schedule: ScheduleStore;
   monitor: Monitor;
   dashboard: Dashboard;
   collector: Collector;
@@ -148,14 +153,48 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         store: writer,
         inventory: buildInventory(config),
         timeZone: config.hromada.timezone,
+        config,
         log,
         now: Date.now(),
       });
     }
-    const monitor = await startMonitor({ config, log, store: writer, ...(query ? { query } : {}) });
+    // Before the monitor, so that the outages it reads back and the first polls find the schedule.
+    const schedule = new ScheduleStore({ config, log, sink: writer, ...(query ? { query } : {}) });
+    await schedule.start();
+    stops.push(() => schedule.stop());
+    if (simulation) {
+      // The simulated hromada publishes its blackout slots as an energy company would, two days ahead, renewed as they pass.
+      const sim = simulation;
+      const publish = async () => {
+        const published = sim.blackoutSchedule(Date.now(), Date.now() + 2 * DAY_MS);
+        // An empty import would still cover its days and wipe a schedule imported by hand.
+        if (published.slots.length > 0) await schedule.import(published, SIMULATED_SCHEDULE_SOURCE);
+      };
+      await publish();
+      const timer = setInterval(
+        () => void publish().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not publish the simulated schedule')),
+        DAY_MS / 2,
+      );
+      timer.unref();
+      stops.push(() => clearInterval(timer));
+    }
+    const monitor = await startMonitor({
+      config,
+      log,
+      store: writer,
+      schedule: () => schedule.current(),
+      ...(query ? { query } : {}),
+    });
     stops.push(() => monitor.stop());
 
-    const dashboard = await Dashboard.open({ config, monitor, log, dataDir: resolve(config.server.data_dir), ...(query ? { query } : {}) });
+    const dashboard = await Dashboard.open({
+      config,
+      monitor,
+      log,
+      store: writer,
+      dataDir: resolve(config.server.data_dir),
+      ...(query ? { query } : {}),
+    });
     stops.push(() => dashboard.stop());
     const metrics = new Metrics();
     const collector = createCollector({
@@ -182,6 +221,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...(options.adminPassword !== undefined ? { adminPassword: options.adminPassword } : {}),
       configFile: options.configFile,
       applyConfig: reload,
+      power: { snapshot: () => monitor.power.snapshot(), schedule: () => schedule.current() },
     });
     stops.push(() => http.close());
     collector.start();
@@ -201,6 +241,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       url: http.url,
       simulation,
       writer,
+      schedule,
       monitor,
       dashboard,
       collector,

@@ -16,6 +16,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   discover: async () => (await import('./commands/discover.ts')).discoverCommand,
   import: async () => (await import('./commands/import.ts')).importCommand,
   inventory: async () => (await import('./commands/inventory.ts')).inventoryCommand,
+  power: async () => (await import('./commands/power.ts')).powerCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
   schema: async () => (await import('./commands/schema.ts')).schemaCommand,

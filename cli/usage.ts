@@ -198,6 +198,38 @@ Exit status: 0 imported (or checked, with --dry-run), 1 refused, 2 wrong
 usage.
 `,
   },
+  power: {
+    summary: 'import the blackout schedule (ГПВ), show today and tomorrow',
+    usage: `Usage: merezha power import-schedule FILE [--format json|csv] [--config FILE]
+       merezha power schedule [--json] [--config FILE]
+
+import-schedule reads a blackout schedule (графік погодинних відключень)
+and merges it into power-schedule.json of server.data_dir: the days it gives
+replace those days, the others stay; days older than 14 days go. A running
+Merezha takes it within a minute, without a restart, and writes its slots to
+InfluxDB (blackout). Then it prints, in the hromada's language, the queues,
+days and slots it read, who in the config is on each queue, and the queues
+of the config the schedule has no slot for.
+
+${options(
+  [
+    '--format F',
+    'json: the DTEK ГПВ feed (DisconSchedule fact/preset) or\n' +
+      'Yasno planned outages; csv: a header group,start,end (and\n' +
+      'optionally kind: definite or possible), one row per slot,\n' +
+      "times in ISO 8601, without an offset in the hromada's time\n" +
+      '(default: json when the file starts with { or [, else csv)',
+  ],
+  ['--json', 'schedule: one object instead of the text'],
+  CONFIG,
+)}
+
+schedule prints today's and tomorrow's slots of every queue with the
+villages and devices on it (power_group in the config).
+A file with a mistake is refused, every problem printed, and nothing is
+changed. Exit status: 0 done, 1 refused, 2 wrong usage.
+`,
+  },
   report: {
     summary: 'the connectivity report as json, csv, html or pdf',
     usage: `Usage: merezha report [--year YYYY | --from DATE --to DATE]

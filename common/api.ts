@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { LOCALES } from './words/locale.ts';
 import { DEVICE_KINDS, INSTITUTION_CATEGORIES, STATES } from './words/names.ts';
-import { BATTERY_STATUSES, POWER_SOURCES } from './words/power.ts';
+import { BATTERY_STATUSES, OUTAGE_CAUSES, POWER_GROUPS, POWER_SOURCES } from './words/power.ts';
 
 // The engine's list of states is the API's.
 export { STATES };
@@ -248,6 +248,28 @@ export const historyResponse = z.object({
   uptime: uptimeSet,
 });
 
+const outageCause = z.enum(OUTAGE_CAUSES);
+
+/** The facts Merezha judged an outage's cause by (CauseEvidence of common/words/cause.ts); each one only when known. */
+export const causeFacts = z.object({
+  /** The supply (a UPS, or a router whose voltage is read) whose reading decided, or that vouched for mains. */
+  supply: z.string().optional(),
+  on_battery_at: time.optional(),
+  /** When the supply ran out or fell silent on battery. */
+  lost_at: time.optional(),
+  /** The supply read mains when the outage began. */
+  mains_ok: z.boolean().optional(),
+  /** The blackout slot the outage began in. */
+  slot: z.object({ group: z.enum(POWER_GROUPS), start: time, end: time }).optional(),
+  /** The parent whose outage cut this one off. */
+  parent: z.string().optional(),
+  provider: z.string().optional(),
+  /** The maintenance window. */
+  window: z.string().optional(),
+  /** The admin's reclassification, when there is one. */
+  note: z.object({ by: z.string(), text: z.string(), at: time }).optional(),
+});
+
 export const outageItem = z.object({
   subject: z.string(),
   name: z.string(),
@@ -258,6 +280,16 @@ export const outageItem = z.object({
   duration_s: z.number(),
   reason: z.string(),
   unreachable: z.array(z.string()),
+  /** The cause that counts: an admin's reclassification, else what Merezha judged (`unknown` for outages recorded before causes were judged). */
+  cause: outageCause,
+  /** The evidence for it in words, in the hromada's locale (or `locale`); "" when there is none. */
+  cause_evidence: z.string(),
+  /** The same evidence as data. */
+  cause_facts: causeFacts,
+  /** What Merezha judged, before any reclassification. */
+  cause_judged: outageCause,
+  /** The latest reclassification by an admin, which `cause` follows. */
+  reclassified: z.object({ cause: outageCause, note: z.string(), by: z.string(), at: time }).nullable(),
 });
 
 const csv = z
@@ -271,9 +303,26 @@ export const outagesQuery = z.strictObject({
   village: csv.optional(),
   device: csv.optional(),
   open: z.enum(['true', 'false']).optional(),
+  /** Only outages of these causes (as reclassified, where they were). */
+  cause: csv.pipe(z.array(outageCause)).optional(),
+  /** The language of `cause_evidence`; the hromada's locale when not given. */
+  locale: z.enum(LOCALES).optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 export const outagesResponse = z.object({ outages: z.array(outageItem) });
+
+/** An admin reclassifies an outage (answered with the outage as `GET /api/outages` now lists it). */
+export const outageCauseRequest = z.strictObject({
+  /** A device id or `service:<id>`. */
+  subject: z.string().min(1).max(200),
+  /** The outage's start, ms: with `subject`, what identifies it. */
+  start: time,
+  cause: outageCause,
+  /** Why, in the admin's words. */
+  note: z.string().trim().min(1).max(500),
+  /** The language of the answer's `cause_evidence`; the hromada's locale when not given. */
+  locale: z.enum(LOCALES).optional(),
+});
 
 export const alertItem = z.object({
   id: z.string(),
@@ -590,6 +639,8 @@ export type HistoryResponse = z.output<typeof historyResponse>;
 export type OutageItem = z.output<typeof outageItem>;
 export type OutagesQuery = z.output<typeof outagesQuery>;
 export type OutagesResponse = z.output<typeof outagesResponse>;
+export type CauseFacts = z.output<typeof causeFacts>;
+export type OutageCauseRequest = z.input<typeof outageCauseRequest>;
 export type AlertItem = z.output<typeof alertItem>;
 export type AlertsQuery = z.output<typeof alertsQuery>;
 export type AlertsResponse = z.output<typeof alertsResponse>;
@@ -614,3 +665,107 @@ export type AuditResponse = z.output<typeof auditResponse>;
 export type InventoryEditResponse = z.output<typeof inventoryEditResponse>;
 export type DiscoverRequest = z.input<typeof discoverRequest>;
 export type DiscoveryResponse = z.output<typeof discoveryResponse>;
+
+// ---- power: blackout slots, supplies, Invincibility Points ----------------
+// (imports of this section kept here, apart from the file's head, which others edit meanwhile)
+import { BACKUP_LINKS, BACKUP_POWER, POWER_STATES } from './words/power.ts';
+
+const powerState = z.enum(POWER_STATES);
+
+/** One slot of a blackout schedule, cut at the day's midnights (a slot past midnight shows on both days). */
+export const blackoutSlot = z.object({
+  start: time,
+  end: time,
+  /** `definite`: the schedule says the power is off; `possible`: it may be (ГПВ «можливо»). */
+  kind: z.enum(['definite', 'possible']),
+});
+
+/** Today's and tomorrow's, in the hromada's time zone. */
+const slotDays = <T extends z.ZodType>(day: T) => z.object({ today: day, tomorrow: day });
+
+export const villagePower = z.object({
+  id,
+  name: z.string(),
+  /** Its blackout queue (черга), null when the config gives none. */
+  group: z.enum(POWER_GROUPS).nullable(),
+  /** The worst of its supplies; `unknown` where none reports. */
+  state: powerState,
+  since: time.nullable(),
+  /** On battery: the least estimate among its supplies. */
+  minutes_left: z.number().nullable(),
+  /** The supply (device id) that sets the state. */
+  supply: id.nullable(),
+  /** Inside a slot of its queue now: when the schedule says mains returns. */
+  mains_expected_at: time.nullable(),
+  slots: slotDays(z.array(blackoutSlot)),
+  /** Whether the schedule speaks for the day at all: a covered day without slots has no blackout; an uncovered one is not published yet. */
+  covered: slotDays(z.boolean()),
+});
+
+export const supplyPower = z.object({
+  /** The UPS, or the router whose supply voltage is read. */
+  device: id,
+  name: z.string(),
+  village: id,
+  state: powerState,
+  source: z.enum(POWER_SOURCES),
+  since: time,
+  minutes_left: z.number().nullable(),
+  battery_pct: z.number().nullable(),
+  input_voltage: z.number().nullable(),
+  /** The devices it feeds. */
+  feeds: z.array(id),
+});
+
+export const powerResponse = z.object({
+  at: time,
+  /** The blackout schedule in use; null before one was imported or fetched. */
+  schedule: z.object({ source: z.string(), fetched_at: time.nullable() }).nullable(),
+  villages: z.array(villagePower),
+  supplies: z.array(supplyPower),
+});
+
+export const INVINCIBILITY_LACKS = ['backup_power', 'backup_link'] as const;
+
+export const invincibilityPoint = z.object({
+  id,
+  name: z.string(),
+  village: id,
+  /** The device's own state. */
+  state,
+  /** The supply that feeds it, else its village's power. */
+  power: z.object({ state: powerState, since: time.nullable(), minutes_left: z.number().nullable(), supply: id.nullable() }),
+  /** null where the config does not say. */
+  backup_power: z.enum(BACKUP_POWER).nullable(),
+  backup_link: z.enum(BACKUP_LINKS).nullable(),
+  /** The uplinks it depends on: those of its parent chain, nearest first, then the rest of its village's. */
+  links: z.array(z.object({ id, name: z.string(), kind: z.enum(DEVICE_KINDS), state })),
+  /** Its state is up or degraded. */
+  online: z.boolean(),
+  /** Its village (or its own supply) is without mains now, or its queue is in a definite slot of the schedule now. */
+  in_blackout: z.boolean(),
+  /** It has both a backup power and a backup link (neither missing nor `none`). */
+  meets_requirement: z.boolean(),
+  lacks: z.array(z.enum(INVINCIBILITY_LACKS)),
+});
+
+export const invincibilityResponse = z.object({
+  at: time,
+  /** The counts the page heads with, as the server counts them. */
+  summary: z.object({
+    total: z.number().int(),
+    in_blackout: z.number().int(),
+    /** In a blackout and online now: the points that do their job. */
+    online_in_blackout: z.number().int(),
+    /** Not meeting the requirement. */
+    lacking: z.number().int(),
+  }),
+  points: z.array(invincibilityPoint),
+});
+
+export type BlackoutSlotItem = z.output<typeof blackoutSlot>;
+export type VillagePower = z.output<typeof villagePower>;
+export type SupplyPower = z.output<typeof supplyPower>;
+export type PowerResponse = z.output<typeof powerResponse>;
+export type InvincibilityPoint = z.output<typeof invincibilityPoint>;
+export type InvincibilityResponse = z.output<typeof invincibilityResponse>;

@@ -8,9 +8,18 @@
  * Units are in the key: `_pct` 0–100, `_s` seconds, `_h` hours. A figure is
  * null when nothing was monitored for it ("no data" is never up or down).
  * Times are ISO 8601 (UTC).
+ *
+ * Downtime is split by cause (`downtime_by_cause`, the seven causes of
+ * `OUTAGE_CAUSES`, an admin's reclassification counting over Merezha's
+ * judgement): where causes overlap in time, the time goes to one of them, the
+ * first of `CAUSE_PRIORITY`. Beside the raw uptime (the headline),
+ * `uptime_adjusted_pct` leaves the excused causes (`EXCUSED_CAUSES`:
+ * scheduled blackouts and maintenance) out of both the judged and the down
+ * time.
  */
 import { z } from 'zod';
 import { DEVICE_KINDS } from './words/names.ts';
+import { BACKUP_LINKS, BACKUP_POWER, OUTAGE_CAUSES, type OutageCause } from './words/power.ts';
 
 export const KPI_METRICS = [
   'settlements_connected_pct',
@@ -19,6 +28,7 @@ export const KPI_METRICS = [
   'wifi_zones_installed',
   'service_uptime_pct',
   'provider_sla',
+  'invincibility_points_online_pct',
   'influxql',
 ] as const;
 export type KpiMetric = (typeof KPI_METRICS)[number];
@@ -30,6 +40,40 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 const iso = z.string();
 const pct = z.number().min(0).max(100).nullable();
+
+/**
+ * Which cause keeps time that several causes share: planned work first (it
+ * explains whatever else fell then), then the power (mains gone, on a
+ * schedule or not), then being cut off behind a parent, and only then the
+ * line itself, the device, or nothing known.
+ */
+export const CAUSE_PRIORITY = [
+  'maintenance',
+  'power',
+  'scheduled_blackout',
+  'upstream',
+  'provider',
+  'device',
+  'unknown',
+] as const satisfies readonly OutageCause[];
+
+const seconds = z.number().min(0);
+/** Down time per cause, seconds: every cause present, together the downtime. */
+export const downtimeByCause = z.object({
+  power: seconds,
+  scheduled_blackout: seconds,
+  provider: seconds,
+  upstream: seconds,
+  device: seconds,
+  maintenance: seconds,
+  unknown: seconds,
+} satisfies Record<OutageCause, typeof seconds>);
+
+/** The cause split, and uptime without the excused causes (null when nothing but excused time was monitored). */
+const fair = {
+  downtime_by_cause: downtimeByCause,
+  uptime_adjusted_pct: pct,
+};
 
 export const reportKpi = z.object({
   id: z.string(),
@@ -62,6 +106,8 @@ export const reportDevice = z.object({
   /** Down or cut off, within monitored time only. */
   downtime_s: z.number(),
   monitored_s: z.number(),
+  /** Time cut off behind a parent counts as `upstream`. */
+  ...fair,
 });
 
 export const reportService = reportDevice.omit({ village: true, kind: true, provider: true });
@@ -80,6 +126,8 @@ export const reportVillage = z.object({
   longest_outage_s: z.number().nullable(),
   /** Mean length of those outages (mean time to restore). */
   mttr_s: z.number().nullable(),
+  /** Offline time by the causes of the uplinks' outages that made it (at each moment the first in `CAUSE_PRIORITY`). */
+  ...fair,
   /** Institution-time up over institution-time monitored. */
   institutions_online_pct: pct,
   wifi: z.object({
@@ -97,12 +145,17 @@ export const reportProvider = z.object({
   name: z.string(),
   /** Devices with `provider: <id>` and no parent: the lines the provider delivers. */
   links: z.number().int(),
-  /** Pooled over its links: their up time over their monitored time. */
+  /** Pooled over its links: their up time over their monitored time, whatever the cause (raw). */
   uptime_pct: pct,
+  /** What the SLA is judged on: the same, counting only provider-caused downtime as down. */
+  sla_uptime_pct: pct,
   sla_pct: z.number().nullable(),
+  /** sla_uptime_pct ≥ sla_pct. */
   met: z.boolean().nullable(),
   outages: z.number().int(),
+  /** All its links' downtime, whatever the cause. */
   downtime_h: z.number(),
+  ...fair,
 });
 
 export const reportMonth = z.object({
@@ -141,6 +194,58 @@ export const reportDataQuality = z.object({
 
 export const reportQuery = z.object({ figure: z.string(), influxql: z.string() });
 
+/** A village's hours without power, and how much of its time offline the power explains. */
+export const reportPowerVillage = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Its blackout queue (черга); null when the config gives none. */
+  power_group: z.string().nullable(),
+  /** Without power: its supplies on battery or out, or its queue in a definite slot (the union; within the range). */
+  blackout_h: z.number(),
+  downtime_s: z.number(),
+  /** Of that, due to the power: causes power and scheduled_blackout. */
+  power_downtime_s: z.number(),
+  /** power_downtime_s over downtime_s; null without downtime. */
+  power_share_pct: pct,
+});
+
+/** How one supply (a UPS, a router on a DC UPS) held without mains: its episodes that began in the range. */
+export const reportSupply = z.object({
+  id: z.string(),
+  name: z.string(),
+  village: z.string(),
+  /** Times it went without mains. */
+  episodes: z.int(),
+  /** Times it ran out (or fell silent) before mains came back. */
+  ran_out: z.int(),
+  /** From going on battery to running out or mains back, over the episodes that ended; null without one. */
+  median_hold_s: z.number().nullable(),
+  longest_hold_s: z.number().nullable(),
+});
+
+/** An Invincibility Point (Пункт незламності): whether it has what it needs, and whether it stayed online without power. */
+export const reportInvincibilityPoint = z.object({
+  id: z.string(),
+  name: z.string(),
+  village: z.string(),
+  backup_power: z.enum(BACKUP_POWER).nullable(),
+  backup_link: z.enum(BACKUP_LINKS).nullable(),
+  /** Both backups given and not `none`. */
+  meets_requirement: z.boolean(),
+  /** What it lacks. */
+  lacks: z.array(z.enum(['backup_power', 'backup_link'])),
+  /** Its hours without power (its village's supplies, its queue) within the range. */
+  blackout_h: z.number(),
+  /** Share of those hours, where monitored, that it was up; null when none was monitored. */
+  online_pct: pct,
+});
+
+export const reportPower = z.object({
+  villages: z.array(reportPowerVillage),
+  supplies: z.array(reportSupply),
+  invincibility_points: z.array(reportInvincibilityPoint),
+});
+
 export const reportData = z.object({
   hromada: z.string(),
   timezone: z.string(),
@@ -159,6 +264,12 @@ export const reportData = z.object({
   devices: z.array(reportDevice),
   months: z.array(reportMonth),
   incidents: z.array(reportIncident),
+  /** Impact of power outages (Вплив відключень електроенергії). */
+  power: reportPower,
+  /** What `uptime_adjusted_pct` leaves out. */
+  excused_causes: z.array(z.enum(OUTAGE_CAUSES)),
+  /** Which cause keeps time several causes share, first wins. */
+  cause_priority: z.array(z.enum(OUTAGE_CAUSES)),
   data_quality: reportDataQuality,
   /** Appendix: every InfluxQL query the figures came from, exactly as run. */
   queries: z.array(reportQuery),
@@ -172,3 +283,5 @@ export type ReportDevice = z.infer<typeof reportDevice>;
 export type ReportService = z.infer<typeof reportService>;
 export type ReportMonth = z.infer<typeof reportMonth>;
 export type ReportIncident = z.infer<typeof reportIncident>;
+export type DowntimeByCause = z.infer<typeof downtimeByCause>;
+export type ReportPower = z.infer<typeof reportPower>;

@@ -37,6 +37,8 @@ export const kpiSchema = z.discriminatedUnion('metric', [
   z.strictObject({ ...common, metric: z.literal('wifi_zones_installed'), target: countTarget }),
   z.strictObject({ ...common, metric: z.literal('service_uptime_pct'), target: pctTarget, service: z.string().min(1) }),
   z.strictObject({ ...common, metric: z.literal('provider_sla'), target: pctTarget.optional(), provider: z.string().min(1) }),
+  /** The share of blackout hours during which the Invincibility Points stayed online; the requirement is all of them. */
+  z.strictObject({ ...common, metric: z.literal('invincibility_points_online_pct'), target: pctTarget.default(100) }),
   z.strictObject({
     ...common,
     metric: z.literal('influxql'),

@@ -11,6 +11,7 @@ import type {
   DevicesResponse,
   HistoryResponse,
   MaintenanceRequest,
+  OutageCauseRequest,
   OutageItem,
   OutagesQuery,
   PublicStatus,
@@ -31,7 +32,14 @@ import { LatestValues } from './live/latest.ts';
 import { maintenanceFile, MaintenanceWindows } from './maintenance-windows.ts';
 import type { Monitor } from './monitor.ts';
 import type { Change } from './state/types.ts';
-import { deviceSeries, listOutages, outageItem, statePeriods } from './store/history-store.ts';
+import type { CauseWordsContext } from '../common/words/cause.ts';
+import type { Locale } from '../common/words/locale.ts';
+import { latestNotes, outageKey, type OutageNote } from './power/notes.ts';
+import type { EventStore } from './store/event-store.ts';
+import { causeWords, deviceSeries, findOutage, listOutages, outageItem, statePeriods, type StoredOutage } from './store/history-store.ts';
+import { outageNotePoint, readOutageNotes } from './store/outage-notes.ts';
+import { subjectCondition } from './store/presence.ts';
+import type { SubjectInfo } from './inventory.ts';
 import type { Query } from '../storage/influx-query.ts';
 import { uptimeSetOf } from './live/availability.ts';
 import { isWorking, Summaries, type ViewInputs } from './views/summaries.ts';
@@ -50,6 +58,8 @@ export interface DashboardOptions {
   monitor: Monitor;
   /** InfluxDB reads; without it history, outages and uptime are empty. */
   query?: Query;
+  /** Where admins' reclassifications of outages are written (the monitor's event store); without it (or `query`) they are refused. */
+  store?: EventStore;
   log: Logger;
   dataDir: string;
   now?: () => number;
@@ -169,8 +179,8 @@ export class Dashboard {
       } else if (c.type === 'outage_start' || c.type === 'outage_end') {
         const info = inventory.subjects.get(c.subject);
         if (!info) continue;
-        const end = c.type === 'outage_end' ? c.end : null;
-        this.emit({ name: 'outage', payload: outageItem(info, { ...c, end }, this.now()) });
+        if (c.type === 'outage_start') this.emitOutage(info, { ...c, end: null });
+        else void this.emitEndedOutage(info, c);
       }
     }
     this.pushVillages([...villages]);
@@ -257,10 +267,61 @@ export class Dashboard {
         to: q.to ?? now + 1,
         ...(subjects ? { subjects } : {}),
         ...(q.open ? { open: q.open === 'true' } : {}),
+        ...(q.cause ? { causes: q.cause } : {}),
         limit: q.limit,
       },
+      this.causeWords(q.locale),
       now,
     );
+  }
+
+  /** Whether outages can be reclassified: InfluxDB answered at start and there is a store to write to. */
+  get canReclassify(): boolean {
+    return this.options.query !== undefined && this.options.store !== undefined;
+  }
+
+  /**
+   * An admin reclassifies an outage: an `outage_note` point records the cause,
+   * the note, who and when (the audit record of it), flushed before this
+   * resolves. Resolves to the outage as `GET /api/outages` now lists it (also
+   * sent to open dashboards), or undefined when there is no such outage.
+   */
+  async reclassify(request: OutageCauseRequest, by: string): Promise<OutageItem | undefined> {
+    const { query, store, monitor } = this.options;
+    if (!query || !store) throw new Error('outages cannot be reclassified without InfluxDB');
+    const info = monitor.inventory.subjects.get(request.subject);
+    const outage = info && (await findOutage(query, info, request.start));
+    if (!info || !outage) return undefined;
+    const note: OutageNote = { subject: info.key, start: outage.start, cause: request.cause, note: request.note, by, at: this.now() };
+    store.write([outageNotePoint(note, info.tags)]);
+    await store.flush();
+    this.emitOutage(info, outage, note);
+    return outageItem(info, outage, note, this.causeWords(request.locale), this.now());
+  }
+
+  /** The words of outages' causes: in `locale`, by default the hromada's. */
+  private causeWords(locale: Locale = this.options.config.hromada.locale): CauseWordsContext {
+    return causeWords(this.options.monitor.inventory, locale, this.options.config.hromada.timezone);
+  }
+
+  private emitOutage(info: SubjectInfo, outage: StoredOutage, note?: OutageNote): void {
+    if (this.listeners.length === 0) return;
+    this.emit({ name: 'outage', payload: outageItem(info, outage, note, this.causeWords(), this.now()) });
+  }
+
+  /** An ended outage may have been reclassified while it lasted: sent with its note, so that open dashboards keep it. */
+  private async emitEndedOutage(info: SubjectInfo, outage: StoredOutage): Promise<void> {
+    const { query, log } = this.options;
+    let note: OutageNote | undefined;
+    if (query && this.listeners.length > 0) {
+      try {
+        const notes = await readOutageNotes(query, { from: outage.start, to: outage.start }, subjectCondition(info));
+        note = latestNotes(notes).get(outageKey(info.key, outage.start));
+      } catch (err) {
+        log.warn({ err: (err as Error).message, subject: info.key }, 'could not read the notes of an ended outage; sent without them');
+      }
+    }
+    this.emitOutage(info, outage, note);
   }
 
   /** Subject keys matching village and device filters; undefined when neither is given. */

@@ -52,6 +52,39 @@ export function intersection(lists: readonly (readonly Interval[])[]): Interval[
   return acc;
 }
 
+/** What of `a` is outside every interval of `b`. */
+export function difference(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const cut = union(b);
+  const out: Interval[] = [];
+  let j = 0;
+  for (const i of union(a)) {
+    let from = i.from;
+    while (j < cut.length && cut[j]!.to <= from) j++;
+    for (let k = j; k < cut.length && cut[k]!.from < i.to; k++) {
+      if (cut[k]!.from > from) out.push({ from, to: cut[k]!.from });
+      from = Math.max(from, cut[k]!.to);
+    }
+    if (from < i.to) out.push({ from, to: i.to });
+  }
+  return out;
+}
+
+/**
+ * Labelled intervals made disjoint: where labels overlap, the one earlier in
+ * `priority` keeps the time, so that every moment counts once, under one
+ * label. Every label of `priority` is in the answer (empty when unused).
+ */
+export function byPriority<L extends string>(labelled: readonly (Interval & { label: L })[], priority: readonly L[]): Map<L, Interval[]> {
+  const out = new Map<L, Interval[]>();
+  let claimed: Interval[] = [];
+  for (const label of priority) {
+    const mine = union(labelled.filter((i) => i.label === label));
+    out.set(label, difference(mine, claimed));
+    if (mine.length) claimed = union([...claimed, ...mine]);
+  }
+  return out;
+}
+
 /** Total length of `intervals` (non-overlapping) inside `window`. */
 export function overlapMs(intervals: readonly Interval[], window: Interval): number {
   let total = 0;

@@ -1,13 +1,23 @@
 /**
  * The demo timeline behind `merezha simulate --demo` and the demo of
  * `merezha start`: over any Merezha config, a fault every few minutes, each in
- * a different village where the config allows, repeating every half hour for
- * as long as it runs. And, in the villages of config/example.yaml, a few
- * devices that are on the network but not in the config yet, for the
+ * a different village where the config allows, and a slot of the blackout
+ * schedule every seven minutes, each for another queue, repeating every half
+ * hour for as long as it runs. And, in the villages of config/example.yaml, a
+ * few devices that are on the network but not in the config yet, for the
  * dashboard's inventory page and `merezha discover` to find.
  */
+import { parseDuration } from '../config/duration.ts';
 import type { Config, DeviceConfig } from '../config/schema.ts';
-import { scenarioFromConfig, type FaultInput, type Scenario, type UnlistedInput } from './scenario.ts';
+import { supplyKindOf, upsFeeders } from './devices.ts';
+import {
+  scenarioFromConfig,
+  type FaultInput,
+  type PowerCutInput,
+  type Scenario,
+  type ScenarioInput,
+  type UnlistedInput,
+} from './scenario.ts';
 
 /**
  * The demo hromada's devices that its config does not list ("found, not yet
@@ -73,6 +83,76 @@ interface Placed {
   village: string;
 }
 
+/**
+ * The blackout slots of the demo's half hour: four minutes each, seven
+ * minutes apart, each for the next queue of the config whose devices have no
+ * fault that takes them off the air within a minute of it (so that every
+ * outage has one cause).
+ */
+const SLOT_STARTS = ['3m', '10m', '17m', '24m'];
+const SLOT = '4m';
+const MARGIN_MS = 60_000;
+/** Faults that take a device off the air or lose its packets: a blackout over one would blur its cause. */
+const OFF_THE_AIR: ReadonlySet<FaultInput['type']> = new Set(['outage', 'flapping', 'reboot', 'loss']);
+/** How long each sort of battery of a demo lasts, and how long any takes to charge again. */
+export interface BatterySizes {
+  /** A UPS of a village (one that feeds no Invincibility Point). */
+  village: string;
+  /** What keeps an Invincibility Point going: its UPS, or its own battery. */
+  point: string;
+  /** A router's DC UPS (`power_voltage`). */
+  dc: string;
+  recharge: string;
+}
+
+/**
+ * The live demo's batteries: a village UPS lasts part of a slot, so that the
+ * dashboard shows it draining, the early warning, then the village dark; what
+ * keeps an Invincibility Point going outlasts the slot, as it must; a router's
+ * DC UPS lasts an hour. Each is full again well before its queue's next slot.
+ */
+const LIVE_BATTERIES: BatterySizes = { village: '150s', point: '12m', dc: '1h', recharge: '20m' };
+
+const ms = (text: string | 0 | undefined) => (text === undefined || text === 0 ? 0 : parseDuration(text)!);
+
+/** The scheduled cuts of the demo's cycle, one queue each, clear of the devices' faults. */
+function demoBlackouts(all: readonly Placed[], groupOf: (p: Placed) => string | undefined, faults: readonly FaultInput[]): PowerCutInput[] {
+  const groups = [...new Set(all.map(groupOf).filter((g) => g !== undefined))];
+  const busy = (group: string, start: number, end: number) =>
+    faults.some((f) => {
+      const placed = all.find((p) => p.device.id === f.device);
+      if (!placed || groupOf(placed) !== group || !OFF_THE_AIR.has(f.type)) return false;
+      const from = ms(f.at);
+      const to = from + ms('duration' in f ? f.duration : undefined);
+      return from < end + MARGIN_MS && to > start - MARGIN_MS;
+    });
+  const cuts: PowerCutInput[] = [];
+  for (const at of SLOT_STARTS) {
+    const start = ms(at);
+    const group = groups.find((g) => !busy(g, start, start + ms(SLOT)));
+    if (group === undefined) continue;
+    groups.splice(groups.indexOf(group), 1);
+    cuts.push({ group, at, duration: SLOT, scheduled: true });
+  }
+  return cuts;
+}
+
+/** A battery of `sizes` for every supply of the config that has one, as a scenario's device overrides. */
+export function demoBatteries(config: Config, sizes: BatterySizes): NonNullable<ScenarioInput['devices']> {
+  const feeders = upsFeeders(config);
+  const devices = config.villages.flatMap((v) => v.devices);
+  const points = new Set(devices.filter((d) => d.invincibility_point).map((d) => d.id));
+  const feedsPoint = (ups: string) => [...feeders].some(([id, list]) => points.has(id) && list.includes(ups));
+  const batteries: NonNullable<ScenarioInput['devices']> = {};
+  for (const d of devices) {
+    const kind = supplyKindOf(d, feeders.has(d.id));
+    if (kind === null || kind === 'generator') continue;
+    const runtime = kind === 'dc' ? sizes.dc : kind === 'internal' || feedsPoint(d.id) ? sizes.point : sizes.village;
+    batteries[d.id] = { runtime, recharge: sizes.recharge };
+  }
+  return batteries;
+}
+
 export function demoScenario(config: Config): Scenario {
   const all: Placed[] = config.villages.flatMap((v) => v.devices.map((device) => ({ device, village: v.id })));
   const behind = (id: string): number => all.filter((p) => p.device.parent === id).reduce((n, p) => n + 1 + behind(p.device.id), 0);
@@ -113,5 +193,13 @@ export function demoScenario(config: Config): Scenario {
     faults.push({ device: wrapped.device.id, type: 'wrap', at: '26m' });
   }
 
-  return scenarioFromConfig(config, { name: `demo: ${config.hromada.name}`, repeat: '30m', faults, unlisted: demoUnlisted(config) });
+  const groupOf = (p: Placed) => p.device.power_group ?? config.villages.find((v) => v.id === p.village)!.power_group;
+  const input: Omit<ScenarioInput, 'name' | 'config'> = {
+    repeat: '30m',
+    faults,
+    power: demoBlackouts(all, groupOf, faults),
+    devices: demoBatteries(config, LIVE_BATTERIES),
+    unlisted: demoUnlisted(config),
+  };
+  return scenarioFromConfig(config, { name: `demo: ${config.hromada.name}`, ...input });
 }

@@ -15,10 +15,12 @@ import { SimulationStartError, startAgents, type RunningAgent } from './agents.t
 import type { DeviceModel } from './devices.ts';
 import { guardProcessExit, NftDropper, nftUnavailable, type NftRule } from './nft.ts';
 import { startPlayer } from './player.ts';
+import type { CutOccurrence, ScheduleSlotSpec, SupplyReading } from './power.ts';
 import {
   injectedFault,
   scenarioFromConfig,
   type InjectedFault,
+  type PowerCutInput,
   type Scenario,
   type ScenarioInput,
   type UnlistedDevice,
@@ -31,12 +33,14 @@ import { createWorld, type World } from './world.ts';
 
 export { SimulationStartError } from './agents.ts';
 export { demoScenario } from './demo.ts';
+export type { CutOccurrence, Feed, PowerCutSpec, ScheduleSlotSpec, SupplyReading, SupplyState } from './power.ts';
 export { generateScale, type ScaleOptions, type ScaleSetup } from './scale.ts';
 export {
   loadScenario,
   scenarioFromConfig,
   type FaultInput,
   type InjectedFault,
+  type PowerCutInput,
   type Scenario,
   type ScenarioInput,
   type UnlistedDevice,
@@ -44,7 +48,18 @@ export {
 } from './scenario.ts';
 export { STATES, type StateName, type TrueState } from './state.ts';
 export { FAULT_TYPES, type FaultSpec, type FaultType } from './timeline.ts';
-export { worldFromTruth, type DeviceTruth, type FaultRecord, type GroundTruth, type StateInterval } from './truth.ts';
+export {
+  worldFromTruth,
+  type CutRecord,
+  type DeviceTruth,
+  type FaultRecord,
+  type GroundTruth,
+  type PowerTruth,
+  type StateInterval,
+  type SupplyTruth,
+  type TruthOutage,
+  type VillageTruth,
+} from './truth.ts';
 export { createWorld };
 export type { DeviceModel, Direction, World };
 
@@ -76,11 +91,39 @@ export interface Simulation {
   trueState(deviceId: string, t: number): TrueState;
   /** Starts a fault on the device now; `end()` stops it early (or at all, when it has no duration). */
   inject(deviceId: string, fault: InjectedFault): { end(): void };
+  /** What the device's agent reports of its supply at wall ms `t` (a UPS, a router's supply voltage); undefined when none. */
+  powerAt(deviceId: string, t: number): SupplyReading | undefined;
+  /** Cuts the mains of a village or a queue now, as a scenario's `power:` entry would; `end()` brings it back. */
+  cutMains(cut: InjectedCut): { end(): void };
+  /**
+   * The scenario's blackout schedule over wall ms [from, to) (default: from
+   * now, two days): its scheduled cuts and `schedule:` slots, at wall-clock
+   * times, as a `BlackoutSchedule` of server/power/schedule.ts (whose shape
+   * it has), for the monitor to judge outages by. `covers` is the window: the
+   * schedule speaks for all of it.
+   */
+  blackoutSchedule(from?: number, to?: number): SimulatedSchedule;
   /** The ground truth from the start until now (or until the stop). */
   groundTruth(): GroundTruth;
   /** Closes every agent, removes the nftables table and returns the ground truth. Safe to call twice. */
   stop(): Promise<GroundTruth>;
 }
+
+/** A cut of the mains made at run time: a scenario's `power:` entry without `at`. */
+export type InjectedCut = Omit<PowerCutInput, 'at'>;
+
+/** The source a simulation's blackout schedule names. */
+export const SIMULATED_SCHEDULE_SOURCE = 'simulated';
+
+/** A blackout schedule in the shape of server/power/schedule.ts's `BlackoutSchedule`, times in wall ms. */
+export interface SimulatedSchedule {
+  slots: ScheduleSlotSpec[];
+  source: typeof SIMULATED_SCHEDULE_SOURCE;
+  fetched_at: number;
+  covers: { start: number; end: number }[];
+}
+
+const DAY_MS = 86_400_000;
 
 /** A scenario, or what to build one from: a config and, optionally, the keys of a scenario file. */
 export type ScenarioSource = Scenario | (Omit<ScenarioInput, 'name' | 'config'> & { name?: string; config: Config });
@@ -185,6 +228,38 @@ export async function startSimulation(source: ScenarioSource, options: Simulatio
           player.refresh();
         },
       };
+    },
+    powerAt: (id, t) => world.powerAt(id, t),
+    cutMains(cut) {
+      // Checked as a scenario's cut is; its time comes from the player.
+      const [spec] = scenarioFromConfig(config, { power: [{ ...cut, at: 0 }] }).power;
+      const start = player.nextInstant();
+      const occurrence: CutOccurrence = {
+        ...(spec!.village !== undefined ? { village: spec!.village } : { group: spec!.group! }),
+        start,
+        end: spec!.duration === undefined ? null : start + spec!.duration,
+        scheduled: spec!.scheduled,
+        source: 'injected',
+        index: null,
+        cycle: 0,
+      };
+      world.power.add(occurrence);
+      player.refresh();
+      return {
+        end() {
+          const at = player.nextInstant();
+          if (occurrence.end !== null && occurrence.end <= at) return;
+          occurrence.end = at;
+          world.power.forgetFrom(at);
+          player.refresh();
+        },
+      };
+    },
+    blackoutSchedule(from = Date.now(), to = from + 2 * DAY_MS) {
+      const slots = world.power.mains
+        .published(world.scenarioAt(from), world.scenarioAt(to))
+        .map((slot) => ({ ...slot, start: world.wallAt(slot.start), end: world.wallAt(slot.end) }));
+      return { slots, source: SIMULATED_SCHEDULE_SOURCE, fetched_at: Date.now(), covers: [{ start: from, end: to }] };
     },
     groundTruth: truthUntil,
     async stop() {

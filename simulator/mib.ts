@@ -1,20 +1,27 @@
 /**
  * The MIB a simulated device serves: the system group, IF-MIB ifTable and
- * ifXTable, and its Wi-Fi vendor's client table, as net-snmp providers whose
+ * ifXTable, its Wi-Fi vendor's client table, and its power profile's objects
+ * (a UPS's, or a router's supply voltage), as net-snmp providers whose
  * handlers compute every value from the world model at the moment of the
- * request (so sysUpTime, counters and clients are live and exactly what the
- * ground truth says). Besides, fixed for the life of the agent: the topology
- * of the config's `parent:` as LLDP-MIB neighbours (a device sees its parent
- * on its main interface) and its default route out of that interface.
+ * request (so sysUpTime, counters, clients and the battery are live and
+ * exactly what the ground truth says). Besides, fixed for the life of the
+ * agent: the topology of the config's `parent:` as LLDP-MIB neighbours (a
+ * device sees its parent on its main interface) and its default route out of
+ * that interface.
  *
- * The OIDs are the collector's own (collector/snmp/oids.ts and the vendor
- * profiles), so the simulator serves precisely what the collector reads.
+ * The OIDs are the collector's own (collector/snmp/oids.ts, the vendor
+ * profiles and the power profiles), so the simulator serves precisely what
+ * the collector reads.
  */
 import snmp from 'net-snmp';
 import type { Logger } from '../common/log.ts';
+import { UPS_PROFILES, VOLTAGE_PROFILES } from '../collector/power/index.ts';
+import type { EnumObject, NumberObject, PowerObjects } from '../collector/power/types.ts';
+import { isPowerVendor } from '../config/schema.ts';
 import { IF, SYS } from '../collector/snmp/oids.ts';
 import { WIFI_VENDOR_PROFILES } from '../collector/vendors/index.ts';
 import { hash32, type DeviceModel, type InterfaceModel } from './devices.ts';
+import type { SupplyReading } from './power.ts';
 import { perRadio } from './traffic.ts';
 import type { World } from './world.ts';
 
@@ -169,6 +176,84 @@ function wifi(world: World, d: DeviceModel): { scalars: Scalar[]; tables: Table[
   if (scalar) return { scalars: [{ name, oid: c.oid, type: T[c.type], read: clients }], tables: [] };
   const extra = radiosUp ? [col(radiosUp.oid, radiosUp.name, T.Integer, () => 1)] : [];
   return { scalars: [], tables: [radioTable(`${d.vendor}Entry`, c.oid, T[c.type], clients, extra)] };
+}
+
+/**
+ * A figure of the reading (a time in seconds, a percentage, volts) in the unit
+ * its MIB object declares: TimeTicks, whole minutes, decivolts.
+ */
+export function encodeNumber(o: NumberObject, value: number): number {
+  switch (o.unit) {
+    case 'ticks':
+      return Math.floor(value * 100);
+    case 'decivolts':
+      return Math.round(value * 10);
+    case 'minutes':
+      // The reading's seconds, as whole minutes left: never a minute the battery may not have.
+      return Math.floor(value / 60);
+    default:
+      return Math.round(value);
+  }
+}
+
+/**
+ * The value an enumerated object takes for one of ours: the first the MIB maps
+ * to it (APC's onLine(2) for mains), or, where the MIB has none (APC has no
+ * depleted), the first it maps to the next word of `fallbacks`.
+ */
+export function encodeEnum<T extends string>(o: EnumObject<T>, value: T, fallbacks: readonly T[] = []): number {
+  for (const wanted of [value, ...fallbacks]) {
+    const hit = Object.entries(o.values).find(([, ours]) => ours === wanted);
+    if (hit) return Number(hit[0]);
+  }
+  throw new RangeError(`${o.name} has no value for ${value}`);
+}
+
+/** The number objects of a profile, and the figure of the reading each serves. */
+const POWER_FIGURES: [Exclude<keyof PowerObjects, 'source' | 'batteryStatus'>, (r: SupplyReading) => number][] = [
+  ['secondsOnBattery', (r) => r.secondsOnBattery],
+  ['minutesLeft', (r) => r.secondsLeft],
+  ['batteryPct', (r) => r.batteryPct],
+  ['inputVoltage', (r) => r.inputVoltage],
+];
+
+/**
+ * The device's power profile as its agent serves it: every object the
+ * profile declares, an `.0` instance as a scalar, any other (UPS-MIB's
+ * upsInputVoltage.1) as its row of a table, each value read from the world's
+ * supply at the request.
+ */
+function power(world: World, d: DeviceModel): { scalars: Scalar[]; tables: Table[] } {
+  const id = d.power.profile;
+  if (id === null) return { scalars: [], tables: [] };
+  const profile = isPowerVendor(id) ? UPS_PROFILES[id] : VOLTAGE_PROFILES[id];
+  const reading = (t: number) => world.powerAt(d.id, t)!;
+  const { source, batteryStatus, ...numbers } = profile.objects;
+  const objects: Scalar[] = [];
+  if (source) objects.push({ oid: source.oid, name: source.name, type: T.Integer, read: (t) => encodeEnum(source, reading(t).source) });
+  if (batteryStatus) {
+    const read: Read = (t) => encodeEnum(batteryStatus, reading(t).batteryStatus, ['low']);
+    objects.push({ oid: batteryStatus.oid, name: batteryStatus.name, type: T.Integer, read });
+  }
+  for (const [key, figure] of POWER_FIGURES) {
+    const n = numbers[key];
+    if (n) objects.push({ oid: n.oid, name: n.name, type: T[n.type], read: (t) => encodeNumber(n, figure(reading(t))) });
+  }
+  const scalars = objects.filter((x) => x.oid.endsWith('.0'));
+  const tables = objects
+    .filter((x) => !x.oid.endsWith('.0'))
+    .map((x): Table => {
+      const at = x.oid.lastIndexOf('.');
+      const { entry, column } = split(x.oid.slice(0, at));
+      return {
+        name: `${x.name.replace(/\.\d+$/, '')}Entry`,
+        entry,
+        rows: [Number(x.oid.slice(at + 1))],
+        index: { number: column === 1 ? 2 : 1, readable: false },
+        columns: [col(`${entry}.${column}`, x.name.replace(/\.\d+$/, ''), x.type, (_row, t) => x.read(t))],
+      };
+    });
+  return { scalars, tables };
 }
 
 /**
@@ -384,7 +469,8 @@ function endOfView(): Scalar {
 /** Registers everything the device serves in its agent's MIB. */
 export function registerDeviceMib(mib: AgentMib, world: World, d: DeviceModel, log: Logger): void {
   const vendor = wifi(world, d);
-  for (const s of [...systemGroup(world, d), ...vendor.scalars, endOfView()]) registerScalar(mib, log, d, s);
-  for (const t of [...interfaceTables(world, d), ...vendor.tables]) registerTable(mib, log, d, t);
+  const supply = power(world, d);
+  for (const s of [...systemGroup(world, d), ...vendor.scalars, ...supply.scalars, endOfView()]) registerScalar(mib, log, d, s);
+  for (const t of [...interfaceTables(world, d), ...vendor.tables, ...supply.tables]) registerTable(mib, log, d, t);
   for (const t of [...lldpTables(world, d), routeTable(world, d)]) registerStaticTable(mib, t);
 }

@@ -1,12 +1,14 @@
 /**
  * Plays the timeline in real time: at each moment a fault starts, ends or
- * (flapping) changes phase, it applies the network side (nftables rules for
- * devices off the air or losing packets), tells the world model when that
- * side was in place, and says in plain words what happens. The SNMP side
- * needs no timer: each agent asks the world model on every request.
+ * (flapping) changes phase, a cut of the mains begins or ends, or a battery
+ * runs flat, it applies the network side (nftables rules for devices off the
+ * air or losing packets), tells the world model when that side was in place,
+ * and says in plain words what happens. The SNMP side needs no timer: each
+ * agent asks the world model on every request.
  */
 import type { Logger } from '../common/log.ts';
 import type { NftRule } from './nft.ts';
+import type { CutOccurrence, Feed } from './power.ts';
 import { nextBoundaryOf, type Occurrence } from './timeline.ts';
 import type { World } from './world.ts';
 
@@ -30,17 +32,21 @@ function words(ms: number): string {
 }
 
 /** " for 5 min", in scenario time, with the real time when the scenario runs faster. */
-function span(world: World, o: Occurrence): string {
+function span(world: World, o: Pick<Occurrence, 'start' | 'end'>): string {
   if (o.end === null || o.end === o.start) return '';
   const real = world.wallAt(o.end) - world.wallAt(o.start);
   return real === o.end - o.start ? ` for ${words(real)}` : ` for ${words(o.end - o.start)} (${words(real)} real time)`;
 }
 
+/** "a, b, c", or the first five "and 7 more". */
+function names(ids: readonly string[]): string {
+  return ids.length > 6 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
+}
+
 /** What a fault does, as a person would say it; `behind` names the devices cut off with it. */
 export function startWords(world: World, o: Occurrence, behind: string[]): string {
   const d = o.device;
-  const names = behind.length > 6 ? `${behind.slice(0, 5).join(', ')} and ${behind.length - 5} more` : behind.join(', ');
-  const cut = behind.length ? `; cut off behind it: ${names}` : '';
+  const cut = behind.length ? `; cut off behind it: ${names(behind)}` : '';
   const main = world.device(d).mainInterface;
   switch (o.type) {
     case 'outage':
@@ -48,7 +54,7 @@ export function startWords(world: World, o: Occurrence, behind: string[]): strin
     case 'flapping':
       return `${d} starts flapping: down for half of every ${Math.round(o.period! / 1000)} scenario seconds${span(world, o)}${cut}`;
     case 'loss':
-      return `${d} starts losing ${o.loss_pct}% of its packets${span(world, o)}${behind.length ? ` (and so do ${names})` : ''}`;
+      return `${d} starts losing ${o.loss_pct}% of its packets${span(world, o)}${behind.length ? ` (and so do ${names(behind)})` : ''}`;
     case 'reboot':
       return `${d} reboots${o.end !== o.start ? `, down${span(world, o)}` : ''}: its uptime and counters start again from zero`;
     case 'wrap':
@@ -82,6 +88,41 @@ export function endWords(world: World, o: Occurrence): string {
     case 'wrap':
       return '';
   }
+}
+
+const mainsOf = (o: CutOccurrence) => (o.village !== undefined ? `village ${o.village}` : `queue ${o.group}`);
+
+/**
+ * What changed in the power at scenario instant `b`, as a person would say
+ * it: the cuts that begin or end, the batteries that run flat, and which
+ * devices went on battery (with the minutes their supply has), dark, or back
+ * on mains. Empty when nothing changed.
+ */
+export function powerWords(world: World, b: number): string {
+  const events: string[] = [];
+  for (const o of world.power.mains.between(b, b)) {
+    if (o.start === b) events.push(`${mainsOf(o)} loses mains${o.scheduled ? ' (a slot of the blackout schedule)' : ''}${span(world, o)}`);
+    if (o.end === b) events.push(`${mainsOf(o)} has mains again`);
+  }
+  const went: Record<Feed, string[]> = { mains: [], battery: [], none: [] };
+  for (const d of world.devices) {
+    const feed = world.power.feed(d.id, b);
+    if (feed === world.power.feed(d.id, b - 1)) continue;
+    went[feed].push(d.id);
+    const st = world.power.supply(d.id, b);
+    if (feed === 'none' && st && !st.mains && world.power.supply(d.id, b - 1)!.output) events.push(`${d.id} runs out of battery`);
+  }
+  const battery = went.battery.map((id) => {
+    const left = world.power.supply(id, b)?.left;
+    return left === undefined ? id : `${id} (${words(left)} left)`;
+  });
+  const effects = [
+    battery.length ? `on battery: ${names(battery)}` : '',
+    went.none.length ? `dark: ${names(went.none)}` : '',
+    went.mains.length ? `back on mains: ${names(went.mains)}` : '',
+  ].filter(Boolean);
+  if (events.length === 0 && effects.length === 0) return '';
+  return [events.join(', '), ...effects].filter(Boolean).join('; ');
 }
 
 export interface Player {
@@ -132,6 +173,10 @@ export function startPlayer(world: World, { log, applyNetwork, endAt = Infinity,
         if (o.end !== null && o.end !== o.start && o.end > lastS && o.end <= s) log.info(at(o.end), endWords(world, o));
       }
     }
+    for (const b of world.power.boundaries(lastS, s)) {
+      const said = powerWords(world, b);
+      if (said) log.info({ power: true, scenario_time: new Date(b).toISOString() }, said);
+    }
   }
 
   function step(): void {
@@ -165,7 +210,7 @@ export function startPlayer(world: World, { log, applyNetwork, endAt = Infinity,
   }
 
   function schedule(s: number): void {
-    let next = endAt;
+    let next = Math.min(endAt, world.power.nextBoundary(s) ?? Infinity);
     for (const id of world.timeline.devices()) {
       for (const o of world.timeline.between(id, s, s + world.timeline.reach)) {
         const b = nextBoundaryOf(o, s);

@@ -1,6 +1,7 @@
 /**
  * Scenario files: which Merezha config to simulate, how fast, per-device
- * overrides, and the fault timeline. Read with the config loader's machinery
+ * overrides, the fault timeline, and the power: cuts of the mains and the
+ * slots of a blackout schedule. Read with the config loader's machinery
  * (`loadYamlWith`), so a mistake is reported as `file:line path: message` like
  * in hromada.yaml; scenarios built in code go through the same schema.
  *
@@ -12,10 +13,12 @@ import { z } from 'zod';
 import { ConfigError, loadConfig, loadYamlWith, validateWith, type Env, type YamlFileKind } from '../config/load.ts';
 import { closest } from '../config/messages.ts';
 import { deviceSchema, duration, type Config, type DeviceConfig } from '../config/schema.ts';
+import { powerGroup } from '../config/schema-power.ts';
 import { parseDuration } from '../config/duration.ts';
 import { speedProblem } from './clock.ts';
 import { PLACES } from './curves.ts';
-import type { DeviceOverride } from './devices.ts';
+import { supplyKindOf, type DeviceOverride } from './devices.ts';
+import type { PowerCutSpec, ScheduleSlotSpec } from './power.ts';
 import { repeatedWraps, SNMP_FAULTS, type FaultSpec } from './timeline.ts';
 
 /** A checked scenario, ready to play: times in ms, the config it simulates resolved. */
@@ -34,6 +37,10 @@ export interface Scenario {
   config: Config;
   devices: Record<string, DeviceOverride>;
   faults: FaultSpec[];
+  /** Cuts of the mains, on the timeline like the faults. */
+  power: PowerCutSpec[];
+  /** Slots of a blackout schedule at absolute times: the definite ones cut the mains of their queue. */
+  schedule: ScheduleSlotSpec[];
   /** Devices on the simulated network that the config does not list (yet): served, never in the truth or a fault. */
   unlisted: UnlistedDevice[];
 }
@@ -77,6 +84,16 @@ const offset = () =>
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** An instant: an ISO date and time with its zone, or (in code) ms since the epoch, as a `BlackoutSchedule`'s slots have it. */
+const instant = () =>
+  z.union([
+    z.int(),
+    z
+      .string()
+      .regex(ISO_WITH_ZONE, 'must be an ISO date and time with its zone, e.g. 2025-05-17T18:00:00+03:00')
+      .transform((s) => Date.parse(s)),
+  ]);
+
 const fault = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.strictObject({ device: z.string().min(1), type: z.literal(type), at: offset(), ...shape });
 
@@ -97,6 +114,24 @@ const overrideSchema = z.strictObject({
   in_peak_mbps: z.number().positive().optional(),
   out_peak_mbps: z.number().positive().optional(),
   uptime: duration().optional(),
+  runtime: duration().optional(),
+  recharge: duration().optional(),
+  charge_pct: z.number().min(0).max(100).optional(),
+});
+
+const powerCutSchema = z.strictObject({
+  village: z.string().min(1).optional(),
+  group: powerGroup().optional(),
+  at: offset(),
+  duration: duration().optional(),
+  scheduled: z.boolean().default(false),
+});
+
+const slotSchema = z.strictObject({
+  group: powerGroup(),
+  start: instant(),
+  end: instant(),
+  kind: z.enum(['definite', 'possible']).default('definite'),
 });
 
 const unlistedSchema = deviceSchema.extend({ village: z.string().min(1) });
@@ -121,6 +156,8 @@ const scenarioShape = {
   config: z.string().min(1).optional(),
   devices: z.record(z.string(), overrideSchema).default({}),
   faults: z.array(faultSchema).default([]),
+  power: z.array(powerCutSchema).default([]),
+  schedule: z.array(slotSchema).default([]),
   /** Devices on the network that the config does not list: config entries with their `village`. */
   unlisted: z.array(unlistedSchema).default([]),
 };
@@ -129,6 +166,7 @@ const baseSchema = z.strictObject(scenarioShape);
 
 export type ScenarioInput = z.input<typeof baseSchema>;
 export type FaultInput = z.input<typeof faultSchema>;
+export type PowerCutInput = z.input<typeof powerCutSchema>;
 export type UnlistedInput = z.input<typeof unlistedSchema>;
 type ScenarioOutput = z.output<typeof baseSchema>;
 type Issue = { path: (string | number)[]; message: string };
@@ -196,7 +234,35 @@ function scenarioProblems(config: Config, s: ScenarioOutput): Issue[] {
     }
     if (o.clients_peak !== undefined && d.kind !== 'wifi')
       issues.push({ path: ['devices', id, 'clients_peak'], message: 'only applies to wifi devices' });
+    // An unlisted device is fed by no supply of the config, and is none: only the config's own supplies have a battery.
+    const supply = devices.has(id) ? supplyKindOf(d, false) : null;
+    for (const key of ['runtime', 'recharge', 'charge_pct'] as const) {
+      if (o[key] === undefined) continue;
+      if (supply === null || supply === 'generator') {
+        issues.push({
+          path: ['devices', id, key],
+          message:
+            'only applies to a battery: a UPS (kind ups), a router on a DC UPS (power_voltage) or an Invincibility Point with backup_power ups or battery',
+        });
+      }
+    }
   }
+
+  /** A fault or cut of a looping scenario must end within its cycle. */
+  const withinCycle = (key: 'faults' | 'power', i: number, what: string, at: number, length: number | undefined) => {
+    if (s.repeat === undefined) return;
+    if (length === undefined) {
+      issues.push({
+        path: [key, i, 'duration'],
+        message: `is required when the scenario repeats: every ${what} must end within the cycle`,
+      });
+    } else if (at + length > s.repeat) {
+      issues.push({
+        path: [key, i, 'at'],
+        message: `the ${what} ends ${formatMs(at + length)} after the cycle starts, past the end of the ${formatMs(s.repeat)} cycle (repeat)`,
+      });
+    }
+  };
 
   s.faults.forEach((f, i) => {
     const d = devices.get(f.device);
@@ -204,20 +270,12 @@ function scenarioProblems(config: Config, s: ScenarioOutput): Issue[] {
     else if (SNMP_FAULTS.includes(f.type) && !d.snmp) {
       issues.push({ path: ['faults', i, 'type'], message: `${f.type} acts on the SNMP agent, but "${f.device}" has no snmp block` });
     }
-    if (s.repeat === undefined) return;
     const length = 'duration' in f && f.duration !== undefined ? f.duration : f.type === 'reboot' || f.type === 'wrap' ? 0 : undefined;
-    if (length === undefined) {
-      issues.push({
-        path: ['faults', i, 'duration'],
-        message: 'is required when the scenario repeats: every fault must end within the cycle',
-      });
-    } else if (f.at + length > s.repeat) {
-      issues.push({
-        path: ['faults', i, 'at'],
-        message: `the fault ends ${formatMs(f.at + length)} after the cycle starts, past the end of the ${formatMs(s.repeat)} cycle (repeat)`,
-      });
-    }
+    withinCycle('faults', i, 'fault', f.at, length);
   });
+
+  issues.push(...powerProblems(config, s));
+  s.power.forEach((c, i) => withinCycle('power', i, 'cut', c.at, c.duration));
 
   for (const i of repeatedWraps(s.faults, s.repeat ?? null)) {
     issues.push({
@@ -225,6 +283,43 @@ function scenarioProblems(config: Config, s: ScenarioOutput): Issue[] {
       message: `wraps the counters of "${s.faults[i]!.device}" a second time in one uptime: a counter wraps once per uptime, so reboot the device between two wraps`,
     });
   }
+  return issues;
+}
+
+/** The villages and queues of the cuts and slots: each named in the config, one of the two per cut, queues for a schedule. */
+function powerProblems(config: Config, s: ScenarioOutput): Issue[] {
+  const issues: Issue[] = [];
+  const villages = config.villages.map((v) => v.id);
+  const groups = new Set<string | undefined>(config.villages.flatMap((v) => [v.power_group, ...v.devices.map((d) => d.power_group)]));
+  const unusedGroup = (group: string) =>
+    groups.has(group)
+      ? undefined
+      : `no village or device of the config is on queue ${group} (power_group): the cut would take nobody's mains`;
+  s.power.forEach((c, i) => {
+    const at =
+      (...path: (string | number)[]) =>
+      (message: string) =>
+        issues.push({ path: ['power', i, ...path], message });
+    if (c.village === undefined && c.group === undefined) at()('needs the village or the queue (group) whose mains is cut');
+    if (c.village !== undefined && c.group !== undefined) at('group')('a cut takes a village or a queue, not both');
+    if (c.village !== undefined && !villages.includes(c.village)) {
+      const suggestion = closest(c.village, villages);
+      at('village')(`unknown village "${c.village}" in the config${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
+    }
+    if (c.group !== undefined) {
+      const unused = unusedGroup(c.group);
+      if (unused) at('group')(unused);
+    }
+    if (c.scheduled && c.village !== undefined) {
+      const group = config.villages.find((v) => v.id === c.village)?.power_group;
+      at('scheduled')(`a schedule cuts queues, not villages: give the queue instead${group ? ` (${c.village} is on ${group})` : ''}`);
+    }
+  });
+  s.schedule.forEach((slot, i) => {
+    const unused = unusedGroup(slot.group);
+    if (unused) issues.push({ path: ['schedule', i, 'group'], message: unused });
+    if (slot.end <= slot.start) issues.push({ path: ['schedule', i, 'end'], message: 'must be after start' });
+  });
   return issues;
 }
 
@@ -268,6 +363,8 @@ function toScenario(s: ScenarioOutput, config: Config): Scenario {
     config,
     devices: s.devices,
     faults: s.faults,
+    power: s.power,
+    schedule: s.schedule,
     unlisted: s.unlisted,
   };
   if (s.start !== undefined) scenario.start = s.start;

@@ -1,17 +1,33 @@
 /**
  * What is true about a device at a moment: which faults act on it (its own
- * and its parents'), and the words for its state that tests and people use.
+ * and its parents'), what it runs on, and the words for its state that tests
+ * and people use.
  *
  * A parent's outage cuts off every device behind it (the config's `parent`
  * chain), and a parent's packet loss adds to theirs, as on a real network.
- * Slow, garbage, link-down and wrap faults act on the device's own agent only.
+ * A device without power is off the air like one in an outage. An
+ * Invincibility Point with a backup link fails over to it when a device above
+ * it is off the air, so neither it nor what is behind it is cut off while it
+ * has power. Slow, garbage, link-down and wrap faults act on the device's own
+ * agent only.
  */
+import type { OutageCause } from '../common/words/power.ts';
 import type { DeviceModel } from './devices.ts';
+import type { Feed } from './power.ts';
 import { isActive, type FaultType, type Timeline } from './timeline.ts';
+
+/** What the power model tells the condition of a device (`PowerModel`; `ON_MAINS` where nothing cuts the mains). */
+export interface PowerView {
+  feed(id: string, s: number): Feed;
+  darkCause(id: string, s: number): Extract<OutageCause, 'power' | 'scheduled_blackout'>;
+  hasBackupLink(id: string): boolean;
+}
+
+export const ON_MAINS: PowerView = { feed: () => 'mains', darkCause: () => 'power', hasBackupLink: () => false };
 
 /** The faults acting on a device at one scenario instant. */
 export interface Condition {
-  /** The device itself is off the air: an outage, the down half of flapping, or restarting. */
+  /** The device itself is off the air: an outage, the down half of flapping, restarting, or no power. */
   off: boolean;
   /** The nearest parent that is off the air, cutting this device off; null when none is. */
   cutBy: string | null;
@@ -23,6 +39,10 @@ export interface Condition {
   linkDown: boolean;
   /** Fault types acting now, own and inherited, without repeats. */
   faults: FaultType[];
+  /** What it runs on. */
+  power: Feed;
+  /** Why it is off the air or cut off, as the scenario scripted it; null while it is neither. */
+  cause: OutageCause | null;
 }
 
 /**
@@ -49,6 +69,10 @@ export interface TrueState {
   faults: FaultType[];
   /** The parent whose outage is the cause, for `unreachable` (and `snmp_down` without nftables). */
   via: string | null;
+  /** What it runs on: the mains, a supply's battery, or nothing. */
+  power: Feed;
+  /** Why it is off the air or cut off (see `Condition`); null while it is neither. */
+  cause: OutageCause | null;
 }
 
 /** Own effects of the occurrences acting on one device. */
@@ -82,38 +106,79 @@ function ownEffects(timeline: Timeline, device: string, s: number) {
   return effects;
 }
 
-/** `ancestors` lists the device's parents from the nearest up. */
-export function conditionAt(timeline: Timeline, device: string, ancestors: readonly string[], s: number): Condition {
-  const own = ownEffects(timeline, device, s);
+/**
+ * The parents whose faults reach the device: all of them, unless the
+ * nearest Invincibility Point on the way (the device itself, or a parent) has
+ * power and a backup link, and a device above it is off the air: then the
+ * point runs on its backup link and nothing above it reaches it.
+ */
+function reachingParents(timeline: Timeline, device: string, ancestors: readonly string[], s: number, power: PowerView): readonly string[] {
+  const point = [device, ...ancestors].findIndex((id) => power.hasBackupLink(id) && power.feed(id, s) !== 'none');
+  if (point < 0) return ancestors;
+  const above = ancestors.slice(point);
+  const fallen = above.some((id) => ownEffects(timeline, id, s).off || power.feed(id, s) === 'none');
+  return fallen ? ancestors.slice(0, point) : ancestors;
+}
+
+/**
+ * `device` with its kind (an uplink's own fault is its provider's);
+ * `ancestors` lists its parents from the nearest up.
+ */
+export function conditionAt(
+  timeline: Timeline,
+  device: Pick<DeviceModel, 'id' | 'kind'>,
+  ancestors: readonly string[],
+  s: number,
+  power: PowerView = ON_MAINS,
+): Condition {
+  const own = ownEffects(timeline, device.id, s);
+  const feed = power.feed(device.id, s);
   let survive = own.survive;
   let cutBy: string | null = null;
   const faults = new Set(own.faults);
-  for (const parent of ancestors) {
+  for (const parent of reachingParents(timeline, device.id, ancestors, s, power)) {
     const up = ownEffects(timeline, parent, s);
-    if (up.off && cutBy === null) cutBy = parent;
+    const dark = power.feed(parent, s) === 'none';
+    if ((up.off || dark) && cutBy === null) cutBy = parent;
     if (up.off) faults.add(up.faults.has('outage') ? 'outage' : up.faults.has('flapping') ? 'flapping' : 'reboot');
     if (up.survive < 1) faults.add('loss');
     survive *= up.survive;
   }
+  const cause: OutageCause | null =
+    feed === 'none'
+      ? power.darkCause(device.id, s)
+      : own.off
+        ? device.kind === 'uplink'
+          ? 'provider'
+          : 'device'
+        : cutBy !== null
+          ? 'upstream'
+          : null;
   return {
-    off: own.off,
+    off: own.off || feed === 'none',
     cutBy,
     lossPct: Math.round((1 - survive) * 100),
     delayMs: own.delayMs,
     garbage: own.garbage,
     linkDown: own.linkDown,
     faults: [...faults].sort(),
+    power: feed,
+    cause,
   };
 }
 
 /** The faults that take a device off the air or lose its packets: with nftables, the network plays them. */
 const NETWORK_FAULTS: ReadonlySet<FaultType> = new Set(['outage', 'flapping', 'reboot', 'loss']);
 
-/** The network side of a condition, as nftables had it in place. */
-export type NetworkSide = Pick<Condition, 'off' | 'cutBy' | 'lossPct' | 'faults'>;
+/**
+ * The network side of a condition, as nftables had it in place: whether the
+ * device is off the air or cut off (and so why, and whether for want of
+ * power), and its packet loss.
+ */
+export type NetworkSide = Pick<Condition, 'off' | 'cutBy' | 'lossPct' | 'faults' | 'power' | 'cause'>;
 
 /** No rule in place: everything gets through. */
-export const OPEN_NETWORK: NetworkSide = { off: false, cutBy: null, lossPct: 0, faults: [] };
+export const OPEN_NETWORK: NetworkSide = { off: false, cutBy: null, lossPct: 0, faults: [], power: 'mains', cause: null };
 
 /**
  * `c` with its network side (off the air, cut off, packet loss) as the network
@@ -122,7 +187,7 @@ export const OPEN_NETWORK: NetworkSide = { off: false, cutBy: null, lossPct: 0, 
  */
 export function withNetwork(c: Condition, net: NetworkSide): Condition {
   const faults = new Set([...c.faults.filter((f) => !NETWORK_FAULTS.has(f)), ...net.faults.filter((f) => NETWORK_FAULTS.has(f))]);
-  return { ...c, off: net.off, cutBy: net.cutBy, lossPct: net.lossPct, faults: [...faults].sort() };
+  return { ...c, off: net.off, cutBy: net.cutBy, lossPct: net.lossPct, faults: [...faults].sort(), power: net.power, cause: net.cause };
 }
 
 /**
@@ -145,5 +210,5 @@ export function describe(c: Condition, device: Pick<DeviceModel, 'port'>, nft: b
           ? 'degraded'
           : 'up';
   const via = !c.off && c.cutBy !== null && (state === 'unreachable' || state === 'snmp_down') ? c.cutBy : null;
-  return { state, ping, snmp, lossPct: c.lossPct, link: c.linkDown ? 'down' : 'up', faults: c.faults, via };
+  return { state, ping, snmp, lossPct: c.lossPct, link: c.linkDown ? 'down' : 'up', faults: c.faults, via, power: c.power, cause: c.cause };
 }

@@ -91,6 +91,16 @@ export function nextBoundaryOf(o: Occurrence, after: number): number | null {
   return next < end || next === o.end ? next : null;
 }
 
+/**
+ * The cycles of a timeline whose occurrences may overlap [from, to] (scenario
+ * ms): those the window touches and the one before, since an occurrence ends
+ * within a cycle of its start. A timeline that plays once has cycle 0 only.
+ */
+export function cyclesAround(origin: number, repeat: number | null, from: number, to: number): [number, number] {
+  if (repeat === null) return [0, 0];
+  return [Math.max(0, Math.floor((from - origin) / repeat) - 1), Math.floor((to - origin) / repeat)];
+}
+
 function occurs(o: Occurrence, from: number, to: number): boolean {
   return o.start <= to && (o.end === null || o.end >= from);
 }
@@ -164,10 +174,7 @@ export class Timeline {
   private *scripted(device: string, from: number, to: number): Generator<Occurrence> {
     const specs = this.script.get(device);
     if (!specs || to < this.origin) return;
-    const [firstCycle, lastCycle] =
-      this.repeat === null
-        ? [0, 0]
-        : [Math.max(0, Math.floor((from - this.origin) / this.repeat) - 1), Math.floor((to - this.origin) / this.repeat)];
+    const [firstCycle, lastCycle] = cyclesAround(this.origin, this.repeat, from, to);
     for (let cycle = firstCycle; cycle <= lastCycle; cycle++) {
       for (const { spec, index } of specs) {
         const o = this.occurrence(spec, index, cycle);

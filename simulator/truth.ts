@@ -1,14 +1,18 @@
 /**
  * The ground truth of a simulation run, as JSON a test or a person can check
  * the monitor against: per device, the intervals of its true state in wall ms,
- * its reboots and counter wraps; and enough of the model (devices, clock,
- * fault occurrences) for `worldFromTruth` to answer the same questions as the
- * live simulation: counter values, clients and state at any ms of the run.
+ * its reboots and counter wraps, and its outages with the scripted cause of
+ * each; per village, when it had no uplink and why; the cuts of the mains and
+ * what each supply ran on; and enough of the model (devices, clock, fault
+ * occurrences, cuts) for `worldFromTruth` to answer the same questions as the
+ * live simulation: counter values, clients, power and state at any ms of the run.
  */
+import { OUTAGE_CAUSES, type OutageCause } from '../common/words/power.ts';
 import type { SimClock } from './clock.ts';
-import type { DeviceModel } from './devices.ts';
+import { MAINS_ONLY, type DeviceModel } from './devices.ts';
+import { Mains, type CutOccurrence, type Feed } from './power.ts';
 import { describe, type TrueState } from './state.ts';
-import { boundariesOf, Timeline, type Occurrence } from './timeline.ts';
+import { Timeline, type Occurrence } from './timeline.ts';
 import { World, type NetworkChange } from './world.ts';
 
 export const TRUTH_FORMAT = 'merezha-simulation-truth/1';
@@ -26,13 +30,55 @@ export interface FaultRecord extends Occurrence {
   to: number | null;
 }
 
+/**
+ * A stretch of wall time (from inclusive, to exclusive) in which a device was
+ * off the air or cut off, or a village had no uplink, for one scripted cause:
+ * `power` (its supply ran out, or a cut that was no scheduled slot took the
+ * mains of a device no supply feeds), `scheduled_blackout` (a slot of the
+ * schedule did), `provider` (an uplink's own fault), `device` (another
+ * device's own fault), `upstream` (a device above it was off the air). A
+ * device without power is dark whatever else acts on it; its own fault comes
+ * before its parents'. A village's cause is its uplinks' cause, the first in
+ * `OUTAGE_CAUSES` order where they differ.
+ */
+export interface TruthOutage {
+  from: number;
+  to: number;
+  cause: OutageCause;
+}
+
 export interface DeviceTruth {
   device: DeviceModel;
   intervals: StateInterval[];
+  /** Its intervals off the air or cut off, whatever the network showed of them (without nftables ping still answers). */
+  outages: TruthOutage[];
   /** Wall ms at which the device was back from a reboot with sysUpTime 0 and its counters restarted. */
   reboots: number[];
   /** Wall ms at which its interface counters passed 2^bits. */
   wraps: { at: number; bits: 32 | 64 }[];
+}
+
+export interface VillageTruth {
+  village: string;
+  /** When every uplink of the village was off the air or cut off (a village without uplinks has none). */
+  outages: TruthOutage[];
+}
+
+/** A cut of the mains (scenario-clock `start`/`end`, from which the truth is rebuilt) with its wall-clock span. */
+export interface CutRecord extends CutOccurrence {
+  from: number;
+  to: number | null;
+}
+
+export interface SupplyTruth {
+  device: string;
+  /** What the supply's output ran on: mains, its battery, or nothing once the battery ran flat. */
+  intervals: { from: number; to: number; feed: Feed }[];
+}
+
+export interface PowerTruth {
+  cuts: CutRecord[];
+  supplies: SupplyTruth[];
 }
 
 export interface GroundTruth {
@@ -52,7 +98,9 @@ export interface GroundTruth {
    */
   network: NetworkChange[] | null;
   devices: DeviceTruth[];
+  villages: VillageTruth[];
   faults: FaultRecord[];
+  power: PowerTruth;
 }
 
 function sameState(a: TrueState, b: TrueState): boolean {
@@ -63,21 +111,18 @@ function sameState(a: TrueState, b: TrueState): boolean {
     a.lossPct === b.lossPct &&
     a.link === b.link &&
     a.via === b.via &&
-    a.faults.join() === b.faults.join()
+    a.faults.join() === b.faults.join() &&
+    a.power === b.power &&
+    a.cause === b.cause
   );
 }
 
 /** The device's true state over [from, to) wall ms, as maximal intervals of one state each. */
 export function stateIntervals(world: World, id: string, from: number, to: number): StateInterval[] {
-  const sFrom = world.scenarioAt(from);
   const sTo = world.scenarioAt(to);
   // Wall ms at which the state may change: the scenario's boundaries, and when the network changed.
   const points = new Set([from]);
-  for (const d of [id, ...world.ancestors(id)]) {
-    for (const o of world.timeline.between(d, sFrom, sTo)) {
-      for (const b of boundariesOf(o, sFrom, sTo)) if (b < sTo) points.add(world.wallAt(b));
-    }
-  }
+  for (const b of world.changesOf(id, world.scenarioAt(from), sTo)) if (b < sTo) points.add(world.wallAt(b));
   for (const at of world.networkChangesOf(id, from, to)) points.add(at);
   const device = world.device(id);
   const intervals: StateInterval[] = [];
@@ -91,8 +136,66 @@ export function stateIntervals(world: World, id: string, from: number, to: numbe
   return intervals;
 }
 
+/** Adjacent stretches with one cause, joined. */
+function joined(outages: TruthOutage[]): TruthOutage[] {
+  const out: TruthOutage[] = [];
+  for (const o of outages) {
+    const last = out.at(-1);
+    if (last && last.to === o.from && last.cause === o.cause) last.to = o.to;
+    else out.push({ ...o });
+  }
+  return out;
+}
+
+function deviceOutages(intervals: readonly StateInterval[]): TruthOutage[] {
+  return joined(intervals.flatMap((i) => (i.cause === null ? [] : [{ from: i.from, to: i.to, cause: i.cause }])));
+}
+
+const CAUSE_ORDER = new Map(OUTAGE_CAUSES.map((c, i) => [c, i]));
+
+/** When every one of the uplinks was out, with the cause of the first of their causes in `OUTAGE_CAUSES` order. */
+function villageOutages(uplinks: readonly (readonly TruthOutage[])[]): TruthOutage[] {
+  if (uplinks.length === 0) return [];
+  const points = [...new Set(uplinks.flatMap((list) => list.flatMap((o) => [o.from, o.to])))].sort((a, b) => a - b);
+  const out: TruthOutage[] = [];
+  for (let i = 0; i + 1 < points.length; i++) {
+    const at = points[i]!;
+    const causes = uplinks.map((list) => list.find((o) => o.from <= at && at < o.to)?.cause);
+    if (causes.some((c) => c === undefined)) continue;
+    const cause = (causes as OutageCause[]).sort((a, b) => CAUSE_ORDER.get(a)! - CAUSE_ORDER.get(b)!)[0]!;
+    out.push({ from: at, to: points[i + 1]!, cause });
+  }
+  return joined(out);
+}
+
 function record(world: World, o: Occurrence): FaultRecord {
   return { ...o, from: world.wallAt(o.start), to: o.end === null ? null : world.wallAt(o.end) };
+}
+
+/** The cuts that overlap [sFrom, sTo], and what each supply ran on over [from, to) wall ms. */
+function powerTruth(world: World, from: number, to: number): PowerTruth {
+  const sFrom = world.scenarioAt(from);
+  const sTo = world.scenarioAt(to);
+  const cuts = world.power.mains
+    .between(sFrom, sTo)
+    .map((o): CutRecord => ({ ...o, from: world.wallAt(o.start), to: o.end === null ? null : world.wallAt(o.end) }));
+  const changes = world.power.boundaries(sFrom, sTo).filter((b) => b < sTo);
+  const supplies = world.devices
+    .filter((d) => d.power.supply !== null)
+    .map((d): SupplyTruth => {
+      const intervals: SupplyTruth['intervals'] = [];
+      for (const s of [sFrom, ...changes]) {
+        const st = world.power.supply(d.id, s)!;
+        const feed: Feed = st.mains ? 'mains' : st.output ? 'battery' : 'none';
+        const at = s === sFrom ? from : world.wallAt(s);
+        const last = intervals.at(-1);
+        if (last?.feed === feed) continue;
+        if (last) last.to = at;
+        intervals.push({ from: at, to, feed });
+      }
+      return { device: d.id, intervals };
+    });
+  return { cuts, supplies };
 }
 
 export function groundTruth(world: World, scenario: string, from: number, to: number): GroundTruth {
@@ -110,13 +213,19 @@ export function groundTruth(world: World, scenario: string, from: number, to: nu
 
   const devices = world.devices.map((device): DeviceTruth => {
     const mine = faults.filter((f) => f.device === device.id);
+    const intervals = stateIntervals(world, device.id, from, to);
     return {
       device,
-      intervals: stateIntervals(world, device.id, from, to),
+      intervals,
+      outages: deviceOutages(intervals),
       reboots: mine.filter((f) => f.type === 'reboot' && f.end! >= sFrom && f.end! <= sTo).map((f) => f.to!),
       wraps: mine.filter((f) => f.type === 'wrap' && f.start <= sTo).map((f) => ({ at: f.from, bits: f.bits ?? 64 })),
     };
   });
+  const villages = [...new Set(world.devices.map((d) => d.village))].map((village): VillageTruth => ({
+    village,
+    outages: villageOutages(devices.filter((d) => d.device.village === village && d.device.kind === 'uplink').map((d) => d.outages)),
+  }));
   return {
     format: TRUTH_FORMAT,
     scenario,
@@ -127,7 +236,9 @@ export function groundTruth(world: World, scenario: string, from: number, to: nu
     nft: world.nft,
     network: world.network?.filter((c) => c.at <= to) ?? null,
     devices,
+    villages,
     faults,
+    power: powerTruth(world, from, to),
   };
 }
 
@@ -136,11 +247,15 @@ export function worldFromTruth(truth: GroundTruth): World {
   if (truth.format !== TRUTH_FORMAT) throw new Error(`not a Merezha simulation truth (format ${String(truth.format)})`);
   const timeline = new Timeline(truth.clock.scenarioStart, [], null);
   for (const { from: _from, to: _to, ...occurrence } of truth.faults) timeline.add(occurrence);
+  const mains = new Mains(truth.clock.scenarioStart, [], [], null);
+  // A truth written before power was simulated has no cuts, and devices on mains alone.
+  for (const { from: _from, to: _to, ...cut } of truth.power?.cuts ?? []) mains.add(cut);
   return new World({
     clock: truth.clock,
     utcOffsetMinutes: truth.utcOffsetMinutes,
-    devices: truth.devices.map((d) => d.device),
+    devices: truth.devices.map((d) => ({ ...d.device, power: d.device.power ?? MAINS_ONLY })),
     timeline,
+    mains,
     nft: truth.nft,
     // A truth written before the network was recorded has none: its network followed the scenario clock.
     network: truth.network ?? null,

@@ -8,7 +8,8 @@
  * fault in place is told to the model (`networkChanged`), not read.
  */
 import { makeClock, scenarioAt, utcOffsetMinutes, wallAt, type SimClock } from './clock.ts';
-import { deviceModel, deviceModels, type DeviceModel } from './devices.ts';
+import { deviceModel, deviceModels, MAINS_ONLY, type DeviceModel } from './devices.ts';
+import { Mains, PowerModel, type SupplyReading } from './power.ts';
 import type { Scenario } from './scenario.ts';
 import { conditionAt, describe, OPEN_NETWORK, withNetwork, type Condition, type TrueState } from './state.ts';
 import { boundariesOf, Timeline } from './timeline.ts';
@@ -36,6 +37,8 @@ export interface WorldInit {
   /** See `World.unlisted`; absent: none. */
   unlisted?: readonly DeviceModel[];
   timeline: Timeline;
+  /** The cuts of the mains; absent: none. */
+  mains?: Mains;
   /** Whether network faults are real (nftables drops ICMP and UDP) or played by the SNMP agents alone. */
   nft: boolean;
   /** See `World.network`; absent: null. */
@@ -63,6 +66,8 @@ export class World {
    * scenario clock exactly (without nftables the agents play every fault).
    */
   readonly network: NetworkChange[] | null;
+  /** The mains, the supplies, and what each device runs on. */
+  readonly power: PowerModel;
   private readonly byId: ReadonlyMap<string, DeviceModel>;
   private readonly ancestorsOf = new Map<string, string[]>();
   private readonly traffic: TrafficContext;
@@ -76,6 +81,7 @@ export class World {
     this.unlisted = init.unlisted ?? [];
     this.network = init.network ?? null;
     this.byId = new Map([...init.devices, ...this.unlisted].map((d) => [d.id, d]));
+    this.power = new PowerModel(init.mains ?? new Mains(init.clock.scenarioStart, [], [], null), [...init.devices, ...this.unlisted]);
     this.traffic = { clock: init.clock, utcOffsetMs: init.utcOffsetMinutes * 60_000, timeline: init.timeline };
   }
 
@@ -104,9 +110,21 @@ export class World {
     return chain;
   }
 
-  /** The faults acting on the device at scenario ms `s`. */
+  /** The faults and the power acting on the device at scenario ms `s`. */
   conditionAt(id: string, s: number): Condition {
-    return conditionAt(this.timeline, id, this.ancestors(id), s);
+    return conditionAt(this.timeline, this.device(id), this.ancestors(id), s, this.power);
+  }
+
+  /**
+   * Scenario ms in (from, to] at which the condition of the device may
+   * change: the boundaries of its and its parents' faults, and of the power.
+   */
+  changesOf(id: string, from: number, to: number): number[] {
+    const out = new Set(this.power.boundaries(from, to));
+    for (const d of [id, ...this.ancestors(id)]) {
+      for (const o of this.timeline.between(d, from, to)) for (const b of boundariesOf(o, from, to)) out.add(b);
+    }
+    return [...out];
   }
 
   /** Records that from wall ms `at` on, the network has the faults of scenario instant `s` in place. */
@@ -138,15 +156,10 @@ export class World {
     if (network === null || network.length === 0) return [];
     // Boundaries up to `lo` were in place by `from`.
     const lo = (changeAt(network, from) ?? network[0]!).s;
-    const sTo = this.scenarioAt(to);
     const at = new Set([network[0]!.at]);
-    for (const d of [id, ...this.ancestors(id)]) {
-      for (const o of this.timeline.between(d, lo, sTo)) {
-        for (const b of boundariesOf(o, lo, sTo)) {
-          const change = firstChangeFor(network, b);
-          if (change) at.add(change.at);
-        }
-      }
+    for (const b of this.changesOf(id, lo, this.scenarioAt(to))) {
+      const change = firstChangeFor(network, b);
+      if (change) at.add(change.at);
     }
     return [...at].filter((t) => t > from && t < to);
   }
@@ -174,6 +187,11 @@ export class World {
 
   uptimeTicksAt(id: string, t: number): number {
     return uptimeTicksAt(this.traffic, this.device(id), t);
+  }
+
+  /** What the device's agent reports of its supply at wall ms `t` (a UPS, a router's supply voltage); undefined when none. */
+  powerAt(id: string, t: number): SupplyReading | undefined {
+    return this.power.reading(id, this.scenarioAt(t));
   }
 
   /** The current uptime of the device at wall ms `t`: when it booted, and the wrap it has in store, if any. */
@@ -209,12 +227,17 @@ function firstChangeFor(changes: readonly NetworkChange[], s: number): NetworkCh
 /** The world of a scenario whose clock starts at wall ms `wallStart`; `network` as in `WorldInit`. */
 export function createWorld(scenario: Scenario, wallStart: number, nft: boolean, network: NetworkChange[] | null = null): World {
   const clock = makeClock(wallStart, scenario.start ?? wallStart, scenario.speed);
+  const groupOf = new Map(scenario.config.villages.map((v) => [v.id, v.power_group ?? null]));
   return new World({
     clock,
     utcOffsetMinutes: utcOffsetMinutes(scenario.config.hromada.timezone, clock.scenarioStart),
     devices: deviceModels(scenario.config, scenario.devices),
-    unlisted: scenario.unlisted.map((d) => deviceModel(d, d.village, scenario.devices[d.id])),
+    // Not in the config, so no UPS of it feeds them: they go dark with their village's mains.
+    unlisted: scenario.unlisted.map((d) =>
+      deviceModel(d, d.village, scenario.devices[d.id], { ...MAINS_ONLY, group: d.power_group ?? groupOf.get(d.village) ?? null }),
+    ),
     timeline: new Timeline(clock.scenarioStart, scenario.faults, scenario.repeat ?? null),
+    mains: new Mains(clock.scenarioStart, scenario.power, scenario.schedule, scenario.repeat ?? null),
     nft,
     network,
   });

@@ -258,7 +258,7 @@ export const MEASUREMENTS = {
     retention: 'events',
     fields: {
       end_ms: { type: 'integer', unit: 'ms', description: 'When the slot ends, ms since the epoch.' },
-      kind: { type: 'string', unit: '', description: 'definite, or possible (the feed says it may happen).' },
+      certainty: { type: 'string', unit: '', description: 'definite, or possible (the feed says it may happen).' },
       source: { type: 'string', unit: '', description: 'Where the schedule came from: the file name or the feed URL’s host.' },
     },
   },

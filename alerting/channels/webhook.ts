@@ -14,7 +14,7 @@ import { channelSchema, DeliveryError, describeNetworkError, retryableStatus, ty
 export interface WebhookPayload {
   /** The alert id: the same on every retry of this alert. */
   id: string;
-  /** down, recovered, degraded, village_offline, flapping, tls_expiring, reboot. */
+  /** down, recovered, degraded, village_offline, flapping, tls_expiring, reboot, on_battery, battery_low, power_restored (or test). */
   event: string;
   /** 0 for the first alert of an episode, then 1, 2, ... for reminders. */
   reminder: number;
@@ -43,6 +43,24 @@ export interface WebhookPayload {
   dashboard_url: string | null;
   /** When Merezha made the alert, ISO 8601. */
   time: string;
+  /** down, village_offline: the outage's cause as judged (power, scheduled_blackout, provider, upstream, device, maintenance, unknown). */
+  cause: string | null;
+  /** Power events: the village's power; `device` is the supply (UPS) that sets the figures. */
+  power: WebhookPower | null;
+}
+
+export interface WebhookPower {
+  /** mains, battery, bypass or unknown: what feeds the supply. */
+  source: string;
+  /** The supply's estimate, minutes; null when it gives none (or mains is back). */
+  minutes_left: number | null;
+  battery_pct: number | null;
+  /** The village's power: mains, battery, lost or unknown. */
+  state: string;
+  /** Inside a blackout slot: when the schedule says mains returns, ISO 8601. */
+  mains_expected_at: string | null;
+  /** When the battery runs out at the estimate, ISO 8601. */
+  runs_out_at: string | null;
 }
 
 export function webhookPayload(alert: AlertRecord, hromada: string): WebhookPayload {
@@ -69,6 +87,17 @@ export function webhookPayload(alert: AlertRecord, hromada: string): WebhookPayl
     message: alert.message,
     dashboard_url: alert.dashboardUrl ?? null,
     time: iso(alert.time),
+    cause: alert.cause ?? null,
+    power: alert.power
+      ? {
+          source: alert.power.source,
+          minutes_left: alert.power.minutes_left ?? null,
+          battery_pct: alert.power.battery_pct ?? null,
+          state: alert.power.state,
+          mains_expected_at: alert.power.mains_expected_at === undefined ? null : iso(alert.power.mains_expected_at),
+          runs_out_at: alert.power.runs_out_at === undefined ? null : iso(alert.power.runs_out_at),
+        }
+      : null,
   };
 }
 

@@ -42,27 +42,34 @@ export interface CauseWordsContext {
   name: (id: string) => string;
 }
 
-const hhmm = (t: number, timeZone: string) => {
+/** «14:32»: the local time of day, as the cause and the power alerts say it. */
+export function clockTime(t: number, timeZone: string): string {
   const l = localTime(t, timeZone);
   return `${String(l.hour).padStart(2, '0')}:${String(l.minute).padStart(2, '0')}`;
-};
+}
 
 /**
  * The evidence alone, e.g. «ДБЖ «Школа, ДБЖ» на батареї з 14:02, розряджено о
- * 14:32»; «» when there is none to tell.
+ * 14:32», «канал Укртелеком не відповідає, живлення є за даними ДБЖ «Школа,
+ * ДБЖ»»; «» when there is none to tell.
  */
 export function causeEvidenceText(j: CauseJudgement, ctx: CauseWordsContext): string {
   const { locale, timeZone, name } = ctx;
   const e = j.evidence;
-  const at = (t: number) => hhmm(t, timeZone);
+  const at = (t: number) => clockTime(t, timeZone);
   const uk = locale === 'uk';
   const parts: string[] = [];
-  if (e.supply !== undefined) {
-    const supply = uk ? `ДБЖ «${name(e.supply)}»` : `UPS "${name(e.supply)}"`;
+  const supply = e.supply === undefined ? undefined : uk ? `ДБЖ «${name(e.supply)}»` : `UPS "${name(e.supply)}"`;
+  // Mains present is what clears the power, so it is said beside the line it leaves to blame.
+  const mains = supply !== undefined && e.mains_ok ? (uk ? `живлення є за даними ${supply}` : `mains present per ${supply}`) : undefined;
+  if (e.provider !== undefined && j.cause === 'provider') {
+    const line = uk ? `канал ${name(e.provider)} не відповідає` : `the ${name(e.provider)} line does not answer`;
+    parts.push(mains ? `${line}, ${mains}` : line);
+  } else if (mains) parts.push(mains);
+  if (supply !== undefined && !e.mains_ok) {
     const facts: string[] = [];
     if (e.on_battery_at !== undefined) facts.push(uk ? `на батареї з ${at(e.on_battery_at)}` : `on battery since ${at(e.on_battery_at)}`);
     if (e.lost_at !== undefined) facts.push(uk ? `розряджено о ${at(e.lost_at)}` : `ran out at ${at(e.lost_at)}`);
-    if (e.mains_ok) facts.push(uk ? 'живлення від мережі є' : 'mains present');
     parts.push(facts.length ? `${supply} ${facts.join(', ')}` : supply);
   }
   if (e.slot) {
@@ -70,9 +77,6 @@ export function causeEvidenceText(j: CauseJudgement, ctx: CauseWordsContext): st
     parts.push(uk ? `черга ${e.slot.group}, відключення за графіком ${slot}` : `queue ${e.slot.group}, scheduled blackout ${slot}`);
   }
   if (e.parent !== undefined) parts.push(uk ? `недоступний «${name(e.parent)}»` : `"${name(e.parent)}" is down`);
-  if (e.provider !== undefined && j.cause === 'provider') {
-    parts.push(uk ? `канал ${name(e.provider)} не відповідає` : `the ${name(e.provider)} line does not answer`);
-  }
   if (e.window !== undefined) parts.push(uk ? `вікно робіт «${e.window}»` : `maintenance window "${e.window}"`);
   if (e.note) parts.push(uk ? `перекласифікував ${e.note.by}: ${e.note.text}` : `reclassified by ${e.note.by}: ${e.note.text}`);
   return parts.join('; ');

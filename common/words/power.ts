@@ -60,6 +60,9 @@ export function isPowerGroup(text: string): text is PowerGroup {
 export const OUTAGE_CAUSES = ['power', 'scheduled_blackout', 'provider', 'upstream', 'device', 'maintenance', 'unknown'] as const;
 export type OutageCause = (typeof OUTAGE_CAUSES)[number];
 
+/** Whether a stored or given word is one of the causes (older outages carry none). */
+export const isOutageCause = (value: unknown): value is OutageCause => (OUTAGE_CAUSES as readonly unknown[]).includes(value);
+
 /**
  * Causes the adjusted uptime leaves out of the time it judges: planned
  * (a published blackout slot, a maintenance window). Raw uptime counts them.
@@ -94,6 +97,9 @@ export const outageCauseName = (cause: OutageCause, locale: Locale): string => C
 export const POWER_STATES = ['mains', 'battery', 'lost', 'unknown'] as const;
 export type PowerState = (typeof POWER_STATES)[number];
 
+/** How bad each power state is, worse higher: a village, or a device fed by several supplies, is as its worst. */
+export const POWER_STATE_RANK: Readonly<Record<PowerState, number>> = { unknown: 0, mains: 1, battery: 2, lost: 3 };
+
 const STATE_NAMES: Record<Locale, Record<PowerState, string>> = {
   uk: { mains: 'є світло', battery: 'на батареї', lost: 'живлення немає', unknown: 'невідомо' },
   en: { mains: 'mains', battery: 'on battery', lost: 'power lost', unknown: 'unknown' },
@@ -109,3 +115,28 @@ export type BackupPower = (typeof BACKUP_POWER)[number];
 /** What keeps an Invincibility Point online when the wired provider is dark. */
 export const BACKUP_LINKS = ['starlink', 'xpon', 'mobile', 'none'] as const;
 export type BackupLink = (typeof BACKUP_LINKS)[number];
+
+const BACKUP_POWER_NAMES: Record<Locale, Record<BackupPower, string>> = {
+  uk: { ups: 'ДБЖ', generator: 'генератор', battery: 'акумулятор (зарядна станція)', none: 'немає' },
+  en: { ups: 'UPS', generator: 'generator', battery: 'battery (power station)', none: 'none' },
+};
+const BACKUP_LINK_NAMES: Record<Locale, Record<BackupLink, string>> = {
+  uk: { starlink: 'Starlink', xpon: 'оптика (xPON)', mobile: 'мобільний інтернет', none: 'немає' },
+  en: { starlink: 'Starlink', xpon: 'fibre (xPON)', mobile: 'mobile internet', none: 'none' },
+};
+
+/** «генератор», «немає». */
+export const backupPowerName = (v: BackupPower, locale: Locale): string => BACKUP_POWER_NAMES[locale][v];
+/** «оптика (xPON)», «немає». */
+export const backupLinkName = (v: BackupLink, locale: Locale): string => BACKUP_LINK_NAMES[locale][v];
+
+/**
+ * What an Invincibility Point lacks of the requirement (power and internet
+ * without mains): a backup the config says is `none`, or does not name.
+ */
+export function backupLacks(point: {
+  backup_power?: BackupPower | null;
+  backup_link?: BackupLink | null;
+}): ('backup_power' | 'backup_link')[] {
+  return (['backup_power', 'backup_link'] as const).filter((key) => (point[key] ?? 'none') === 'none');
+}

@@ -1,14 +1,19 @@
 /**
  * The words of alerts, in Ukrainian (the default) or English (hromada.locale):
- * what happened, where (village, institution), since when, the likely cause,
- * and a link to the dashboard. Short and plain: these are read on a phone.
- * Pure functions of what the planner knows.
+ * what happened, where (village, institution), since when, the cause (as
+ * judged, in the words of `common/words/cause.ts`, else the likely one), for
+ * the power the time left on battery against the blackout schedule, and a
+ * link to the dashboard. Short and plain: these are read on a phone. Pure
+ * functions of what the planner knows.
  */
 import type { AlertEvent } from '../../alerting/events.ts';
+import type { AlertPower } from '../../alerting/record.ts';
+import { causeText, clockTime, type CauseJudgement, type CauseWordsContext } from '../../common/words/cause.ts';
 import { formatDuration } from '../../common/words/duration.ts';
 import { INTL_LOCALE, type Locale } from '../../common/words/locale.ts';
 import { institutionName, kindName, stateName } from '../../common/words/names.ts';
 import { count, plural, type PluralForms } from '../../common/words/plural.ts';
+import { outageCauseName, type PowerGroup } from '../../common/words/power.ts';
 import { localizeReason } from '../../common/words/reasons.ts';
 import type { Inventory, SubjectInfo, VillageInfo } from '../inventory.ts';
 import type { State } from '../state/types.ts';
@@ -41,11 +46,34 @@ export interface AlertContent {
   flapping?: { transitions: number; windowMs: number };
   tls?: { daysLeft: number; expiresAt: number };
   reboot?: { previous_uptime_s: number };
+  /** down, village_offline: the cause as judged so far; an unknown one adds nothing to the likely cause. */
+  cause?: CauseJudgement;
+  /** Power events: the village's power now. */
+  power?: PowerContent;
 }
+
+/** A village's power as its alert tells it: the record's figures, and what the words need besides. */
+export interface PowerContent extends AlertPower {
+  /** The supply that sets the figures (a UPS, or a router on a DC UPS). */
+  supply?: SubjectInfo;
+  group?: PowerGroup;
+  /** Fewer minutes left than `power.warn_minutes_left`. */
+  low: boolean;
+  /** The battery runs out before the schedule brings mains back. */
+  short: boolean;
+}
+
+/** The power events: a village's stretch without mains, which `power_restored` closes. */
+export const isPowerEvent = (event: AlertEvent | 'test'): boolean => event === 'on_battery' || event === 'battery_low';
 
 const STATE_CHANGES: PluralForms = {
   uk: { one: 'зміна стану', few: 'зміни стану', many: 'змін стану', other: 'зміни стану' },
   en: { one: 'state change', other: 'state changes' },
+};
+
+const MINUTES: PluralForms = {
+  uk: { one: 'хвилина', few: 'хвилини', many: 'хвилин', other: 'хвилини' },
+  en: { one: 'minute', other: 'minutes' },
 };
 
 const W = {
@@ -87,6 +115,19 @@ const W = {
     rebootText: (t: string, up: string) => `Пристрій перезавантажився близько ${t}; до цього працював ${up}.`,
     causeReboot: 'відключення живлення або збій обладнання',
     acked: 'Підтверджено',
+    causeKnown: 'Причина',
+    onBattery: (v: string, m?: number) => `${v}: живлення від ДБЖ${m === undefined ? '' : `, залишилось ~${m} хв`}`,
+    batteryLow: (v: string, m?: number) => `${v}: ДБЖ розряджається${m === undefined ? '' : `, залишилось ~${m} хв`}`,
+    batteryShort: (v: string, back: string) => `${v}: заряду ДБЖ не вистачить до ${back}`,
+    powerRestored: (v: string) => `${v}: живлення від мережі відновлено`,
+    onBatteryWho: 'На батареї',
+    minutesLeft: (m: number) => `Залишилось ~${count(m, MINUTES.uk, 'uk')}`,
+    noEstimate: 'Скільки залишилось, ДБЖ не повідомляє',
+    charge: (pct: number) => `заряд ${pct}%`,
+    scheduleBack: (group: string | undefined, back: string) =>
+      `За графіком${group ? ` (черга ${group})` : ''} світло повернеться о ${back}`,
+    scheduleShort: (until: string) => `а заряду вистачить до ~${until}`,
+    withoutMains: (from: string, to: string, d: string) => `Без світла з ${from} до ${to} (${d}).`,
   },
   en: {
     down: 'Down',
@@ -126,6 +167,19 @@ const W = {
     rebootText: (t: string, up: string) => `The device rebooted at about ${t}; it had been up for ${up}.`,
     causeReboot: 'a power cut or an equipment fault',
     acked: 'Acknowledged',
+    causeKnown: 'Cause',
+    onBattery: (v: string, m?: number) => `${v}: on UPS battery${m === undefined ? '' : `, ~${m} min left`}`,
+    batteryLow: (v: string, m?: number) => `${v}: UPS battery running low${m === undefined ? '' : `, ~${m} min left`}`,
+    batteryShort: (v: string, back: string) => `${v}: the UPS battery will not last until ${back}`,
+    powerRestored: (v: string) => `${v}: mains power is back`,
+    onBatteryWho: 'On battery',
+    minutesLeft: (m: number) => `About ${count(m, MINUTES.en, 'en')} left`,
+    noEstimate: 'The UPS gives no estimate of the time left',
+    charge: (pct: number) => `charge ${pct}%`,
+    scheduleBack: (group: string | undefined, back: string) =>
+      `The schedule${group ? ` (queue ${group})` : ''} brings mains back at ${back}`,
+    scheduleShort: (until: string) => `but the battery lasts only until about ${until}`,
+    withoutMains: (from: string, to: string, d: string) => `Without mains from ${from} to ${to} (${d}).`,
   },
 };
 
@@ -171,6 +225,48 @@ function likelyCause(c: AlertContent, ctx: TextContext): string {
   return w.causeDevice(parent);
 }
 
+/** Names for the cause's evidence: devices by the inventory, providers by the devices on their lines. */
+function causeWords(ctx: TextContext): CauseWordsContext {
+  const providers = new Map<string, string>();
+  for (const s of ctx.inventory.subjects.values()) if (s.provider) providers.set(s.provider.id, s.provider.name);
+  return {
+    locale: ctx.locale,
+    timeZone: ctx.timeZone,
+    name: (id) => ctx.inventory.subjects.get(id)?.name ?? providers.get(id) ?? id,
+  };
+}
+
+/** The judged cause in words; undefined when there is none or it is unknown (the likely cause is said instead). */
+function knownCause(c: AlertContent, ctx: TextContext): string | undefined {
+  return c.cause && c.cause.cause !== 'unknown' ? causeText(c.cause, causeWords(ctx)) : undefined;
+}
+
+/** The supply on battery, the time left and, in a blackout slot, whether the battery lasts until mains is due back. */
+function powerLines(p: PowerContent, ctx: TextContext): string[] {
+  const w = W[ctx.locale];
+  const at = (t: number) => clockTime(t, ctx.timeZone);
+  const lines: string[] = [];
+  if (p.supply) lines.push(`${w.onBatteryWho}: ${where(p.supply, ctx)}.`);
+  const charge = p.battery_pct === undefined ? '' : ` (${w.charge(Math.round(p.battery_pct))})`;
+  lines.push(`${p.minutes_left === undefined ? w.noEstimate : w.minutesLeft(Math.round(p.minutes_left))}${charge}.`);
+  if (p.mains_expected_at !== undefined) {
+    const back = w.scheduleBack(p.group, at(p.mains_expected_at));
+    lines.push(p.short && p.runs_out_at !== undefined ? `${back}, ${w.scheduleShort(at(p.runs_out_at))}.` : `${back}.`);
+  }
+  return lines;
+}
+
+/** The title of a power alert: «Макариха: живлення від ДБЖ, залишилось ~23 хв». */
+function powerTitle(c: AlertContent, village: string, ctx: TextContext): string {
+  const w = W[ctx.locale];
+  const p = c.power;
+  const minutes = p?.minutes_left === undefined ? undefined : Math.round(p.minutes_left);
+  if (c.event !== 'battery_low') return w.onBattery(village, minutes);
+  if (p && !p.low && p.short && p.mains_expected_at !== undefined)
+    return w.batteryShort(village, clockTime(p.mains_expected_at, ctx.timeZone));
+  return w.batteryLow(village, minutes);
+}
+
 /** The title (an email subject, a Telegram first line) and the text of an alert. */
 export function alertText(c: AlertContent, ctx: TextContext): { title: string; message: string } {
   const w = W[ctx.locale];
@@ -189,8 +285,13 @@ export function alertText(c: AlertContent, ctx: TextContext): { title: string; m
   const cutOffLine = () => {
     if (c.unreachable.length > 0) lines.push(`${w.cutOff(c.unreachable.length)}: ${names(c.unreachable, ctx)}.`);
   };
+  const cause = knownCause(c, ctx);
+  const causeLine = () => lines.push(cause ? `${w.causeKnown}: ${cause}.` : `${w.cause}: ${likelyCause(c, ctx)}.`);
 
-  if (c.action === 'close') {
+  if (c.action === 'close' && isPowerEvent(c.event)) {
+    title = w.powerRestored(villageName);
+    lines.push(w.withoutMains(t(c.since), t(c.until ?? c.now), dur((c.until ?? c.now) - c.since)));
+  } else if (c.action === 'close') {
     if (c.event === 'village_offline' || (c.villageOffline && c.event === 'down')) title = w.villageBack(villageName);
     else if (c.event === 'flapping') title = `${w.stable}: ${s?.name ?? ''}`;
     else title = `${w.recovered}: ${s?.name ?? villageName}`;
@@ -207,21 +308,29 @@ export function alertText(c: AlertContent, ctx: TextContext): { title: string; m
   } else {
     switch (c.event) {
       case 'village_offline':
-        title = w.villageOffline(villageName);
+        title = cause ? `${w.villageOffline(villageName)}: ${cause}` : w.villageOffline(villageName);
         lines.push(`${w.down}: ${names(c.uplinks ?? [], ctx)}.`);
         sinceLine();
         cutOffLine();
-        lines.push(`${w.cause}: ${likelyCause(c, ctx)}.`);
+        causeLine();
         break;
-      case 'down':
+      case 'down': {
+        const down = s?.type === 'service' ? w.downService : w.down;
         title = c.villageOffline
-          ? `${w.villageOffline(villageName)}: ${s?.name ?? ''}`
-          : `${s?.type === 'service' ? w.downService : w.down}: ${s?.name ?? ''}`;
-        lines.push(`${s?.type === 'service' ? w.downService : w.down}: ${where(s, ctx)}.`);
+          ? `${w.villageOffline(villageName)}: ${cause ?? s?.name ?? ''}`
+          : `${down}: ${s?.name ?? ''}${cause && c.cause ? ` — ${outageCauseName(c.cause.cause, ctx.locale)}` : ''}`;
+        lines.push(`${down}: ${where(s, ctx)}.`);
         placeLine();
         sinceLine();
         cutOffLine();
-        lines.push(`${w.cause}: ${likelyCause(c, ctx)}.`);
+        causeLine();
+        break;
+      }
+      case 'on_battery':
+      case 'battery_low':
+        title = powerTitle(c, villageName, ctx);
+        if (c.power) lines.push(...powerLines(c.power, ctx));
+        sinceLine();
         break;
       case 'degraded':
         title = `${w.degraded}: ${s?.name ?? ''}`;

@@ -23,16 +23,27 @@
  *    end, and dropped if the episode ended meanwhile).
  *  - maintenance: the state machine never reports a device in a maintenance
  *    window as down, so nothing is alerted for it.
+ *  - on_battery: a village without mains, one episode per village however
+ *    many supplies it has, from the first on battery to mains back
+ *    (`power_restored` closes it, as `recovered` closes `down`). It goes on
+ *    through `lost` and `unknown` once told, silently: a village going dark
+ *    is the down alert's to tell, with its cause.
+ *  - battery_low: within it, once, when the time left drops under
+ *    `power.warn_minutes_left` or a blackout slot outlasts the battery; said
+ *    by the on_battery alert itself when that is not told yet.
+ *  - down and village_offline name the outage's cause when it is judged.
  */
 import { createHash } from 'node:crypto';
 import type { AlertEvent } from '../../alerting/events.ts';
 import type { AlertRule, Config } from '../../config/schema.ts';
+import type { CauseJudgement } from '../../common/words/cause.ts';
 import type { Inventory, SubjectInfo, VillageInfo } from '../inventory.ts';
+import type { PowerSnapshot, VillagePowerView } from '../power/types.ts';
 import { quietHoursAt } from '../state/maintenance.ts';
 import type { Snapshot, State, SubjectView } from '../state/types.ts';
 import type { AlertBook } from './book.ts';
-import { alertText, type AlertContent } from './messages.ts';
-import type { AlertAction, AlertRecord } from '../../alerting/record.ts';
+import { alertText, isPowerEvent, type AlertContent, type PowerContent } from './messages.ts';
+import type { AlertAction, AlertPower, AlertRecord } from '../../alerting/record.ts';
 
 /** How long after a reboot it may still be alerted (a restart of Merezha does not remember reboots). */
 const REBOOT_FRESH_MS = 15 * 60_000;
@@ -71,6 +82,10 @@ interface Condition {
   /** False for an episode another alert speaks for. */
   emit: boolean;
   extra: Partial<AlertContent>;
+  /** down, village_offline: the outage's cause as judged so far. */
+  cause?: CauseJudgement;
+  /** Power episodes: the village's power now. */
+  power?: PowerContent;
 }
 
 export function episodeKey(event: AlertEvent, subject: string, since: number): string {
@@ -128,6 +143,8 @@ export function planAlerts({ config, inventory, snapshot, book, now, ended }: Pl
         unreachable: c.unreachable,
         villageOffline: c.villageOffline,
         ...(c.uplinks ? { uplinks: c.uplinks } : {}),
+        ...(c.cause ? { cause: c.cause } : {}),
+        ...(c.power ? { power: c.power } : {}),
         ...c.extra,
         ...content,
       },
@@ -138,7 +155,7 @@ export function planAlerts({ config, inventory, snapshot, book, now, ended }: Pl
       id: recordId(action, c.key, reminder, sorted, more.suppressed),
       time: now,
       action,
-      event: action === 'close' ? 'recovered' : c.event,
+      event: action === 'close' ? closingEvent(c.event) : c.event,
       key: c.key,
       subject: c.subject,
       channels: sorted,
@@ -152,6 +169,8 @@ export function planAlerts({ config, inventory, snapshot, book, now, ended }: Pl
       title: text.title,
       message: text.message,
       ...(dashboardUrl ? { dashboardUrl } : {}),
+      ...(c.cause ? { cause: c.cause.cause } : {}),
+      ...(c.power ? { power: recordPower(c.power) } : {}),
       ...more,
     };
     records.push(record);
@@ -186,14 +205,14 @@ export function planAlerts({ config, inventory, snapshot, book, now, ended }: Pl
   const closing = book.openKeys().filter((key) => !present.has(key));
   const closingSet = new Set(closing);
   for (const key of closing) {
-    const { event, subject } = parseKey(key);
+    const { event, subject, since } = parseKey(key);
     if (event === 'reboot') {
       done.push(key);
       continue;
     }
     const opening = book.opening(key);
     const view = snapshot.subjects.get(subject);
-    const c = closedCondition(key, opening, view, inventory, snapshot, now);
+    const c = closedCondition(key, opening, view, inventory, snapshot, config, now);
     const folder = book.foldedInto(key);
     let silent: string | undefined;
     // Nothing recovered: the device left the config, or changed so that its state starts afresh.
@@ -205,11 +224,16 @@ export function planAlerts({ config, inventory, snapshot, book, now, ended }: Pl
     else if (event === 'degraded' && view && (view.state === 'down' || view.state === 'unreachable' || view.state === 'maintenance')) {
       silent = `now ${view.state}`;
     } else if (event === 'flapping' && view && view.state !== 'up' && view.state !== 'degraded') silent = `stopped flapping, ${view.state}`;
+    else if (isPowerEvent(event) && c.power?.state !== 'mains') silent = c.power ? `power ${c.power.state} again` : 'no power reading';
 
-    const recoveryRules = rulesFor(rules, ['recovered'], c);
+    const recoveryRules = rulesFor(rules, [closingEvent(event)], c);
     const notified = book.notified(key);
-    const channels = new Set(recoveryRules.flatMap((r) => r.channels).filter((ch) => notified.has(ch)));
-    if (silent === undefined && channels.size === 0) silent = 'no rule sends recoveries there';
+    // A battery_low told on its own ends with its on_battery, whose power_restored those channels get.
+    const onBattery = event === 'battery_low' ? episodeKey('on_battery', subject, since) : undefined;
+    const toldThere = onBattery ? book.notified(onBattery) : new Set<string>();
+    const channels = new Set(recoveryRules.flatMap((r) => r.channels).filter((ch) => notified.has(ch) && !toldThere.has(ch)));
+    if (silent === undefined && channels.size === 0)
+      silent = toldThere.size > 0 ? `part of ${onBattery}` : 'no rule sends recoveries there';
     if (silent !== undefined) {
       make('close', c, [], { suppressed: silent });
       done.push(key);
@@ -270,6 +294,7 @@ function currentConditions(config: Config, inventory: Inventory, snapshot: Snaps
           unreachable: cutBehind(key),
           also: [],
           folds: [],
+          ...(v.outage.cause ? { cause: v.outage.cause } : {}),
         };
         out.push(c);
         downs.set(key, c);
@@ -317,6 +342,8 @@ function currentConditions(config: Config, inventory: Inventory, snapshot: Snaps
       continue;
     }
     for (const c of fresh) c.emit = false;
+    // The uplinks fell together, mostly for one reason: the first judged one speaks for the village.
+    const cause = uplinkDowns.map((c) => c.cause).find((j) => j !== undefined && j.cause !== 'unknown');
     out.push({
       key,
       event: 'village_offline',
@@ -332,10 +359,114 @@ function currentConditions(config: Config, inventory: Inventory, snapshot: Snaps
       uplinks: info.uplinks,
       emit: true,
       extra: {},
+      ...(cause ? { cause } : {}),
     });
+  }
+  if (snapshot.power) out.push(...powerConditions(config, inventory, snapshot, snapshot.power, book, now));
+  return out;
+}
+
+/**
+ * Each village's stretch without mains: its on_battery episode, and within
+ * it the battery_low one. The stretch starts when the village goes on
+ * battery; once told, it lasts until mains is back, whatever the village's
+ * since says meanwhile (a supply running out makes it `lost`, another supply
+ * may set the figures), so that one stretch is one alert and one
+ * power_restored.
+ */
+function powerConditions(
+  config: Config,
+  inventory: Inventory,
+  snapshot: Snapshot,
+  power: PowerSnapshot,
+  book: AlertBook,
+  now: number,
+): Condition[] {
+  const out: Condition[] = [];
+  for (const view of power.villages.values()) {
+    const village = inventory.villages.get(view.village);
+    if (!village || view.state === 'mains') continue;
+    const subject = `village:${village.id}`;
+    const told = toldPowerEpisode(book, subject);
+    if (told === undefined && view.state !== 'battery') continue;
+    const since = told ?? view.since;
+    const onBattery = view.state === 'battery';
+    const content = powerContent(view, power, inventory, config, now);
+    const state: State = snapshot.villages.get(village.id)?.offline ? 'down' : 'up';
+    const base = {
+      subject,
+      village,
+      since,
+      state,
+      reason: '',
+      unreachable: [],
+      folds: [],
+      villageOffline: false,
+      // Lost or unknown: the stretch goes on, but a dark village is the down alert's to tell.
+      emit: onBattery,
+      extra: {},
+      power: content,
+    };
+    const stretch: Condition = { ...base, key: episodeKey('on_battery', subject, since), event: 'on_battery', also: [] };
+    out.push(stretch);
+    const lowKey = episodeKey('battery_low', subject, since);
+    if (!book.handled(lowKey) && !(onBattery && (content.low || content.short))) continue;
+    const low: Condition = { ...base, key: lowKey, event: 'battery_low', also: [] };
+    if (onBattery && !book.handled(lowKey) && !book.handled(stretch.key)) {
+      // Low from the first: the on_battery alert says so, for the rules of both.
+      stretch.also.push('battery_low');
+      stretch.folds.push(lowKey);
+      low.emit = false;
+    }
+    out.push(low);
   }
   return out;
 }
+
+/** The village's stretch without mains that was told and not yet closed to anyone: its start. */
+function toldPowerEpisode(book: AlertBook, subject: string): number | undefined {
+  const starts = book
+    .openKeys()
+    .filter((key) => book.closedFor(key).size === 0)
+    .map(parseKey)
+    .filter((k) => k.event === 'on_battery' && k.subject === subject)
+    .map((k) => k.since);
+  return starts.length > 0 ? Math.max(...starts) : undefined;
+}
+
+/** A village's power as its alerts tell it. `supplyId`: the supply to name, when not the one the view names now. */
+function powerContent(
+  view: VillagePowerView,
+  power: PowerSnapshot,
+  inventory: Inventory,
+  config: Config,
+  now: number,
+  supplyId = view.supply,
+): PowerContent {
+  const supply = supplyId === undefined ? undefined : power.supplies.get(supplyId);
+  const info = supplyId === undefined ? undefined : inventory.subjects.get(supplyId);
+  const minutes = view.state === 'battery' ? view.minutes_left : undefined;
+  const runsOutAt = minutes === undefined ? undefined : now + minutes * 60_000;
+  return {
+    state: view.state,
+    source: supply?.source ?? 'unknown',
+    ...(minutes === undefined ? {} : { minutes_left: minutes, runs_out_at: runsOutAt }),
+    ...(supply?.battery_pct === undefined ? {} : { battery_pct: supply.battery_pct }),
+    ...(view.mains_expected_at === undefined ? {} : { mains_expected_at: view.mains_expected_at }),
+    ...(info ? { supply: info } : {}),
+    ...(view.group ? { group: view.group } : {}),
+    low: minutes !== undefined && minutes < config.power.warn_minutes_left,
+    short: runsOutAt !== undefined && view.mains_expected_at !== undefined && runsOutAt < view.mains_expected_at,
+  };
+}
+
+/** The figures a record keeps (and the webhook sends), without what only the words need. */
+function recordPower({ supply: _supply, group: _group, low: _low, short: _short, ...figures }: PowerContent): AlertPower {
+  return figures;
+}
+
+/** What the close of an episode is called: power comes back, anything else recovers. */
+const closingEvent = (event: AlertEvent): AlertEvent => (isPowerEvent(event) ? 'power_restored' : 'recovered');
 
 /** The condition of an episode that is over, rebuilt from its first alert and the current state. */
 function closedCondition(
@@ -344,19 +475,28 @@ function closedCondition(
   view: SubjectView | undefined,
   inventory: Inventory,
   snapshot: Snapshot,
+  config: Config,
   now: number,
 ): Condition & { extra: Partial<AlertContent> } {
   const { event, subject, since } = parseKey(key);
   const villageId = subject.startsWith('village:') ? subject.slice('village:'.length) : opening?.village?.id;
   const village = villageId ? inventory.villages.get(villageId) : undefined;
   const villageView = villageId ? snapshot.villages.get(villageId) : undefined;
-  const until = subject.startsWith('village:')
-    ? villageView && !villageView.offline && villageView.since >= since
-      ? villageView.since
+  const powerView = villageId && isPowerEvent(event) ? snapshot.power?.villages.get(villageId) : undefined;
+  // The supply that went on battery names the restoration too, whichever one the village's view names now.
+  const power =
+    powerView && snapshot.power ? powerContent(powerView, snapshot.power, inventory, config, now, opening?.device?.id) : undefined;
+  const until = isPowerEvent(event)
+    ? powerView?.state === 'mains' && powerView.since >= since
+      ? powerView.since
       : now
-    : view && view.since >= since && view.state !== 'down' && view.state !== 'unreachable'
-      ? view.since
-      : now;
+    : subject.startsWith('village:')
+      ? villageView && !villageView.offline && villageView.since >= since
+        ? villageView.since
+        : now
+      : view && view.since >= since && view.state !== 'down' && view.state !== 'unreachable'
+        ? view.since
+        : now;
   const info = inventory.subjects.get(subject);
   return {
     key,
@@ -374,13 +514,14 @@ function closedCondition(
     ...(village ? { uplinks: village.uplinks } : {}),
     emit: true,
     extra: { until },
+    ...(power ? { power } : {}),
   };
 }
 
 /** The rules that apply to an episode: one of its events, and its place if the rule names places. */
 function rulesFor(rules: readonly AlertRule[], events: readonly AlertEvent[], c: Condition): AlertRule[] {
   const villageId = c.village?.id ?? c.info?.village?.id;
-  const devices = c.info?.type === 'device' ? [c.info.id] : (c.uplinks ?? []);
+  const devices = c.info?.type === 'device' ? [c.info.id] : c.power ? (c.power.supply ? [c.power.supply.id] : []) : (c.uplinks ?? []);
   const serviceId = c.info?.type === 'service' ? c.info.id : undefined;
   return rules.filter((r) => {
     if (!r.on.some((e) => events.includes(e))) return false;
@@ -405,12 +546,14 @@ function placeOf(c: Condition): Pick<AlertRecord, 'village' | 'device' | 'servic
   const village = c.village ?? (c.info?.village ? { id: c.info.village.id, name: c.info.village.name } : undefined);
   const out: Pick<AlertRecord, 'village' | 'device' | 'service'> = {};
   if (village) out.village = { id: village.id, name: village.name };
-  if (c.info?.type === 'device') {
+  // A power alert is the village's; its device is the supply that sets the figures.
+  const device = c.info ?? c.power?.supply;
+  if (device?.type === 'device') {
     out.device = {
-      id: c.info.id,
-      name: c.info.name,
-      ...(c.info.kind ? { kind: c.info.kind } : {}),
-      ...(c.info.provider ? { provider: c.info.provider.id } : {}),
+      id: device.id,
+      name: device.name,
+      ...(device.kind ? { kind: device.kind } : {}),
+      ...(device.provider ? { provider: device.provider.id } : {}),
     };
   }
   if (c.info?.type === 'service') out.service = { id: c.info.id, name: c.info.name };

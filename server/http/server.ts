@@ -16,6 +16,7 @@ import type { Dashboard } from '../dashboard.ts';
 import { BackupLedger } from '../backups.ts';
 import { HealthCheck, type CollectorHealth, type SpoolHealth } from '../health.ts';
 import { InventoryEditor, type ApplyResult } from '../inventory-edit/editor.ts';
+import type { PowerSources } from '../views/power.ts';
 import { createApp } from './app.ts';
 import { Metrics } from './metrics.ts';
 import { ROUTES } from './routes/index.ts';
@@ -45,6 +46,8 @@ export interface HttpServerOptions {
   configFile?: string | undefined;
   /** Applies the config file to the running process after an edit, as SIGHUP does (app/reload.ts). */
   applyConfig?: (() => Promise<ApplyResult>) | undefined;
+  /** The power tracker and the blackout schedule, for the power routes; without them every power state is unknown. */
+  power?: PowerSources | undefined;
 }
 
 export interface RunningHttpServer {
@@ -80,6 +83,7 @@ export async function createServices(options: Omit<HttpServerOptions, 'port' | '
     startedAt: Date.now(),
     influxUp: options.influxUp,
     backups,
+    ...(options.power ? { power: options.power } : {}),
     ...(options.configFile
       ? {
           inventory: new InventoryEditor({

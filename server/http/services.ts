@@ -12,6 +12,7 @@ import type { Dashboard } from '../dashboard.ts';
 import type { BackupLedger } from '../backups.ts';
 import type { HealthCheck } from '../health.ts';
 import type { InventoryEditor } from '../inventory-edit/editor.ts';
+import type { PowerSources } from '../views/power.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface Services {
@@ -32,6 +33,8 @@ export interface Services {
   health: HealthCheck;
   /** Edits the config file Merezha runs from and applies it; absent when it was started without one. */
   inventory?: InventoryEditor | undefined;
+  /** The power tracker and the blackout schedule; absent in a process without them (every power state unknown, no slots). */
+  power?: PowerSources | undefined;
   /** Closes the live connections of a session or of every session of a user (logout, removal, password change). */
   disconnect(target: { sessionId: string } | { username: string }): void;
 }

@@ -58,6 +58,23 @@ export interface PowerEpisode {
   min_minutes_left?: number;
 }
 
+/** Readings of mains, joined while consecutive: [from, to] are the first and last reading's times. */
+export interface MainsSpan {
+  from: number;
+  to: number;
+}
+
+/** What the cause of an outage needs of one supply. */
+export interface SupplyHistory {
+  device: string;
+  /** Its episodes on battery within the tracker's memory, oldest first (the last one may be open). */
+  episodes: readonly PowerEpisode[];
+  /** When it read mains. */
+  mains: readonly MainsSpan[];
+  /** When its own outages began (it fell, as the state engine saw it). */
+  fell: readonly number[];
+}
+
 /** The power part of a state snapshot, for the alert planner. */
 export interface PowerSnapshot {
   supplies: ReadonlyMap<string, SupplyView>;

@@ -19,27 +19,53 @@
  *   incidents) is its observed part inside the range; incidents with nothing
  *   observed are not listed. An outage still open runs until `now`; nothing
  *   is counted past `now`.
+ * - Causes: an outage's cause is an admin's latest reclassification, else
+ *   the one Merezha judged, else `unknown` (outages recorded before causes
+ *   were). Time a subject is cut off behind a parent is `upstream` for it; a
+ *   village's offline time takes the causes of its uplinks' down time. Where
+ *   causes overlap, the time is the first's of `CAUSE_PRIORITY`, so the
+ *   causes add up to the downtime (when a day's observed down time is more
+ *   than its monitored time, the excess is taken from the last causes).
+ *   Adjusted uptime leaves the excused causes (`EXCUSED_CAUSES`) out of the
+ *   judged and the down time; a provider's SLA counts only `provider`
+ *   downtime as down, over the same monitored time as its raw uptime.
  */
-import type {
-  ReportData,
-  ReportDevice,
-  ReportIncident,
-  ReportKpi,
-  ReportMonth,
-  ReportProvider,
-  ReportService,
-  ReportVillage,
+import {
+  CAUSE_PRIORITY,
+  type DowntimeByCause,
+  type ReportData,
+  type ReportDevice,
+  type ReportIncident,
+  type ReportKpi,
+  type ReportMonth,
+  type ReportPower,
+  type ReportProvider,
+  type ReportService,
+  type ReportVillage,
 } from '../../common/report.ts';
+import { backupLacks, EXCUSED_CAUSES, OUTAGE_CAUSES, type OutageCause } from '../../common/words/power.ts';
+import { effectiveCause, latestNotes, outageKey } from '../power/notes.ts';
 import type { Config, DeviceConfig, KpiConfig } from '../../config/schema.ts';
 import { serviceKey } from '../../common/subjects.ts';
 import { count } from '../../common/words/plural.ts';
 import { isHighSpeed } from '../high-speed.ts';
 import type { Inventory } from '../inventory.ts';
-import { intersection, observedDown, observedLengths, observedOffline, overlapMs, union, uptimePct, type Interval } from '../uptime.ts';
+import {
+  byPriority,
+  intersection,
+  observedDown,
+  observedLengths,
+  observedOffline,
+  overlapMs,
+  union,
+  uptimePct,
+  type Interval,
+} from '../uptime.ts';
 import { dateStart, dayAfterStart, daysOf, monthsOf, yearRange, type Month } from './periods.ts';
 import type { ReportSource } from './read.ts';
-import { OUTAGES, summaryOf, ukNumber } from './summary.ts';
-import { BUCKET_MS, subjectDownIntervals, watchedOf } from '../store/availability-store.ts';
+import { darkHours, invincibilityPoints, pointDarkHours, powerHours, type PowerHours } from './power.ts';
+import { OUTAGES, POINTS, summaryOf, ukNumber } from './summary.ts';
+import { BUCKET_MS, subjectDownIntervals, watchedOf, type RecordedOutage } from '../store/availability-store.ts';
 
 const INCIDENTS = 10;
 const GAP_BELOW_PCT = 99;
@@ -77,9 +103,17 @@ interface Basis {
   /** Where each subject was monitored while down. */
   watched: Map<string, Interval[]>;
   subjects: Map<string, Daily>;
+  /** Per subject with any down time: its down intervals by cause, disjoint. */
+  causes: Map<string, CauseSplit>;
+  /** Per subject with any down time: its observed downtime by cause, ms. */
+  causeMs: Map<string, CauseMs>;
   deviceConfigs: Map<string, DeviceConfig>;
   publicWifi: DeviceConfig[];
+  power: PowerHours;
 }
+
+type CauseSplit = Map<OutageCause, Interval[]>;
+type CauseMs = Record<OutageCause, number>;
 
 /** A village's recorded offline interval inside the range, with its observed length. */
 interface OfflineSpan extends Interval {
@@ -123,6 +157,52 @@ function kpiPeriod(k: KpiConfig, timeZone: string): Interval | undefined {
   };
 }
 
+const noCauses = (): CauseMs => Object.fromEntries(OUTAGE_CAUSES.map((c) => [c, 0])) as CauseMs;
+const HOUR_MS = 3_600_000;
+
+/** The cause that counts for one outage: the latest note's, else the judged one, else unknown. */
+function causeOf(key: string, o: RecordedOutage, notes: ReturnType<typeof latestNotes>): OutageCause {
+  return effectiveCause(o.cause && { cause: o.cause, evidence: {} }, notes.get(outageKey(key, o.from))).cause;
+}
+
+/**
+ * Observed ms per cause inside the measured range: the cause's intervals
+ * where the subject was watched. Together they are the observed down time;
+ * where a day held more than its monitored time (`dailyOf` caps it), the
+ * excess is taken from the causes last in priority, so they add up to `downMs`.
+ */
+function observedByCause(split: CauseSplit | undefined, watched: readonly Interval[], within: Interval, downMs: number): CauseMs {
+  const ms = noCauses();
+  if (!split) return ms;
+  for (const [cause, list] of split) ms[cause] = overlapMs(intersection([list, watched]), within);
+  let excess = sum(Object.values(ms)) - downMs;
+  for (const cause of [...CAUSE_PRIORITY].reverse()) {
+    const cut = Math.min(ms[cause], Math.max(0, excess));
+    ms[cause] -= cut;
+    excess -= cut;
+  }
+  return ms;
+}
+
+/** The cause split in seconds, and uptime with the excused causes left out of the judged and the down time. */
+function fairFigures(
+  ms: CauseMs,
+  monitoredMs: number,
+  downMs: number,
+): { downtime_by_cause: DowntimeByCause; uptime_adjusted_pct: number | null } {
+  const excused = sum(EXCUSED_CAUSES.map((c) => ms[c]));
+  return {
+    downtime_by_cause: Object.fromEntries(OUTAGE_CAUSES.map((c) => [c, ms[c] / 1000])) as DowntimeByCause,
+    uptime_adjusted_pct: uptimePct(monitoredMs - excused, downMs - excused),
+  };
+}
+
+const addCauses = (list: readonly CauseMs[]): CauseMs => {
+  const total = noCauses();
+  for (const ms of list) for (const c of OUTAGE_CAUSES) total[c] += ms[c];
+  return total;
+};
+
 const installedBy = (d: DeviceConfig, t: number, timeZone: string) => d.installed === undefined || dateStart(d.installed, timeZone) < t;
 
 export function computeReport(source: ReportSource, options: ReportOptions): ReportData {
@@ -132,6 +212,7 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
   const villageUptimePct = pooled(villagesWithUplinks).pct;
   const months = monthRows(b, villagesWithUplinks);
   const providers = providerRows(b);
+  const power = powerSection(b, villages.rows);
   const data: Omit<ReportData, 'summary'> = {
     hromada: b.config.hromada.name,
     timezone: b.timeZone,
@@ -139,13 +220,16 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
     to: iso(b.range.to),
     measured_to: iso(b.end),
     generated_at: iso(options.now),
-    kpis: kpiRows({ ...b, monthly: months, providers, villageUptimePct }),
+    kpis: kpiRows({ ...b, monthly: months, providers, villageUptimePct, points: power.points }),
     villages: villages.rows,
     providers,
     services: serviceRows(b),
     devices: deviceRows(b),
     months,
     incidents: incidentRows(b, villages.offline),
+    power: power.report,
+    excused_causes: [...EXCUSED_CAUSES],
+    cause_priority: [...CAUSE_PRIORITY],
     data_quality: dataQuality(b),
     queries: source.queries,
   };
@@ -161,10 +245,23 @@ function basisOf(source: ReportSource, { config, inventory, range, now }: Report
   const monthDays = months.map((m) => days.map((d, i) => (d.from >= m.from && d.from < m.to ? i : -1)).filter((i) => i >= 0));
   const down = subjectDownIntervals(inventory, source.outages);
   const watched = watchedOf(inventory.order, source.measuredInDown, source.imported);
+  const notes = latestNotes(source.notes);
   const subjects = new Map<string, Daily>();
+  const causes = new Map<string, CauseSplit>();
+  const causeMs = new Map<string, CauseMs>();
   for (const key of inventory.order) {
     const observed = observedDown(down.get(key) ?? [], watched.get(key) ?? []);
-    subjects.set(key, dailyOf(days, monitoredDays(source, days, range.from, key), observed));
+    const daily = dailyOf(days, monitoredDays(source, days, range.from, key), observed);
+    subjects.set(key, daily);
+    const parent = inventory.subjects.get(key)?.parent;
+    const labelled = [
+      ...(source.outages.get(key) ?? []).map((o) => ({ from: o.from, to: o.to, label: causeOf(key, o, notes) })),
+      ...(parent ? (down.get(parent) ?? []) : []).map((i) => ({ ...i, label: 'upstream' as const })),
+    ];
+    if (labelled.length === 0) continue;
+    const split = byPriority<OutageCause>(labelled, CAUSE_PRIORITY);
+    causes.set(key, split);
+    causeMs.set(key, observedByCause(split, watched.get(key) ?? [], measuredRange, totals(daily).downMs));
   }
   const deviceConfigs = new Map<string, DeviceConfig>();
   for (const v of config.villages) for (const d of v.devices) deviceConfigs.set(d.id, d);
@@ -183,8 +280,11 @@ function basisOf(source: ReportSource, { config, inventory, range, now }: Report
     down,
     watched,
     subjects,
+    causes,
+    causeMs,
     deviceConfigs,
     publicWifi,
+    power: powerHours(source.power, source.blackouts, measuredRange),
   };
 }
 
@@ -217,7 +317,7 @@ function pooled(list: readonly Daily[], idx?: readonly number[]) {
   return { monitoredMs: m, downMs: dn, pct: uptimePct(m, dn) };
 }
 
-/** A device's or service's uptime, own outages, downtime and monitored time over the range. */
+/** A device's or service's uptime, own outages, downtime and monitored time over the range, and its downtime by cause. */
 function subjectFigures(b: Basis, key: string) {
   const t = totals(b.subjects.get(key)!);
   return {
@@ -225,6 +325,7 @@ function subjectFigures(b: Basis, key: string) {
     outages: ownOverlapping(b.source.outages.get(key) ?? [], b.measuredRange),
     downtime_s: t.downMs / 1000,
     monitored_s: t.monitoredMs / 1000,
+    ...fairFigures(b.causeMs.get(key) ?? noCauses(), t.monitoredMs, t.downMs),
   };
 }
 
@@ -283,6 +384,7 @@ function villageRows(b: Basis): { rows: ReportVillage[]; daily: Map<string, Dail
         mttr_s: null,
         institutions_online_pct: instPct,
         wifi,
+        ...fairFigures(noCauses(), 0, 0),
       };
     }
     const village = villageDays(b, info.uplinks);
@@ -298,6 +400,7 @@ function villageRows(b: Basis): { rows: ReportVillage[]; daily: Map<string, Dail
       monitored_s: t.monitoredMs / 1000,
       longest_outage_s: inRange.length ? Math.max(...inRange) / 1000 : null,
       mttr_s: inRange.length ? sum(inRange) / inRange.length / 1000 : null,
+      ...fairFigures(village.causeMs, t.monitoredMs, t.downMs),
       institutions_online_pct: instPct,
       wifi,
     };
@@ -305,8 +408,12 @@ function villageRows(b: Basis): { rows: ReportVillage[]; daily: Map<string, Dail
   return { rows, daily, offline };
 }
 
-/** A village with uplinks: offline while every uplink is down, monitored per day as much as its most monitored uplink. */
-function villageDays(b: Basis, uplinks: readonly string[]): { daily: Daily; offline: OfflineSpan[] } {
+/**
+ * A village with uplinks: offline while every uplink is down, monitored per
+ * day as much as its most monitored uplink; its offline time by the causes
+ * of the uplinks' down time then (the first in priority among them).
+ */
+function villageDays(b: Basis, uplinks: readonly string[]): { daily: Daily; offline: OfflineSpan[]; causeMs: CauseMs } {
   const offline = intersection(uplinks.map((u) => b.down.get(u) ?? []));
   const observed = observedOffline(uplinks.map((u) => ({ down: b.down.get(u) ?? [], watched: b.watched.get(u) ?? [] })));
   const monitored = b.days.map((_, i) => Math.max(...uplinks.map((u) => b.subjects.get(u)!.monitored[i]!)));
@@ -314,25 +421,122 @@ function villageDays(b: Basis, uplinks: readonly string[]): { daily: Daily; offl
     .filter((o) => o.to > b.measuredRange.from && o.from < b.measuredRange.to)
     .map((o) => ({ from: Math.max(o.from, b.range.from), to: Math.min(o.to, b.end) }));
   const inRange = observedLengths(spans, observed);
-  return { daily: dailyOf(b.days, monitored, observed), offline: spans.map((o, i) => ({ ...o, observedMs: inRange[i]! })) };
+  const daily = dailyOf(b.days, monitored, observed);
+  const labelled = offline.length
+    ? uplinks.flatMap((u) =>
+        [...(b.causes.get(u) ?? [])].flatMap(([label, list]) => intersection([list, offline]).map((i) => ({ ...i, label }))),
+      )
+    : [];
+  const split = labelled.length ? byPriority<OutageCause>(labelled, CAUSE_PRIORITY) : undefined;
+  const watched = union(uplinks.flatMap((u) => b.watched.get(u) ?? []));
+  return {
+    daily,
+    offline: spans.map((o, i) => ({ ...o, observedMs: inRange[i]! })),
+    causeMs: observedByCause(split, watched, b.measuredRange, totals(daily).downMs),
+  };
 }
 
-/** The lines each provider delivers: devices with the provider and no parent. */
+/** The lines each provider delivers (devices with the provider and no parent); its SLA judged on the downtime it caused. */
 function providerRows(b: Basis): ReportProvider[] {
   return b.config.providers.map((p) => {
     const links = [...b.deviceConfigs.values()].filter((d) => d.provider === p.id && d.parent === undefined);
     const pool = pooled(links.map((d) => b.subjects.get(d.id)!));
+    const ms = addCauses(links.map((d) => b.causeMs.get(d.id) ?? noCauses()));
+    const sla = uptimePct(pool.monitoredMs, ms.provider);
     return {
       id: p.id,
       name: p.name,
       links: links.length,
       uptime_pct: pool.pct,
+      sla_uptime_pct: sla,
       sla_pct: p.sla_pct ?? null,
-      met: pool.pct === null || p.sla_pct === undefined ? null : pool.pct >= p.sla_pct,
+      met: sla === null || p.sla_pct === undefined ? null : sla >= p.sla_pct,
       outages: sum(links.map((d) => ownOverlapping(b.source.outages.get(d.id) ?? [], b.measuredRange))),
-      downtime_h: pool.downMs / 3_600_000,
+      downtime_h: pool.downMs / HOUR_MS,
+      ...fairFigures(ms, pool.monitoredMs, pool.downMs),
     };
   });
+}
+
+/** How the KPI judges the Invincibility Points: their hours without power where monitored, and the down part of them. */
+interface PointsOnline {
+  count: number;
+  judgedMs: number;
+  downMs: number;
+  lacking: number;
+}
+
+/**
+ * Impact of power outages: each village's hours without power and the share
+ * of its offline time the power explains; how each supply held; each
+ * Invincibility Point's backups and how it stayed online without power.
+ */
+function powerSection(b: Basis, villages: readonly ReportVillage[]): { report: ReportPower; points: PointsOnline } {
+  const lengthH = (list: readonly Interval[]) => overlapMs(list, b.measuredRange) / HOUR_MS;
+  const villageRows = b.config.villages.map((v, i) => {
+    const row = villages[i]!;
+    const power = row.downtime_by_cause.power + row.downtime_by_cause.scheduled_blackout;
+    return {
+      id: v.id,
+      name: v.name,
+      power_group: v.power_group ?? null,
+      blackout_h: lengthH(darkHours(b.power, v.id, v.power_group)),
+      downtime_s: row.downtime_s,
+      power_downtime_s: power,
+      power_share_pct: row.downtime_s > 0 ? (power / row.downtime_s) * 100 : null,
+    };
+  });
+  const configured = [...b.deviceConfigs.values()].filter((d) => d.kind === 'ups' || d.power_voltage !== undefined).map((d) => d.id);
+  const supplies = [...new Set([...configured, ...b.power.episodes.keys()])].map((id) => {
+    const episodes = (b.power.episodes.get(id) ?? []).filter((e) => e.start >= b.range.from && e.start < b.end);
+    const holds = episodes
+      .flatMap((e) => {
+        const until = e.lost ?? e.end;
+        return until === undefined ? [] : [(until - e.start) / 1000];
+      })
+      .sort((x, y) => x - y);
+    const info = b.inventory.subjects.get(id);
+    return {
+      id,
+      name: info?.name ?? id,
+      village: info?.village?.id ?? b.power.episodes.get(id)?.[0]?.village ?? '',
+      episodes: episodes.length,
+      ran_out: episodes.filter((e) => e.lost !== undefined).length,
+      median_hold_s: median(holds),
+      longest_hold_s: holds.length ? holds.at(-1)! : null,
+    };
+  });
+  const dark = pointDarkHours(b.config, b.power);
+  const points: PointsOnline = { count: 0, judgedMs: 0, downMs: 0, lacking: 0 };
+  const pointRows = invincibilityPoints(b.config).map(({ device, village }) => {
+    const hours = dark.get(device.id) ?? [];
+    const watched = intersection([hours, b.watched.get(device.id) ?? []]);
+    const judgedMs = overlapMs(watched, b.measuredRange);
+    const downMs = overlapMs(intersection([watched, b.down.get(device.id) ?? []]), b.measuredRange);
+    const lacks = backupLacks(device);
+    points.count++;
+    points.judgedMs += judgedMs;
+    points.downMs += downMs;
+    if (lacks.length) points.lacking++;
+    return {
+      id: device.id,
+      name: device.name ?? device.id,
+      village: village.id,
+      backup_power: device.backup_power ?? null,
+      backup_link: device.backup_link ?? null,
+      meets_requirement: lacks.length === 0,
+      lacks,
+      blackout_h: lengthH(hours),
+      online_pct: uptimePct(judgedMs, downMs),
+    };
+  });
+  return { report: { villages: villageRows, supplies, invincibility_points: pointRows }, points };
+}
+
+function median(sorted: readonly number[]): number | null {
+  if (sorted.length === 0) return null;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Device-time a device should have been monitored on the days `idx`: from its installation (or the range's start) on. */
@@ -412,6 +616,7 @@ interface KpiBasis extends Basis {
   monthly: ReportMonth[];
   providers: ReportProvider[];
   villageUptimePct: number | null;
+  points: PointsOnline;
 }
 
 /** A KPI's figure; without a target, unit or note: the KPI's target, '%', none. */
@@ -461,6 +666,8 @@ function kpiFigure(k: KpiConfig, c: KpiBasis): KpiFigure {
       return serviceUptime(k, c);
     case 'provider_sla':
       return providerSla(k, c);
+    case 'invincibility_points_online_pct':
+      return invincibilityOnline(c);
     case 'influxql':
       return customQuery(k, c);
     default:
@@ -518,13 +725,29 @@ function serviceUptime(k: KpiOf<'service_uptime_pct'>, c: KpiBasis): KpiFigure {
   return { actual: uptimePct(t.monitoredMs, t.downMs) };
 }
 
-/** Without a target of its own, the provider's SLA. */
+/** Judged on the downtime the provider caused; without a target of its own, the provider's SLA. */
 function providerSla(k: KpiOf<'provider_sla'>, c: KpiBasis): KpiFigure {
   const p = c.providers.find((x) => x.id === k.provider)!;
+  const raw = p.uptime_pct === null ? '' : `; загальна доступність з усіма причинами ${ukNumber(p.uptime_pct, 2)}%`;
   return {
-    actual: p.uptime_pct,
+    actual: p.sla_uptime_pct,
     target: k.target ?? p.sla_pct ?? 0,
-    note: `${p.name}: ${count(p.outages, OUTAGES, 'uk')}, ${ukNumber(p.downtime_h, 2)} год простою`,
+    note:
+      `${p.name}: ${count(p.outages, OUTAGES, 'uk')}, ${ukNumber(p.downtime_h, 2)} год простою, ` +
+      `з них з вини провайдера ${ukNumber(p.downtime_by_cause.provider / 3600, 2)} год${raw}`,
+  };
+}
+
+/** Pooled over the points: their monitored hours without power, and the share of them they were up. */
+function invincibilityOnline(c: KpiBasis): KpiFigure {
+  const { count: n, judgedMs, downMs, lacking } = c.points;
+  if (n === 0) return { actual: null, note: 'пунктів незламності не позначено (invincibility_point: true)' };
+  return {
+    actual: uptimePct(judgedMs, downMs),
+    note:
+      `${count(n, POINTS, 'uk')}: ${ukNumber(judgedMs / HOUR_MS, 1)} год без світла під наглядом, ` +
+      `з них без зв’язку ${ukNumber(downMs / HOUR_MS, 1)} год` +
+      (lacking ? `; без резервного живлення чи каналу: ${lacking}` : ''),
   };
 }
 

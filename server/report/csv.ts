@@ -16,7 +16,8 @@
  * its own header. Empty means no data.
  */
 import { writeCsv, type CsvCell, type CsvStyle } from '../../common/csv.ts';
-import type { ReportData } from '../../common/report.ts';
+import type { DowntimeByCause, ReportData } from '../../common/report.ts';
+import { OUTAGE_CAUSES } from '../../common/words/power.ts';
 
 export interface CsvTable {
   name: string;
@@ -24,7 +25,14 @@ export interface CsvTable {
   rows: CsvCell[][];
 }
 
-/** The tables in file order; the same names as the keys of the JSON form. */
+/** `downtime_by_cause` and `uptime_adjusted_pct` as flat columns: downtime_power_s … downtime_unknown_s, uptime_adjusted_pct. */
+const FAIR_COLUMNS = [...OUTAGE_CAUSES.map((c) => `downtime_${c}_s`), 'uptime_adjusted_pct'];
+const fair = (x: { downtime_by_cause: DowntimeByCause; uptime_adjusted_pct: number | null }): CsvCell[] => [
+  ...OUTAGE_CAUSES.map((c) => x.downtime_by_cause[c]),
+  x.uptime_adjusted_pct,
+];
+
+/** The tables in file order; the same names as the keys of the JSON form (`power_…` for those of `power`). */
 export function reportTables(r: ReportData): CsvTable[] {
   const table = <T>(name: string, columns: string[], items: readonly T[], row: (item: T) => CsvCell[]): CsvTable => ({
     name,
@@ -70,6 +78,7 @@ export function reportTables(r: ReportData): CsvTable[] {
         'wifi_zones',
         'wifi_avg_clients',
         'wifi_peak_clients',
+        ...FAIR_COLUMNS,
       ],
       r.villages,
       (v) => [
@@ -87,31 +96,29 @@ export function reportTables(r: ReportData): CsvTable[] {
         v.wifi.zones,
         v.wifi.avg_clients,
         v.wifi.peak_clients,
+        ...fair(v),
       ],
     ),
-    table('providers', ['id', 'name', 'links', 'uptime_pct', 'sla_pct', 'met', 'outages', 'downtime_h'], r.providers, (p) => [
-      p.id,
-      p.name,
-      p.links,
-      p.uptime_pct,
-      p.sla_pct,
-      p.met,
-      p.outages,
-      p.downtime_h,
-    ]),
-    table('services', ['id', 'name', 'uptime_pct', 'outages', 'downtime_s', 'monitored_s'], r.services, (s) => [
+    table(
+      'providers',
+      ['id', 'name', 'links', 'uptime_pct', 'sla_uptime_pct', 'sla_pct', 'met', 'outages', 'downtime_h', ...FAIR_COLUMNS],
+      r.providers,
+      (p) => [p.id, p.name, p.links, p.uptime_pct, p.sla_uptime_pct, p.sla_pct, p.met, p.outages, p.downtime_h, ...fair(p)],
+    ),
+    table('services', ['id', 'name', 'uptime_pct', 'outages', 'downtime_s', 'monitored_s', ...FAIR_COLUMNS], r.services, (s) => [
       s.id,
       s.name,
       s.uptime_pct,
       s.outages,
       s.downtime_s,
       s.monitored_s,
+      ...fair(s),
     ]),
     table(
       'devices',
-      ['id', 'name', 'village', 'kind', 'provider', 'uptime_pct', 'outages', 'downtime_s', 'monitored_s'],
+      ['id', 'name', 'village', 'kind', 'provider', 'uptime_pct', 'outages', 'downtime_s', 'monitored_s', ...FAIR_COLUMNS],
       r.devices,
-      (d) => [d.id, d.name, d.village, d.kind, d.provider, d.uptime_pct, d.outages, d.downtime_s, d.monitored_s],
+      (d) => [d.id, d.name, d.village, d.kind, d.provider, d.uptime_pct, d.outages, d.downtime_s, d.monitored_s, ...fair(d)],
     ),
     table(
       'months',
@@ -126,6 +133,33 @@ export function reportTables(r: ReportData): CsvTable[] {
       i.end,
       i.duration_s,
       i.uplinks.join(' '),
+    ]),
+    table(
+      'power_villages',
+      ['id', 'name', 'power_group', 'blackout_h', 'downtime_s', 'power_downtime_s', 'power_share_pct'],
+      r.power.villages,
+      (v) => [v.id, v.name, v.power_group, v.blackout_h, v.downtime_s, v.power_downtime_s, v.power_share_pct],
+    ),
+    table('power_supplies', ['id', 'name', 'village', 'episodes', 'ran_out', 'median_hold_s', 'longest_hold_s'], r.power.supplies, (x) => [
+      x.id,
+      x.name,
+      x.village,
+      x.episodes,
+      x.ran_out,
+      x.median_hold_s,
+      x.longest_hold_s,
+    ]),
+    table(
+      'power_invincibility_points',
+      ['id', 'name', 'village', 'backup_power', 'backup_link', 'meets_requirement', 'lacks', 'blackout_h', 'online_pct'],
+      r.power.invincibility_points,
+      (p) => [p.id, p.name, p.village, p.backup_power, p.backup_link, p.meets_requirement, p.lacks.join(' '), p.blackout_h, p.online_pct],
+    ),
+    // excused_causes and cause_priority of the JSON form: which cause keeps shared time (1 first), which the adjusted uptime leaves out.
+    table('causes', ['cause', 'priority', 'excused'], r.cause_priority, (c) => [
+      c,
+      r.cause_priority.indexOf(c) + 1,
+      r.excused_causes.includes(c),
     ]),
     table('data_quality', ['monitored_pct', 'device_time_s', 'monitored_s', 'no_data_s'], [r.data_quality], (q) => [
       q.monitored_pct,

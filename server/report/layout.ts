@@ -11,6 +11,7 @@ import type { ReportData, ReportKpi } from '../../common/report.ts';
 import { formatDuration } from '../../common/words/duration.ts';
 import { INTL_LOCALE } from '../../common/words/locale.ts';
 import { kindName } from '../../common/words/names.ts';
+import { backupLinkName, backupPowerName, outageCauseName, type OutageCause } from '../../common/words/power.ts';
 
 export type Tone = 'good' | 'bad' | 'muted';
 export interface Cell {
@@ -244,6 +245,8 @@ function charts(r: ReportData): Chart[] {
 const dur = (s: number | null) => (s === null ? '—' : s === 0 ? '0' : formatDuration(s, 'uk'));
 const pctCell = (x: number | null, digits = 2): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukPct(x, digits) });
 const txt = (text: string): Cell => ({ text });
+/** Seconds as hours with one decimal, «—» for none. */
+const hours = (s: number): Cell => (s === 0 ? { text: '—', tone: 'muted' } : { text: s < 180 ? '< 0,1' : ukNum(s / 3600, 1) });
 const num = (x: number | null, digits = 0): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukNum(x, digits) });
 const col = (title: string, width: number, align: 'left' | 'right' = 'right'): Column => ({ title, width, align });
 
@@ -258,6 +261,7 @@ export function reportDocument(r: ReportData): ReportDocument {
     kpiSection(r),
     villageSection(r),
     providerSection(r),
+    powerSection(r),
     monthSection(r),
     incidentSection(r, when),
     serviceSection(r),
@@ -305,7 +309,25 @@ function kpiSection(r: ReportData): Section {
   };
 }
 
+/** Short column titles of the causes, and their widths; the paragraph above the table names each in full. */
+const CAUSE_COLUMNS: Record<OutageCause, string> = {
+  power: 'Світло',
+  scheduled_blackout: 'Графік',
+  provider: 'Провайдер',
+  upstream: 'Вищий вузол',
+  device: 'Пристрій',
+  maintenance: 'Роботи',
+  unknown: 'Невідомо',
+};
+const CAUSE_WIDTHS: Partial<Record<OutageCause, number>> = { provider: 5.6, device: 4.6, unknown: 4.8 };
+const causeList = (causes: readonly OutageCause[]) => causes.map((c) => `«${outageCauseName(c, 'uk')}»`).join(', ');
+const ADJUSTED = 'Без планових';
+/** What «Без планових» is, said wherever it is shown. */
+const adjustedText = (r: ReportData) =>
+  `«${ADJUSTED}» — доступність без часу планових перерв (${causeList(r.excused_causes)}): його не зараховано ні як роботу, ні як перерву. Головний показник — доступність з усіма причинами.`;
+
 function villageSection(r: ReportData): Section {
+  const cols = r.cause_priority;
   return {
     id: 'villages',
     title: 'Населені пункти',
@@ -345,38 +367,188 @@ function villageSection(r: ReportData): Section {
           ),
         ]),
       },
+      {
+        kind: 'paragraphs',
+        lines: [
+          `Причини часу без зв’язку, годин: ${cols.map((c) => `${CAUSE_COLUMNS[c]} — ${outageCauseName(c, 'uk')}`).join('; ')}. ` +
+            'Причину перерви визначає Мережа (адміністратор може її виправити); село без зв’язку з тієї причини, з якої не працювали його канали. ' +
+            `Коли причини збігаються в часі, час зараховано одній, першій у цьому порядку: ${cols.map((c) => CAUSE_COLUMNS[c]).join(', ')}.`,
+          adjustedText(r),
+        ],
+      },
+      {
+        kind: 'table',
+        empty: '',
+        columns: [
+          col('Населений пункт', 6, 'left'),
+          col('Доступність', 6),
+          col(ADJUSTED, 5),
+          ...cols.map((c) => col(CAUSE_COLUMNS[c], CAUSE_WIDTHS[c] ?? 4.2)),
+        ],
+        rows: r.villages
+          .filter((v) => v.uplinks > 0)
+          .map((v) => [
+            txt(v.name),
+            pctCell(v.uptime_pct),
+            pctCell(v.uptime_adjusted_pct),
+            ...cols.map((c) => hours(v.downtime_by_cause[c])),
+          ]),
+      },
     ],
   };
 }
 
 function providerSection(r: ReportData): Section {
+  const excused = r.cause_priority.filter((c) => c !== 'provider');
   return {
     id: 'providers',
     title: 'Провайдери і договірна доступність (SLA)',
     pageBreak: false,
     blocks: [
       {
+        kind: 'paragraphs',
+        lines: [
+          'Договір (SLA) оцінено за доступністю «З вини провайдера»: перервою в ній вважається лише час, коли канал не працював з вини провайдера. ' +
+            `Провайдеру не зараховано: ${causeList(excused)}. «Доступність» — з усіма причинами.`,
+        ],
+      },
+      {
         kind: 'table',
         empty: 'Провайдерів не задано.',
         columns: [
-          col('Провайдер', 2.6, 'left'),
-          col('Каналів', 1),
-          col('Доступність', 1.6),
-          col('За договором', 1.6),
-          col('Результат', 2.2, 'left'),
-          col('Перерв', 1.2),
-          col('Без зв’язку, год', 1.6),
+          col('Провайдер', 6, 'left'),
+          col('Каналів', 4.2),
+          col('Доступність', 6.2),
+          col('З вини провайдера', 6.2),
+          col('За договором', 5.6),
+          col('Результат', 6.4, 'left'),
+          col('Перерв', 4),
+          col('Без зв’язку, год', 5),
         ],
         rows: r.providers.map((p) => [
           txt(p.name),
           num(p.links),
           pctCell(p.uptime_pct),
+          pctCell(p.sla_uptime_pct),
           p.sla_pct === null ? { text: 'не вказано', tone: 'muted' } : txt(ukPct(p.sla_pct)),
           p.sla_pct === null ? { text: '—', tone: 'muted' } : metCell(p.met),
           num(p.outages),
           num(p.downtime_h, 1),
         ]),
       },
+    ],
+  };
+}
+
+const LACKS: Record<'backup_power' | 'backup_link', string> = { backup_power: 'резервного живлення', backup_link: 'резервного каналу' };
+const lacksText = (lacks: readonly ('backup_power' | 'backup_link')[]) => `бракує ${lacks.map((l) => LACKS[l]).join(' і ')}`;
+const named = <K extends string>(name: (key: K, locale: 'uk') => string, key: K | null): Cell =>
+  key === null ? { text: 'не вказано', tone: 'bad' } : key === 'none' ? { text: name(key, 'uk'), tone: 'bad' } : txt(name(key, 'uk'));
+
+/** Вплив відключень електроенергії: hours without power, the share of downtime they explain, the UPSes, the Invincibility Points. */
+function powerSection(r: ReportData): Section {
+  const { villages, supplies, invincibility_points: points } = r.power;
+  const villageName = new Map(r.villages.map((v) => [v.id, v.name]));
+  const lacking = points.filter((p) => !p.meets_requirement);
+  return {
+    id: 'power',
+    title: 'Вплив відключень електроенергії',
+    pageBreak: true,
+    blocks: [
+      {
+        kind: 'paragraphs',
+        lines: [
+          'Без світла — час, коли ДБЖ чи живлення пристроїв села працювали від батареї або живлення не було зовсім (за їхніми подіями), разом із годинами відключень черги села за графіком (лише точними, без «можливих»).',
+          `Через світло — час без зв’язку з причинами ${causeList(['power', 'scheduled_blackout'])}; частка — від усього часу без зв’язку.`,
+        ],
+      },
+      {
+        kind: 'table',
+        empty: 'Населених пунктів не задано.',
+        columns: [
+          col('Населений пункт', 2.4, 'left'),
+          col('Черга', 1),
+          col('Без світла', 1.8),
+          col('Без зв’язку загалом', 1.8),
+          col('З них через світло', 1.8),
+          col('Частка', 1.3),
+        ],
+        rows: villages.map((v) => [
+          txt(v.name),
+          v.power_group === null ? { text: '—', tone: 'muted' } : txt(v.power_group),
+          txt(dur(v.blackout_h * 3600)),
+          txt(dur(v.downtime_s)),
+          txt(dur(v.power_downtime_s)),
+          pctCell(v.power_share_pct, 1),
+        ]),
+      },
+      {
+        kind: 'paragraphs',
+        lines: [
+          'Як тримали ДБЖ: відключення, що почалися за період; тримав — від переходу на батарею до розряду або повернення світла (ще не завершені відключення не враховано).',
+        ],
+      },
+      {
+        kind: 'table',
+        empty: 'Жодного ДБЖ чи живлення пристрою Мережа не спостерігає.',
+        columns: [
+          col('ДБЖ', 2.4, 'left'),
+          col('Населений пункт', 1.8, 'left'),
+          col('Відключень', 1.75),
+          col('Розрядився', 1.7),
+          col('Тримав (медіана)', 1.6),
+          col('Найдовше', 1.6),
+        ],
+        rows: supplies.map((x) => [
+          txt(x.name === x.id ? x.id : `${x.name} (${x.id})`),
+          txt(villageName.get(x.village) ?? x.village),
+          num(x.episodes),
+          x.ran_out ? { text: ukNum(x.ran_out), tone: 'bad' } : num(x.ran_out),
+          txt(dur(x.median_hold_s)),
+          txt(dur(x.longest_hold_s)),
+        ]),
+      },
+      {
+        kind: 'paragraphs',
+        lines: [
+          'Пункти незламності мають лишатися на зв’язку без світла: їм потрібні резервне живлення (ДБЖ, генератор чи акумулятор) і резервний канал (Starlink, xPON чи мобільний). ' +
+            'Онлайн без світла — частка годин без світла (села пункту і його черги), коли пункт був під наглядом і працював.',
+        ],
+      },
+      {
+        kind: 'table',
+        empty: 'Пунктів незламності не позначено (invincibility_point: true).',
+        columns: [
+          col('Пункт незламності', 6.2, 'left'),
+          col('Населений пункт', 5.4, 'left'),
+          col('Резервне живлення', 5.2, 'left'),
+          col('Резервний канал', 5.4, 'left'),
+          col('Без світла', 6.2),
+          col('Онлайн без світла', 5),
+          col('Вимоги', 7, 'left'),
+        ],
+        rows: points.map((p) => [
+          txt(p.name === p.id ? p.id : `${p.name} (${p.id})`),
+          txt(villageName.get(p.village) ?? p.village),
+          named(backupPowerName, p.backup_power),
+          named(backupLinkName, p.backup_link),
+          txt(dur(p.blackout_h * 3600)),
+          pctCell(p.online_pct, 1),
+          p.meets_requirement ? { text: MET, tone: 'good' } : { text: lacksText(p.lacks), tone: 'bad' },
+        ]),
+      },
+      ...(points.length
+        ? [
+            {
+              kind: 'paragraphs' as const,
+              lines: [
+                lacking.length
+                  ? `Не відповідають вимогам: ${lacking.map((p) => `${p.name} (${lacksText(p.lacks)})`).join('; ')}.`
+                  : 'Усі пункти незламності мають резервне живлення і резервний канал.',
+              ],
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -484,18 +656,20 @@ function deviceSection(r: ReportData): Section {
     title: 'Пристрої',
     pageBreak: true,
     blocks: [
+      { kind: 'paragraphs', lines: [`Час, коли пристрій був відрізаний вищим вузлом, теж є перервою. ${adjustedText(r)}`] },
       {
         kind: 'table',
         empty: 'Пристроїв не задано.',
         columns: [
-          col('Пристрій', 2.4, 'left'),
-          col('Населений пункт', 2, 'left'),
-          col('Тип', 1.4, 'left'),
-          col('Провайдер', 2, 'left'),
-          col('Доступність', 1.9),
-          col('Перерв', 1.3),
-          col('Не працював', 1.8),
-          col('Під наглядом', 1.8),
+          col('Пристрій', 6.4, 'left'),
+          col('Населений пункт', 5.4, 'left'),
+          col('Тип', 4.4, 'left'),
+          col('Провайдер', 5.5, 'left'),
+          col('Доступність', 5.9),
+          col(ADJUSTED, 4.8),
+          col('Перерв', 3.9),
+          col('Не працював', 6.2),
+          col('Під наглядом', 6.2),
         ],
         rows: r.devices.map((d) => [
           txt(d.name === d.id ? d.id : `${d.name} (${d.id})`),
@@ -503,6 +677,7 @@ function deviceSection(r: ReportData): Section {
           txt(kindName(d.kind, 'uk')),
           txt(d.provider === null ? '—' : (providerName.get(d.provider) ?? d.provider)),
           pctCell(d.uptime_pct),
+          pctCell(d.uptime_adjusted_pct),
           num(d.outages),
           txt(dur(d.downtime_s)),
           txt(dur(d.monitored_s)),

@@ -204,12 +204,12 @@ function writeTable(w: Writer, columns: Column[], rows: Cell[][]): void {
     xs: widths.map((_, i) => w.left + widths.slice(0, i).reduce((a, x) => a + x, 0)),
   };
   const header = columns.map((c) => ({ text: c.title }));
-  const headerHeight = rowHeight(w, grid, header, 'bold');
-  const first = rows[0] ? rowHeight(w, grid, rows[0], 'regular') : 0;
+  const headerHeight = rowHeight(w, grid, header, true);
+  const first = rows[0] ? rowHeight(w, grid, rows[0], false) : 0;
   w.ensure(headerHeight + first);
   writeRow(w, grid, header, true);
   for (const cells of rows) {
-    const h = rowHeight(w, grid, cells, 'regular');
+    const h = rowHeight(w, grid, cells, false);
     if (w.pdf.y + h > w.bottom()) {
       w.pdf.addPage();
       writeRow(w, grid, header, true);
@@ -219,20 +219,28 @@ function writeTable(w: Writer, columns: Column[], rows: Cell[][]): void {
   w.pdf.y += 10;
 }
 
-function rowHeight(w: Writer, grid: TableGrid, cells: readonly Cell[], font: string): number {
-  w.pdf.font(font).fontSize(grid.size);
-  return Math.max(...cells.map((c, i) => w.pdf.heightOfString(c.text || ' ', { width: grid.widths[i]! - 2 * grid.pad }))) + 2 * grid.pad;
+/** Headers and good or bad cells are bold, so wider: each cell is measured in the font it is written in. */
+const cellFont = (c: Cell, header: boolean) => (header || (c.tone && c.tone !== 'muted') ? 'bold' : 'regular');
+
+function rowHeight(w: Writer, grid: TableGrid, cells: readonly Cell[], header: boolean): number {
+  const heights = cells.map((c, i) =>
+    w.pdf
+      .font(cellFont(c, header))
+      .fontSize(grid.size)
+      .heightOfString(c.text || ' ', { width: grid.widths[i]! - 2 * grid.pad }),
+  );
+  return Math.max(...heights) + 2 * grid.pad;
 }
 
 function writeRow(w: Writer, grid: TableGrid, cells: readonly Cell[], header: boolean): void {
   const { pdf, left, width } = w;
   const { size, pad, widths, xs } = grid;
-  const h = rowHeight(w, grid, cells, header ? 'bold' : 'regular');
+  const h = rowHeight(w, grid, cells, header);
   const y = pdf.y;
   if (header) pdf.rect(left, y, width, h).fill('#eef1f5');
   cells.forEach((c, i) => {
     pdf
-      .font(header || (c.tone && c.tone !== 'muted') ? 'bold' : 'regular')
+      .font(cellFont(c, header))
       .fontSize(size)
       .fillColor(c.tone ? TONE[c.tone] : COLORS.ink)
       .text(c.text, xs[i]! + pad, y + pad, { width: widths[i]! - 2 * pad, align: grid.columns[i]!.align, lineGap: 0 });

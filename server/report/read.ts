@@ -10,18 +10,33 @@
  * intervals (own outages and the ancestors'), and only there, the measured
  * 5-minute buckets are read one by one (`measuredWithin`), so that downtime
  * counts only what was observed. About 4 queries a month, whatever the
- * number of devices, and a few for the outages.
+ * number of devices, and a few for the outages, their causes and the power:
+ * the admins' reclassifications, the supplies' power events (and each
+ * supply's last ones before the range, to know where it stood at the start)
+ * and the blackout slots, each read once. An Invincibility Point's measured
+ * buckets are read inside its hours without power too (`power.ts`), which
+ * is what its KPI judges.
  */
 import { RETENTION_POLICIES } from '../../storage/measurements.ts';
 import { mapLimit } from '../../common/map-limit.ts';
 import type { Config } from '../../config/schema.ts';
 import { subjectOfTags } from '../../common/subjects.ts';
 import type { Inventory } from '../inventory.ts';
-import { bucketStart, downWithin, importedSpans, measuredWithin, recordedOutages } from '../store/availability-store.ts';
+import {
+  bucketStart,
+  downWithin,
+  importedSpans,
+  measuredWithin,
+  recordedOutages,
+  type RecordedOutage,
+} from '../store/availability-store.ts';
+import { readOutageNotes } from '../store/outage-notes.ts';
+import type { OutageNote } from '../power/notes.ts';
 import { PRESENCE, presenceMeasurements, presentSubject } from '../store/presence.ts';
 import { ident, literal, type Query, type Row } from '../../storage/influx-query.ts';
 import type { Interval } from '../uptime.ts';
 import { monthsOf } from './periods.ts';
+import { POWER_EVENTS, pointDarkHours, powerHours, type BlackoutRow, type SupplyEvent } from './power.ts';
 
 const CONCURRENCY = 8;
 
@@ -39,9 +54,19 @@ export interface ReportSource {
   measured: Map<string, [number, number][]>;
   /** Imported history (`merezha import`) per subject key. */
   imported: Map<string, Interval[]>;
-  /** Recorded outages per subject key that end in or after the range; open ones run until `now`. */
-  outages: Map<string, Interval[]>;
-  /** Per subject key, its measured 5-minute buckets (merged) inside its down intervals within the range. */
+  /** Recorded outages per subject key that end in or after the range, with their judged cause; open ones run until `now`. */
+  outages: Map<string, RecordedOutage[]>;
+  /** Admins' reclassifications of those outages. */
+  notes: OutageNote[];
+  /** The supplies' power events in the range, and each supply's last of each type before it. */
+  power: SupplyEvent[];
+  /** Blackout slots that overlap the range. */
+  blackouts: BlackoutRow[];
+  /**
+   * Per subject key, its measured 5-minute buckets (merged) inside its down
+   * intervals within the range, and an Invincibility Point's inside its
+   * hours without power.
+   */
   measuredInDown: Map<string, Interval[]>;
   /** Per device, one entry per month of the range (undefined: no reading that month). */
   wifi: Map<string, (WifiMonth | undefined)[]>;
@@ -86,6 +111,7 @@ export async function readReportSource(
   const queries: { figure: string; influxql: string }[] = [];
   const months = end > range.from ? monthsOf({ from: range.from, to: end }, timeZone) : [];
   const rollup = ident(RETENTION_POLICIES.rollup);
+  const events = ident(RETENTION_POLICIES.events);
   const tasks: { figure: string; influxql: string; use(rows: Row[]): void }[] = [];
   const add = (figure: string, influxql: string, use: (rows: Row[]) => void) => tasks.push({ figure, influxql, use });
 
@@ -138,43 +164,93 @@ export async function readReportSource(
   }
 
   // The shared readers of the availability store, with their queries recorded too.
-  let outages = new Map<string, Interval[]>();
+  let outages = new Map<string, RecordedOutage[]>();
   let imported = new Map<string, Interval[]>();
   let measuredInDown = new Map<string, Interval[]>();
+  let notes: OutageNote[] = [];
+  let power: SupplyEvent[] = [];
+  let blackouts: BlackoutRow[] = [];
   const recorded =
     (figure: string): Query =>
     (influxql) => {
       queries.push({ figure, influxql });
       return query(influxql);
     };
-  const total = tasks.length + 3;
+  const total = tasks.length + 7;
   let done = 0;
-  const tick = () => progress(++done, total);
+  const tick = <T>(value: T): T => {
+    progress(++done, total);
+    return value;
+  };
   progress(0, total);
+  const powerWhere = `(${POWER_EVENTS.map((e) => `"type" = ${literal(e)}`).join(' OR ')})`;
+  const powerRows = (rows: Row[]): SupplyEvent[] =>
+    rows.flatMap((row) => {
+      const supply = subjectOfTags(row);
+      const type = POWER_EVENTS.find((e) => e === row.type);
+      if (supply === undefined || type === undefined) return [];
+      const village = inventory.subjects.get(supply)?.village?.id ?? String(row.village ?? '');
+      return [
+        {
+          supply,
+          village,
+          type,
+          at: Number(row.time),
+          value: typeof row.value === 'number' ? row.value : null,
+        },
+      ];
+    });
   await Promise.all([
-    recordedOutages(recorded('outages of every device and service (own outages, measured and imported)'), range.from, now).then(
-      async (o) => {
-        outages = o;
-        tick();
-        measuredInDown = await measuredWithin(
-          recorded("measured 5-minute buckets inside outages (own and the parents'): only observed downtime counts"),
+    Promise.all([
+      recordedOutages(
+        recorded('outages of every device and service (own outages, measured and imported), with their judged cause'),
+        range.from,
+        now,
+      ).then(tick),
+      Promise.all([
+        recorded("supplies' power events in the range (on battery, power lost, power restored)")(
+          `SELECT "value" FROM ${events}."event" WHERE ${powerWhere} AND time >= ${range.from}ms AND time < ${end}ms GROUP BY "device", "village", "type"`,
+        ).then(tick),
+        recorded("supplies' last power event of each type before the range (where each stood at its start)")(
+          `SELECT last("value") AS "value" FROM ${events}."event" WHERE ${powerWhere} AND time < ${range.from}ms GROUP BY "device", "village", "type"`,
+        ).then(tick),
+      ]),
+      recorded('blackout-schedule slots that overlap the range')(
+        `SELECT "end_ms", "certainty" FROM ${events}."blackout" WHERE time < ${end}ms AND "end_ms" > ${range.from} GROUP BY "group"`,
+      ).then(tick),
+    ]).then(async ([o, [inRange, before], slots]) => {
+      outages = o;
+      power = [...powerRows(before), ...powerRows(inRange)];
+      blackouts = slots.flatMap((row) =>
+        typeof row.group === 'string' && row.end_ms !== null
+          ? [{ group: row.group, from: Number(row.time), to: Number(row.end_ms), kind: String(row.certainty ?? 'definite') }]
+          : [],
+      );
+      const earliest = [...o.values()].flat().reduce((min, x) => Math.min(min, x.from), range.from);
+      const wanted = downWithin(inventory, o, range, now);
+      for (const [id, dark] of pointDarkHours(config, powerHours(power, blackouts, { from: range.from, to: end })))
+        if (dark.length) wanted.set(id, [...(wanted.get(id) ?? []), ...dark]);
+      [notes, measuredInDown] = await Promise.all([
+        readOutageNotes(recorded("admins' reclassifications of those outages (the latest note of an outage wins)"), {
+          from: earliest,
+          to: end,
+        }).then(tick),
+        measuredWithin(
+          recorded(
+            "measured 5-minute buckets inside outages (own and the parents') and inside Invincibility Points' hours without power: only observed time counts",
+          ),
           inventory,
-          downWithin(inventory, o, range, now),
+          wanted,
           end,
           { raw: false },
-        );
-        tick();
-      },
-    ),
+        ).then(tick),
+      ]);
+    }),
     importedSpans(recorded('imported history: spans counted as monitored (merezha import)')).then((s) => {
-      imported = s;
-      tick();
+      imported = tick(s);
     }),
-    mapLimit(tasks, CONCURRENCY, async (t) => {
-      t.use(await query(t.influxql));
-      tick();
-    }),
+    mapLimit(tasks, CONCURRENCY, (t) => query(t.influxql).then((rows) => tick(t.use(rows)))),
   ]);
   queries.push(...tasks.map(({ figure, influxql }) => ({ figure, influxql })));
-  return { measured, imported, outages, measuredInDown, wifi, speeds, custom, queries };
+  return { measured, imported, outages, notes, power, blackouts, measuredInDown, wifi, speeds, custom, queries };
 }

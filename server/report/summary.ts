@@ -17,6 +17,13 @@ const VILLAGES: PluralForms['uk'] = {
   other: 'населеного пункту',
 };
 export const OUTAGES: PluralForms['uk'] = { one: 'перерва', few: 'перерви', many: 'перерв', other: 'перерви' };
+/** Invincibility Points: «1 пункт незламності», «3 пункти незламності». */
+export const POINTS: PluralForms['uk'] = {
+  one: 'пункт незламності',
+  few: 'пункти незламності',
+  many: 'пунктів незламності',
+  other: 'пункту незламності',
+};
 /** After «в»: «в 1 зоні», «в 5 зонах». */
 const IN_ZONES: PluralForms['uk'] = { one: 'зоні', few: 'зонах', many: 'зонах', other: 'зоні' };
 const PEOPLE: PluralForms['uk'] = { one: 'людина', few: 'людини', many: 'людей', other: 'людини' };
@@ -48,6 +55,13 @@ export function summaryOf(data: Omit<ReportData, 'summary'>, figures: { villageU
     out.push(`Найдовша перерва: ${longest.village_name} без зв'язку ${formatDuration(longest.duration_s, 'uk')}${mostText}.`);
   } else if (figures.villageUptimePct !== null) {
     out.push('Жодне село не залишалося без інтернету повністю.');
+  }
+  const offline = data.power.villages.reduce((a, v) => a + v.downtime_s, 0);
+  const dark = data.power.villages.reduce((a, v) => a + v.power_downtime_s, 0);
+  if (dark > 0) {
+    out.push(
+      `Через відключення світла села були без зв'язку ${formatDuration(dark, 'uk')} — ${ukNumber((dark / offline) * 100)}% усього часу без зв'язку.`,
+    );
   }
   if (data.kpis.length > 0) {
     const measured = data.kpis.filter((k) => k.met !== null);

@@ -12,6 +12,8 @@ import type { Point } from '../../storage/point.ts';
 import type { StatesConfig } from '../../config/schema.ts';
 import type { Inventory } from '../inventory.ts';
 import { subjectOfTags } from '../../common/subjects.ts';
+import type { CauseEvidence, CauseJudgement } from '../../common/words/cause.ts';
+import { isOutageCause } from '../../common/words/power.ts';
 import type { Query, Row } from '../../storage/influx-query.ts';
 import { STATES, type Change, type RestoredSubject, type State } from './types.ts';
 
@@ -50,7 +52,7 @@ export function changePoints(change: Change, inventory: Inventory): Point[] {
         {
           measurement: 'outage',
           tags,
-          fields: { open: 1, reason: change.reason, unreachable: unreachableField(change.unreachable) },
+          fields: { open: 1, reason: change.reason, unreachable: unreachableField(change.unreachable), ...causeFields(change.cause) },
           time: change.start,
         },
       ];
@@ -65,6 +67,7 @@ export function changePoints(change: Change, inventory: Inventory): Point[] {
             duration_s: (change.end - change.start) / 1000,
             reason: change.reason,
             unreachable: unreachableField(change.unreachable),
+            ...causeFields(change.cause),
           },
           time: change.start,
         },
@@ -86,6 +89,33 @@ export function changePoints(change: Change, inventory: Inventory): Point[] {
   }
 }
 
+/** The stored form of a judged cause (`cause`, and its evidence as JSON in `cause_evidence`), which `storedCause` reads back. */
+function causeFields(judgement: CauseJudgement | undefined): Record<string, string> {
+  return judgement ? { cause: judgement.cause, cause_evidence: JSON.stringify(judgement.evidence) } : {};
+}
+
+/**
+ * The point that gives an outage (still open) a cause judged anew: only the
+ * cause fields, at the outage's time, which InfluxDB merges into its point.
+ */
+export function causePoint(subject: string, start: number, judgement: CauseJudgement, inventory: Inventory): Point | undefined {
+  const info = inventory.subjects.get(subject);
+  return info && { measurement: 'outage', tags: info.tags, fields: causeFields(judgement), time: start };
+}
+
+/** The cause stored on a row of `outage`; undefined on outages recorded before causes were judged. */
+export function storedCause(row: Row): CauseJudgement | undefined {
+  if (!isOutageCause(row.cause)) return undefined;
+  let evidence: CauseEvidence = {};
+  try {
+    const parsed: unknown = JSON.parse(String(row.cause_evidence ?? '{}'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) evidence = parsed as CauseEvidence;
+  } catch {
+    // Evidence that does not read leaves the cause standing without it.
+  }
+  return { cause: row.cause, evidence };
+}
+
 /** The stored form of the subjects an outage cut off, which `storedOutage` reads back. */
 const unreachableField = (keys: readonly string[]) => keys.join(',');
 
@@ -104,6 +134,8 @@ export interface StateHistory {
   subjects: RestoredSubject[];
   /** Outages left open that a later one replaced (only after an inconsistent store): to be closed. */
   staleOutages: Array<{ subject: string; start: number }>;
+  /** The cause judged so far of each open outage (subject key → cause), where one was stored. */
+  causes: Map<string, CauseJudgement>;
 }
 
 const isState = (v: unknown): v is State => typeof v === 'string' && (STATES as readonly string[]).includes(v);
@@ -118,7 +150,9 @@ export async function loadStateHistory(query: Query, inventory: Inventory, state
   const [last, recent, open, flapping] = await Promise.all([
     query(`SELECT "to", "reason", "cause" FROM "events"."transition" GROUP BY "device", "service" ORDER BY time DESC LIMIT 1`),
     query(`SELECT "from", "to" FROM "events"."transition" WHERE time > ${windowFrom}ms GROUP BY "device", "service"`),
-    query(`SELECT "open", "reason", "unreachable" FROM "events"."outage" WHERE "open" = 1 GROUP BY "device", "service"`),
+    query(
+      `SELECT "open", "reason", "unreachable", "cause", "cause_evidence" FROM "events"."outage" WHERE "open" = 1 GROUP BY "device", "service"`,
+    ),
     query(
       `SELECT "message" FROM "events"."event" WHERE "type" = 'flapping' OR "type" = 'flapping_end' GROUP BY "device", "service", "type" ORDER BY time DESC LIMIT 1`,
     ),
@@ -143,6 +177,7 @@ export async function loadStateHistory(query: Query, inventory: Inventory, state
   }
 
   const staleOutages: StateHistory['staleOutages'] = [];
+  const causes = new Map<string, CauseJudgement>();
   const openBySubject = new Map<string, Row[]>();
   for (const row of open) {
     const key = subjectOfTags(row);
@@ -156,6 +191,8 @@ export async function loadStateHistory(query: Query, inventory: Inventory, state
     // An open outage belongs to a subject that is still down (or cut off since); otherwise its end was lost.
     if (s && (s.state === 'down' || s.state === 'unreachable')) {
       s.outage = storedOutage(latest);
+      const cause = storedCause(latest);
+      if (cause) causes.set(key, cause);
     } else {
       staleOutages.push({ subject: key, start: latest.time as number });
     }
@@ -172,5 +209,5 @@ export async function loadStateHistory(query: Query, inventory: Inventory, state
     const s = subjects.get(key);
     if (s && f.type === 'flapping') s.flappingSince = f.time;
   }
-  return { subjects: [...subjects.values()], staleOutages };
+  return { subjects: [...subjects.values()], staleOutages, causes };
 }

@@ -28,8 +28,9 @@ export type Change =
       /** For `unreachable`: the device whose outage cuts this one off. */
       cause?: string;
     }
-  | { type: 'outage_start'; subject: string; start: number; reason: string; unreachable: string[] }
-  | { type: 'outage_end'; subject: string; start: number; end: number; reason: string; unreachable: string[] }
+  /** `cause`: as judged when it began (provisional), and at its end (final). */
+  | { type: 'outage_start'; subject: string; start: number; reason: string; unreachable: string[]; cause?: CauseJudgement }
+  | { type: 'outage_end'; subject: string; start: number; end: number; reason: string; unreachable: string[]; cause?: CauseJudgement }
   | { type: 'flapping'; subject: string; at: number; flapping: boolean; transitions: number }
   | { type: 'village'; village: string; at: number; offline: boolean; uplinks: string[] }
   | { type: 'reboot'; subject: string; at: number; previous_uptime_s: number; uptime_s: number };

@@ -23,6 +23,7 @@ import { ROLLUP_MS } from '../../storage/influx-setup.ts';
 import { RETENTION_POLICIES, ROLLUP_INTERVAL } from '../../storage/measurements.ts';
 import { mapLimit } from '../../common/map-limit.ts';
 import { subjectOfTags } from '../../common/subjects.ts';
+import { isOutageCause, type OutageCause } from '../../common/words/power.ts';
 import type { Inventory } from '../inventory.ts';
 import { downIntervals, intersection, overlapMs, union, type Interval } from '../uptime.ts';
 import { ident, type Query } from '../../storage/influx-query.ts';
@@ -112,19 +113,25 @@ async function measuredTime(
   return result;
 }
 
+/** A recorded outage: from its start (what identifies it, with its subject) to its end. */
+export interface RecordedOutage extends Interval {
+  /** The cause Merezha judged; absent for outages recorded before causes were judged (or a word it does not know). */
+  cause?: OutageCause;
+}
+
 /** Outages recorded since `since` or still open, per subject; an open outage runs until `now`. */
-export async function recordedOutages(query: Query, since: number, now: number): Promise<Map<string, Interval[]>> {
+export async function recordedOutages(query: Query, since: number, now: number): Promise<Map<string, RecordedOutage[]>> {
   const rows = await query(
-    `SELECT "end_ms", "open" FROM ${ident(RETENTION_POLICIES.events)}."outage" ` +
+    `SELECT "end_ms", "open", "cause" FROM ${ident(RETENTION_POLICIES.events)}."outage" ` +
       `WHERE "open" = 1 OR "end_ms" >= ${Math.floor(since)} GROUP BY "device", "service"`,
   );
-  const out = new Map<string, Interval[]>();
+  const out = new Map<string, RecordedOutage[]>();
   for (const row of rows) {
     const key = subjectOfTags(row);
     if (!key) continue;
     const from = Number(row.time);
     const to = Number(row.open) === 1 || row.end_ms === null ? now : Number(row.end_ms);
-    out.set(key, [...(out.get(key) ?? []), { from, to }]);
+    out.set(key, [...(out.get(key) ?? []), { from, to, ...(isOutageCause(row.cause) ? { cause: row.cause } : {}) }]);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 /**
  * The dashboard's reads of stored history: a device's chart series, its state
- * periods, and the outage log with filters.
+ * periods, and the outage log with filters, each outage with its cause (an
+ * admin's reclassification over what Merezha judged).
  *
  * Charts of a day come from the raw points; longer ranges from the 5-minute
  * rollups, which keep the raw field names for the means the charts show.
@@ -8,10 +9,15 @@
 import type { HistoryResponse, OutageItem, Range, State } from '../../common/api.ts';
 import { RETENTION_POLICIES } from '../../storage/measurements.ts';
 import { subjectOfTags } from '../../common/subjects.ts';
+import { causeEvidenceText, type CauseJudgement, type CauseWordsContext } from '../../common/words/cause.ts';
+import type { Locale } from '../../common/words/locale.ts';
+import type { OutageCause } from '../../common/words/power.ts';
 import { type Inventory, type SubjectInfo } from '../inventory.ts';
-import { storedOutage } from '../state/history.ts';
+import { effectiveCause, latestNotes, outageKey, type OutageNote } from '../power/notes.ts';
+import { storedCause, storedOutage } from '../state/history.ts';
 import { STATES } from '../state/types.ts';
-import { ident, literal, type Query } from '../../storage/influx-query.ts';
+import { ident, literal, type Query, type Row } from '../../storage/influx-query.ts';
+import { readOutageNotes } from './outage-notes.ts';
 import { subjectCondition } from './presence.ts';
 
 const MIN = 60_000;
@@ -102,37 +108,89 @@ export interface OutageFilter {
   /** Subject keys (device ids, `service:<id>`); any when undefined. */
   subjects?: readonly string[];
   open?: boolean;
+  /** Causes that count (reclassified or judged); any when undefined. */
+  causes?: readonly OutageCause[];
   limit: number;
 }
 
+/** An outage as stored: its point, with the cause Merezha judged (none on outages recorded before causes were judged). */
+export interface StoredOutage {
+  start: number;
+  end: number | null;
+  reason: string;
+  unreachable: string[];
+  cause?: CauseJudgement;
+}
+
+const OUTAGE_COLUMNS = '"open", "end_ms", "reason", "unreachable", "cause", "cause_evidence", "device", "service"';
+const OUTAGES = `${ident(RETENTION_POLICIES.events)}."outage"`;
+
+/** How causes are told: the reader's language, the hromada's time zone, devices and providers by the names the inventory gives. */
+export function causeWords(inventory: Inventory, locale: Locale, timeZone: string): CauseWordsContext {
+  const providers = new Map<string, string>();
+  for (const s of inventory.subjects.values()) if (s.provider) providers.set(s.provider.id, s.provider.name);
+  return { locale, timeZone, name: (id) => inventory.subjects.get(id)?.name ?? providers.get(id) ?? id };
+}
+
 /** Outages overlapping [from, to) (or still open), newest first. */
-export async function listOutages(query: Query, inventory: Inventory, filter: OutageFilter, now: number): Promise<OutageItem[]> {
+export async function listOutages(
+  query: Query,
+  inventory: Inventory,
+  filter: OutageFilter,
+  words: CauseWordsContext,
+  now: number,
+): Promise<OutageItem[]> {
   const conditions = [`time < ${filter.to}ms`, `("open" = 1 OR "end_ms" >= ${Math.floor(filter.from)})`];
   if (filter.open !== undefined) conditions.push(`"open" = ${filter.open ? 1 : 0}`);
+  let subjects: string | undefined;
   if (filter.subjects) {
     if (filter.subjects.length === 0) return [];
     const terms = filter.subjects.map((key) => subjectCondition(inventory.subjects.get(key) ?? { type: 'device', id: key }));
-    conditions.push(`(${terms.join(' OR ')})`);
+    subjects = `(${terms.join(' OR ')})`;
+    conditions.push(subjects);
   }
-  const rows = await query(
-    `SELECT "open", "end_ms", "reason", "unreachable", "device", "service" FROM ${ident(RETENTION_POLICIES.events)}."outage" ` +
-      `WHERE ${conditions.join(' AND ')} ORDER BY time DESC LIMIT ${filter.limit}`,
-  );
-  return rows.flatMap((row) => {
+  // The cause that counts is known only once the notes are read: filtered by cause, the whole range is read and cut here.
+  const limit = filter.causes ? '' : ` LIMIT ${filter.limit}`;
+  const rows = await query(`SELECT ${OUTAGE_COLUMNS} FROM ${OUTAGES} WHERE ${conditions.join(' AND ')} ORDER BY time DESC${limit}`);
+  const found = rows.flatMap((row) => {
     const key = subjectOfTags(row);
     const info = key ? inventory.subjects.get(key) : undefined;
-    if (!info) return [];
-    const end = Number(row.open) === 1 || row.end_ms === null ? null : Number(row.end_ms);
-    return [outageItem(info, { ...storedOutage(row), end }, now)];
+    return info ? [{ info, outage: outageOfRow(row) }] : [];
   });
+  if (found.length === 0) return [];
+  // Newest first: the notes of these outages lie between the last one's start and the first one's.
+  const range = { from: found[found.length - 1]!.outage.start, to: found[0]!.outage.start };
+  const notes = latestNotes(await readOutageNotes(query, range, subjects));
+  const items = found.map(({ info, outage }) => outageItem(info, outage, notes.get(outageKey(info.key, outage.start)), words, now));
+  const causes = filter.causes;
+  return causes ? items.filter((item) => causes.includes(item.cause)).slice(0, filter.limit) : items;
 }
 
-/** An outage as the API shows it; one still open has lasted until `now`. */
+/** The outage of a subject that began at `start`, as stored; undefined when there is none. */
+export async function findOutage(query: Query, subject: SubjectInfo, start: number): Promise<StoredOutage | undefined> {
+  const rows = await query(`SELECT ${OUTAGE_COLUMNS} FROM ${OUTAGES} WHERE ${subjectCondition(subject)} AND time = ${start}ms`);
+  return rows[0] && outageOfRow(rows[0]);
+}
+
+function outageOfRow(row: Row): StoredOutage {
+  const end = Number(row.open) === 1 || row.end_ms === null || row.end_ms === undefined ? null : Number(row.end_ms);
+  const cause = storedCause(row);
+  return { ...storedOutage(row), end, ...(cause ? { cause } : {}) };
+}
+
+/**
+ * An outage as the API shows it; one still open has lasted until `now`. Its
+ * cause is the admin's `note` where there is one, else the judged one, else
+ * `unknown`.
+ */
 export function outageItem(
   info: SubjectInfo,
-  outage: { start: number; end: number | null; reason: string; unreachable: string[] },
+  outage: StoredOutage,
+  note: OutageNote | undefined,
+  words: CauseWordsContext,
   now: number,
 ): OutageItem {
+  const cause = effectiveCause(outage.cause, note);
   return {
     subject: info.key,
     name: info.name,
@@ -143,5 +201,10 @@ export function outageItem(
     duration_s: ((outage.end ?? now) - outage.start) / 1000,
     reason: outage.reason,
     unreachable: outage.unreachable,
+    cause: cause.cause,
+    cause_evidence: causeEvidenceText(cause, words),
+    cause_facts: cause.evidence,
+    cause_judged: outage.cause?.cause ?? 'unknown',
+    reclassified: note ? { cause: note.cause, note: note.note, by: note.by, at: note.at } : null,
   };
 }

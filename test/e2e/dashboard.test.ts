@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertItem, AlertsResponse, VillagesResponse } from '../../common/api.ts';
+import { OUTAGE_CAUSES } from '../../common/words/power.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Stack } from '../../app/stack.ts';
 import { waitFor } from '../support/influxd.ts';
@@ -304,6 +305,13 @@ suite(title, () => {
       // It stays acknowledged on a fresh load of the page, not only in the page's memory.
       await events.reload();
       await events.waitForSelector(`[data-testid="alert-row-${alert.id}"][data-acked="true"]`);
+      // The outage beside it says its cause, which the admin may change.
+      const uplinks = config.villages.find((v) => v.id === 'tsybuleve')!.devices.filter((d) => d.kind === 'uplink');
+      const outageRow = events.locator(uplinks.map((d) => `[data-testid^="outage-row-${d.id}@"]`).join(', ')).first();
+      await outageRow.waitFor();
+      expect(OUTAGE_CAUSES).toContain(await outageRow.getAttribute('data-cause'));
+      expect(await events.getByRole('columnheader', { name: 'Причина', exact: true }).count()).toBe(1);
+      expect(await outageRow.locator('[data-testid^="reclassify-"] summary').count()).toBe(1);
       await shot(events, 'events');
     } finally {
       await events.close();

@@ -98,6 +98,8 @@ describe('webhook', () => {
       message: alert.message,
       dashboard_url: 'http://127.0.0.1:8080/',
       time: '2025-06-03T11:05:00.000Z',
+      cause: null,
+      power: null,
     });
   });
 

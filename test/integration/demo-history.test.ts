@@ -1,6 +1,8 @@
 /**
  * The demo's simulated past in a real influxd: written once, as import
- * points, and never over data Merezha has of its own.
+ * points, and never over data Merezha has of its own; with the config, its
+ * blackouts too: the outages' causes, the supplies' power events and the
+ * schedule's slots, where the report reads them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,7 +42,7 @@ describe('demo history', () => {
     const query = influxQuery({ url: influxd.url, database: DB });
     const now = Date.now();
     const write = (at: number) =>
-      writeDemoHistory({ query, store: writer, inventory, timeZone: config.hromada.timezone, log: silentLogger(), now: at });
+      writeDemoHistory({ query, store: writer, inventory, timeZone: config.hromada.timezone, log: silentLogger(), now: at, config });
     await write(now);
     const spans = await influxd.query(`SELECT "from_ms", "to_ms", "source" FROM "events"."backfill" GROUP BY "device", "service"`, DB);
     expect(spans).toHaveLength(inventory.order.length);
@@ -48,6 +50,25 @@ describe('demo history', () => {
     const outages = await influxd.query(`SELECT count("end_ms") FROM "events"."outage"`, DB);
     const count = Number(outages[0]?.count);
     expect(count).toBeGreaterThan(inventory.order.length);
+
+    // Each outage has its cause on its own point, the blackouts' with the evidence; the UPSes their events; the queues their slots.
+    const causes = await influxd.query(`SELECT "cause" FROM "events"."outage"`, DB);
+    expect(causes.filter((row) => typeof row.cause === 'string')).toHaveLength(count);
+    expect(new Set(causes.map((row) => row.cause))).toEqual(new Set(['power', 'scheduled_blackout', 'provider', 'device', 'unknown']));
+    const [dark] = await influxd.query(
+      `SELECT "end_ms", "cause_evidence" FROM "events"."outage" WHERE "device" = 'ivankivtsi-uplink-prostonet' AND "cause" = 'power' LIMIT 1`,
+      DB,
+    );
+    expect(JSON.parse(String(dark!.cause_evidence))).toMatchObject({ supply: 'ivankivtsi-tower-ups', lost_at: Number(dark!.time) });
+    const events = await influxd.query(`SELECT count("value") FROM "events"."event" GROUP BY "type", "device"`, DB);
+    expect(
+      events
+        .filter((e) => e.device === 'ivankivtsi-tower-ups')
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(['on_battery', 'power_lost', 'power_restored']);
+    const slots = await influxd.query(`SELECT count("end_ms") FROM "events"."blackout" GROUP BY "group"`, DB);
+    expect(slots.map((s) => s.group).sort()).toEqual(['1.2', '2.2', '3.1', '4.1']);
 
     // A later start (another range end, so other outages) finds the history there and writes nothing.
     await write(now + 3_600_000);

@@ -181,7 +181,7 @@ describe('merezha inventory import', () => {
       [
         'bad.csv:3 Категорія: must be one of: school («школа»), kindergarten («заклад дошкільної освіти»), clinic («медичний заклад»), library («бібліотека»), culture («заклад культури»), council («рада / старостат»), cnap («ЦНАП»), other («заклад») (got "університет")',
         'bad.csv:3 Адреса: is not a valid IPv4 address (four numbers 0-255)',
-        'bad.csv:3 Провайдер: unknown provider "Воля": the config\'s providers are ukrtelecom («Укртелеком»), prostonet («ProstoNet»), kyivstar («Київстар (4G)»); add a new one to providers: in the config first',
+        'bad.csv:3 Провайдер: unknown provider "Воля": the config\'s providers are ukrtelecom («Укртелеком»), prostonet («ProstoNet»), kyivstar («Київстар (4G)»), starlink («Starlink»); add a new one to providers: in the config first',
         'bad.csv:3 Встановлено: is not a real date (got "31.02.2026")',
         'bad.csv:4 Село: no village "makaryha" in the config (did you mean "makarykha"?); to add a village, write its name',
         'bad.csv:6 Назва: makes the id "free-wifi-park", which is also the id of the device on line 5; ids are unique: give the row an id (an id column) or a more specific name',

@@ -119,7 +119,7 @@ function samples(time: number): Record<MeasurementName, Point> {
     blackout: {
       measurement: 'blackout',
       tags: { group: '3.1' },
-      fields: { end_ms: time + 4 * 3_600_000, kind: 'definite', source: 'dtek-krem.json' },
+      fields: { end_ms: time + 4 * 3_600_000, certainty: 'definite', source: 'dtek-krem.json' },
       time,
     },
     backfill: {

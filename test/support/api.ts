@@ -31,8 +31,10 @@ import { ROUTES } from '../../server/http/routes/index.ts';
 import { createServices } from '../../server/http/server.ts';
 import type { Services } from '../../server/http/services.ts';
 import { startMonitor, type Monitor } from '../../server/monitor.ts';
+import type { ScheduleStore } from '../../server/power/schedule-store.ts';
 import { memoryEventStore } from './memory-sink.ts';
 import type { Query } from '../../storage/influx-query.ts';
+import type { EventStore } from '../../server/store/event-store.ts';
 import type { ScryptCost } from '../../server/auth/passwords.ts';
 import { mergeConfig, testConfig, type ConfigOverrides } from './config.ts';
 
@@ -138,6 +140,8 @@ export interface ApiHarness {
 export async function apiHarness(
   options: {
     query?: Query;
+    /** The monitor's and dashboard's event store (an InfluxDB writer); in memory by default. */
+    store?: EventStore;
     extra?: ConfigOverrides;
     now?: number;
     villagePushMs?: number;
@@ -158,10 +162,11 @@ export async function apiHarness(
   const clock = { now: options.now ?? Date.UTC(2026, 5, 15, 9, 0, 0) };
   const now = () => clock.now;
   const log = silentLogger();
+  const store = options.store ?? memoryEventStore();
   const monitor = await startMonitor({
     config,
     log,
-    store: memoryEventStore(),
+    store,
     recheck: false,
     now,
     ...(options.query ? { query: options.query } : {}),
@@ -170,19 +175,21 @@ export async function apiHarness(
     config,
     monitor,
     log,
+    store,
     dataDir,
     now,
     ...(options.query ? { query: options.query } : {}),
     ...(options.villagePushMs ? { villagePushMs: options.villagePushMs } : {}),
   });
   const disconnected: unknown[] = [];
-  // What a reload changes of `merezha start`, here: no collector, no backups, and the services for its dashboard server.
+  // What a reload changes of `merezha start`, here: no collector, no backups, no blackout schedule, and the services for its dashboard server.
   const running: Reloadable = {
     config,
     monitor,
     dashboard,
     collector: { reconfigure: () => undefined } as unknown as Collector,
     backups: { reconfigure: async () => undefined } as unknown as DailyBackups,
+    schedule: { reconfigure: () => undefined } as unknown as ScheduleStore,
     http: {
       reconfigure: (next: Config) => {
         services.config = next;

@@ -11,6 +11,8 @@ import { ongoingEpisodes, planAlerts } from '../../server/alerts/planner.ts';
 import type { AlertRecord } from '../../alerting/record.ts';
 import { buildInventory } from '../../server/inventory.ts';
 import type { Snapshot, SubjectView, VillageView } from '../../server/state/types.ts';
+import type { SupplyView, VillagePowerView } from '../../server/power/types.ts';
+import type { CauseJudgement } from '../../common/words/cause.ts';
 import { testConfig } from '../support/config.ts';
 import type { Locale } from '../../common/words/locale.ts';
 
@@ -23,6 +25,7 @@ const ALL = ['hook', 'tg', 'mail'];
 function config(alerts: ConfigInput['alerts'] = {}, locale: Locale = 'uk') {
   return testConfig({
     hromada: { name: 'Тестова громада', locale },
+    snmp_credentials: { v2: { version: '2c', community: 'public' } },
     providers: [{ id: 'isp', name: 'Укртелеком' }],
     villages: [
       {
@@ -32,6 +35,8 @@ function config(alerts: ConfigInput['alerts'] = {}, locale: Locale = 'uk') {
           { id: 'uplink', name: 'Макариха, канал Укртелеком', kind: 'uplink', provider: 'isp', host: '127.0.60.1' },
           { id: 'school', name: 'Макарихська школа', kind: 'institution', category: 'school', host: '127.0.60.2', parent: 'uplink' },
           { id: 'park-wifi', name: 'Free WiFi, парк', kind: 'wifi', host: '127.0.60.3', parent: 'uplink' },
+          { id: 'school-ups', name: 'ДБЖ школи', kind: 'ups', vendor: 'apc', host: '127.0.60.8', snmp: { credential: 'v2' } },
+          { id: 'tower-ups', name: 'ДБЖ вежі', kind: 'ups', vendor: 'ups-mib', host: '127.0.60.9', snmp: { credential: 'v2' } },
         ],
       },
       {
@@ -58,11 +63,14 @@ function config(alerts: ConfigInput['alerts'] = {}, locale: Locale = 'uk') {
   });
 }
 
-/** What the state machine would report: anything not named is up since long ago. */
+/** What the state machine would report: anything not named is up since long ago (and on mains, with `power`). */
 interface World {
   subjects?: Record<string, Partial<SubjectView>>;
   villages?: Record<string, Partial<VillageView>>;
+  power?: { villages?: Record<string, Partial<VillagePowerView>>; supplies?: Record<string, Partial<SupplyView>> };
 }
+
+const SUPPLIES = ['school-ups', 'tower-ups'];
 
 function snapshot(cfg: ReturnType<typeof config>, at: number, world: World): Snapshot {
   const inventory = buildInventory(cfg);
@@ -71,8 +79,33 @@ function snapshot(cfg: ReturnType<typeof config>, at: number, world: World): Sna
   const villages = new Map<string, VillageView>();
   for (const id of inventory.villages.keys())
     villages.set(id, { id, offline: false, since: 0, maintenance: false, ...world.villages?.[id] });
-  return { at, subjects, villages };
+  if (!world.power) return { at, subjects, villages };
+  const supplies = new Map(
+    SUPPLIES.map((device): [string, SupplyView] => [
+      device,
+      { device, village: 'north', state: 'mains', since: min(-1000), source: 'mains', feeds: [], at, ...world.power?.supplies?.[device] },
+    ]),
+  );
+  const power = new Map([['north', { village: 'north', state: 'mains' as const, since: min(-1000), ...world.power.villages?.north }]]);
+  return { at, subjects, villages, power: { supplies, villages: power } };
 }
+
+/**
+ * The village's power as the tracker gives it: the supplies with their minutes
+ * left on battery since `since`, the village on battery with the least of them.
+ */
+function onBattery(since: number, left: Record<string, number>, village: Partial<VillagePowerView> = {}): World['power'] {
+  const [supply, minutes] = Object.entries(left).sort(([, a], [, b]) => a - b)[0]!;
+  const supplies = Object.fromEntries(
+    Object.entries(left).map(([device, m]): [string, Partial<SupplyView>] => [
+      device,
+      { state: 'battery', since, source: 'battery', minutes_left: m, battery_pct: Math.min(100, m * 2) },
+    ]),
+  );
+  return { supplies, villages: { north: { state: 'battery', since, minutes_left: minutes, supply, ...village } } };
+}
+const mainsBack = (since: number): World['power'] => ({ villages: { north: { state: 'mains', since } } });
+const POWER_RULES = [{ on: ['on_battery' as const, 'battery_low' as const, 'power_restored' as const], channels: ['hook', 'tg'] }];
 
 interface Step {
   at: number;
@@ -118,6 +151,28 @@ const outage = (start: number, extra: Partial<SubjectView> = {}): Partial<Subjec
   ...extra,
 });
 const cut = (since: number, cause: string): Partial<SubjectView> => ({ state: 'unreachable', since, cause });
+
+const OUTAGE = { reason: 'no answer to ping', unreachable: [] };
+const mainsPresent: CauseJudgement = { cause: 'provider', evidence: { provider: 'isp', supply: 'school-ups', mains_ok: true } };
+/** Макариха dark at 12:20: the tower's UPS, on battery since 12:00, ran out. */
+const darkNorth: World = {
+  subjects: {
+    uplink: outage(min(20), {
+      outage: {
+        ...OUTAGE,
+        start: min(20),
+        cause: { cause: 'power', evidence: { supply: 'tower-ups', on_battery_at: min(0), lost_at: min(20) } },
+      },
+    }),
+    school: cut(min(20), 'uplink'),
+    'park-wifi': cut(min(20), 'uplink'),
+  },
+  villages: { north: { offline: true, since: min(20) } },
+  power: {
+    supplies: { 'tower-ups': { state: 'lost', since: min(20), source: 'battery' } },
+    villages: { north: { state: 'lost', since: min(20), supply: 'tower-ups' } },
+  },
+};
 
 const northDown: World = {
   subjects: { uplink: outage(min(0)), school: cut(min(0), 'uplink'), 'park-wifi': cut(min(0), 'uplink') },
@@ -426,6 +481,336 @@ const cases: Case[] = [
               'Dashboard: http://127.0.0.1:8080/devices/fibre',
             ].join('\n'),
           );
+        },
+      },
+    ],
+  },
+  {
+    name: 'power: one on_battery alert per village however many UPSes, naming the one with the least left; battery_low once; power_restored where it was heard',
+    alerts: { rules: [...POWER_RULES, { on: ['battery_low'], channels: ['mail'] }] },
+    steps: [
+      { at: min(0), world: { power: {} }, expect: [] },
+      {
+        at: min(0.5),
+        world: { power: onBattery(min(0), { 'school-ups': 40, 'tower-ups': 23 }) },
+        expect: [['open', 'on_battery', 'village:north', ['hook', 'tg']]],
+        check: ([r]) => {
+          expect(r).toMatchObject({
+            key: `on_battery:village:north:${min(0)}`,
+            village: { id: 'north', name: 'Макариха' },
+            device: { id: 'tower-ups', name: 'ДБЖ вежі', kind: 'ups' },
+            power: { state: 'battery', source: 'battery', minutes_left: 23, battery_pct: 46, runs_out_at: min(23.5) },
+            since: min(0),
+          });
+          expect(r!.title).toBe('Макариха: живлення від ДБЖ, залишилось ~23 хв');
+          expect(r!.message).toBe(
+            [
+              'На батареї: ДБЖ вежі (ДБЖ, Макариха).',
+              'Залишилось ~23 хвилини (заряд 46%).',
+              'З 03.06.2025, 12:00 (менше хвилини тому).',
+              'Панель: http://127.0.0.1:8080/villages/north',
+            ].join('\n'),
+          );
+        },
+      },
+      // Another supply sets the figures now, and the tracker's since moved with it: still the same stretch.
+      { at: min(5), world: { power: onBattery(min(4), { 'school-ups': 17 }) }, expect: [] },
+      {
+        at: min(10),
+        world: { power: onBattery(min(4), { 'school-ups': 13 }) },
+        expect: [['open', 'battery_low', 'village:north', ['hook', 'mail', 'tg']]],
+        check: ([r]) => {
+          expect(r).toMatchObject({ key: `battery_low:village:north:${min(0)}`, device: { id: 'school-ups' } });
+          expect(r!.title).toBe('Макариха: ДБЖ розряджається, залишилось ~13 хв');
+          expect(r!.message).toContain('Залишилось ~13 хвилин (заряд 26%).');
+        },
+      },
+      // Estimates wander: over the threshold and under it again is still the one warning; so is a restart.
+      { at: min(11), world: { power: onBattery(min(4), { 'school-ups': 16 }) }, expect: [] },
+      { at: min(12), world: { power: onBattery(min(4), { 'school-ups': 11 }) }, restart: true, expect: [] },
+      {
+        at: min(20),
+        world: { power: mainsBack(min(19)) },
+        restart: true,
+        expect: [
+          ['close', 'power_restored', 'village:north', ['hook', 'tg']],
+          ['close', 'power_restored', 'village:north', []],
+        ],
+        check: ([r, low]) => {
+          expect(r).toMatchObject({
+            key: `on_battery:village:north:${min(0)}`,
+            until: min(19),
+            device: { id: 'tower-ups' },
+            power: { state: 'mains', source: 'mains' },
+          });
+          expect(r!.title).toBe('Макариха: живлення від мережі відновлено');
+          expect(r!.message).toBe(
+            ['Без світла з 03.06.2025, 12:00 до 03.06.2025, 12:19 (19 хв).', 'Панель: http://127.0.0.1:8080/villages/north'].join('\n'),
+          );
+          // mail heard only the warning, and no rule sends it power_restored.
+          expect(low).toMatchObject({
+            key: `battery_low:village:north:${min(0)}`,
+            suppressed: `part of on_battery:village:north:${min(0)}`,
+          });
+        },
+      },
+      { at: min(21), world: { power: mainsBack(min(19)) }, expect: [] },
+    ],
+  },
+  {
+    name: 'power: low from the first, the on_battery alert says it for the rules of both, and no battery_low follows',
+    alerts: {
+      rules: [
+        { on: ['on_battery', 'power_restored'], channels: ['tg'] },
+        { on: ['battery_low', 'power_restored'], channels: ['mail'] },
+      ],
+    },
+    steps: [
+      {
+        at: min(1),
+        world: { power: onBattery(min(0), { 'school-ups': 9 }) },
+        expect: [['open', 'on_battery', 'village:north', ['mail', 'tg']]],
+        check: ([r]) => {
+          expect(r!.folds).toEqual([`battery_low:village:north:${min(0)}`]);
+          expect(r!.title).toBe('Макариха: живлення від ДБЖ, залишилось ~9 хв');
+        },
+      },
+      { at: min(4), world: { power: onBattery(min(0), { 'school-ups': 6 }) }, expect: [] },
+      {
+        at: min(8),
+        world: { power: mainsBack(min(7)) },
+        expect: [
+          ['close', 'power_restored', 'village:north', ['mail', 'tg']],
+          ['close', 'power_restored', 'village:north', []],
+        ],
+      },
+    ],
+  },
+  {
+    name: 'schedule: a blackout slot that comes to outlast the battery raises battery_low before the battery runs out',
+    alerts: { rules: POWER_RULES },
+    steps: [
+      // 12:00; the slot of queue 3.1 ends at 18:00, and seven hours of battery are enough.
+      {
+        at: min(1),
+        world: { power: onBattery(min(0), { 'school-ups': 420 }, { group: '3.1', mains_expected_at: min(360) }) },
+        expect: [['open', 'on_battery', 'village:north', ['hook', 'tg']]],
+        check: ([r]) => {
+          expect(r!.message).toContain('Залишилось ~420 хвилин (заряд 100%).\nЗа графіком (черга 3.1) світло повернеться о 18:00.\n');
+          expect(r!.power).toMatchObject({ mains_expected_at: min(360) });
+          expect(r!.folds).toEqual([]);
+        },
+      },
+      // 12:30: the estimate falls to 150 minutes; the battery runs out at 15:00, three hours before mains.
+      {
+        at: min(30),
+        world: { power: onBattery(min(0), { 'school-ups': 150 }, { group: '3.1', mains_expected_at: min(360) }) },
+        expect: [['open', 'battery_low', 'village:north', ['hook', 'tg']]],
+        check: ([r]) => {
+          expect(r!.title).toBe('Макариха: заряду ДБЖ не вистачить до 18:00');
+          expect(r!.message).toContain('За графіком (черга 3.1) світло повернеться о 18:00, а заряду вистачить до ~15:00.');
+          expect(r!.power).toMatchObject({ minutes_left: 150, runs_out_at: min(180), mains_expected_at: min(360) });
+        },
+      },
+      {
+        at: min(170),
+        world: { power: onBattery(min(0), { 'school-ups': 10 }, { group: '3.1', mains_expected_at: min(360) }) },
+        expect: [],
+      },
+    ],
+  },
+  {
+    name: 'schedule: short from the first, the on_battery alert says so',
+    alerts: { rules: POWER_RULES },
+    steps: [
+      {
+        at: min(0.5),
+        world: { power: onBattery(min(0), { 'tower-ups': 95 }, { group: '3.1', mains_expected_at: min(240) }) },
+        expect: [['open', 'on_battery', 'village:north', ['hook', 'tg']]],
+        check: ([r]) => {
+          expect(r!.title).toBe('Макариха: живлення від ДБЖ, залишилось ~95 хв');
+          expect(r!.message).toContain('За графіком (черга 3.1) світло повернеться о 16:00, а заряду вистачить до ~13:35.');
+          expect(r!.folds).toEqual([`battery_low:village:north:${min(0)}`]);
+        },
+      },
+    ],
+  },
+  {
+    name: 'power lost as the village goes dark: the down alert names the cause; the stretch stays quiet until mains is back',
+    alerts: {
+      rules: [
+        { ...POWER_RULES[0]!, repeat: '10m' },
+        { on: ['down', 'recovered', 'village_offline'], channels: ALL },
+      ],
+    },
+    steps: [
+      {
+        at: min(0.5),
+        world: { power: onBattery(min(0), { 'tower-ups': 21 }) },
+        expect: [['open', 'on_battery', 'village:north', ['hook', 'tg']]],
+        check: ([r]) => expect(r!.message).toContain('Залишилось ~21 хвилина (заряд 42%).'),
+      },
+      {
+        at: min(11),
+        world: { power: onBattery(min(0), { 'tower-ups': 19 }) },
+        expect: [['remind', 'on_battery', 'village:north', ['hook', 'tg']]],
+        check: ([r]) => expect(r!.title).toBe('Нагадування: Макариха: живлення від ДБЖ, залишилось ~19 хв'),
+      },
+      // Dark now: the down alert tells it; no reminder of the battery that ran out.
+      {
+        at: min(21),
+        world: darkNorth,
+        expect: [['open', 'down', 'uplink', ALL.toSorted()]],
+        check: ([r]) => {
+          expect(r).toMatchObject({ cause: 'power', villageOffline: true });
+          expect(r!.title).toBe('Село Макариха без зв’язку: відключення світла (ДБЖ «ДБЖ вежі» на батареї з 12:00, розряджено о 12:20)');
+          expect(r!.message).toContain('Причина: відключення світла (ДБЖ «ДБЖ вежі» на батареї з 12:00, розряджено о 12:20).');
+          expect(r!.message).not.toContain('Ймовірна причина');
+        },
+      },
+      { at: min(40), world: darkNorth, expect: [] },
+      {
+        at: min(60),
+        world: { subjects: { uplink: { state: 'up', since: min(59) } }, power: mainsBack(min(58)) },
+        expect: [
+          ['close', 'power_restored', 'village:north', ['hook', 'tg']],
+          ['close', 'recovered', 'uplink', ALL.toSorted()],
+          ['close', 'recovered', 'village:north', []],
+        ],
+        check: ([r]) => expect(r).toMatchObject({ since: min(0), until: min(58) }),
+      },
+    ],
+  },
+  {
+    name: 'cause: a down alert names the judged cause; an unknown one adds nothing; a village offline takes its uplinks’ cause',
+    steps: [
+      {
+        at: min(1),
+        world: {
+          subjects: {
+            fibre: outage(min(0), { outage: { ...OUTAGE, start: min(0), cause: mainsPresent } }),
+            clinic: cut(min(0), 'fibre'),
+            'park-wifi': outage(min(0), { outage: { ...OUTAGE, start: min(0), cause: { cause: 'unknown', evidence: {} } } }),
+          },
+        },
+        expect: [
+          ['open', 'down', 'park-wifi', ALL.toSorted()],
+          ['open', 'down', 'fibre', ALL.toSorted()],
+        ],
+        check: ([wifi, fibre]) => {
+          expect(fibre!.title).toBe('Немає зв’язку: fibre — збій провайдера');
+          expect(fibre!.message).toContain(
+            'Причина: збій провайдера (канал Укртелеком не відповідає, живлення є за даними ДБЖ «ДБЖ школи»).',
+          );
+          expect(fibre!.cause).toBe('provider');
+          expect(wifi!.title).toBe('Немає зв’язку: Free WiFi, парк');
+          expect(wifi!.message).toContain('Ймовірна причина: сам пристрій або його живлення (Макариха, канал Укртелеком на зв’язку).');
+          expect(wifi!.cause).toBe('unknown');
+        },
+      },
+      {
+        at: min(4),
+        world: {
+          subjects: {
+            fibre: outage(min(0), { outage: { ...OUTAGE, start: min(0), cause: { cause: 'unknown', evidence: {} } } }),
+            'park-wifi': outage(min(0)),
+            lte: outage(min(3), {
+              outage: { ...OUTAGE, start: min(3), cause: { cause: 'power', evidence: { supply: 'tower-ups', lost_at: min(3) } } },
+            }),
+            clinic: cut(min(0), 'fibre'),
+          },
+          villages: { south: { offline: true, since: min(3) } },
+        },
+        expect: [['open', 'village_offline', 'village:south', ALL.toSorted()]],
+        check: ([r]) => {
+          expect(r!.title).toBe('Село Дмитрівка без зв’язку: відключення світла (ДБЖ «ДБЖ вежі» розряджено о 12:03)');
+          expect(r!.cause).toBe('power');
+        },
+      },
+    ],
+  },
+  {
+    name: 'rules: a power rule names its village or its UPS (the one that sets the figures)',
+    alerts: {
+      rules: [
+        { on: ['on_battery'], devices: ['school-ups'], channels: ['mail'] },
+        { on: ['on_battery'], villages: ['south'], channels: ['tg'] },
+        { on: ['on_battery'], villages: ['north'], channels: ['hook'] },
+      ],
+    },
+    steps: [
+      {
+        at: min(1),
+        world: { power: onBattery(min(0), { 'school-ups': 40, 'tower-ups': 23 }) },
+        expect: [['open', 'on_battery', 'village:north', ['hook']]],
+      },
+      {
+        at: min(2),
+        world: { power: onBattery(min(0), { 'school-ups': 20 }) },
+        expect: [['open', 'on_battery', 'village:north', ['mail']]],
+      },
+    ],
+  },
+  {
+    name: 'quiet hours: power alerts wait for their end unless urgent; a stretch over by then is never told',
+    alerts: {
+      quiet_hours: { from: '22:00', to: '07:00' },
+      rules: [
+        { on: ['on_battery', 'battery_low', 'power_restored'], channels: ['tg'] },
+        { on: ['battery_low', 'power_restored'], channels: ['hook'], urgent: true },
+      ],
+    },
+    steps: [
+      // 23:00 in Kyiv.
+      { at: min(11 * 60), world: { power: onBattery(min(11 * 60 - 1), { 'school-ups': 40 }) }, expect: [] },
+      {
+        at: min(11 * 60 + 30),
+        world: { power: onBattery(min(11 * 60 - 1), { 'school-ups': 12 }) },
+        expect: [['open', 'on_battery', 'village:north', ['hook']]],
+      },
+      {
+        at: min(11 * 60 + 50),
+        world: { power: mainsBack(min(11 * 60 + 45)) },
+        expect: [
+          ['close', 'power_restored', 'village:north', ['hook']],
+          ['close', 'power_restored', 'village:north', []],
+        ],
+      },
+      { at: min(19 * 60), world: { power: mainsBack(min(11 * 60 + 45)) }, expect: [] },
+    ],
+  },
+  {
+    name: 'power in English',
+    locale: 'en',
+    alerts: { rules: POWER_RULES },
+    steps: [
+      {
+        at: min(2),
+        world: { power: onBattery(min(0), { 'school-ups': 95 }, { group: '3.1', mains_expected_at: min(240) }) },
+        expect: [['open', 'on_battery', 'village:north', ['hook', 'tg']]],
+        check: ([r]) => {
+          expect(r!.title).toBe('Макариха: on UPS battery, ~95 min left');
+          expect(r!.message).toBe(
+            [
+              'On battery: ДБЖ школи (UPS, Макариха).',
+              'About 95 minutes left (charge 100%).',
+              'The schedule (queue 3.1) brings mains back at 16:00, but the battery lasts only until about 13:37.',
+              'Since 03/06/2025, 12:00 (2 min ago).',
+              'Dashboard: http://127.0.0.1:8080/villages/north',
+            ].join('\n'),
+          );
+        },
+      },
+      {
+        at: min(30),
+        world: { power: mainsBack(min(29)) },
+        expect: [
+          ['close', 'power_restored', 'village:north', ['hook', 'tg']],
+          ['close', 'power_restored', 'village:north', []],
+        ],
+        check: ([r]) => {
+          expect(r!.title).toBe('Макариха: mains power is back');
+          expect(r!.message).toContain('Without mains from 03/06/2025, 12:00 to 03/06/2025, 12:29 (29 min).');
         },
       },
     ],

@@ -4,7 +4,7 @@ import { configError } from '../support/config.ts';
 import { configJsonSchema, renderConfigJsonSchema } from '../../config/json-schema.ts';
 import { loadConfig, parseConfig, type Env } from '../../config/load.ts';
 import { closest } from '../../config/messages.ts';
-import { WIFI_VENDORS } from '../../config/schema.ts';
+import { POWER_VENDORS, WIFI_VENDORS } from '../../config/schema.ts';
 
 // Paths are relative to the repository root, where vitest runs, so they appear as written here in error lines.
 const BAD_CONFIGS = 'test/fixtures/bad-configs';
@@ -61,9 +61,9 @@ describe('config/example.yaml', () => {
     const config = example();
     const devices = config.villages.flatMap((v) => v.devices);
     expect(config.villages.map((v) => v.name)).toEqual(['Дмитрівка', 'Цибулеве', 'Макариха', 'Іванківці']);
-    expect(new Set(devices.map((d) => d.kind))).toEqual(new Set(['uplink', 'wifi', 'institution']));
+    expect(new Set(devices.map((d) => d.kind))).toEqual(new Set(['uplink', 'wifi', 'institution', 'ups']));
     // Every vendor the config accepts is shown in the example, so a new one comes with its documentation.
-    expect(new Set(devices.map((d) => d.vendor).filter(Boolean))).toEqual(new Set(WIFI_VENDORS));
+    expect(new Set(devices.map((d) => d.vendor).filter(Boolean))).toEqual(new Set([...WIFI_VENDORS, ...POWER_VENDORS]));
     expect(new Set(devices.map((d) => d.category).filter(Boolean))).toEqual(
       new Set(['school', 'kindergarten', 'clinic', 'library', 'culture', 'council', 'cnap', 'other']),
     );

@@ -66,6 +66,8 @@ const REPORT: ReportData = {
       mttr_s: 7200.5,
       institutions_online_pct: null,
       wifi: { zones: 1, avg_clients: 3.25, peak_clients: 12 },
+      downtime_by_cause: { power: 7200.5, scheduled_blackout: 0, provider: 0, upstream: 0, device: 0, maintenance: 0, unknown: 0 },
+      uptime_adjusted_pct: 99.52,
     },
   ],
   providers: [],
@@ -73,6 +75,9 @@ const REPORT: ReportData = {
   devices: [],
   months: [],
   incidents: [],
+  power: { villages: [], supplies: [], invincibility_points: [] },
+  excused_causes: ['scheduled_blackout', 'maintenance'],
+  cause_priority: ['maintenance', 'power', 'scheduled_blackout', 'upstream', 'provider', 'device', 'unknown'],
   data_quality: { monitored_pct: 100, device_time_s: 10, monitored_s: 10, no_data_s: 0, gaps: [] },
   queries: [{ figure: 'villages', influxql: 'SELECT "up" FROM "rollup"."uptime"; SELECT 1' }],
 };
@@ -83,7 +88,9 @@ describe('the report as CSV', () => {
     expect(csv).toBe(reportCsv(REPORT, 'plain'));
     expect(csv.startsWith('\uFEFFtable,hromada,timezone,from,to,measured_to,generated_at\r\n')).toBe(true);
     expect(csv).toContain('\r\ntable,id,name,population,uplinks,uptime_pct,');
-    expect(csv).toContain('\r\nvillages,makarykha,Макариха,540,2,99.52,1,7200.5,13046400,7200.5,7200.5,,1,3.25,12\r\n');
+    expect(csv).toContain(
+      '\r\nvillages,makarykha,Макариха,540,2,99.52,1,7200.5,13046400,7200.5,7200.5,,1,3.25,12,7200.5,0,0,0,0,0,0,99.52\r\n',
+    );
     expect(csv).toContain('\r\nsummary,"Зв’язок був у 99,5% часу; найдовше відключення — 2 год."\r\n');
     expect(csv).toContain('\r\nqueries,villages,"SELECT ""up"" FROM ""rollup"".""uptime""; SELECT 1"\r\n');
   });
@@ -92,7 +99,9 @@ describe('the report as CSV', () => {
     const csv = reportCsv(REPORT, 'excel');
     expect(REPORT_CSV_STYLES.excel).toEqual({ delimiter: ';', decimal: ',', bom: true, newline: '\r\n' });
     expect(csv.startsWith('\uFEFFtable;hromada;timezone;from;to;measured_to;generated_at\r\n')).toBe(true);
-    expect(csv).toContain('\r\nvillages;makarykha;Макариха;540;2;99,52;1;7200,5;13046400;7200,5;7200,5;;1;3,25;12\r\n');
+    expect(csv).toContain(
+      '\r\nvillages;makarykha;Макариха;540;2;99,52;1;7200,5;13046400;7200,5;7200,5;;1;3,25;12;7200,5;0;0;0;0;0;0;99,52\r\n',
+    );
     expect(csv).toContain('\r\nkpis;settlements;Села з інтернетом;settlements_connected_pct;at_least;95;99,52;true;%;false;\r\n');
     // Text keeps its own commas and points; a ";" in it is quoted.
     expect(csv).toContain('\r\nsummary;"Зв’язок був у 99,5% часу; найдовше відключення — 2 год."\r\n');

@@ -357,7 +357,7 @@ describe('mistakes, each at its line and column', () => {
     expect(problemsOf(text)).toEqual([
       'schools.csv:3 Категорія: must be one of: school («школа»), kindergarten («заклад дошкільної освіти»), clinic («медичний заклад»), library («бібліотека»), culture («заклад культури»), council («рада / старостат»), cnap («ЦНАП»), other («заклад») (got "університет")',
       'schools.csv:3 IP-адреса: is not a valid IPv4 address (four numbers 0-255)',
-      'schools.csv:3 Провайдер: unknown provider "Воля": the config\'s providers are ukrtelecom («Укртелеком»), prostonet («ProstoNet»), kyivstar («Київстар (4G)»); add a new one to providers: in the config first',
+      'schools.csv:3 Провайдер: unknown provider "Воля": the config\'s providers are ukrtelecom («Укртелеком»), prostonet («ProstoNet»), kyivstar («Київстар (4G)»), starlink («Starlink»); add a new one to providers: in the config first',
       'schools.csv:3 Підключено до: unknown device "makarykha-uplnk" (did you mean "makarykha-uplink-lte"?): a parent is a device of the config or a row of this file',
       'schools.csv:3 Швидкість (Мбіт/с): must be a speed in Mbit/s, e.g. 100 or 100,5 (got "швидко")',
       'schools.csv:3 Облікові дані: unknown credential "public" (did you mean "public-v2"?): the config\'s snmp_credentials are public-v2, wifi-v3',

@@ -18,7 +18,13 @@ describe('the cause of an outage in words', () => {
 
   it('tells a provider failure with mains present, and a scheduled slot, and an upstream cut', () => {
     expect(causeText({ cause: 'provider', evidence: { provider: 'ukrtelecom', supply: 'school-ups', mains_ok: true } }, uk)).toBe(
-      'збій провайдера (ДБЖ «Школа, ДБЖ» живлення від мережі є; канал Укртелеком не відповідає)',
+      'збій провайдера (канал Укртелеком не відповідає, живлення є за даними ДБЖ «Школа, ДБЖ»)',
+    );
+    expect(causeText({ cause: 'provider', evidence: { provider: 'ukrtelecom', supply: 'school-ups', mains_ok: true } }, en)).toBe(
+      'provider failure (the Укртелеком line does not answer, mains present per UPS "Школа, ДБЖ")',
+    );
+    expect(causeText({ cause: 'device', evidence: { supply: 'school-ups', mains_ok: true } }, uk)).toBe(
+      'несправність пристрою (живлення є за даними ДБЖ «Школа, ДБЖ»)',
     );
     const slot = { group: '3.1' as const, start: at(14, 0), end: at(18, 0) };
     expect(causeEvidenceText({ cause: 'scheduled_blackout', evidence: { slot } }, uk)).toBe(

@@ -1,8 +1,9 @@
 /**
  * Scenario files and the scenarios built in code: the annotated example, every
  * mistake reported as file:line (test cases as folders), the demo timeline
- * over the demo hromada and the devices it has beyond its config, unlisted
- * devices in a scenario, and the generated hromadas for load tests.
+ * over the demo hromada (its faults, its blackouts played on the model) and
+ * the devices it has beyond its config, unlisted devices in a scenario, and
+ * the generated hromadas for load tests.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { configError } from '../support/config.ts';
 import { loadConfig } from '../../config/load.ts';
 import { WIFI_VENDORS } from '../../config/schema.ts';
-import { demoScenario, generateScale, loadScenario, scenarioFromConfig } from '../../simulator/index.ts';
+import { createWorld, demoScenario, generateScale, loadScenario, scenarioFromConfig, type TruthOutage } from '../../simulator/index.ts';
 import { injectedFault } from '../../simulator/scenario.ts';
+import { groundTruth } from '../../simulator/truth.ts';
 
 const BAD = 'test/fixtures/scenarios/bad';
 
@@ -27,6 +29,15 @@ describe('scenario files', () => {
     );
     expect(scenario.faults.find((f) => f.type === 'slow')).toMatchObject({ at: 150 * 60_000, duration: 20 * 60_000, delay: 1500 });
     expect(scenario.devices['dmytrivka-park-wifi']).toEqual({ place: 'park', clients_peak: 60 });
+    expect(scenario.devices['ivankivtsi-tower-ups']).toEqual({ runtime: 30 * 60_000, recharge: 4 * 3_600_000 });
+    expect(scenario.power).toEqual([
+      { group: '2.2', at: 5 * 3_600_000, duration: 3_600_000, scheduled: true },
+      { village: 'tsybuleve', at: 4 * 3_600_000, duration: 40 * 60_000, scheduled: false },
+    ]);
+    expect(scenario.schedule).toEqual([
+      { group: '3.1', start: Date.parse('2025-05-17T17:00:00Z'), end: Date.parse('2025-05-17T18:30:00Z'), kind: 'definite' },
+      { group: '4.1', start: Date.parse('2025-05-17T16:00:00Z'), end: Date.parse('2025-05-17T17:00:00Z'), kind: 'possible' },
+    ]);
   });
 
   it('takes --config over the config the scenario names, and checks the faults against it', () => {
@@ -68,6 +79,29 @@ describe('scenarios built in code', () => {
     ]);
   });
 
+  it('check the cuts of the mains and the batteries the same way, and take a BlackoutSchedule’s slots as they are', () => {
+    const error = configError(() =>
+      scenarioFromConfig(config, {
+        devices: { 'makarykha-school': { charge_pct: 50 } },
+        power: [
+          { village: 'makaryha', at: '1m' },
+          { group: '6.2', at: '2m' },
+        ],
+        schedule: [{ group: '3.1', start: 2000, end: 1000 }],
+      }),
+    );
+    expect(error.errors).toEqual([
+      'scenario devices.makarykha-school.charge_pct: only applies to a battery: a UPS (kind ups), a router on a DC UPS (power_voltage) or an Invincibility Point with backup_power ups or battery',
+      'scenario power[0].village: unknown village "makaryha" in the config (did you mean "makarykha"?)',
+      "scenario power[1].group: no village or device of the config is on queue 6.2 (power_group): the cut would take nobody's mains",
+      'scenario schedule[0].end: must be after start',
+    ]);
+    const slots = [
+      { group: '2.2', start: Date.parse('2026-01-05T10:00:00Z'), end: Date.parse('2026-01-05T12:00:00Z'), kind: 'definite' as const },
+    ];
+    expect(scenarioFromConfig(config, { schedule: slots }).schedule).toEqual(slots);
+  });
+
   it('refuse to inject a wrap: it is planned from boot', () => {
     expect(() => injectedFault(config, 'makarykha-school', { type: 'wrap' } as never)).toThrow(/cannot be injected/);
     expect(injectedFault(config, 'makarykha-school', { type: 'slow', delay: '700ms' })).toEqual({
@@ -95,6 +129,67 @@ describe('the demo timeline', () => {
     expect(villages.size).toBe(config.villages.length);
     const ap = config.villages.flatMap((v) => v.devices).find((d) => d.id === scenario.faults[1]!.device)!;
     expect(ap).toMatchObject({ kind: 'wifi', public: true });
+  });
+
+  it('has a slot of the schedule every seven minutes, each for another queue, clear of the devices’ faults', () => {
+    expect(scenario.power).toEqual([
+      { group: '3.1', at: 3 * 60_000, duration: 4 * 60_000, scheduled: true },
+      { group: '4.1', at: 10 * 60_000, duration: 4 * 60_000, scheduled: true },
+      { group: '1.2', at: 17 * 60_000, duration: 4 * 60_000, scheduled: true },
+      { group: '2.2', at: 24 * 60_000, duration: 4 * 60_000, scheduled: true },
+    ]);
+    const groupOf = new Map(config.villages.map((v) => [v.id, v.power_group]));
+    for (const cut of scenario.power) {
+      for (const f of scenario.faults.filter(
+        (f) => groupOf.get(villageOf.get(f.device)!) === cut.group && f.type !== 'slow' && f.type !== 'wrap',
+      )) {
+        const end = f.at + (f.duration ?? 0);
+        expect(end <= cut.at - 60_000 || f.at >= cut.at + cut.duration! + 60_000, `${f.device} ${f.type}`).toBe(true);
+      }
+    }
+    // A village UPS lasts part of a slot; the ЦНАП's outlasts it; each charges again within its queue's half hour.
+    expect(scenario.devices['ivankivtsi-tower-ups']).toEqual({ runtime: 150_000, recharge: 20 * 60_000 });
+    expect(scenario.devices['dmytrivka-cnap-ups']).toEqual({ runtime: 12 * 60_000, recharge: 20 * 60_000 });
+    expect(scenario.devices['makarykha-uplink-ukrtelecom']).toEqual({ runtime: 3_600_000, recharge: 20 * 60_000 });
+  });
+
+  it('plays each blackout as the dashboard should show it: a UPS drains and warns, a village goes dark, the ЦНАП stays online', () => {
+    const start = Date.parse('2026-01-05T08:00:00Z');
+    const w = createWorld(scenario, start, true);
+    const at = (minute: number) => start + minute * 60_000;
+    const truth = groundTruth(w, scenario.name, start, at(30));
+    const minutes = (outages: readonly TruthOutage[]) => outages.map((o) => [(o.from - start) / 60_000, (o.to - start) / 60_000, o.cause]);
+    const village = (id: string) => minutes(truth.villages.find((v) => v.village === id)!.outages);
+    const device = (id: string) => minutes(truth.devices.find((d) => d.device.id === id)!.outages);
+
+    // Іванківці (24–28 min): the tower's UPS carries the uplink for 150 s, then the village is dark for want of power.
+    expect(village('ivankivtsi')).toEqual([
+      [2, 6, 'provider'],
+      [26.5, 28, 'power'],
+    ]);
+    expect(device('ivankivtsi-school')).toEqual([
+      [2, 6, 'upstream'],
+      [24, 28, 'scheduled_blackout'],
+    ]);
+    // Its minutes left fall under power.warn_minutes_left a good while before it runs flat: the early warning.
+    const minutesLeft = (t: number) => Math.floor(w.powerAt('ivankivtsi-tower-ups', t)!.secondsLeft / 60);
+    expect(minutesLeft(at(24) + 1000)).toBeGreaterThanOrEqual(config.power.warn_minutes_left);
+    let warned = at(24);
+    while (minutesLeft(warned) >= config.power.warn_minutes_left) warned += 1000;
+    expect(at(26.5) - warned).toBeGreaterThanOrEqual(60_000);
+
+    // Цибулеве (17–21 min) has no UPS: dark at once, in a slot of the schedule.
+    expect(village('tsybuleve')).toEqual([[17, 21, 'scheduled_blackout']]);
+    // Дмитрівка (3–7 min): its lines go dark, but the ЦНАП keeps its Starlink link on its UPS, and the village is online by it.
+    expect(device('dmytrivka-uplink-prostonet')).toEqual([[3, 7, 'scheduled_blackout']]);
+    for (const id of ['dmytrivka-cnap', 'dmytrivka-cnap-wifi', 'dmytrivka-cnap-starlink', 'dmytrivka-cnap-ups'])
+      expect(device(id), id).toEqual([]);
+    expect(village('dmytrivka')).toEqual([]);
+    expect(w.powerAt('dmytrivka-cnap-ups', at(5))).toMatchObject({ source: 'battery', batteryStatus: 'normal' });
+    // Макариха (10–14 min): the uplink runs on its DC UPS, its voltage under power.on_battery_below_v.
+    expect(device('makarykha-uplink-ukrtelecom')).toEqual([]);
+    expect(w.powerAt('makarykha-uplink-ukrtelecom', at(12))!.inputVoltage).toBeLessThan(config.power.on_battery_below_v!);
+    expect(device('makarykha-school')).toEqual([[10, 14, 'scheduled_blackout']]);
   });
 
   it('answers late but within the collector timeout', () => {

@@ -2,6 +2,7 @@
 import type { RouteDef } from '../route.ts';
 import { inventoryRoutes } from './inventory.ts';
 import { networkRoutes } from './network.ts';
+import { powerRoutes } from './power.ts';
 import { reportRoutes } from './reports.ts';
 import { sessionRoutes } from './session.ts';
 import { systemRoutes } from './system.ts';
@@ -9,6 +10,7 @@ import { systemRoutes } from './system.ts';
 export const ROUTES: readonly RouteDef[] = [
   ...sessionRoutes,
   ...networkRoutes,
+  ...powerRoutes,
   ...reportRoutes,
   ...inventoryRoutes,
   ...systemRoutes(() => ROUTES),

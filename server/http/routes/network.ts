@@ -16,6 +16,8 @@ import {
   maintenanceItem,
   maintenanceRequest,
   maintenanceResponse,
+  outageCauseRequest,
+  outageItem,
   outagesQuery,
   outagesResponse,
   publicStatus,
@@ -94,10 +96,33 @@ export const networkRoutes: RouteDef[] = [
     path: '/api/outages',
     access: 'viewer',
     tag: 'events',
-    summary: 'Outages overlapping a time range (default: the last 30 days), newest first',
+    summary:
+      'Outages overlapping a time range (default: the last 30 days), newest first, each with its cause (an admin’s reclassification over what Merezha judged) and the evidence in words',
     query: outagesQuery,
     response: outagesResponse,
     handler: async ({ query, services }) => ({ outages: await services.dashboard.outages(query) }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/outages/cause',
+    access: 'admin',
+    tag: 'events',
+    summary:
+      'Reclassify an outage (subject and start) with a cause and a note; recorded with who and when, the latest note wins in the list and the report. An unknown outage 404',
+    body: outageCauseRequest,
+    response: outageItem,
+    handler: async ({ body, principal, services }) => {
+      if (!services.dashboard.canReclassify)
+        throw new HttpError(503, 'InfluxDB was not reachable when Merezha started: outages cannot be reclassified');
+      const by = principal!.user.username;
+      const item = await services.dashboard.reclassify(body, by);
+      if (!item) throw new HttpError(404, `no outage of "${body.subject}" began at ${body.start}`);
+      services.log.info(
+        { subject: item.subject, start: item.start, cause: item.cause, judged: item.cause_judged, by },
+        'outage reclassified',
+      );
+      return item;
+    },
   }),
   route({
     method: 'get',

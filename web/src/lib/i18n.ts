@@ -21,7 +21,17 @@ import {
   type State,
 } from '../../../common/words/names.ts';
 import { count, type PluralForms } from '../../../common/words/plural.ts';
-import { batteryStatusName, powerSourceName, type BatteryStatus, type PowerSource } from '../../../common/words/power.ts';
+import {
+  batteryStatusName,
+  outageCauseName,
+  powerSourceName,
+  powerStateName,
+  type BatteryStatus,
+  type OutageCause,
+  type PowerSource,
+  type PowerState,
+} from '../../../common/words/power.ts';
+import { causeEvidenceText, causeText, type CauseJudgement, type CauseWordsContext } from '../../../common/words/cause.ts';
 import { localizeReason } from '../../../common/words/reasons.ts';
 
 const uk = {
@@ -90,6 +100,8 @@ const uk = {
   'col.device': 'Пристрій',
   'col.state': 'Стан',
   'col.reason': 'Причина',
+  'col.cause': 'Причина',
+  'col.symptom': 'Ознака',
   'col.rtt': 'RTT',
   'col.loss': 'Втрати',
   'col.traffic': 'Трафік вх. / вих.',
@@ -163,6 +175,12 @@ const uk = {
   'events.alerts': 'Сповіщення',
   'events.none': 'Нічого не знайдено.',
   'outage.ongoing': 'триває',
+  'outage.reclassified': 'Змінено: {by}, {time}',
+  'outage.judged': 'Мережа визначила: {cause}',
+  'outage.reclassify': 'Змінити причину…',
+  'outage.reclassifyLabel': '{name}, перебій з {time}',
+  'outage.note': 'Примітка: чому',
+  'outage.save': 'Зберегти причину',
   'action.open': 'початок',
   'action.remind': 'нагадування',
   'action.close': 'відновлення',
@@ -274,14 +292,6 @@ const uk = {
   'field.invincibilityPoint': 'Пункт незламності',
   'field.backupPower': 'Резервне живлення',
   'field.backupLink': 'Резервний зв’язок',
-  'backupPower.ups': 'ДБЖ',
-  'backupPower.generator': 'генератор',
-  'backupPower.battery': 'акумулятор (зарядна станція)',
-  'backupPower.none': 'немає',
-  'backupLink.starlink': 'Starlink',
-  'backupLink.xpon': 'оптика (xPON)',
-  'backupLink.mobile': 'мобільний інтернет',
-  'backupLink.none': 'немає',
   'field.village': 'Населений пункт',
   'field.population': 'Населення',
   'field.lat': 'Широта',
@@ -308,6 +318,52 @@ const uk = {
   'audit.moved': 'перенесено з «{from}» до «{to}»',
   'audit.what': 'Що',
   'audit.change': 'Зміна',
+  'nav.points': 'Пункти незламності',
+  'power.title': 'Живлення',
+  'power.onBattery': 'на батареї, ~{left}',
+  'power.mainsDue': 'світло за графіком о {time}',
+  'power.queue': 'Черга {group}',
+  'power.today': 'сьогодні',
+  'power.tomorrow': 'завтра',
+  'power.noSlots': 'без відключень',
+  'power.notPublished': 'графіка ще немає',
+  'power.possible': 'можливо',
+  'power.schedule': 'Графік відключень: {source}, оновлено {time}.',
+  'power.scheduleImported': 'Графік відключень: {source}.',
+  'power.noSchedule':
+    'Графіка відключень ще немає: імпортуйте його командою merezha power import-schedule ФАЙЛ або вкажіть power.schedule_url у конфігурації.',
+  'power.noQueue': 'Черга відключень не вказана (power_group у конфігурації).',
+  'power.supplies': 'Джерела живлення',
+  'power.supply': 'Пристрій',
+  'power.state': 'Стан',
+  'power.source': 'Звідки живлення',
+  'power.charge': 'Заряд',
+  'power.left': 'Залишилось',
+  'power.voltage': 'Напруга входу',
+  'power.volts': '{v} В',
+  'points.title': 'Пункти незламності',
+  'points.intro':
+    'Пункт незламності має тримати зв’язок без світла: мати резервне живлення (ДБЖ, генератор, акумулятор) і резервний канал (Starlink, xPON, мобільний). Тут — їхнє живлення та канали зараз.',
+  'points.none': 'Жоден пристрій не позначено як пункт незламності (invincibility_point: true у конфігурації або на сторінці «Інвентар»).',
+  'points.blackout': 'Без світла зараз {n} з {total} пунктів; на зв’язку з них {online}.',
+  'points.noBlackout': 'Зараз жоден пункт не без світла.',
+  'points.list': 'Пункти та їхній стан',
+  'points.point': 'Пункт',
+  'points.village': 'Населений пункт',
+  'points.connection': 'Зв’язок',
+  'points.power': 'Живлення',
+  'points.backup': 'Резерв',
+  'points.links': 'Канали',
+  'points.keeps': 'тримає зв’язок без світла',
+  'points.dark': 'без світла й без зв’язку',
+  'points.backupPower': 'живлення: {what}',
+  'points.backupLink': 'канал: {what}',
+  'points.notGiven': 'не вказано',
+  'points.lackingTitle': 'Не відповідають вимогам',
+  'points.lackingNone': 'Усі пункти мають і резервне живлення, і резервний зв’язок.',
+  'points.lacks': 'немає {what}',
+  'lack.backup_power': 'резервного живлення',
+  'lack.backup_link': 'резервного зв’язку',
   'error.network': 'Сервер недоступний. Перевірте з’єднання.',
   'error.forbidden': 'Ваша роль не дозволяє цю дію.',
   'error.server': 'Помилка сервера: {message}',
@@ -391,6 +447,8 @@ const en: Record<MessageKey, string> = {
   'col.device': 'Device',
   'col.state': 'State',
   'col.reason': 'Reason',
+  'col.cause': 'Cause',
+  'col.symptom': 'Symptom',
   'col.rtt': 'RTT',
   'col.loss': 'Loss',
   'col.traffic': 'Traffic in / out',
@@ -464,6 +522,12 @@ const en: Record<MessageKey, string> = {
   'events.alerts': 'Alerts',
   'events.none': 'Nothing found.',
   'outage.ongoing': 'ongoing',
+  'outage.reclassified': 'Changed by {by}, {time}',
+  'outage.judged': 'Merezha judged: {cause}',
+  'outage.reclassify': 'Change the cause…',
+  'outage.reclassifyLabel': '{name}, outage from {time}',
+  'outage.note': 'Note: why',
+  'outage.save': 'Save the cause',
   'action.open': 'opened',
   'action.remind': 'reminder',
   'action.close': 'recovered',
@@ -575,14 +639,6 @@ const en: Record<MessageKey, string> = {
   'field.invincibilityPoint': 'Invincibility Point (Пункт незламності)',
   'field.backupPower': 'Backup power',
   'field.backupLink': 'Backup link',
-  'backupPower.ups': 'UPS',
-  'backupPower.generator': 'generator',
-  'backupPower.battery': 'battery (power station)',
-  'backupPower.none': 'none',
-  'backupLink.starlink': 'Starlink',
-  'backupLink.xpon': 'fibre (xPON)',
-  'backupLink.mobile': 'mobile internet',
-  'backupLink.none': 'none',
   'field.village': 'Village',
   'field.population': 'Population',
   'field.lat': 'Latitude',
@@ -609,6 +665,52 @@ const en: Record<MessageKey, string> = {
   'audit.moved': 'moved from “{from}” to “{to}”',
   'audit.what': 'What',
   'audit.change': 'Change',
+  'nav.points': 'Invincibility Points',
+  'power.title': 'Power',
+  'power.onBattery': 'on battery, ~{left} left',
+  'power.mainsDue': 'mains due at {time} by the schedule',
+  'power.queue': 'Queue {group}',
+  'power.today': 'today',
+  'power.tomorrow': 'tomorrow',
+  'power.noSlots': 'no blackouts',
+  'power.notPublished': 'not published yet',
+  'power.possible': 'possible',
+  'power.schedule': 'Blackout schedule: {source}, updated {time}.',
+  'power.scheduleImported': 'Blackout schedule: {source}.',
+  'power.noSchedule':
+    'No blackout schedule yet: import one with merezha power import-schedule FILE, or set power.schedule_url in the config.',
+  'power.noQueue': 'No blackout queue given (power_group in the config).',
+  'power.supplies': 'Power supplies',
+  'power.supply': 'Device',
+  'power.state': 'State',
+  'power.source': 'Power from',
+  'power.charge': 'Charge',
+  'power.left': 'Left',
+  'power.voltage': 'Input voltage',
+  'power.volts': '{v} V',
+  'points.title': 'Invincibility Points',
+  'points.intro':
+    'An Invincibility Point (Пункт незламності) must keep internet without mains: backup power (a UPS, a generator, a battery) and a backup link (Starlink, xPON, mobile). Here are their power and links now.',
+  'points.none': 'No device is marked as an Invincibility Point (invincibility_point: true in the config, or on the Inventory page).',
+  'points.blackout': 'Without mains now: {n} of {total} points; {online} of them online.',
+  'points.noBlackout': 'No point is without mains now.',
+  'points.list': 'The points and their state',
+  'points.point': 'Point',
+  'points.village': 'Village',
+  'points.connection': 'Connection',
+  'points.power': 'Power',
+  'points.backup': 'Backup',
+  'points.links': 'Links',
+  'points.keeps': 'keeps internet without mains',
+  'points.dark': 'without mains and offline',
+  'points.backupPower': 'power: {what}',
+  'points.backupLink': 'link: {what}',
+  'points.notGiven': 'not given',
+  'points.lackingTitle': 'Not meeting the requirement',
+  'points.lackingNone': 'Every point has both backup power and a backup link.',
+  'points.lacks': 'no {what}',
+  'lack.backup_power': 'backup power',
+  'lack.backup_link': 'backup link',
   'error.network': 'The server cannot be reached. Check the connection.',
   'error.forbidden': 'Your role does not allow this.',
   'error.server': 'Server error: {message}',
@@ -682,6 +784,12 @@ function formatters(language: Locale, zone: string | undefined, tr: Translate) {
   const timeOnly = new Intl.DateTimeFormat(locale, { timeZone: zone, timeStyle: 'short' });
   const dayOnly = new Intl.DateTimeFormat(locale, { timeZone: zone, dateStyle: 'medium' });
   const dayMonth = new Intl.DateTimeFormat(locale, { timeZone: zone, day: 'numeric', month: 'short' });
+  /** Causes tell their times in the zone of the dates around them: the hromada's, the browser's until it is known. */
+  const causeContext = (name: (id: string) => string): CauseWordsContext => ({
+    locale: language,
+    timeZone: zone ?? dateTime.resolvedOptions().timeZone,
+    name,
+  });
   const dash = '—';
   const moment = (ms: number) => (dayOnly.format(ms) === dayOnly.format(Date.now()) ? timeOnly.format(ms) : dateTime.format(ms));
 
@@ -711,8 +819,19 @@ function formatters(language: Locale, zone: string | undefined, tr: Translate) {
     kind: (kind: DeviceKind) => kindName(kind, language),
     /** «від мережі», «від батареї». */
     powerSource: (source: PowerSource) => powerSourceName(source, language),
+    /** «відключення світла», «збій провайдера». */
+    cause: (cause: OutageCause) => outageCauseName(cause, language),
+    /** The evidence of a cause in words («ДБЖ «…» розряджено о 14:32»), devices and providers by `name`; «» when there is none. */
+    causeEvidence: (judgement: CauseJudgement, name: (id: string) => string) => causeEvidenceText(judgement, causeContext(name)),
+    /** The cause with its evidence: «відключення світла (ДБЖ «…» розряджено о 14:32)». */
+    causeText: (judgement: CauseJudgement, name: (id: string) => string) => causeText(judgement, causeContext(name)),
     /** «у нормі», «розряджена». */
     battery: (status: BatteryStatus) => batteryStatusName(status, language),
+    /** «є світло», «на батареї, ~23 хв», «живлення немає». */
+    power: (state: PowerState, minutesLeft: number | null) =>
+      state === 'battery' && minutesLeft !== null
+        ? tr('power.onBattery', { left: formatDuration(minutesLeft * 60, language) })
+        : powerStateName(state, language),
     category: (category: InstitutionCategory) => categoryHeading(category, language),
     /** One institution of a category: "школа", "school". */
     institution: (category: InstitutionCategory) => institutionName(category, language),
@@ -723,6 +842,11 @@ function formatters(language: Locale, zone: string | undefined, tr: Translate) {
     reason: (text: string) => localizeReason(text, language),
     /** Chart ticks: "14:00" within a day, "22 лист." across days. */
     clock: (ms: number) => timeOnly.format(ms),
+    /** The end of a blackout slot (cut at the day's midnights): the midnight that ends its day is "24:00", as schedules write it. */
+    until: (ms: number) => {
+      const text = timeOnly.format(ms);
+      return text === '00:00' ? '24:00' : text;
+    },
     date: (ms: number) => dayMonth.format(ms),
     /** Just the time when it is today, else date and time. */
     moment,

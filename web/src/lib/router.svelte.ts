@@ -11,6 +11,7 @@ export type Route =
   | { page: 'events' }
   | { page: 'admin' }
   | { page: 'inventory' }
+  | { page: 'points' }
   | { page: 'not-found' };
 
 /** Paths the server renders itself: links to them must be real page loads. */
@@ -23,6 +24,7 @@ function match(pathname: string): Route {
   if (first === undefined) return { page: 'overview' };
   if (second === undefined && (first === 'login' || first === 'events' || first === 'admin' || first === 'inventory'))
     return { page: first };
+  if (second === undefined && first === 'invincibility-points') return { page: 'points' };
   if (second !== undefined && first === 'villages') return { page: 'village', id: second };
   if (second !== undefined && first === 'devices') return { page: 'device', id: second };
   return { page: 'not-found' };
