@@ -74,7 +74,8 @@ export function causeEvidenceText(j: CauseJudgement, ctx: CauseWordsContext): st
   }
   if (e.slot) {
     const slot = `${at(e.slot.start)}–${at(e.slot.end)}`;
-    parts.push(uk ? `черга ${e.slot.group}, відключення за графіком ${slot}` : `queue ${e.slot.group}, scheduled blackout ${slot}`);
+    // The cause's own name already says «за графіком»: the evidence gives the queue and the slot.
+    parts.push(uk ? `черга ${e.slot.group}, ${slot}` : `queue ${e.slot.group}, ${slot}`);
   }
   if (e.parent !== undefined) parts.push(uk ? `недоступний «${name(e.parent)}»` : `"${name(e.parent)}" is down`);
   if (e.window !== undefined) parts.push(uk ? `вікно робіт «${e.window}»` : `maintenance window "${e.window}"`);

@@ -27,9 +27,7 @@ describe('the cause of an outage in words', () => {
       'несправність пристрою (живлення є за даними ДБЖ «Школа, ДБЖ»)',
     );
     const slot = { group: '3.1' as const, start: at(14, 0), end: at(18, 0) };
-    expect(causeEvidenceText({ cause: 'scheduled_blackout', evidence: { slot } }, uk)).toBe(
-      'черга 3.1, відключення за графіком 14:00–18:00',
-    );
+    expect(causeEvidenceText({ cause: 'scheduled_blackout', evidence: { slot } }, uk)).toBe('черга 3.1, 14:00–18:00');
     expect(causeText({ cause: 'upstream', evidence: { parent: 'tower' } }, en)).toBe('cut off upstream ("Водонапірна вежа" is down)');
     expect(causeText({ cause: 'unknown', evidence: {} }, uk)).toBe('причина невідома');
   });
