@@ -6,7 +6,11 @@
  * mistakes refused with nothing changed; `merezha power schedule --json`.
  * Then the whole stack of `merezha start`: the feed of `power.schedule_url`
  * (served on 127.0.0.1) at start, an import taken within the product's poll
- * period, and a reload that points it at another feed.
+ * period, and a reload that points it at another feed. And what the issue is
+ * done by: a DTEK feed imported from the command line makes an outage of a
+ * village without a UPS inside its queue's slot a scheduled blackout, in
+ * InfluxDB, in the monitor's states and in `GET /api/outages`, while an
+ * outage on another queue at the same moment stays unknown.
  */
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -16,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../app/stack.ts';
+import * as api from '../../common/api.ts';
 import { createLogger, silentLogger } from '../../common/log.ts';
 import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
 import { loadConfig } from '../../config/load.ts';
@@ -28,11 +33,13 @@ import {
   type StoredBlackout,
   type StoredSchedule,
 } from '../../server/power/schedule-store.ts';
-import { startTestInfluxd, testWriterOptions, waitFor, type TestInfluxd } from '../support/influxd.ts';
+import { ADMIN_PASSWORD, apiHarness, type ApiHarness } from '../support/api.ts';
+import { readPoints, startTestInfluxd, testWriterOptions, waitFor, type TestInfluxd } from '../support/influxd.ts';
 
 const BIN = new URL('../../bin/merezha.mjs', import.meta.url).pathname;
 const DTEK = new URL('../fixtures/power-schedules/dtek-kyiv-2025-11-24.json', import.meta.url).pathname;
 const KYIV = 'Europe/Kyiv';
+const HOUR = 3_600_000;
 const DB = 'merezha_power_schedule';
 /** The product's poll period of the file is 10 s: an import takes effect within it (and a little more for the fsync). */
 const PRODUCT_POLL_MS = 10_000;
@@ -43,11 +50,16 @@ function today(): string {
   const l = localTime(Date.now(), KYIV);
   return `${l.year}-${pad(l.month)}-${pad(l.day)}`;
 }
-/** An hour of today in Kyiv, as an instant. */
-function todayAt(hour: number): number {
+/** A date in Kyiv, `days` after today's. */
+function kyivDate(days: number): { year: number; month: number; day: number } {
   const l = localTime(Date.now(), KYIV);
-  return zonedTimeToUtc({ year: l.year, month: l.month, day: l.day, hour, minute: 0 }, KYIV);
+  const d = new Date(Date.UTC(l.year, l.month - 1, l.day + days));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
+/** An hour of a date in Kyiv (24: the next midnight), as an instant. */
+const kyivAt = (date: { year: number; month: number; day: number }, hour: number) => zonedTimeToUtc({ ...date, hour, minute: 0 }, KYIV);
+/** An hour of today in Kyiv, as an instant. */
+const todayAt = (hour: number) => kyivAt(kyivDate(0), hour);
 const csvSlot = (group: string, from: number, to: number) => `${group},${today()} ${pad(from)}:00,${today()} ${pad(to)}:00`;
 
 function merezha(args: string[]) {
@@ -233,6 +245,129 @@ describe('merezha power import-schedule beside a running store', () => {
     const text = merezha(['power', 'schedule', '--config', configFile]);
     expect(text.stdout).toContain('черга 3.1: села: Іванківці\n');
     expect(text.stdout).toMatch(/ {2}сьогодні, [^:]+: 14:00–16:00\n/);
+  });
+});
+
+/**
+ * The DTEK feed of the fixture, published now: its `fact` holds yesterday,
+ * today and tomorrow in Kyiv, queue 3.1 off ("no") in each hour that touches
+ * [from, to) and on ("yes") in the others, queue 2.1 on all the time. With the
+ * slot of 3.1 it gives: those hours joined.
+ */
+async function dtekFeedAround(from: number, to: number): Promise<{ text: string; slot: { start: number; end: number } }> {
+  const feed = JSON.parse(await readFile(DTEK, 'utf8')) as { lastUpdated: string; fact: Record<string, unknown> };
+  const data: Record<string, Record<string, Record<string, string>>> = {};
+  const slot = { start: Infinity, end: -Infinity };
+  for (const days of [-1, 0, 1]) {
+    const at = (hour: number) => kyivAt(kyivDate(days), hour);
+    const off: Record<string, string> = {};
+    const on: Record<string, string> = {};
+    // Hour "1" is 00:00–01:00.
+    for (let hour = 1; hour <= 24; hour++) {
+      const cut = at(hour - 1) < to && at(hour) > from;
+      off[hour] = cut ? 'no' : 'yes';
+      on[hour] = 'yes';
+      if (cut) slot.start = Math.min(slot.start, at(hour - 1));
+      if (cut) slot.end = Math.max(slot.end, at(hour));
+    }
+    data[at(0) / 1000] = { 'GPV2.1': on, 'GPV3.1': off };
+  }
+  const l = localTime(Date.now(), KYIV);
+  feed.lastUpdated = new Date().toISOString();
+  feed.fact = {
+    data,
+    update: `${pad(l.day)}.${pad(l.month)}.${l.year} ${pad(l.hour)}:${pad(l.minute)}`,
+    today: todayAt(0) / 1000,
+  };
+  return { text: JSON.stringify(feed, null, 2), slot };
+}
+
+describe('a schedule imported from JSON tells the cause of outages where no UPS does', () => {
+  const db = 'merezha_power_schedule_cause';
+  let dir: string;
+  let writer: InfluxWriter;
+  let store: ScheduleStore;
+  let h: ApiHarness;
+  let slot: { start: number; end: number };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'merezha-power-cause-'));
+    const configFile = join(dir, 'hromada.yaml');
+    await writeFile(configFile, configText(dir));
+    // An hour either side of the run: the slot holds whatever the clock reads during it.
+    const feed = await dtekFeedAround(Date.now() - HOUR, Date.now() + HOUR);
+    slot = feed.slot;
+    await writeFile(join(dir, 'gpv.json'), feed.text);
+    const run = merezha(['power', 'import-schedule', join(dir, 'gpv.json'), '--config', configFile]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+
+    // As `merezha start` wires them: the store reads the file the command wrote, the monitor asks the store.
+    const config = loadConfig(configFile, {});
+    const options = testWriterOptions(influxd.url, db, join(dir, 'spool'));
+    writer = await openInfluxWriter(options);
+    await waitFor('InfluxDB to take writes', () => writer.stats().influxUp);
+    const query = influxQuery(options);
+    store = new ScheduleStore({ config, log: silentLogger(), sink: writer, query });
+    await store.start();
+    h = await apiHarness({
+      dataDir: dir,
+      configText,
+      store: writer,
+      query,
+      now: Date.now(),
+      schedule: () => store.current(),
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    await store?.stop();
+    await writer?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an uplink of queue 3.1 down inside its slot is a scheduled blackout; one of queue 2.1 down with it is unknown', async () => {
+    for (const uplink of ['ivankivtsi-uplink', 'stavky-uplink']) h.ping(uplink, true);
+    h.ping('ivankivtsi-uplink', false);
+    h.ping('stavky-uplink', false);
+    const scheduled = { cause: 'scheduled_blackout', evidence: { slot: { group: '3.1', ...slot } } };
+
+    const states = h.monitor.snapshot().subjects;
+    const ivankivtsi = states.get('ivankivtsi-uplink')!.outage!;
+    const stavky = states.get('stavky-uplink')!.outage!;
+    // Both began within the slot of 3.1: only the queue tells them apart.
+    for (const outage of [ivankivtsi, stavky]) expect(slot.start <= outage.start && outage.start < slot.end).toBe(true);
+    expect(ivankivtsi.cause).toEqual(scheduled);
+    expect(stavky.cause).toEqual({ cause: 'unknown', evidence: {} });
+
+    await h.monitor.engine.flushed();
+    await writer.flush();
+    const stored = async (device: string) => {
+      const points = await readPoints(influxd, db, 'outage', `WHERE "device" = '${device}'`);
+      expect(points).toHaveLength(1);
+      const { open, cause, cause_evidence } = points[0]!.fields;
+      return { time: points[0]!.time, open, cause, evidence: JSON.parse(String(cause_evidence)) as unknown };
+    };
+    expect(await stored('ivankivtsi-uplink')).toEqual({
+      time: ivankivtsi.start,
+      open: 1,
+      cause: 'scheduled_blackout',
+      evidence: scheduled.evidence,
+    });
+    expect(await stored('stavky-uplink')).toEqual({ time: stavky.start, open: 1, cause: 'unknown', evidence: {} });
+
+    const admin = await h.signIn('admin', ADMIN_PASSWORD);
+    const res = await h.request({ method: 'GET', url: '/api/outages', headers: { cookie: admin.cookie } });
+    expect(res.statusCode, res.body).toBe(200);
+    const listed = api.outagesResponse.parse(res.json()).outages;
+    expect(listed.find((o) => o.subject === 'ivankivtsi-uplink')).toMatchObject({
+      cause: 'scheduled_blackout',
+      cause_judged: 'scheduled_blackout',
+      cause_facts: scheduled.evidence,
+      end: null,
+    });
+    expect(listed.find((o) => o.subject === 'ivankivtsi-uplink')!.cause_evidence).toContain('3.1');
+    expect(listed.find((o) => o.subject === 'stavky-uplink')).toMatchObject({ cause: 'unknown', cause_facts: {}, end: null });
   });
 });
 

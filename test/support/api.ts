@@ -32,6 +32,7 @@ import { createServices } from '../../server/http/server.ts';
 import type { Services } from '../../server/http/services.ts';
 import { startMonitor, type Monitor } from '../../server/monitor.ts';
 import type { ScheduleStore } from '../../server/power/schedule-store.ts';
+import type { ScheduleSource } from '../../server/power/types.ts';
 import { memoryEventStore } from './memory-sink.ts';
 import type { Query } from '../../storage/influx-query.ts';
 import type { EventStore } from '../../server/store/event-store.ts';
@@ -153,6 +154,8 @@ export async function apiHarness(
      * instead of `apiTestConfig` (written to the data folder as YAML then).
      */
     configText?: (dataDir: string) => string;
+    /** The monitor's blackout schedule (a ScheduleStore's `current`, as `merezha start` wires it); none by default. */
+    schedule?: ScheduleSource;
   } = {},
 ): Promise<ApiHarness> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'merezha-api-')));
@@ -170,6 +173,7 @@ export async function apiHarness(
     recheck: false,
     now,
     ...(options.query ? { query: options.query } : {}),
+    ...(options.schedule ? { schedule: options.schedule } : {}),
   });
   const dashboard = await Dashboard.open({
     config,
