@@ -44,7 +44,7 @@ export interface ServiceSample {
 /**
  * One poll of a device's power (a UPS, or a router's supply voltage). It does
  * not decide reachability: the device's ping or SNMP does. The power state of
- * devices and villages is built from it (issue 13, item 2).
+ * devices and villages is built from it by the power tracker (server/power/state.ts).
  */
 export interface PowerSample {
   source: 'power';

@@ -8,8 +8,8 @@
  * objects, each decoded by its declared type and unit. A missing object is
  * unknown (null), never zero; a value of the wrong type or outside its enum
  * is a malformed varbind, noted in `warnings` and read as unknown, and the
- * rest of the reading stands. The simulator will serve a simulated UPS from
- * the same declaration (issue 13, item 7).
+ * rest of the reading stands. The simulator serves a simulated UPS from
+ * the same declaration (simulator/power.ts).
  */
 import type { BatteryStatus, PowerSource } from '../../common/words/power.ts';
 import type { PowerBrief, PowerReading } from '../../common/api.ts';

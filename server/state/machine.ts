@@ -203,7 +203,7 @@ export class StateMachine {
       case 'power':
         // Power does not decide connectivity: a UPS on battery still answers, and a device
         // whose power failed goes quiet on ping. The power state is built from these samples
-        // beside the connectivity state (issue 13, item 2), not inside it.
+        // beside the connectivity state (server/power/state.ts), not inside it.
         break;
       default:
         // A new type of sample fails to compile here until the machine knows what it means.
