@@ -199,6 +199,17 @@ export async function startSimulation(source: ScenarioSource, options: Simulatio
     `simulating ${world.devices.length} devices${unlisted ? ` and ${unlisted} not in the config` : ''} (${agents.length} SNMP agents)`,
   );
 
+  /** The handle of an injected fault or cut: it ends at the player's next instant, unless it ended by itself before. */
+  const endAtNextInstant = (occurrence: { end: number | null }, ended?: (at: number) => void) => ({
+    end() {
+      const at = player.nextInstant();
+      if (occurrence.end !== null && occurrence.end <= at) return;
+      occurrence.end = at;
+      ended?.(at);
+      player.refresh();
+    },
+  });
+
   const sim: Simulation = {
     name: scenario.name,
     world,
@@ -220,14 +231,7 @@ export async function startSimulation(source: ScenarioSource, options: Simulatio
       }
       world.timeline.add(occurrence);
       player.refresh();
-      return {
-        end() {
-          const at = player.nextInstant();
-          if (occurrence.end !== null && occurrence.end <= at) return;
-          occurrence.end = at;
-          player.refresh();
-        },
-      };
+      return endAtNextInstant(occurrence);
     },
     powerAt: (id, t) => world.powerAt(id, t),
     cutMains(cut) {
@@ -245,15 +249,7 @@ export async function startSimulation(source: ScenarioSource, options: Simulatio
       };
       world.power.add(occurrence);
       player.refresh();
-      return {
-        end() {
-          const at = player.nextInstant();
-          if (occurrence.end !== null && occurrence.end <= at) return;
-          occurrence.end = at;
-          world.power.forgetFrom(at);
-          player.refresh();
-        },
-      };
+      return endAtNextInstant(occurrence, (at) => world.power.forgetFrom(at));
     },
     blackoutSchedule(from = Date.now(), to = from + 2 * DAY_MS) {
       const slots = world.power.mains
