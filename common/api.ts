@@ -18,6 +18,8 @@ export { STATES };
 export const ROLES = ['admin', 'viewer'] as const;
 export const RANGES = ['24h', '7d', '30d', '1y'] as const;
 export const VILLAGE_STATES = ['online', 'degraded', 'offline', 'maintenance', 'unknown'] as const;
+/** A hromada on the oblast map: from its villages, or stale (no heartbeat lately) or unknown (never heard). */
+export const HROMADA_STATES = ['online', 'degraded', 'offline', 'stale', 'unknown'] as const;
 
 const state = z.enum(STATES);
 const role = z.enum(ROLES);
@@ -769,3 +771,50 @@ export type SupplyPower = z.output<typeof supplyPower>;
 export type PowerResponse = z.output<typeof powerResponse>;
 export type InvincibilityPoint = z.output<typeof invincibilityPoint>;
 export type InvincibilityResponse = z.output<typeof invincibilityResponse>;
+
+// ---- the oblast (merezha central) ------------------------------------------
+
+/** One hromada on the oblast map: `GET /api/hromadas`. */
+export const hromadaItem = z.object({
+  id,
+  name: z.string(),
+  /** online, degraded, offline (from its villages), stale (no heartbeat lately: its link is down) or unknown (never heard). */
+  state: z.enum(HROMADA_STATES),
+  /** Devices it watches, as its latest heartbeat counts them; 0 before the first. */
+  devices: z.number().int(),
+  /** When the central last received anything from it, ms since the epoch; null: never. */
+  last_message_at: time.nullable(),
+  /** Points stored at the edge and not yet acknowledged by JetStream, as of its latest heartbeat. */
+  backlog: z.number().int(),
+  /** Where central.yaml puts it on the map; null: not placed. */
+  location: z.object({ lat: z.number(), lon: z.number() }).nullable(),
+  /** The time of the oldest point waiting at the edge; null when none waits. */
+  backlog_oldest: time.nullable(),
+  /** When its latest heartbeat was sent; null: none yet. */
+  heartbeat_at: time.nullable(),
+  version: z.string().nullable(),
+  /** The hromada's own coverage (its dashboard's total); null before the first heartbeat. */
+  coverage: coverage.nullable(),
+  /** Share of time its villages had an uplink up, as its dashboard computes it. */
+  uptime: uptimeSet.nullable(),
+  invincibility: invincibilityResponse.shape.summary.nullable(),
+});
+
+export const hromadasResponse = z.object({
+  at: time,
+  oblast: z.object({ name: z.string(), timezone: z.string(), locale: z.enum(LOCALES) }),
+  hromadas: z.array(hromadaItem),
+  /** Messages in the data stream the central's ingest has not acknowledged yet (all hromadas). */
+  ingest_pending: z.number().int().nullable(),
+});
+
+/** A hromada's villages, read-only: `GET /api/hromadas/:id`. */
+export const hromadaDetail = z.object({
+  hromada: hromadaItem,
+  /** Its latest heartbeat's villages; null before the first. */
+  villages: villagesResponse.nullable(),
+});
+
+export type HromadaItem = z.output<typeof hromadaItem>;
+export type HromadasResponse = z.output<typeof hromadasResponse>;
+export type HromadaDetail = z.output<typeof hromadaDetail>;

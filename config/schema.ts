@@ -12,6 +12,7 @@ import { LOCALES } from '../common/words/locale.ts';
 import { DEVICE_KINDS, INSTITUTION_CATEGORIES } from '../common/words/names.ts';
 import { duration } from './primitives.ts';
 import { alertsSchema, crossCheckAlerts, statesSchema } from './schema-alerts.ts';
+import { forwardSchema } from './schema-forward.ts';
 import { crossCheckKpis, kpisSchema } from './schema-kpis.ts';
 import {
   crossCheckPower,
@@ -51,7 +52,7 @@ const isoDate = () =>
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
     .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date');
 
-const timezone = () =>
+export const timezone = () =>
   z.string().refine((tz) => {
     try {
       new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -71,7 +72,7 @@ export const isPowerVendor = (v: string | undefined): v is PowerVendor => (POWER
 export const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 export const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
 
-const hromadaSchema = z.strictObject({
+export const hromadaSchema = z.strictObject({
   name: z.string().min(1),
   timezone: timezone().default('Europe/Kyiv'),
   locale: z.enum(LOCALES).default('uk'),
@@ -86,7 +87,7 @@ const influxSchema = z.strictObject({
   rpc_address: hostPort('127.0.0.1:8088').optional(),
 });
 
-const storageSchema = z.strictObject({
+export const storageSchema = z.strictObject({
   influx: influxSchema.optional(),
   spool_dir: z.string().min(1).default('./data/spool'),
   spool_max_mb: z.number().positive().default(1024),
@@ -235,7 +236,7 @@ export const serviceSchema = z.strictObject({
   public: z.boolean().default(true),
 });
 
-const serverSchema = z.strictObject({
+export const serverSchema = z.strictObject({
   /** `PORT` in the environment wins over this. */
   port: z.int().min(1).max(65535).default(8470),
   /** Loopback by default: put a TLS reverse proxy in front before opening it to a network. */
@@ -291,6 +292,8 @@ const rawConfigSchema = z.strictObject({
   backup: backupSchema.optional(),
   kpis: kpisSchema,
   power: powerSchema.prefault({}),
+  /** Also deliver what is stored to the oblast's NATS JetStream (`merezha central`); nothing leaves the hromada without it. */
+  forward: forwardSchema.optional(),
 });
 
 type RawConfig = z.output<typeof rawConfigSchema>;

@@ -21,7 +21,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   simulator: ['common', 'config', 'storage', 'collector'],
   server: ['common', 'alerting', 'config', 'storage', 'collector'],
   app: ['common', 'alerting', 'config', 'storage', 'collector', 'server', 'simulator'],
-  cli: ['common', 'alerting', 'config', 'storage', 'collector', 'server', 'simulator', 'app'],
+  central: ['common', 'alerting', 'config', 'storage', 'collector', 'server', 'simulator', 'app'],
+  cli: ['common', 'alerting', 'config', 'storage', 'collector', 'server', 'simulator', 'app', 'central'],
   bin: ['cli'],
   web: ['common'],
 };
