@@ -16,7 +16,16 @@ const NEEDED = {
   snmpd: 'snmpd',
   snmpget: 'snmp',
   openssl: 'openssl',
-  ...(forTests ? { nft: 'nftables', fping: 'fping', chromium: 'chromium', pdftotext: 'poppler-utils', snmpsimd: 'snmpsim', 'nats-server': 'nats-server' } : {}),
+  ...(forTests
+    ? {
+        nft: 'nftables',
+        fping: 'fping',
+        chromium: 'chromium',
+        pdftotext: 'poppler-utils',
+        snmpsimd: 'snmpsim',
+        'nats-server': 'nats-server',
+      }
+    : {}),
 };
 
 /** file → Debian package that provides it: what is needed but is not a command (the PDF report's Cyrillic fonts) */
