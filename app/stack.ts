@@ -12,6 +12,7 @@ import { createCollector, type Collector } from '../collector/collector.ts';
 import { connectionTo } from '../storage/influx-client.ts';
 import { startManagedInfluxd, type ManagedInfluxd } from '../storage/managed-influxd.ts';
 import { openInfluxWriter, type InfluxWriter } from '../storage/writer.ts';
+import { openForwarder, type Forwarder } from '../storage/forward/forwarder.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
 import { SIMULATED_SCHEDULE_SOURCE, startSimulation, type Simulation, type ScenarioSource } from '../simulator/index.ts';
@@ -29,6 +30,7 @@ import { checkInfluxVersion } from '../storage/influx-version.ts';
 import { rpcAddressOf } from '../storage/influx-backup.ts';
 import { LOOPBACK } from '../storage/ports.ts';
 import { DailyBackups } from './backup/schedule.ts';
+import { startForwarding, type Forwarding } from './forward.ts';
 import { reloadConfig, type ReloadResult } from './reload.ts';
 
 /** How long the state engine waits for InfluxDB (and the replay of the spool) to read its history back. */
@@ -55,6 +57,8 @@ export interface StackOptions {
    * these happen.
    */
   configFile?: string;
+  /** How often the forwarder pings NATS (`forward:`); tests shorten it to notice a cut link within seconds. */
+  forwardPingIntervalMs?: number;
 }
 
 export interface Stack {
@@ -63,6 +67,8 @@ export interface Stack {
   url: string;
   simulation: Simulation | undefined;
   writer: InfluxWriter;
+  /** With `forward:`: what takes every stored point to the oblast's JetStream. */
+  forwarder?: Forwarder;
   /** The blackout schedule (`power-schedule.json` of server.data_dir, and `power.schedule_url`); `current()` is the schedule now. */
   schedule: ScheduleStore;
   monitor: Monitor;
@@ -94,16 +100,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   // Reloads run one at a time, and the stack stops only after the one under way.
   let self: Stack | undefined;
+  let forwarding: Forwarding | undefined;
   let reloads: Promise<unknown> = Promise.resolve();
   const reload = (): Promise<ReloadResult> => {
     const file = options.configFile;
-    const next = reloads.then((): Promise<ReloadResult> | ReloadResult =>
-      !file
-        ? { ok: false, errors: ['Merezha was started without a config file to read again'] }
-        : !self
-          ? { ok: false, errors: ['Merezha is still starting'] }
-          : reloadConfig(self, file, log),
-    );
+    const next = reloads.then(async (): Promise<ReloadResult> => {
+      if (!file) return { ok: false, errors: ['Merezha was started without a config file to read again'] };
+      if (!self) return { ok: false, errors: ['Merezha is still starting'] };
+      const result = await reloadConfig(self, file, log);
+      if (result.ok) forwarding?.reconfigure(self.config);
+      return result;
+    });
     reloads = next.catch(() => undefined);
     return next;
   };
@@ -126,6 +133,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       url = managed.url;
       log.info({ url, dir: config.storage.managed_dir }, 'started the managed influxd (set storage.influx or INFLUX_URL to use your own)');
     }
+    // Before the writer, which hands it every point it admits.
+    const forwarder = config.forward
+      ? await openForwarder({
+          forward: config.forward,
+          log,
+          ...(options.forwardPingIntervalMs === undefined ? {} : { pingIntervalMs: options.forwardPingIntervalMs }),
+        })
+      : undefined;
+    if (forwarder) stops.push(() => forwarder.close());
     const connection = connectionTo(config, url, managed?.login);
     // An unreachable one is checked again by the writer when it answers.
     const server = await checkInfluxVersion(url);
@@ -138,6 +154,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       flushIntervalMs: config.storage.flush_interval,
       retention: { rawMs: config.storage.retention.raw, rollupMs: config.storage.retention.rollup },
       log,
+      ...(forwarder ? { tee: forwarder } : {}),
     });
     stops.push(() => writer.close());
 
@@ -196,6 +213,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...(query ? { query } : {}),
     });
     stops.push(() => dashboard.stop());
+    if (forwarder) {
+      forwarding = startForwarding({ forwarder, config, version: options.version, dashboard, monitor, schedule, log });
+      stops.push(() => forwarding?.stop());
+    }
     const metrics = new Metrics();
     const collector = createCollector({
       config,
@@ -207,7 +228,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         dashboard.onObservation(observation);
       },
     });
-    registerGauges(metrics, collector, writer, monitor);
+    registerGauges(metrics, collector, writer, monitor, forwarder);
     const http = await startHttpServer({
       config,
       log,
@@ -241,6 +262,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       url: http.url,
       simulation,
       writer,
+      ...(forwarder ? { forwarder } : {}),
       schedule,
       monitor,
       dashboard,

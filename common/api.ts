@@ -795,14 +795,15 @@ export const hromadaItem = z.object({
   version: z.string().nullable(),
   /** The hromada's own coverage (its dashboard's total); null before the first heartbeat. */
   coverage: coverage.nullable(),
-  /** Share of time its villages had an uplink up, as its dashboard computes it. */
+  /** Its institutions' uptime, as its own dashboard's total shows it (`coverage.institutions.uptime`); null before the first heartbeat. */
   uptime: uptimeSet.nullable(),
   invincibility: invincibilityResponse.shape.summary.nullable(),
 });
 
 export const hromadasResponse = z.object({
   at: time,
-  oblast: z.object({ name: z.string(), timezone: z.string(), locale: z.enum(LOCALES) }),
+  /** central.yaml's oblast, and its `server.map` for the page's map. */
+  oblast: z.object({ name: z.string(), timezone: z.string(), locale: z.enum(LOCALES), map: hromadaInfo.shape.map }),
   hromadas: z.array(hromadaItem),
   /** Messages in the data stream the central's ingest has not acknowledged yet (all hromadas). */
   ingest_pending: z.number().int().nullable(),

@@ -66,9 +66,15 @@ const centralSchemaRaw = z.strictObject({
 
 export const centralSchema = centralSchemaRaw.superRefine((cfg, ctx) => {
   const seen = new Set<string>();
+  const databases = new Map<string, string>();
   cfg.hromadas.forEach((h, i) => {
     if (seen.has(h.id)) ctx.addIssue({ code: 'custom', path: ['hromadas', i, 'id'], message: `duplicate hromada id "${h.id}"` });
     seen.add(h.id);
+    const database = hromadaDatabase(cfg, h.id);
+    const other = databases.get(database);
+    if (other !== undefined && other !== h.id)
+      ctx.addIssue({ code: 'custom', path: ['hromadas', i, 'id'], message: `would share the database ${database} with "${other}"` });
+    databases.set(database, h.id);
   });
 });
 

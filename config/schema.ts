@@ -6,6 +6,7 @@
  * editors is generated from it (`merezha schema`). Everything past the loader
  * works with the typed `Config` it produces and never re-checks it.
  */
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { id } from '../common/ids.ts';
 import { LOCALES } from '../common/words/locale.ts';
@@ -371,6 +372,11 @@ function crossCheck(cfg: RawConfig, ctx: z.RefinementCtx): void {
     if (s.url === undefined && s.tcp === undefined) issue(['services', i], 'needs url (an HTTP check) or tcp (a port check)');
     if (s.expect_status && !s.url) issue(['services', i, 'expect_status'], 'only applies to url checks');
   });
+
+  // Two spools in one folder would send InfluxDB's segments to NATS and delete NATS's once InfluxDB took them.
+  if (cfg.forward !== undefined && resolve(cfg.forward.spool_dir) === resolve(cfg.storage.spool_dir)) {
+    issue(['forward', 'spool_dir'], `must not be storage.spool_dir (${cfg.storage.spool_dir}): each spool needs its own folder`);
+  }
 
   crossCheckAlerts(cfg.alerts, { villages, devices: new Set(devices.keys()), services, timezone: cfg.hromada.timezone }, issue);
   crossCheckKpis(

@@ -21,7 +21,7 @@ export const ROLLUP_MS = parseDuration(ROLLUP_INTERVAL)!;
  * little later (the writer's flush interval, a short outage) would be missing
  * from it. Recomputing the previous interval as well catches them.
  */
-const CQ_RESAMPLE_FOR = '10m';
+export const CQ_RESAMPLE_FOR = '10m';
 const CQ_PREFIX = 'merezha_rollup_';
 /** Bounds the work of one SELECT ... INTO when a long outage is recomputed. */
 const RECOMPUTE_CHUNK_MS = DAY_MS;

@@ -11,20 +11,31 @@
  * A crash in the middle of an append leaves a torn last line: it is skipped
  * with a warning, and no process ever appends to a segment an earlier process
  * wrote, so a torn line can never swallow the start of a good one.
+ *
+ * At its size cap the spool drops either its oldest segments (`drop_oldest`,
+ * the storage writer's: the newest picture survives a long outage) or the new
+ * points (`drop_newest`, which the forwarder may be configured to: what is
+ * kept is a history without holes but for its end). Both count and log what
+ * they dropped.
  */
 import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../common/log.ts';
+import type { SPOOL_FULL_POLICIES } from '../config/schema-forward.ts';
 import type { Point } from './point.ts';
 import { Serial } from './serial.ts';
 
 const SEGMENT_NAME = /^seg-(\d{12})\.jsonl$/;
 const MAX_SEGMENT_BYTES = 8 * 1024 * 1024;
 
+export type SpoolFullPolicy = (typeof SPOOL_FULL_POLICIES)[number];
+
 export interface SpoolOptions {
   dir: string;
-  /** Cap on the bytes of all segments; the oldest segments go first. */
+  /** Cap on the bytes of all segments; what goes at the cap is `full`'s choice. */
   maxBytes: number;
+  /** At the cap: drop the oldest segments (the default) or refuse new points. */
+  full?: SpoolFullPolicy;
   log: Logger;
   /** Size at which a new segment is started; also the granularity of dropping. */
   segmentBytes?: number;
@@ -34,7 +45,7 @@ export interface SpoolStats {
   bytes: number;
   /** Points waiting in the spool. */
   points: number;
-  /** Points thrown away to respect the size cap, since this Spool was opened. */
+  /** Points thrown away to respect the size cap (old or new ones, as `full` says), since this Spool was opened. */
   dropped: number;
   segments: number;
 }
@@ -49,6 +60,14 @@ interface SegmentInfo {
   name: string;
   bytes: number;
   points: number;
+  /** The time of its earliest point; null without points. */
+  oldest: number | null;
+}
+
+function earliest(points: readonly Point[], from: number | null): number | null {
+  let result = from;
+  for (const { time } of points) if (result === null || time < result) result = time;
+  return result;
 }
 
 function segmentName(sequence: number): string {
@@ -138,6 +157,7 @@ export class Spool {
   private readonly serial = new Serial();
   private readonly dir: string;
   private readonly maxBytes: number;
+  private readonly full: SpoolFullPolicy;
   private readonly segmentBytes: number;
   private readonly log: Logger;
   /** Oldest first. */
@@ -146,10 +166,13 @@ export class Spool {
   private current: SegmentInfo | null = null;
   private nextSequence: number;
   private dropped = 0;
+  /** Points refused since the spool became full under `drop_newest`; null while it has room. */
+  private refusing: number | null = null;
 
   private constructor(options: SpoolOptions, segments: SegmentInfo[], nextSequence: number) {
     this.dir = options.dir;
     this.maxBytes = options.maxBytes;
+    this.full = options.full ?? 'drop_oldest';
     this.segmentBytes = options.segmentBytes ?? Math.max(1, Math.min(MAX_SEGMENT_BYTES, Math.floor(options.maxBytes / 16)));
     this.log = options.log;
     this.segments = segments;
@@ -164,7 +187,8 @@ export class Spool {
     const segments: SegmentInfo[] = [];
     for (const name of names) {
       const text = await readSegment(join(options.dir, name));
-      segments.push({ name, bytes: Buffer.byteLength(text), points: parseSegment(name, text, options.log).length });
+      const points = parseSegment(name, text, options.log);
+      segments.push({ name, bytes: Buffer.byteLength(text), points: points.length, oldest: earliest(points, null) });
     }
     const last = names.at(-1);
     const nextSequence = last === undefined ? 1 : Number(SEGMENT_NAME.exec(last)![1]) + 1;
@@ -185,7 +209,14 @@ export class Spool {
     return { bytes, points, dropped: this.dropped, segments: this.segments.length };
   }
 
-  /** Appends points durably; drops the oldest segments first if the cap requires. */
+  /** The time of the earliest point waiting, ms since the epoch; null when the spool is empty. */
+  oldestTime(): number | null {
+    let result: number | null = null;
+    for (const { oldest } of this.segments) if (oldest !== null && (result === null || oldest < result)) result = oldest;
+    return result;
+  }
+
+  /** Appends points durably; at the cap, drops the oldest segments first or the new points, as `full` says. */
   append(points: Point[]): Promise<void> {
     return this.serial.run(() => this.appendNow(points));
   }
@@ -226,19 +257,27 @@ export class Spool {
     });
   }
 
-  private async appendNow(points: Point[]): Promise<void> {
-    const lines = points.map((point) => JSON.stringify(point) + '\n');
-    let bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
-    // A batch bigger than the whole spool keeps its newest points, like the spool itself.
-    let trimmed = 0;
-    while (bytes > this.maxBytes && lines.length > 0) {
-      bytes -= Buffer.byteLength(lines.shift()!);
-      trimmed += 1;
+  private async appendNow(batch: Point[]): Promise<void> {
+    const all = batch.map((point) => JSON.stringify(point) + '\n');
+    const sizes = all.map((line) => Buffer.byteLength(line));
+    let bytes = sizes.reduce((sum, size) => sum + size, 0);
+    // The part of the batch that goes in: [from, to).
+    let from = 0;
+    let to = all.length;
+    if (this.full === 'drop_newest') {
+      const room = this.maxBytes - this.stats().bytes;
+      while (bytes > room && to > 0) bytes -= sizes[--to]!;
+      this.recordRefusal(all.length - to);
+    } else {
+      // A batch bigger than the whole spool keeps its newest points, like the spool itself.
+      while (bytes > this.maxBytes && from < to) bytes -= sizes[from++]!;
+      if (from > 0) this.recordDrop(from, 'a batch is larger than the whole spool; dropped its oldest points');
+      await this.makeRoom(bytes);
     }
-    if (trimmed > 0) this.recordDrop(trimmed, 'a batch is larger than the whole spool; dropped its oldest points');
-    if (lines.length === 0) return;
+    if (from === to) return;
+    const lines = all.slice(from, to);
+    const points = batch.slice(from, to);
 
-    await this.makeRoom(bytes);
     const segment = this.segmentFor(bytes);
     const path = join(this.dir, segment.name);
     const isNew = segment.bytes === 0;
@@ -253,7 +292,32 @@ export class Spool {
     }
     segment.bytes += bytes;
     segment.points += lines.length;
+    segment.oldest = earliest(points, segment.oldest);
     if (isNew) await syncDir(this.dir);
+  }
+
+  /**
+   * Counts points refused under `drop_newest`, logging when the spool becomes
+   * full and when it takes points again, not at every refused batch: a full
+   * spool refuses every write of the collector until the link is back.
+   */
+  private recordRefusal(refused: number): void {
+    if (refused === 0) {
+      if (this.refusing !== null)
+        this.log.warn(
+          { droppedWhileFull: this.refusing, droppedTotal: this.dropped },
+          `spool has room again; ${this.refusing} new points were dropped while it was full`,
+        );
+      this.refusing = null;
+      return;
+    }
+    this.dropped += refused;
+    if (this.refusing === null)
+      this.log.warn(
+        { dropped: refused, droppedTotal: this.dropped },
+        `spool is full (${this.maxBytes} bytes); dropping new points until it has room (drop_newest)`,
+      );
+    this.refusing = (this.refusing ?? 0) + refused;
   }
 
   private async makeRoom(bytes: number): Promise<void> {
@@ -269,7 +333,7 @@ export class Spool {
   private segmentFor(bytes: number): SegmentInfo {
     const current = this.current;
     if (current !== null && (current.bytes === 0 || current.bytes + bytes <= this.segmentBytes)) return current;
-    const segment: SegmentInfo = { name: segmentName(this.nextSequence), bytes: 0, points: 0 };
+    const segment: SegmentInfo = { name: segmentName(this.nextSequence), bytes: 0, points: 0, oldest: null };
     this.nextSequence += 1;
     this.segments.push(segment);
     this.current = segment;

@@ -45,6 +45,12 @@ export interface InfluxWriterOptions extends InfluxConnection {
   log: Logger;
   /** Back-off between reachability probes while InfluxDB is down. */
   reconnect?: { initialMs: number; maxMs: number };
+  /**
+   * Also gets every point the writer admits (past the schema check), once, as
+   * it is written: the edge's forwarder, so that the centre gets exactly what
+   * is stored here. Not the spool's replays, which are the same points again.
+   */
+  tee?: PointSink;
 }
 
 export interface WriterStats {
@@ -99,7 +105,7 @@ const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 type Bodies = Map<string, string>;
 
 /** Nearly every point goes to `raw`: one body per retention policy, built in one pass. */
-function encode(points: Point[]): Bodies {
+export function encode(points: Point[]): Bodies {
   const lines = new Map<string, string[]>();
   for (const point of points) {
     const policy = retentionPolicyOf(point.measurement as MeasurementName);
@@ -168,7 +174,9 @@ class Writer implements InfluxWriter {
         this.log.warn({ points: points.length }, 'points written after the writer was closed; dropped');
         return;
       }
-      for (const point of this.admit(points)) this.queue.push(point);
+      const admitted = this.admit(points);
+      for (const point of admitted) this.queue.push(point);
+      this.options.tee?.write(admitted);
       if (this.queue.length >= this.options.batchSize) this.flushInBackground();
     } catch (err) {
       // Only reachable with input that breaks the Point type (e.g. from plain JS).
