@@ -83,6 +83,13 @@ export const reportKpi = z.object({
   target: z.number(),
   /** null when there was no data to measure it. */
   actual: z.number().nullable(),
+  /**
+   * What a share is a share of, so that it can be pooled over hromadas (the
+   * oblast report): actual = 100 × part / whole, in seconds (time up of time
+   * judged) or in institutions (on high-speed links of all). null for a count
+   * (Free WiFi zones) and a custom query's number.
+   */
+  basis: z.object({ part: z.number().min(0), whole: z.number().min(0) }).nullable(),
   /** actual ≥ target (at_least) or ≤ target (at_most); null without an actual. */
   met: z.boolean().nullable(),
   /** "%", "зон", or the unit given with a custom query. */

@@ -142,7 +142,8 @@ function windowIndex(windows: readonly Interval[], t: number): number {
 
 const ownOverlapping = (intervals: readonly Interval[], w: Interval) => intervals.filter((i) => i.to > w.from && i.from < w.to).length;
 
-function met(actual: number | null, target: number, direction: KpiConfig['direction']): boolean | null {
+/** Whether a KPI's figure meets its target in its direction; null without a figure. */
+export function met(actual: number | null, target: number, direction: KpiConfig['direction']): boolean | null {
   if (actual === null) return null;
   return direction === 'at_most' ? actual <= target : actual >= target;
 }
@@ -209,7 +210,7 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
   const b = basisOf(source, options);
   const villages = villageRows(b);
   const villagesWithUplinks = [...villages.daily.values()];
-  const villageUptimePct = pooled(villagesWithUplinks).pct;
+  const villagePool = pooled(villagesWithUplinks);
   const months = monthRows(b, villagesWithUplinks);
   const providers = providerRows(b);
   const power = powerSection(b, villages.rows);
@@ -220,7 +221,7 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
     to: iso(b.range.to),
     measured_to: iso(b.end),
     generated_at: iso(options.now),
-    kpis: kpiRows({ ...b, monthly: months, providers, villageUptimePct, points: power.points }),
+    kpis: kpiRows({ ...b, monthly: months, providers, villagePool, points: power.points }),
     villages: villages.rows,
     providers,
     services: serviceRows(b),
@@ -233,7 +234,7 @@ export function computeReport(source: ReportSource, options: ReportOptions): Rep
     data_quality: dataQuality(b),
     queries: source.queries,
   };
-  return { ...data, summary: summaryOf(data, { villageUptimePct }) };
+  return { ...data, summary: summaryOf(data, { villageUptimePct: villagePool.pct }) };
 }
 
 function basisOf(source: ReportSource, { config, inventory, range, now }: ReportOptions): Basis {
@@ -436,12 +437,20 @@ function villageDays(b: Basis, uplinks: readonly string[]): { daily: Daily; offl
   };
 }
 
-/** The lines each provider delivers (devices with the provider and no parent); its SLA judged on the downtime it caused. */
+/** The lines a provider delivers (devices with the provider and no parent), their time pooled and their downtime by cause. */
+function providerLinks(b: Basis, provider: string) {
+  const links = [...b.deviceConfigs.values()].filter((d) => d.provider === provider && d.parent === undefined);
+  return {
+    links,
+    pool: pooled(links.map((d) => b.subjects.get(d.id)!)),
+    ms: addCauses(links.map((d) => b.causeMs.get(d.id) ?? noCauses())),
+  };
+}
+
+/** The lines each provider delivers; its SLA judged on the downtime it caused. */
 function providerRows(b: Basis): ReportProvider[] {
   return b.config.providers.map((p) => {
-    const links = [...b.deviceConfigs.values()].filter((d) => d.provider === p.id && d.parent === undefined);
-    const pool = pooled(links.map((d) => b.subjects.get(d.id)!));
-    const ms = addCauses(links.map((d) => b.causeMs.get(d.id) ?? noCauses()));
+    const { links, pool, ms } = providerLinks(b, p.id);
     const sla = uptimePct(pool.monitoredMs, ms.provider);
     return {
       id: p.id,
@@ -615,13 +624,15 @@ function incidentRows(b: Basis, villageOffline: ReadonlyMap<string, readonly Off
 interface KpiBasis extends Basis {
   monthly: ReportMonth[];
   providers: ReportProvider[];
-  villageUptimePct: number | null;
+  /** Village-time monitored and offline, over the villages with uplinks. */
+  villagePool: { monitoredMs: number; downMs: number; pct: number | null };
   points: PointsOnline;
 }
 
-/** A KPI's figure; without a target, unit or note: the KPI's target, '%', none. */
+/** A KPI's figure; without a target, unit, note or basis: the KPI's target, '%', none, none. */
 interface KpiFigure {
   actual: number | null;
+  basis?: ReportKpi['basis'];
   target?: number;
   unit?: string;
   note?: string;
@@ -635,7 +646,7 @@ function kpiRows(c: KpiBasis): ReportKpi[] {
       return !p || (p.to > c.range.from && p.from < c.range.to);
     })
     .map((k) => {
-      const { actual, target, unit, note } = { target: k.target ?? 0, unit: '%', note: '', ...kpiFigure(k, c) };
+      const { actual, basis, target, unit, note } = { target: k.target ?? 0, unit: '%', note: '', basis: null, ...kpiFigure(k, c) };
       return {
         id: k.id,
         title: k.title,
@@ -643,6 +654,7 @@ function kpiRows(c: KpiBasis): ReportKpi[] {
         direction: k.direction,
         target,
         actual,
+        basis,
         met: met(actual, target, k.direction),
         unit,
         custom: k.metric === 'influxql',
@@ -677,10 +689,16 @@ function kpiFigure(k: KpiConfig, c: KpiBasis): KpiFigure {
 
 type KpiOf<M extends KpiConfig['metric']> = Extract<KpiConfig, { metric: M }>;
 
+/** A share of judged time: the uptime, and the seconds up of the seconds judged it is made of. */
+const timeShare = (judgedMs: number, downMs: number): Pick<KpiFigure, 'actual' | 'basis'> => ({
+  actual: uptimePct(judgedMs, downMs),
+  basis: { part: (judgedMs - Math.min(downMs, judgedMs)) / 1000, whole: judgedMs / 1000 },
+});
+
 function settlementsConnected(c: KpiBasis): KpiFigure {
   const worst = c.monthly.filter((m) => m.village_uptime_pct !== null).sort((a, b) => a.village_uptime_pct! - b.village_uptime_pct!)[0];
   return {
-    actual: c.villageUptimePct,
+    ...timeShare(c.villagePool.monitoredMs, c.villagePool.downMs),
     note: worst ? `найгірший місяць: ${worst.month}, ${ukNumber(worst.village_uptime_pct!, 2)}%` : '',
   };
 }
@@ -693,6 +711,7 @@ function institutionsHighSpeed(k: KpiOf<'institutions_high_speed_pct'>, c: KpiBa
   const fast = list.filter((d) => isHighSpeed(d, c.source.speeds.get(d.id), mbps));
   return {
     actual: list.length ? (fast.length / list.length) * 100 : null,
+    basis: { part: fast.length, whole: list.length },
     note: `${fast.length} з ${list.length} закладів від ${mbps} Мбіт/с`,
   };
 }
@@ -722,15 +741,16 @@ function wifiZonesInstalled(c: KpiBasis): KpiFigure {
 
 function serviceUptime(k: KpiOf<'service_uptime_pct'>, c: KpiBasis): KpiFigure {
   const t = totals(c.subjects.get(serviceKey(k.service))!);
-  return { actual: uptimePct(t.monitoredMs, t.downMs) };
+  return timeShare(t.monitoredMs, t.downMs);
 }
 
 /** Judged on the downtime the provider caused; without a target of its own, the provider's SLA. */
 function providerSla(k: KpiOf<'provider_sla'>, c: KpiBasis): KpiFigure {
   const p = c.providers.find((x) => x.id === k.provider)!;
+  const { pool, ms } = providerLinks(c, k.provider);
   const raw = p.uptime_pct === null ? '' : `; загальна доступність з усіма причинами ${ukNumber(p.uptime_pct, 2)}%`;
   return {
-    actual: p.sla_uptime_pct,
+    ...timeShare(pool.monitoredMs, ms.provider),
     target: k.target ?? p.sla_pct ?? 0,
     note:
       `${p.name}: ${count(p.outages, OUTAGES, 'uk')}, ${ukNumber(p.downtime_h, 2)} год простою, ` +
@@ -743,7 +763,7 @@ function invincibilityOnline(c: KpiBasis): KpiFigure {
   const { count: n, judgedMs, downMs, lacking } = c.points;
   if (n === 0) return { actual: null, note: 'пунктів незламності не позначено (invincibility_point: true)' };
   return {
-    actual: uptimePct(judgedMs, downMs),
+    ...timeShare(judgedMs, downMs),
     note:
       `${count(n, POINTS, 'uk')}: ${ukNumber(judgedMs / HOUR_MS, 1)} год без світла під наглядом, ` +
       `з них без зв’язку ${ukNumber(downMs / HOUR_MS, 1)} год` +

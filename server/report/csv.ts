@@ -26,8 +26,8 @@ export interface CsvTable {
 }
 
 /** `downtime_by_cause` and `uptime_adjusted_pct` as flat columns: downtime_power_s … downtime_unknown_s, uptime_adjusted_pct. */
-const FAIR_COLUMNS = [...OUTAGE_CAUSES.map((c) => `downtime_${c}_s`), 'uptime_adjusted_pct'];
-const fair = (x: { downtime_by_cause: DowntimeByCause; uptime_adjusted_pct: number | null }): CsvCell[] => [
+export const FAIR_COLUMNS = [...OUTAGE_CAUSES.map((c) => `downtime_${c}_s`), 'uptime_adjusted_pct'];
+export const fair = (x: { downtime_by_cause: DowntimeByCause; uptime_adjusted_pct: number | null }): CsvCell[] => [
   ...OUTAGE_CAUSES.map((c) => x.downtime_by_cause[c]),
   x.uptime_adjusted_pct,
 ];
@@ -49,18 +49,25 @@ export function reportTables(r: ReportData): CsvTable[] {
       x.generated_at,
     ]),
     table('summary', ['text'], r.summary, (s) => [s]),
-    table('kpis', ['id', 'title', 'metric', 'direction', 'target', 'actual', 'met', 'unit', 'custom', 'note'], r.kpis, (k) => [
-      k.id,
-      k.title,
-      k.metric,
-      k.direction,
-      k.target,
-      k.actual,
-      k.met,
-      k.unit,
-      k.custom,
-      k.note,
-    ]),
+    table(
+      'kpis',
+      ['id', 'title', 'metric', 'direction', 'target', 'actual', 'met', 'unit', 'custom', 'note', 'basis_part', 'basis_whole'],
+      r.kpis,
+      (k) => [
+        k.id,
+        k.title,
+        k.metric,
+        k.direction,
+        k.target,
+        k.actual,
+        k.met,
+        k.unit,
+        k.custom,
+        k.note,
+        k.basis?.part ?? null,
+        k.basis?.whole ?? null,
+      ],
+    ),
     table(
       'villages',
       [
@@ -180,8 +187,13 @@ export const REPORT_CSV_STYLES: Record<ReportCsvStyle, CsvStyle> = {
 };
 
 export function reportCsv(r: ReportData, style: ReportCsvStyle = 'plain'): string {
+  return tablesCsv(reportTables(r), style);
+}
+
+/** Tables as one file: each under its header row (first cell `table`), every row led by its table's name, a blank line between. */
+export function tablesCsv(tables: readonly CsvTable[], style: ReportCsvStyle): string {
   const rows: CsvCell[][] = [];
-  for (const t of reportTables(r)) {
+  for (const t of tables) {
     if (rows.length) rows.push([]);
     rows.push(['table', ...t.columns]);
     for (const row of t.rows) rows.push([t.name, ...row]);

@@ -8,7 +8,7 @@
  */
 import type { ReportData } from '../../common/report.ts';
 import { escapeHtml as escape } from '../../common/html.ts';
-import { chartGeometry, COLORS, reportDocument, type Block, type Cell, type Chart, type Section } from './layout.ts';
+import { chartGeometry, COLORS, reportDocument, type Block, type Cell, type Chart, type ReportDocument, type Section } from './layout.ts';
 
 const n = (x: number) => (Math.round(x * 10) / 10).toString();
 
@@ -118,7 +118,11 @@ function sectionHtml(s: Section): string {
 }
 
 export function reportHtml(r: ReportData): string {
-  const doc = reportDocument(r);
+  return documentHtml(reportDocument(r), 'Мережа — моніторинг мережі громади. Ті самі дані відкрито: JSON і CSV.');
+}
+
+/** A document of `layout.ts`'s blocks as the page: what the oblast report lays out too. */
+export function documentHtml(doc: ReportDocument, footer: string): string {
   return `<!doctype html>
 <html lang="uk">
 <head>
@@ -136,7 +140,7 @@ ${doc.meta.map((m) => `<p class="meta">${escape(m)}</p>`).join('\n')}
 <main>
 ${doc.sections.map(sectionHtml).join('\n')}
 </main>
-<footer>Мережа — моніторинг мережі громади. Ті самі дані відкрито: JSON і CSV.</footer>
+<footer>${escape(footer)}</footer>
 </body>
 </html>
 `;

@@ -116,7 +116,7 @@ function dateFormat(timeZone: string, withTime: boolean) {
 }
 
 /** A KPI's figure with its unit; percentages get more decimals when two would hide which side of the target it is on. */
-function kpiValue(k: ReportKpi, x: number): string {
+export function kpiValue(k: Pick<ReportKpi, 'unit' | 'actual' | 'target'>, x: number): string {
   if (k.unit === '%') {
     let digits = 2;
     while (digits < 4 && k.actual !== null && k.actual !== k.target && ukNum(k.actual, digits) === ukNum(k.target, digits)) digits++;
@@ -243,19 +243,29 @@ function charts(r: ReportData): Chart[] {
 
 /** How every table writes its cells: no data muted, durations in words, no duration as «—». */
 const dur = (s: number | null) => (s === null ? '—' : s === 0 ? '0' : formatDuration(s, 'uk'));
-const pctCell = (x: number | null, digits = 2): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukPct(x, digits) });
-const txt = (text: string): Cell => ({ text });
+export const pctCell = (x: number | null, digits = 2): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukPct(x, digits) });
+export const txt = (text: string): Cell => ({ text });
 /** Seconds as hours with one decimal, «—» for none. */
-const hours = (s: number): Cell => (s === 0 ? { text: '—', tone: 'muted' } : { text: s < 180 ? '< 0,1' : ukNum(s / 3600, 1) });
-const num = (x: number | null, digits = 0): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukNum(x, digits) });
-const col = (title: string, width: number, align: 'left' | 'right' = 'right'): Column => ({ title, width, align });
+export const hours = (s: number): Cell => (s === 0 ? { text: '—', tone: 'muted' } : { text: s < 180 ? '< 0,1' : ukNum(s / 3600, 1) });
+export const num = (x: number | null, digits = 0): Cell => (x === null ? { text: NO_DATA, tone: 'muted' } : { text: ukNum(x, digits) });
+export const col = (title: string, width: number, align: 'left' | 'right' = 'right'): Column => ({ title, width, align });
 
-export function reportDocument(r: ReportData): ReportDocument {
+/** The period in words, and under the title when it was made and where figures stop; in `timezone`. */
+export function reportHead(r: Pick<ReportData, 'timezone' | 'from' | 'to' | 'measured_to' | 'generated_at'>): {
+  period: string;
+  meta: string[];
+} {
   const day = dateFormat(r.timezone, false);
   const when = dateFormat(r.timezone, true);
   const to = Date.parse(r.to);
   const measured = Date.parse(r.measured_to);
-  const period = `${day.format(Date.parse(r.from))} — ${day.format(to - 1)}`;
+  const meta = [`Складено ${when.format(Date.parse(r.generated_at))} (${r.timezone}).`];
+  if (measured < to) meta.push(`Дані враховано до ${when.format(measured)}: решта періоду ще не настала.`);
+  return { period: `${day.format(Date.parse(r.from))} — ${day.format(to - 1)}`, meta };
+}
+
+export function reportDocument(r: ReportData): ReportDocument {
+  const when = dateFormat(r.timezone, true);
   const sections = [
     summarySection(r),
     kpiSection(r),
@@ -269,9 +279,7 @@ export function reportDocument(r: ReportData): ReportDocument {
     deviceSection(r),
     querySection(r),
   ];
-  const meta = [`Складено ${when.format(Date.parse(r.generated_at))} (${r.timezone}).`];
-  if (measured < to) meta.push(`Дані враховано до ${when.format(measured)}: решта періоду ще не настала.`);
-  return { title: 'Звіт про зв’язок громади', hromada: r.hromada, period, meta, sections };
+  return { title: 'Звіт про зв’язок громади', hromada: r.hromada, ...reportHead(r), sections };
 }
 
 function summarySection(r: ReportData): Section {
@@ -310,7 +318,7 @@ function kpiSection(r: ReportData): Section {
 }
 
 /** Short column titles of the causes, and their widths; the paragraph above the table names each in full. */
-const CAUSE_COLUMNS: Record<OutageCause, string> = {
+export const CAUSE_COLUMNS: Record<OutageCause, string> = {
   power: 'Світло',
   scheduled_blackout: 'Графік',
   provider: 'Провайдер',
@@ -319,11 +327,11 @@ const CAUSE_COLUMNS: Record<OutageCause, string> = {
   maintenance: 'Роботи',
   unknown: 'Невідомо',
 };
-const CAUSE_WIDTHS: Partial<Record<OutageCause, number>> = { provider: 5.6, device: 4.6, unknown: 4.8 };
+export const CAUSE_WIDTHS: Partial<Record<OutageCause, number>> = { provider: 5.6, device: 4.6, unknown: 4.8 };
 const causeList = (causes: readonly OutageCause[]) => causes.map((c) => `«${outageCauseName(c, 'uk')}»`).join(', ');
-const ADJUSTED = 'Без планових';
+export const ADJUSTED = 'Без планових';
 /** What «Без планових» is, said wherever it is shown. */
-const adjustedText = (r: ReportData) =>
+export const adjustedText = (r: Pick<ReportData, 'excused_causes'>) =>
   `«${ADJUSTED}» — доступність без часу планових перерв (${causeList(r.excused_causes)}): його не зараховано ні як роботу, ні як перерву. Головний показник — доступність з усіма причинами.`;
 
 function villageSection(r: ReportData): Section {

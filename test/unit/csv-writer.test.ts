@@ -46,6 +46,7 @@ const REPORT: ReportData = {
       direction: 'at_least',
       target: 95,
       actual: 99.52,
+      basis: { part: 12_983_777.5, whole: 13_046_400 },
       met: true,
       unit: '%',
       custom: false,
@@ -102,7 +103,9 @@ describe('the report as CSV', () => {
     expect(csv).toContain(
       '\r\nvillages;makarykha;Макариха;540;2;99,52;1;7200,5;13046400;7200,5;7200,5;;1;3,25;12;7200,5;0;0;0;0;0;0;99,52\r\n',
     );
-    expect(csv).toContain('\r\nkpis;settlements;Села з інтернетом;settlements_connected_pct;at_least;95;99,52;true;%;false;\r\n');
+    expect(csv).toContain(
+      '\r\nkpis;settlements;Села з інтернетом;settlements_connected_pct;at_least;95;99,52;true;%;false;;12983777,5;13046400\r\n',
+    );
     // Text keeps its own commas and points; a ";" in it is quoted.
     expect(csv).toContain('\r\nsummary;"Зв’язок був у 99,5% часу; найдовше відключення — 2 год."\r\n');
     expect(csv.endsWith('\r\n')).toBe(true);
