@@ -25,6 +25,8 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   alert: async () => (await import('./commands/alert.ts')).alertCommand,
   backup: async () => (await import('./commands/backup.ts')).backupCommand,
   restore: async () => (await import('./commands/restore.ts')).restoreCommand,
+  'nats-config': async () => (await import('./commands/nats-config.ts')).natsConfigCommand,
+  central: async () => (await import('./commands/central.ts')).centralCommand,
 };
 
 const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(COMMANDS, name);

@@ -396,6 +396,68 @@ ${options(['--config FILE', 'where the config goes (default: MEREZHA_CONFIG, els
 Exit status: 0 restored, 1 refused or failed (nothing changed), 2 wrong usage.
 `,
   },
+  'nats-config': {
+    summary: "write the oblast NATS cluster's configs and credentials",
+    usage: `Usage: merezha nats-config --out DIR (--hromadas ID,ID,... | --config FILE)
+                           [--hosts H1,H2,H3] [--port N] [--cluster-port N]
+                           [--monitor-port N] [--store-dir DIR]
+
+Writes into DIR the configs of a 3-node NATS cluster with JetStream
+(node-1.conf ..., for Debian's nats-server) and an nkey seed per party:
+central.nk for merezha central, <hromada>.nk for each hromada's forward:.
+Each hromada's user may publish only under merezha.<hromada>.>; the
+central's may read them all and drive JetStream but not publish as a
+hromada. Seeds already in DIR are kept (add a hromada and run it again); the
+node configs are written anew.
+
+${options(
+  ['--out DIR', 'where the files go'],
+  ['--hromadas IDS', 'the hromada ids, comma-separated'],
+  ['--config FILE', 'or the hromadas: of a central.yaml'],
+  ['--hosts HOSTS', "the nodes' addresses, one per node (default: three\nnodes on 127.0.0.1, on consecutive ports)"],
+  ['--port N', 'the client port (default 4222)'],
+  ['--cluster-port N', 'the route port between nodes (default 6222)'],
+  ['--monitor-port N', 'the monitoring port, /healthz and /jsz (default 8222)'],
+  ['--store-dir DIR', "JetStream's files, a folder per node below it\n(default /var/lib/nats/merezha)"],
+)}
+
+Exit status: 0 written, 1 refused (nothing written), 2 wrong usage.
+`,
+  },
+  central: {
+    summary: 'the oblast: ingest from NATS, oblast dashboard, oblast report',
+    usage: `Usage: merezha central --config FILE [--ingest-only | --no-ingest]
+       merezha central --demo
+       merezha central report --config FILE [--year YYYY | --from DATE --to DATE]
+                      [--format json|csv|csv-excel|html] [--out FILE]
+
+The oblast's Merezha. It reads what the hromadas' edges (forward: in their
+hromada.yaml) publish to the NATS JetStream cluster, writes it into the
+central InfluxDB (one database per hromada, with the hromada's retention and
+rollups) and serves the oblast dashboard: a map of the hromadas by state,
+their coverage, uptime and Invincibility Points, how far behind each edge is,
+and each hromada's villages, read-only. Sign-in, roles, PORT and
+MEREZHA_ADMIN_PASSWORD work as for merezha start.
+
+Run it once with the dashboard, and as many --ingest-only processes beside it
+as the load needs: they share the durable consumer, and a message a dead one
+took goes to another.
+
+${options(
+  ['--config FILE', 'central.yaml (see config/central.example.yaml)'],
+  ['--ingest-only', 'only the ingest workers, no dashboard'],
+  ['--no-ingest', 'only the dashboard (and the report)'],
+  ['--demo', 'a NATS cluster of 3 nodes, the central and 10 simulated\nhromadas on loopback, under ./data/oblast'],
+  ['--year YYYY', 'report: the calendar year (default: this one)'],
+  ['--from DATE', 'report: the first day (YYYY-MM-DD), with --to'],
+  ['--to DATE', 'report: the last day, inclusive'],
+  ['--format F', 'report: json (default), csv, csv-excel or html'],
+  ['--out FILE', 'report: write it here instead of stdout'],
+)}
+
+Exit status: 0 stopped or written, 1 failed, 2 wrong usage.
+`,
+  },
 } satisfies Record<string, CommandUsage>;
 
 export type CommandName = keyof typeof USAGES;

@@ -26,7 +26,7 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const APP_DIR = 'usr/lib/merezha';
 
 /** The layers Merezha runs from (docs/architecture.md), copied whole but for tests. */
-export const APP_DIRS = ['bin', 'cli', 'app', 'server', 'collector', 'simulator', 'storage', 'config', 'alerting', 'common'];
+export const APP_DIRS = ['bin', 'cli', 'central', 'app', 'server', 'collector', 'simulator', 'storage', 'config', 'alerting', 'common'];
 /** Single files of the tree the app needs: npm's manifest and lockfile, and tsx's TypeScript settings. */
 export const APP_FILES = ['package.json', 'package-lock.json', 'tsconfig.json'];
 /** Built output that must be in the package (the server has no compiler, vite or node-gyp). */

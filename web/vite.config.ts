@@ -14,6 +14,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    // Two pages: a hromada's dashboard (index.html) and the oblast's (oblast.html, served by `merezha central`).
+    rolldownOptions: { input: { index: `${web}index.html`, oblast: `${web}oblast.html` } },
   },
   server: {
     // The shared contract lives in ../common/api.ts, outside the web root.

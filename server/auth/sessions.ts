@@ -111,7 +111,7 @@ export class Sessions {
   }
 
   /** The sessions of an installation: its file in `server.data_dir`, the config's limits, its users as they are now. */
-  static forConfig(config: Config, users: { get(username: string): AuthUser | undefined }, log: Logger): Promise<Sessions> {
+  static forConfig(config: Pick<Config, 'server'>, users: { get(username: string): AuthUser | undefined }, log: Logger): Promise<Sessions> {
     return Sessions.open({
       file: accountFiles(config.server.data_dir).sessions,
       log,

@@ -2,9 +2,12 @@
  * The express app: routes from their declarations (auth, CSRF, validation
  * and errors handled here once, so handlers only do their job), the built
  * dashboard as static files with a fallback for its client-side routes, and
- * security headers and the host name check on everything.
+ * security headers and the host name check on everything. `createWebApp` is
+ * the frame for any list of routes and any page of the built web; the oblast's
+ * server (`central/server.ts`) uses it with its own.
  */
 import { existsSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -12,11 +15,11 @@ import { BACKGROUND_HEADER } from '../../common/api.ts';
 import { allowed, csrfOk, resolvePrincipal, sameSite } from './auth.ts';
 import { HOST_REFUSED, hostChecker } from './hosts.ts';
 import { HttpError, type RouteDef } from './route.ts';
-import type { Services } from './services.ts';
+import type { Services, WebServices } from './services.ts';
 
 const CHANGES = new Set(['post', 'put', 'delete']);
 
-function securityHeaders(services: Services) {
+function securityHeaders(services: WebServices) {
   const tiles = services.config.server.map.tiles;
   const tileOrigin = tiles ? ` ${new URL(tiles.replace(/\{[a-z]\}/g, 'a')).origin}` : '';
   const csp = [
@@ -42,7 +45,7 @@ function securityHeaders(services: Services) {
 
 const issuesOf = (err: z.ZodError) => err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 
-function handle(def: RouteDef, services: Services) {
+function handle<S extends WebServices>(def: RouteDef<unknown, unknown, unknown, S>, services: S) {
   return async (req: Request, res: Response) => {
     res.on('finish', () => services.metrics.observeRequest(def.path, def.method, res.statusCode));
     try {
@@ -73,16 +76,35 @@ function handle(def: RouteDef, services: Services) {
   };
 }
 
+export interface WebAppOptions {
+  /** The built web (web/dist). */
+  webDir: string;
+  /** The page in it that every client-side route loads: index.html for a hromada's dashboard. */
+  shell: string;
+  /** Whether a request names this server (`hostChecker`), and what one that does not is told. */
+  hostOk(headers: IncomingHttpHeaders): boolean;
+  hostRefused: string;
+}
+
+/** The hromada's dashboard: its routes and the web's index.html. */
 export function createApp(services: Services, routes: readonly RouteDef[], webDir: string): express.Express {
+  return createWebApp(services, routes, { webDir, shell: 'index.html', hostOk: hostChecker(services.config), hostRefused: HOST_REFUSED });
+}
+
+/** Any server of ours: its routes, then the built web with `shell` for every other path. */
+export function createWebApp<S extends WebServices>(
+  services: S,
+  routes: readonly RouteDef<unknown, unknown, unknown, S>[],
+  { webDir, shell, hostOk, hostRefused }: WebAppOptions,
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', services.config.server.trusted_proxies);
   app.set('query parser', 'simple');
   app.use(securityHeaders(services));
-  const hostOk = hostChecker(services.config);
   app.use((req, res, next) => {
     if (hostOk(req.headers)) return next();
-    res.status(421).type('text').send(HOST_REFUSED);
+    res.status(421).type('text').send(hostRefused);
   });
   app.use('/api', express.json({ limit: '100kb' }));
   for (const def of routes) app[def.method](def.path, handle(def, services));
@@ -92,13 +114,13 @@ export function createApp(services: Services, routes: readonly RouteDef[], webDi
 
   app.use(express.static(webDir, { index: false, maxAge: '1h', setHeaders: noCacheForHtml }));
   // Client-side routes of the dashboard (/villages/x, /devices/y, ...) all load the app shell.
-  const shell = join(webDir, 'index.html');
+  const shellFile = join(webDir, shell);
   app.get(/^\/(?!api\/|socket\.io\/|metrics$|status$).*/, (_req, res) => {
-    if (!existsSync(shell)) {
+    if (!existsSync(shellFile)) {
       res.status(503).type('text').send('The dashboard is not built: run `npm run build:web` (npm start does it for you).\n');
       return;
     }
-    res.set('Cache-Control', 'no-cache').sendFile(shell);
+    res.set('Cache-Control', 'no-cache').sendFile(shellFile);
   });
 
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {

@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Access, Principal } from './route.ts';
-import type { Services } from './services.ts';
+import type { WebServices } from './services.ts';
 import { SESSION_COOKIE } from './routes/session.ts';
 
 export function cookieValue(header: string | undefined, name: string): string | undefined {
@@ -25,7 +25,7 @@ export function cookieValue(header: string | undefined, name: string): string | 
  */
 export function resolvePrincipal(
   headers: IncomingHttpHeaders,
-  services: Services,
+  services: Pick<WebServices, 'users' | 'sessions'>,
   { token, extend = true }: { token?: string | undefined; extend?: boolean } = {},
 ): Principal | undefined {
   const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1] ?? token;

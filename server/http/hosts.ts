@@ -24,10 +24,12 @@ export function requestedHost(headers: IncomingHttpHeaders, trustedProxies: numb
   }
 }
 
-/** Whether a request (or socket.io handshake) with these headers names this server. */
-export function hostChecker(config: Config): (headers: IncomingHttpHeaders) => boolean {
+/** Whether a request (or socket.io handshake) with these headers names this server; the oblast's server has no `alerts`. */
+export function hostChecker(
+  config: Pick<Config, 'server'> & { alerts?: Pick<Config['alerts'], 'dashboard_url'> },
+): (headers: IncomingHttpHeaders) => boolean {
   const names = new Set(['localhost', hostname().toLowerCase(), config.server.host.toLowerCase()]);
-  if (config.alerts.dashboard_url) names.add(new URL(config.alerts.dashboard_url).hostname);
+  if (config.alerts?.dashboard_url) names.add(new URL(config.alerts.dashboard_url).hostname);
   return (headers) => {
     const host = requestedHost(headers, config.server.trusted_proxies);
     return host !== undefined && (isIP(host) !== 0 || names.has(host));

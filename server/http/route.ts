@@ -8,7 +8,7 @@ import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Session } from '../auth/sessions.ts';
 import type { AuthUser } from '../auth/users.ts';
-import type { Services } from './services.ts';
+import type { Services, WebServices } from './services.ts';
 
 /** public: anyone; viewer: any signed-in user or token; admin: admins only. */
 export type Access = 'public' | 'viewer' | 'admin';
@@ -20,7 +20,8 @@ export interface Principal {
   session?: Session;
 }
 
-export interface RouteContext<Q, B> {
+/** `S`: the services of the server the route belongs to; sign-in routes need only `WebServices`, so the oblast's server shares them. */
+export interface RouteContext<Q, B, S extends WebServices = Services> {
   req: Request;
   res: Response;
   params: Record<string, string>;
@@ -28,10 +29,10 @@ export interface RouteContext<Q, B> {
   body: B;
   /** Present on every route but public ones. */
   principal: Principal | undefined;
-  services: Services;
+  services: S;
 }
 
-export interface RouteDef<Q = unknown, B = unknown, R = unknown> {
+export interface RouteDef<Q = unknown, B = unknown, R = unknown, S extends WebServices = Services> {
   method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   access: Access;
@@ -42,11 +43,12 @@ export interface RouteDef<Q = unknown, B = unknown, R = unknown> {
   /** The answer's schema; omitted for 204 No Content. */
   response?: z.ZodType<R>;
   status?: 200 | 201 | 204;
-  handler(ctx: RouteContext<Q, B>): Promise<R | undefined> | R | undefined;
+  handler(ctx: RouteContext<Q, B, S>): Promise<R | undefined> | R | undefined;
 }
 
-/** Keeps the type parameters of one route while the list holds many. */
-export const route = <Q, B, R>(def: RouteDef<Q, B, R>): RouteDef => def as unknown as RouteDef;
+/** Keeps the type parameters of one route while the list holds many; the services are those of the list it goes in. */
+export const route = <Q, B, R, S extends WebServices = Services>(def: RouteDef<Q, B, R, S>): RouteDef<unknown, unknown, unknown, S> =>
+  def as unknown as RouteDef<unknown, unknown, unknown, S>;
 
 /** An error the client should see, with its HTTP status. */
 export class HttpError extends Error {

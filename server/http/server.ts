@@ -20,7 +20,7 @@ import type { PowerSources } from '../views/power.ts';
 import { createApp } from './app.ts';
 import { Metrics } from './metrics.ts';
 import { ROUTES } from './routes/index.ts';
-import type { Services } from './services.ts';
+import type { Services, WebServices } from './services.ts';
 import { attachSocket, type LiveServer } from './socket.ts';
 
 export const WEB_DIST = resolve(import.meta.dirname, '../../web/dist');
@@ -58,26 +58,41 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-/** The parts of the services that need no network: the API tests build the app from these without a port. */
-export async function createServices(options: Omit<HttpServerOptions, 'port' | 'webDir'>): Promise<Omit<Services, 'disconnect'>> {
+export interface AccountOptions {
+  config: Pick<Config, 'server'>;
+  log: Logger;
+  /** The first admin's password when there are no users yet; `MEREZHA_ADMIN_PASSWORD` by default. */
+  adminPassword?: string | undefined;
+  hashCost?: ScryptCost | undefined;
+}
+
+/**
+ * The users and sessions kept in `server.data_dir` (the first admin made on the first start) and the
+ * sign-in throttle: a hromada's server and the oblast's sign in alike.
+ */
+export async function openAccounts(options: AccountOptions): Promise<Pick<WebServices, 'users' | 'sessions' | 'throttle'>> {
   const { config, log } = options;
   const adminPassword = options.adminPassword ?? process.env.MEREZHA_ADMIN_PASSWORD;
-  const files = accountFiles(config.server.data_dir);
   const users = await UserStore.open({
-    file: files.users,
+    file: accountFiles(config.server.data_dir).users,
     log,
     ...(adminPassword ? { adminPassword } : {}),
     ...(options.hashCost ? { hashCost: options.hashCost } : {}),
   });
   const sessions = await Sessions.forConfig(config, users, log);
+  return { users, sessions, throttle: new LoginThrottle() };
+}
+
+/** The parts of the services that need no network: the API tests build the app from these without a port. */
+export async function createServices(options: Omit<HttpServerOptions, 'port' | 'webDir'>): Promise<Omit<Services, 'disconnect'>> {
+  const { config, log } = options;
+  const accounts = await openAccounts(options);
   const backups = BackupLedger.of(config.server.data_dir);
   return {
     config,
     log,
     dashboard: options.dashboard,
-    users,
-    sessions,
-    throttle: new LoginThrottle(),
+    ...accounts,
     metrics: options.metrics ?? new Metrics(),
     version: options.version,
     startedAt: Date.now(),
@@ -114,7 +129,7 @@ function portFromEnv(): number | undefined {
 }
 
 /** A listening HTTP server with nothing behind it yet: taken first, so a busy port stops `merezha start` before anything else runs. */
-export async function listenHttp(config: Config, port?: number): Promise<Server> {
+export async function listenHttp(config: Pick<Config, 'server'>, port?: number): Promise<Server> {
   const http = createServer((_req, res) => {
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' }).end('Merezha is starting.\n');
   });
@@ -140,10 +155,8 @@ export async function startHttpServer(options: HttpServerOptions & { listening?:
     live = attachSocket(http, base, options.dashboard);
     services.metrics.gauge('merezha_sessions', 'Signed-in dashboard sessions.', () => services.sessions.size);
     services.metrics.gauge('merezha_live_connections', 'Open socket.io connections.', () => live.io.engine.clientsCount);
-    const address = http.address() as AddressInfo;
-    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
     return {
-      url,
+      url: serverUrl(http),
       services,
       reconfigure(config) {
         services.config = config;
@@ -161,6 +174,12 @@ export async function startHttpServer(options: HttpServerOptions & { listening?:
     await closeHttp(http);
     throw err;
   }
+}
+
+/** `http://127.0.0.1:8470/`: where a listening server answers. */
+export function serverUrl(http: Server): string {
+  const address = http.address() as AddressInfo;
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
 }
 
 export async function closeHttp(http: Server): Promise<void> {

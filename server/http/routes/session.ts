@@ -23,11 +23,11 @@ import { HashBusy } from '../../auth/passwords.ts';
 import { AuthError } from '../../auth/users.ts';
 import type { NewSession, Session } from '../../auth/sessions.ts';
 import { HttpError, route, type RouteDef } from '../route.ts';
-import type { Services } from '../services.ts';
+import type { WebServices } from '../services.ts';
 
 export const SESSION_COOKIE = 'merezha_session';
 
-function setSessionCookie(res: Response, services: Services, session: NewSession | undefined, secure: boolean): void {
+function setSessionCookie(res: Response, services: WebServices, session: NewSession | undefined, secure: boolean): void {
   const parts = [
     `${SESSION_COOKIE}=${session?.id ?? ''}`,
     'Path=/',
@@ -53,7 +53,8 @@ function authError(err: unknown): never {
   throw err;
 }
 
-export const sessionRoutes: RouteDef[] = [
+/** Sign-in and accounts use nothing of a hromada's: the oblast's server (`central/server.ts`) serves the same list. */
+export const sessionRoutes: RouteDef<unknown, unknown, unknown, WebServices>[] = [
   route({
     method: 'get',
     path: '/api/session',

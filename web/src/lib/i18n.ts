@@ -21,6 +21,7 @@ import {
   type State,
 } from '../../../common/words/names.ts';
 import { count, type PluralForms } from '../../../common/words/plural.ts';
+import { HROMADAS } from '../../../common/words/oblast.ts';
 import {
   batteryStatusName,
   outageCauseName,
@@ -377,6 +378,37 @@ const uk = {
   'unit.kbps': 'кбіт/с',
   'unit.mbps': 'Мбіт/с',
   'unit.gbps': 'Гбіт/с',
+  'time.ago': '{d} тому',
+  'hstate.online': 'на зв’язку',
+  'hstate.degraded': 'з погіршенням',
+  'hstate.offline': 'без зв’язку',
+  'hstate.stale': 'дані застаріли',
+  'hstate.unknown': 'невідомо',
+  'oblast.title': 'Огляд області',
+  'oblast.map': 'Карта громад',
+  'oblast.unplaced': 'Не позначені на карті',
+  'oblast.hromadas': 'Громади',
+  'oblast.stateCount': '{state}: {n}',
+  'oblast.ingestPending': 'Ще не записано в центральну базу: {messages}',
+  'oblast.col.hromada': 'Громада',
+  'oblast.col.devices': 'Пристрої',
+  'oblast.col.institutions': 'Заклади на зв’язку',
+  'oblast.col.uptime': 'Доступність, 30 днів / рік',
+  'oblast.col.points': 'Пункти незламності на зв’язку в блекаут / усього',
+  'oblast.col.lastMessage': 'Останнє повідомлення',
+  'oblast.col.backlog': 'Не передано з громади',
+  'oblast.never': 'ще не було',
+  'oblast.backlogNone': 'усе передано',
+  'oblast.backlogOldest': 'найдавніший {ago}',
+  'oblast.report': 'Звіт області',
+  'oblast.reportTitle': 'Звіт про зв’язок області за {year} рік (сторінка для друку)',
+  'hromada.back': 'Усі громади',
+  'hromada.notFound': 'Такої громади немає.',
+  'hromada.noHeartbeat': 'Від громади ще не надходило даних.',
+  'hromada.asOf': 'Так показувала панель громади о {time}; тут лише перегляд.',
+  'hromada.lastMessage': 'Останнє повідомлення: {time}',
+  'hromada.version': 'Версія Мережі: {version}',
+  'hromada.uptime': 'Доступність',
 } as const;
 
 export type MessageKey = keyof typeof uk;
@@ -724,6 +756,37 @@ const en: Record<MessageKey, string> = {
   'unit.kbps': 'kbit/s',
   'unit.mbps': 'Mbit/s',
   'unit.gbps': 'Gbit/s',
+  'time.ago': '{d} ago',
+  'hstate.online': 'online',
+  'hstate.degraded': 'degraded',
+  'hstate.offline': 'offline',
+  'hstate.stale': 'stale',
+  'hstate.unknown': 'unknown',
+  'oblast.title': 'Oblast overview',
+  'oblast.map': 'Map of the hromadas',
+  'oblast.unplaced': 'Not placed on the map',
+  'oblast.hromadas': 'Hromadas',
+  'oblast.stateCount': '{state}: {n}',
+  'oblast.ingestPending': 'Not yet written to the central database: {messages}',
+  'oblast.col.hromada': 'Hromada',
+  'oblast.col.devices': 'Devices',
+  'oblast.col.institutions': 'Institutions online',
+  'oblast.col.uptime': 'Uptime, 30 days / year',
+  'oblast.col.points': 'Invincibility Points online in a blackout / all',
+  'oblast.col.lastMessage': 'Last message',
+  'oblast.col.backlog': 'Not yet sent by the hromada',
+  'oblast.never': 'never',
+  'oblast.backlogNone': 'all sent',
+  'oblast.backlogOldest': 'oldest {ago}',
+  'oblast.report': 'Oblast report',
+  'oblast.reportTitle': 'Connectivity report of the oblast for {year} (printable page)',
+  'hromada.back': 'All hromadas',
+  'hromada.notFound': 'There is no such hromada.',
+  'hromada.noHeartbeat': 'Nothing has come from this hromada yet.',
+  'hromada.asOf': 'As the hromada’s dashboard showed it at {time}; read-only here.',
+  'hromada.lastMessage': 'Last message: {time}',
+  'hromada.version': 'Merezha version: {version}',
+  'hromada.uptime': 'Uptime',
 };
 
 const messages: Record<Locale, Record<MessageKey, string>> = { uk, en };
@@ -731,6 +794,13 @@ const messages: Record<Locale, Record<MessageKey, string>> = { uk, en };
 /** Things the dashboard counts, in the forms each number takes. */
 const NOUNS = {
   client: { uk: { one: 'клієнт', few: 'клієнти', many: 'клієнтів', other: 'клієнта' }, en: { one: 'client', other: 'clients' } },
+  hromada: HROMADAS,
+  /** Stored points waiting at an edge. */
+  point: { uk: { one: 'запис', few: 'записи', many: 'записів', other: 'запису' }, en: { one: 'point', other: 'points' } },
+  message: {
+    uk: { one: 'повідомлення', few: 'повідомлення', many: 'повідомлень', other: 'повідомлення' },
+    en: { one: 'message', other: 'messages' },
+  },
 } satisfies Record<string, PluralForms>;
 
 const STORAGE_KEY = 'merezha.lang';
@@ -753,8 +823,8 @@ export function switchLang(): void {
   lang.set(next);
 }
 
-/** The hromada's language applies until the user picks one; its time zone always does. */
-export function useHromadaDefaults(info: HromadaInfo): void {
+/** The hromada's (or the oblast's) language applies until the user picks one; its time zone always does. */
+export function useHromadaDefaults(info: Pick<HromadaInfo, 'locale' | 'timezone'>): void {
   if (!storedLang()) lang.set(info.locale);
   timeZone.set(info.timezone);
 }
@@ -850,6 +920,8 @@ function formatters(language: Locale, zone: string | undefined, tr: Translate) {
     date: (ms: number) => dayMonth.format(ms),
     /** Just the time when it is today, else date and time. */
     moment,
+    /** «3 хв тому», «менше хвилини тому»: how long before `now` (the server's, so the browser's clock does not matter). */
+    ago: (ms: number, now: number) => tr('time.ago', { d: formatDuration((now - ms) / 1000, language) }),
     /** "з 14:05": when the current state began. */
     since: (ms: number) => tr('village.since', { time: moment(ms) }),
   };
