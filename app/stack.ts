@@ -32,6 +32,7 @@ import { LOOPBACK } from '../storage/ports.ts';
 import { DailyBackups } from './backup/schedule.ts';
 import { startForwarding, type Forwarding } from './forward.ts';
 import { reloadConfig, type ReloadResult } from './reload.ts';
+import { Stops } from './stops.ts';
 
 /** How long the state engine waits for InfluxDB (and the replay of the spool) to read its history back. */
 const HISTORY_WAIT_MS = 30_000;
@@ -88,16 +89,8 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { config, log } = options;
   // Everything started so far, stopped in reverse if a later step fails.
-  const stops: (() => Promise<unknown> | void)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse().splice(0)) {
-      try {
-        await stop();
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'error while stopping');
-      }
-    }
-  };
+  const stops = new Stops(log);
+  const stopAll = () => stops.stopAll();
   // Reloads run one at a time, and the stack stops only after the one under way.
   let self: Stack | undefined;
   let forwarding: Forwarding | undefined;

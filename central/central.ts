@@ -21,6 +21,7 @@ import { HromadaRegistry } from './registry.ts';
 import { buildOblastReport, oblastYearRange, renderOblastReport, type OblastReportFormat } from './report.ts';
 import { startCentralServer } from './server.ts';
 import { ensureStreams } from './streams.ts';
+import { Stops } from '../app/stops.ts';
 
 export type CentralRole = 'all' | 'ingest' | 'server';
 
@@ -67,16 +68,8 @@ export function oblastReportOf(config: CentralConfig, influx: { url: string; log
 export async function startCentral(options: CentralOptions): Promise<Central> {
   const { config, log } = options;
   const role = options.role ?? 'all';
-  const stops: (() => Promise<unknown> | void)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse().splice(0)) {
-      try {
-        await stop();
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'error while stopping');
-      }
-    }
-  };
+  const stops = new Stops(log);
+  const stopAll = () => stops.stopAll();
   try {
     let url = options.influx?.url ?? config.storage.influx?.url;
     let login: InfluxLogin | undefined = options.influx?.login;

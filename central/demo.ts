@@ -18,6 +18,7 @@ import { demoScenario } from '../simulator/index.ts';
 import { startManagedInfluxd } from '../storage/managed-influxd.ts';
 import { startCentral, type Central } from './central.ts';
 import { startNatsCluster, type NatsCluster } from './nats-cluster.ts';
+import { Stops } from '../app/stops.ts';
 
 export const DEMO_OBLAST_DIR = 'data/oblast';
 const EXAMPLE = new URL('../config/example.yaml', import.meta.url);
@@ -111,16 +112,8 @@ export async function startCentralDemo(options: CentralDemoOptions): Promise<Cen
   const dir = resolve(options.dir ?? DEMO_OBLAST_DIR);
   const count = Math.min(options.hromadas ?? DEMO_HROMADAS.length, DEMO_HROMADAS.length);
   const ids = DEMO_HROMADAS.slice(0, count).map((h) => h.id);
-  const stops: (() => Promise<unknown>)[] = [];
-  const stop = async () => {
-    for (const s of stops.reverse().splice(0)) {
-      try {
-        await s();
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'error while stopping the demo');
-      }
-    }
-  };
+  const stops = new Stops(log);
+  const stop = () => stops.stopAll();
   try {
     // Each simulation and influxd hooks process exit to clean up after itself: ten hromadas pass Node's default warning limit.
     process.setMaxListeners(Math.max(process.getMaxListeners(), 2 * count + 10));

@@ -23,7 +23,7 @@ import { hostChecker } from '../server/http/hosts.ts';
 import { Metrics } from '../server/http/metrics.ts';
 import { HttpError, route, type RouteDef } from '../server/http/route.ts';
 import { sessionRoutes } from '../server/http/routes/session.ts';
-import { closeHttp, listenHttp, openAccounts, serverUrl, WEB_DIST } from '../server/http/server.ts';
+import { closeHttp, closeWebServer, listenHttp, openAccounts, serverUrl, WEB_DIST } from '../server/http/server.ts';
 import type { WebServices } from '../server/http/services.ts';
 import { OBLAST_REPORT_FORMATS, type OblastReportFormat } from './report.ts';
 
@@ -193,12 +193,7 @@ export async function startCentralServer(options: CentralServerOptions): Promise
     );
     return {
       url: serverUrl(http),
-      async close() {
-        await closeHttp(http);
-        // Token and session use times are saved lazily; the last minute of them goes out now.
-        await services.users.close();
-        await services.sessions.close();
-      },
+      close: () => closeWebServer(http, services),
     };
   } catch (err) {
     await closeHttp(http);

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { healthResponse, type HealthResponse } from '../common/api.ts';
 import { networkErrorWords } from '../common/network-errors.ts';
 import type { Config } from '../config/schema.ts';
+import type { Logger } from '../common/log.ts';
 
 const ASK_TIMEOUT_MS = 5000;
 
@@ -47,4 +48,16 @@ export async function askServer(config: Config): Promise<ServerAnswer> {
     url,
     error: `HTTP ${res.status}, not the health of this version of Merezha (another program, or restart Merezha after an upgrade)`,
   };
+}
+
+/** Resolves at the first SIGINT or SIGTERM (Ctrl-C, systemctl stop), logged: the long-running commands stop then. */
+export function untilSignalled(log: Logger): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }

@@ -15,6 +15,7 @@ import { errorMessage, type InfluxLogin } from '../../storage/influx-client.ts';
 import { ManagedInfluxdBusyError, readManagedLogin, readRememberedPorts, startManagedInfluxd } from '../../storage/managed-influxd.ts';
 import { LOOPBACK } from '../../storage/ports.ts';
 import { parse, UsageError } from '../args.ts';
+import { untilSignalled } from '../running.ts';
 import { VERSION } from '../version.ts';
 import { reportConfigError } from './load.ts';
 import { reportRange } from '../report-range.ts';
@@ -30,18 +31,6 @@ export const OPTIONS = {
   format: { type: 'string' },
   out: { type: 'string' },
 } as const;
-
-/** Runs until SIGINT/SIGTERM. */
-function untilStopped(log: Logger): Promise<void> {
-  return new Promise<void>((done) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      done();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}
 
 const port = () => (process.env.PORT ? Number(process.env.PORT) : undefined);
 
@@ -61,7 +50,7 @@ export async function centralCommand(argv: string[]): Promise<number> {
       ...(port() ? { port: port()! } : {}),
       ...(adminPassword ? { adminPassword } : {}),
     });
-    await untilStopped(log);
+    await untilSignalled(log);
     await demo.stop();
     log.info('stopped');
     return 0;
@@ -80,7 +69,7 @@ export async function centralCommand(argv: string[]): Promise<number> {
     ...(port() ? { port: port()! } : {}),
     ...(adminPassword ? { adminPassword } : {}),
   });
-  await untilStopped(log);
+  await untilSignalled(log);
   await central.stop();
   log.info('stopped');
   return 0;

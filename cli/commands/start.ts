@@ -22,7 +22,7 @@ import { PortError } from '../../server/http/server.ts';
 import { startStack, type Stack } from '../../app/stack.ts';
 import { demoScenario, SimulationStartError, unlistedWords } from '../../simulator/index.ts';
 import { demoWorkingCopy, parse, resolveConfigPath } from '../args.ts';
-import { pidFileOf } from '../running.ts';
+import { pidFileOf, untilSignalled } from '../running.ts';
 import { VERSION } from '../version.ts';
 import { reportConfigError, type LoadedConfig } from './load.ts';
 
@@ -115,14 +115,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     () => log.info({ collector: stack.collector.stats(), storage: stack.writer.stats() }, 'status'),
     STATUS_EVERY_MS,
   );
-  await new Promise<void>((done) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      done();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilSignalled(log);
   clearInterval(status);
   stopping = true;
   await reloads;

@@ -164,10 +164,7 @@ export async function startHttpServer(options: HttpServerOptions & { listening?:
       },
       async close() {
         await live!.close();
-        await closeHttp(http);
-        // Token and session use times are saved lazily; the last minute of them goes out now.
-        await services.users.close();
-        await services.sessions.close();
+        await closeWebServer(http, services);
       },
     };
   } catch (err) {
@@ -180,6 +177,13 @@ export async function startHttpServer(options: HttpServerOptions & { listening?:
 export function serverUrl(http: Server): string {
   const address = http.address() as AddressInfo;
   return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
+}
+
+/** Stops a server with sign-in: the HTTP server, then the accounts, whose token and session use times are saved lazily (the last minute of them goes out now). */
+export async function closeWebServer(http: Server, services: Pick<WebServices, 'users' | 'sessions'>): Promise<void> {
+  await closeHttp(http);
+  await services.users.close();
+  await services.sessions.close();
 }
 
 export async function closeHttp(http: Server): Promise<void> {
