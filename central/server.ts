@@ -73,8 +73,8 @@ export interface CentralServices extends WebServices {
 export const OBLAST_PAGE = 'oblast.html';
 
 const CENTRAL_HOST_REFUSED =
-  'Merezha не відповідає на це ім’я сервера. Відкрийте панель області за IP-адресою або за іменем із server.host у central.yaml.\n' +
-  'Merezha does not answer to this host name. Open the oblast dashboard by its IP address, or by the name in server.host of central.yaml.\n';
+  'Merezha не відповідає на це ім’я сервера. Відкрийте панель області за IP-адресою або додайте ім’я як dashboard_url у central.yaml.\n' +
+  'Merezha does not answer to this host name. Open the oblast dashboard by its IP address, or set the name as dashboard_url in central.yaml.\n';
 
 export const centralHealth = healthResponse.pick({ status: true, version: true, uptime_s: true });
 
@@ -187,7 +187,7 @@ export async function startCentralServer(options: CentralServerOptions): Promise
       createWebApp(services, CENTRAL_ROUTES, {
         webDir: options.webDir ?? WEB_DIST,
         shell: OBLAST_PAGE,
-        hostOk: hostChecker(config),
+        hostOk: hostChecker({ server: config.server, alerts: { dashboard_url: config.dashboard_url } }),
         hostRefused: CENTRAL_HOST_REFUSED,
       }),
     );

@@ -59,6 +59,8 @@ const centralSchemaRaw = z.strictObject({
       ack_wait: duration().prefault('30s'),
     })
     .prefault({}),
+  /** The oblast dashboard's public address (behind a TLS reverse proxy): the dashboard answers to its host name. */
+  dashboard_url: z.url({ protocol: /^https?$/ }).optional(),
   server: serverSchema.extend({ data_dir: z.string().min(1).default('./data/central/server') }).prefault({}),
   /** The hromadas expected: on the map from the start, and `merezha nats-config --config` makes their users. */
   hromadas: z.array(centralHromadaSchema).min(1, 'list at least one hromada'),

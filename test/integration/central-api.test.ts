@@ -112,6 +112,7 @@ describe('the oblast dashboard API', () => {
       });
     expect(await asHost('rebound.example')).toBe(421);
     expect(await asHost('localhost')).toBe(200);
+    expect(await asHost('oblast.example.gov.ua')).toBe(200);
   });
 
   it("signs in as a hromada's server does: wrong passwords refused, an httpOnly cookie, CSRF on changes", async () => {

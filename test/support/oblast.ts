@@ -135,6 +135,8 @@ export async function startTestOblast(hromadas: CentralHromada[], options: { sta
     stops.push(() => cluster.stop());
     const config = centralSchema.parse({
       oblast: { name: 'Тестова область' },
+      // A name only: the dashboard must answer to it behind a reverse proxy (nothing is sent there).
+      dashboard_url: 'https://oblast.example.gov.ua/',
       nats: { servers: cluster.urls, credentials: cluster.credentials('central'), replicas: 1 },
       server: { data_dir: join(dir, 'central-server') },
       hromadas,

@@ -854,6 +854,8 @@ function formatters(language: Locale, zone: string | undefined, tr: Translate) {
   const timeOnly = new Intl.DateTimeFormat(locale, { timeZone: zone, timeStyle: 'short' });
   const dayOnly = new Intl.DateTimeFormat(locale, { timeZone: zone, dateStyle: 'medium' });
   const dayMonth = new Intl.DateTimeFormat(locale, { timeZone: zone, day: 'numeric', month: 'short' });
+  // English digits whatever the language: Ukrainian would write «2025 р.».
+  const yearOnly = new Intl.DateTimeFormat('en', { timeZone: zone, year: 'numeric' });
   /** Causes tell their times in the zone of the dates around them: the hromada's, the browser's until it is known. */
   const causeContext = (name: (id: string) => string): CauseWordsContext => ({
     locale: language,
@@ -918,6 +920,8 @@ function formatters(language: Locale, zone: string | undefined, tr: Translate) {
       return text === '00:00' ? '24:00' : text;
     },
     date: (ms: number) => dayMonth.format(ms),
+    /** The calendar year at `ms` in the hromada's (or oblast's) zone: which yearly report is the current one. */
+    year: (ms: number) => Number(yearOnly.format(ms)),
     /** Just the time when it is today, else date and time. */
     moment,
     /** «3 хв тому», «менше хвилини тому»: how long before `now` (the server's, so the browser's clock does not matter). */

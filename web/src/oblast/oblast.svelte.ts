@@ -9,12 +9,12 @@ import { useHromadaDefaults } from '../lib/i18n.ts';
 
 export const POLL_MS = 10_000;
 
-export type OblastRoute = { page: 'login' } | { page: 'oblast' } | { page: 'hromada'; id: string } | { page: 'not-found' };
+export type OblastRoute = { page: 'oblast' } | { page: 'hromada'; id: string } | { page: 'not-found' };
 
+/** The oblast app's pages; /login is the shell's (AppShell), as in the hromada's app. */
 export function oblastRoute(pathname: string): OblastRoute {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { page: 'oblast' };
-  if (parts.length === 1 && parts[0] === 'login') return { page: 'login' };
   if (parts.length === 2 && parts[0] === 'hromadas') return { page: 'hromada', id: parts[1]! };
   return { page: 'not-found' };
 }
