@@ -5,6 +5,7 @@
  * running server.
  */
 import { join, resolve } from 'node:path';
+import type { z } from 'zod';
 import { healthResponse, type HealthResponse } from '../common/api.ts';
 import { networkErrorWords } from '../common/network-errors.ts';
 import type { Config } from '../config/schema.ts';
@@ -19,17 +20,20 @@ export function pidFileOf(config: Config): string {
 const ANY_ADDRESS: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
 
 /** What the server of a config answers: nothing listens (not running), its health, or why there is none. */
-export type ServerAnswer =
-  { running: false; url: string } | { running: true; url: string; health: HealthResponse } | { running: true; url: string; error: string };
+export type ServerAnswer<Health = HealthResponse> =
+  { running: false; url: string } | { running: true; url: string; health: Health } | { running: true; url: string; error: string };
 
 /** The server's health address: its own host, or loopback when it listens on every address. */
-export function healthUrl(config: Config, env = process.env): string {
+export function healthUrl(config: Pick<Config, 'server'>, env = process.env): string {
   const host = ANY_ADDRESS[config.server.host] ?? config.server.host;
   const port = env.PORT || config.server.port;
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/api/health`;
 }
 
-export async function askServer(config: Config): Promise<ServerAnswer> {
+export function askServer(config: Pick<Config, 'server'>): Promise<ServerAnswer>;
+/** A server of ours whose health is another schema: the oblast's central answers fewer fields. */
+export function askServer<Health>(config: Pick<Config, 'server'>, health: z.ZodType<Health>): Promise<ServerAnswer<Health>>;
+export async function askServer(config: Pick<Config, 'server'>, health: z.ZodType = healthResponse): Promise<ServerAnswer<unknown>> {
   const url = healthUrl(config);
   let res: Response;
   try {
@@ -41,7 +45,7 @@ export async function askServer(config: Config): Promise<ServerAnswer> {
       (err as Error).name === 'TimeoutError' ? `no answer in ${ASK_TIMEOUT_MS / 1000} s` : (networkErrorWords(err) ?? String(err));
     return { running: true, url, error: why };
   }
-  const parsed = healthResponse.safeParse(await res.json().catch(() => undefined));
+  const parsed = health.safeParse(await res.json().catch(() => undefined));
   if (parsed.success) return { running: true, url, health: parsed.data };
   return {
     running: true,

@@ -318,9 +318,11 @@ Exit status: 0 up, 1 degraded or not answering, 2 wrong usage, 3 not running.
   },
   user: {
     summary: 'list dashboard users, add one, reset a password',
-    usage: `Usage: merezha user list [--config FILE]
-       merezha user add NAME --role admin|viewer [--password-stdin] [--config FILE]
-       merezha user reset-password NAME [--password-stdin] [--config FILE]
+    usage: `Usage: merezha user list [--config FILE | --central FILE]
+       merezha user add NAME --role admin|viewer [--password-stdin]
+                    [--config FILE | --central FILE]
+       merezha user reset-password NAME [--password-stdin]
+                    [--config FILE | --central FILE]
 
 The dashboard's accounts, in the users file of server.data_dir. list prints
 names, roles and when each was made (never a password hash). add makes a user;
@@ -331,11 +333,13 @@ ${options(
   ['--role R', 'admin (manages users, acknowledges alerts) or viewer'],
   ['--password-stdin', 'read the password from standard input (10 to 200\ncharacters) instead of generating one'],
   CONFIG,
+  ['--central FILE', "a central.yaml instead: the oblast dashboard's accounts\n(merezha central), times in its oblast.timezone"],
 )}
 
-add and reset-password refuse while Merezha runs (its server would overwrite
-the change): stop it first, e.g. systemctl stop merezha. Run as root, they
-leave the files owned by the data folder's owner.
+add and reset-password refuse while Merezha (or merezha central) runs on the
+config's server.host and server.port, or PORT (its server would overwrite the
+change): stop it first, e.g. systemctl stop merezha. Run as root, they leave
+the files owned by the data folder's owner.
 Exit status: 0 done, 1 refused, 2 wrong usage.
 `,
   },

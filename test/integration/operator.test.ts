@@ -1,7 +1,8 @@
 /**
- * The operator's commands as a user runs them (`merezha user`, `alert test`,
- * `status`), and `/api/health` in-process with stand-ins for a stalled
- * collector and a growing spool. Everything listens on 127.0.0.1.
+ * The operator's commands as a user runs them (`merezha user`, also on the
+ * oblast central's accounts, `alert test`, `status`), and `/api/health`
+ * in-process with stand-ins for a stalled collector and a growing spool.
+ * Everything listens on 127.0.0.1.
  */
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -9,14 +10,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthResponse } from '../../common/api.ts';
+import { startCentralServer } from '../../central/server.ts';
+import { healthResponse, hromadasResponse, sessionInfo } from '../../common/api.ts';
+import { formatLocalTime } from '../../common/iso-time.ts';
 import { silentLogger } from '../../common/log.ts';
+import { loadCentralConfig } from '../../config/central.ts';
 import { Sessions } from '../../server/auth/sessions.ts';
 import { accountFiles, UserStore } from '../../server/auth/users.ts';
 import { HealthCheck } from '../../server/health.ts';
 import { startAlertReceivers, type AlertReceivers } from '../support/alert-receivers.ts';
 import { apiHarness, type ApiHarness } from '../support/api.ts';
 import { freeTcpPort } from '../support/ports.ts';
+import { signIn } from '../support/sign-in.ts';
 
 const BIN = new URL('../../bin/merezha.mjs', import.meta.url).pathname;
 const TOKEN = '123456:telegram-bot-token-s3cret';
@@ -165,6 +170,74 @@ describe('merezha user', () => {
     } finally {
       await close(server);
       await h.close();
+    }
+  });
+
+  it("with --central, adds a viewer to central.yaml's accounts who then signs in on the oblast dashboard, and refuses while it runs", async () => {
+    const centralPort = await freeTcpPort();
+    const dataDir = join(dir, 'data-central');
+    const file = join(dir, 'central.yaml');
+    // Tokyo, neither Kyiv nor UTC: printed times must be in oblast.timezone. Nothing connects to NATS.
+    await writeFile(
+      file,
+      `oblast: { name: Тестова область, timezone: Asia/Tokyo }
+nats: { servers: ["nats://127.0.0.1:4222"], credentials: ${join(dir, 'central.nk')} }
+server: { host: 127.0.0.1, port: ${centralPort}, data_dir: ${dataDir} }
+hromadas:
+  - { id: zelena, name: Зеленська громада }
+`,
+    );
+    const files = accountFiles(dataDir);
+
+    expect(await merezha(['user', 'list', '--central', file])).toMatchObject({
+      code: 0,
+      stdout: `no users yet in ${files.users}: the first start of merezha central makes admin\n`,
+    });
+    expect(
+      await merezha(['user', 'add', 'olena', '--role', 'viewer', '--password-stdin', '--central', file], 'olena-central-pass\n'),
+    ).toMatchObject({ code: 0, stdout: 'added olena (viewer)\n' });
+    expect(await merezha(['user', 'list', '--config', file, '--central', file])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('give --config or --central, not both'),
+    });
+    const users = await UserStore.open({ file: files.users, log: silentLogger(), firstAdmin: false });
+    const created = users.list().find((u) => u.username === 'olena')!.created;
+    await users.close();
+    const listed = await merezha(['user', 'list', '--central', file]);
+    expect(listed.stdout).toMatch(/^user +role +created +last sign-in\nolena +viewer +\d{4}-\S+ \S+ +-\n$/);
+    expect(listed.stdout).toContain(` ${formatLocalTime(created, 'Asia/Tokyo')} `);
+
+    const hromadas = { list: () => [], detail: () => undefined, ingestPending: () => null };
+    const server = await startCentralServer({
+      config: loadCentralConfig(file),
+      hromadas,
+      log: silentLogger(),
+      version: 'test',
+      port: centralPort,
+    });
+    try {
+      const { cookie } = await signIn(server.url, 'olena', 'olena-central-pass');
+      const session = await fetch(new URL('/api/session', server.url), { headers: { cookie } });
+      expect(sessionInfo.parse(await session.json()).user).toEqual({ username: 'olena', role: 'viewer' });
+      const oblast = await fetch(new URL('/api/hromadas', server.url), { headers: { cookie } });
+      expect(oblast.status).toBe(200);
+      expect(hromadasResponse.parse(await oblast.json()).oblast.name).toBe('Тестова область');
+
+      const before = await readFile(files.users, 'utf8');
+      for (const args of [
+        ['reset-password', 'olena'],
+        ['add', 'ivan', '--role', 'viewer'],
+      ]) {
+        const run = await merezha(['user', ...args, '--central', file]);
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain(
+          `merezha central is running (http://127.0.0.1:${centralPort}/api/health): stop it first, or change accounts on the dashboard`,
+        );
+      }
+      expect(await readFile(files.users, 'utf8')).toBe(before);
+      expect((await merezha(['user', 'list', '--central', file])).stdout).toMatch(/\nolena +viewer +\S+ \S+ +\d{4}-\d\d-\d\d \d\d:\d\d/);
+    } finally {
+      await server.close();
     }
   });
 });
