@@ -73,14 +73,14 @@ interface Emit {
   event: LiveEvent;
 }
 
-interface Stats {
+export interface Stats {
   n: number;
   p50: number;
   p95: number;
   max: number;
 }
 
-function stats(values: number[]): Stats {
+export function stats(values: number[]): Stats {
   const s = [...values].sort((a, b) => a - b);
   const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
   return { n: s.length, p50: at(50), p95: at(95), max: s.at(-1) ?? Number.NaN };

@@ -87,7 +87,7 @@ async function createDatabase(url: string, database: string): Promise<void> {
 }
 
 /** Waits until influxd has finished the background work of the previous round (cache snapshots, compactions). */
-async function settle(pid: number): Promise<void> {
+export async function settle(pid: number): Promise<void> {
   const deadline = performance.now() + 10_000;
   let last = procCpu(pid)?.own ?? 0;
   while (performance.now() < deadline) {

@@ -2,9 +2,9 @@
  * `npm run bench`: Merezha's collector measured side by side with a peer in
  * the same run, on loopback only. Prints a table and writes bench/results.json.
  *
- *   npm run bench                  # everything (about 10–11 minutes)
- *   npm run bench -- --quick       # shorter runs (about 2 minutes)
- *   npm run bench -- --only snmp   # one section (icmp, snmp, influx, detection, soak, dashboard, backup, discover; comma-separated)
+ *   npm run bench                  # everything (about 30 minutes, 20 of them the oblast tier's)
+ *   npm run bench -- --quick       # shorter runs (about 4–5 minutes)
+ *   npm run bench -- --only snmp   # one section (icmp, snmp, influx, detection, soak, dashboard, backup, discover, oblast; comma-separated)
  *   npm run bench -- --only soak20k  # the collector at 20,000 devices for 2 minutes (not in the default run)
  *   npm run bench -- --profile     # also a V8 CPU profile of the soak's collector, in $TMPDIR/merezha-bench-profiles/
  *
@@ -24,6 +24,7 @@ import { runDetection } from './detection.ts';
 import { runDiscover } from './discover.ts';
 import { runIcmp } from './icmp.ts';
 import { runInflux } from './influx.ts';
+import { runOblast } from './oblast.ts';
 import { cleanupAll, installSignalHandlers } from './lib/cleanup.ts';
 import { round, systemCpu } from './lib/util.ts';
 import { runSnmp } from './snmp.ts';
@@ -38,6 +39,7 @@ const SECTIONS: Section[] = [
   { name: 'dashboard', title: 'Dashboard', run: runDashboard },
   { name: 'backup', title: 'Backup and restore', run: runBackup },
   { name: 'discover', title: 'Discovery', run: runDiscover },
+  { name: 'oblast', title: 'Oblast tier: 10 edges → NATS (3 nodes, R3) → central', run: runOblast },
   // The 20,000-device target checked directly rather than extrapolated (2 min; 1 with --quick).
   { name: 'soak20k', title: 'Collector at 20,000 devices', run: (ctx) => runSoak(ctx, 20_000, ctx.quick ? 60 : 120), optional: true },
 ];
@@ -58,7 +60,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; pro
       if (unknown.length) throw new Error(`unknown section ${unknown.join(', ')}; sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run bench -- [--quick] [--only icmp,snmp,influx,detection,soak,dashboard,backup,discover,soak20k] [--profile]',
+        'usage: npm run bench -- [--quick] [--only icmp,snmp,influx,detection,soak,dashboard,backup,discover,oblast,soak20k] [--profile]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);

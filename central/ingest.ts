@@ -24,7 +24,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
 import { DATA_CHANNELS, DATA_STREAM, INGEST_CONSUMER, parseSubject } from '../common/federation.ts';
 import type { Logger } from '../common/log.ts';
 import type { CentralConfig } from '../config/central.ts';
@@ -117,7 +116,7 @@ export function readDataMessage(subject: string, body: string): DataMessage {
   try {
     points = decodeData(body);
   } catch (err) {
-    return { ok: false, reason: `not a data message: ${shorten(err instanceof z.ZodError ? z.prettifyError(err) : errorMessage(err))}` };
+    return { ok: false, reason: `not a data message: ${shorten(errorMessage(err))}` };
   }
   const admitted: Point[] = [];
   for (const point of points) {

@@ -112,3 +112,40 @@ export function guardProcessExit(cleanup: () => void): () => void {
   for (const s of signals) process.prependListener(s, onSignal);
   return remove;
 }
+
+/**
+ * Drops TCP to one port of a loopback address at the input hook (an edge's
+ * link to a NATS node), in a table of its own that is always deleted, also
+ * when the process is interrupted.
+ */
+export class NftPortCut {
+  private readonly table = `merezha_portcut_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+  private readonly unguard = guardProcessExit(() => this.lift());
+  private cut = false;
+
+  constructor(
+    private readonly port: number,
+    private readonly host = '127.0.0.1',
+  ) {}
+
+  apply(): void {
+    const lines = [
+      `add table inet ${this.table}`,
+      `add chain inet ${this.table} in { type filter hook input priority 0; policy accept; }`,
+      `add rule inet ${this.table} in ip daddr ${this.host} tcp dport ${this.port} drop`,
+    ];
+    execFileSync('nft', ['-f', '-'], { input: `${lines.join('\n')}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+    this.cut = true;
+  }
+
+  lift(): void {
+    if (!this.cut) return;
+    this.cut = false;
+    execFileSync('nft', ['delete', 'table', 'inet', this.table], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+
+  dispose(): void {
+    this.lift();
+    this.unguard();
+  }
+}

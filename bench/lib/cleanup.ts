@@ -31,7 +31,10 @@ export function cleanupAll(): Promise<void> {
         console.error(`bench: cleanup of ${name} failed: ${(err as Error).message}`);
       }
     }
-  })();
+  })().finally(() => {
+    // Done: teardowns registered later (the next section's) are run by the next call.
+    running = null;
+  });
   return running;
 }
 

@@ -12,7 +12,6 @@
  * test's own central reader uses nodes 1 and 2, and the rule drops TCP to
  * node 3's client port only.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +24,7 @@ import { startNatsCluster, type NatsCluster } from '../../central/nats-cluster.t
 import { ensureStreams } from '../../central/streams.ts';
 import { DATA_STREAM, heartbeat, META_STREAM, parseSubject, subjectOf, type Heartbeat } from '../../common/federation.ts';
 import { silentLogger } from '../../common/log.ts';
-import { guardProcessExit } from '../../simulator/nft.ts';
+import { NftPortCut } from '../../simulator/nft.ts';
 import { connectNats } from '../../storage/forward/nats.ts';
 import { decodeData, decodeInventory } from '../../storage/forward/wire.ts';
 import type { Point } from '../../storage/point.ts';
@@ -41,33 +40,6 @@ const noNft = nftUnavailable();
 const HROMADA = 'cut';
 const PASSWORD = 'admin-pass-for-forward-cut';
 
-/** Drops TCP to one port at the input hook, in a table of its own that is always deleted. */
-class PortCut {
-  private readonly table = `merezha_fwdcut_${process.pid}`;
-  private readonly unguard = guardProcessExit(() => this.lift());
-  private cut = false;
-
-  constructor(private readonly port: number) {}
-
-  apply(): void {
-    execFileSync('nft', ['add', 'table', 'inet', this.table]);
-    execFileSync('nft', ['add', 'chain', 'inet', this.table, 'in', '{ type filter hook input priority 0; policy accept; }']);
-    execFileSync('nft', ['add', 'rule', 'inet', this.table, 'in', 'ip', 'daddr', '127.0.0.1', 'tcp', 'dport', String(this.port), 'drop']);
-    this.cut = true;
-  }
-
-  lift(): void {
-    if (!this.cut) return;
-    this.cut = false;
-    execFileSync('nft', ['delete', 'table', 'inet', this.table]);
-  }
-
-  dispose(): void {
-    this.lift();
-    this.unguard();
-  }
-}
-
 describe.skipIf(noNft)('an edge whose link to NATS is cut', () => {
   let dir: string;
   let cluster: NatsCluster;
@@ -76,7 +48,7 @@ describe.skipIf(noNft)('an edge whose link to NATS is cut', () => {
   let influxd: TestInfluxd;
   let receivers: AlertReceivers;
   let stack: Stack | undefined;
-  let portCut: PortCut | undefined;
+  let portCut: NftPortCut | undefined;
   let configFile: string;
   let input: ConfigInput;
   const devices = new NftDropper();
@@ -134,7 +106,7 @@ describe.skipIf(noNft)('an edge whose link to NATS is cut', () => {
       log: silentLogger(),
     });
     jsm = await ensureStreams(central, { replicas: 3, maxAgeMs: 3_600_000, ackWaitMs: 30_000 });
-    portCut = new PortCut(cluster.plan.nodes[2]!.clientPort);
+    portCut = new NftPortCut(cluster.plan.nodes[2]!.clientPort);
 
     input = {
       hromada: { name: 'Відрізана громада' },

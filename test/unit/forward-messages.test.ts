@@ -95,3 +95,17 @@ describe('forward: on reload', () => {
     expect(plan.restart).toContain('forward.servers');
   });
 });
+
+describe('decodeData', () => {
+  it('refuses what is not a data message, saying where', () => {
+    const ok = { measurement: 'ping', tags: { device: 'd' }, fields: { reachable: 1 }, time: 1 };
+    expect(decodeData(JSON.stringify({ v: 1, points: [ok] }))).toEqual([ok]);
+    expect(() => decodeData('{')).toThrow();
+    expect(() => decodeData(JSON.stringify({ v: 2, points: [] }))).toThrow(/version 1/);
+    expect(() => decodeData(JSON.stringify({ v: 1, points: {} }))).toThrow(/points is not a list/);
+    expect(() => decodeData(JSON.stringify({ v: 1, points: [{ ...ok, measurement: 'nope' }] }))).toThrow(/points\[0\]\.measurement "nope"/);
+    expect(() => decodeData(JSON.stringify({ v: 1, points: [ok, { ...ok, time: 1.5 }] }))).toThrow(/points\[1\]\.time/);
+    expect(() => decodeData(JSON.stringify({ v: 1, points: [{ ...ok, tags: { a: 1 } }] }))).toThrow(/points\[0\]\.tags/);
+    expect(() => decodeData(JSON.stringify({ v: 1, points: [{ ...ok, fields: null }] }))).toThrow(/points\[0\]\.fields/);
+  });
+});
