@@ -28,6 +28,7 @@ import { readPoints, startTestInfluxd, testWriterOptions, waitFor, type TestInfl
 import { nftUnavailable } from '../support/nft.ts';
 import { freeUdpPort } from '../support/ports.ts';
 import { recordingSink } from '../support/recording-sink.ts';
+import { shareMachine } from '../support/turns.ts';
 
 const DB = 'merezha_accuracy';
 /** Ping probe interval, ms. */
@@ -48,6 +49,15 @@ const host = (n: number) => `${net}.${n}`;
 
 beforeAll(async () => {
   if (noNft) return;
+  const release = await shareMachine();
+  try {
+    await measure();
+  } finally {
+    await release();
+  }
+}, 10 * 60_000);
+
+async function measure(): Promise<void> {
   influxd = await startTestInfluxd();
   spoolDir = await mkdtemp(join(tmpdir(), 'merezha-accuracy-'));
   writer = await openInfluxWriter(testWriterOptions(influxd.url, DB, spoolDir));
@@ -107,7 +117,7 @@ beforeAll(async () => {
   truth = await sim.stop();
   await writer.flush();
   await waitFor('the writer to drain', () => writer.stats().pending === 0, 15_000);
-}, WINDOW_MS + 60_000);
+}
 
 afterAll(async () => {
   if (Object.keys(report).length) {

@@ -68,6 +68,7 @@ import { startTestInfluxd, type TestInfluxd } from '../support/influxd.ts';
 import { nftUnavailable } from '../support/nft.ts';
 import { signIn } from '../support/sign-in.ts';
 import { freeLoopbackOctet } from '../support/stack.ts';
+import { shareMachine } from '../support/turns.ts';
 
 const SCENARIO = fileURLToPath(new URL('../fixtures/scenarios/truth-power.yaml', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/merezha.mjs', import.meta.url));
@@ -130,6 +131,15 @@ async function readDashboard(): Promise<typeof dashboard> {
 
 beforeAll(async () => {
   if (noNft) return;
+  const release = await shareMachine();
+  try {
+    await measure();
+  } finally {
+    await release();
+  }
+}, 10 * 60_000);
+
+async function measure(): Promise<void> {
   influxd = await startTestInfluxd();
   dir = await mkdtemp(join(tmpdir(), 'merezha-truth-'));
   env = { TRUTH_NET: `127.${freeLoopbackOctet()}.13`, TRUTH_DIR: dir };
@@ -174,7 +184,7 @@ beforeAll(async () => {
   outages = outageList.outages;
   report = JSON.parse(cli.stdout) as ReportData;
   truth = sim.groundTruth();
-}, 300_000);
+}
 
 afterAll(async () => {
   if (Object.keys(measured).length) {
