@@ -47,6 +47,8 @@ export interface CentralDemoOptions {
   adminPassword?: string;
   /** The first N of DEMO_HROMADAS (all ten by default). */
   hromadas?: number;
+  /** The influxd's ports; those remembered under `dir`, else 8086/8088 (tests give free ones, so that two influxds never meet). */
+  influxPorts?: { http: number; rpc: number };
 }
 
 export interface CentralDemo {
@@ -119,7 +121,11 @@ export async function startCentralDemo(options: CentralDemoOptions): Promise<Cen
     process.setMaxListeners(Math.max(process.getMaxListeners(), 2 * count + 10));
     const cluster = await startNatsCluster({ dir: join(dir, 'nats'), hromadas: ids, log });
     stops.push(() => cluster.stop());
-    const influxd = await startManagedInfluxd({ dir: join(dir, 'influxdb'), log });
+    const influxd = await startManagedInfluxd({
+      dir: join(dir, 'influxdb'),
+      log,
+      ...(options.influxPorts ? { httpPort: options.influxPorts.http, rpcPort: options.influxPorts.rpc } : {}),
+    });
     stops.push(() => influxd.stop());
     const login = influxd.login ?? {};
 

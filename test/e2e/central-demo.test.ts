@@ -25,6 +25,7 @@ import { oblastReport } from '../../central/report-data.ts';
 import { localTime } from '../../common/timezone.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.ts';
 import { queryInflux } from '../support/influxd.ts';
+import { freeTcpPorts } from '../support/ports.ts';
 import { signIn } from '../support/sign-in.ts';
 import { aloneOnMachine } from '../support/turns.ts';
 
@@ -45,7 +46,16 @@ describe('merezha central --demo', () => {
     const build = spawnSync(process.execPath, ['scripts/build-web.mjs'], { cwd: ROOT, encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`building the web failed:\n${build.stdout}${build.stderr}`);
     dir = await mkdtemp(join(tmpdir(), 'merezha-oblast-demo-'));
-    demo = await startCentralDemo({ log: silentLogger(), version: 'test', dir, port: 0, adminPassword: PASSWORD });
+    const [http, rpc] = await freeTcpPorts(2);
+    demo = await startCentralDemo({
+      log: silentLogger(),
+      version: 'test',
+      dir,
+      port: 0,
+      adminPassword: PASSWORD,
+      // Never 8086/8088, which other tests expect free.
+      influxPorts: { http: http!, rpc: rpc! },
+    });
     ({ cookie } = await signIn(demo.central.url!, 'admin', PASSWORD));
   }, 10 * 60_000);
 
