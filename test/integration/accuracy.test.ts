@@ -28,7 +28,7 @@ import { readPoints, startTestInfluxd, testWriterOptions, waitFor, type TestInfl
 import { nftUnavailable } from '../support/nft.ts';
 import { freeUdpPort } from '../support/ports.ts';
 import { recordingSink } from '../support/recording-sink.ts';
-import { shareMachine } from '../support/turns.ts';
+import { sharingMachine } from '../support/turns.ts';
 
 const DB = 'merezha_accuracy';
 /** Ping probe interval, ms. */
@@ -49,12 +49,7 @@ const host = (n: number) => `${net}.${n}`;
 
 beforeAll(async () => {
   if (noNft) return;
-  const release = await shareMachine();
-  try {
-    await measure();
-  } finally {
-    await release();
-  }
+  await sharingMachine(measure);
 }, 10 * 60_000);
 
 async function measure(): Promise<void> {

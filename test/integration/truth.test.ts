@@ -68,7 +68,7 @@ import { startTestInfluxd, type TestInfluxd } from '../support/influxd.ts';
 import { nftUnavailable } from '../support/nft.ts';
 import { signIn } from '../support/sign-in.ts';
 import { freeLoopbackOctet } from '../support/stack.ts';
-import { shareMachine } from '../support/turns.ts';
+import { sharingMachine } from '../support/turns.ts';
 
 const SCENARIO = fileURLToPath(new URL('../fixtures/scenarios/truth-power.yaml', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/merezha.mjs', import.meta.url));
@@ -131,12 +131,7 @@ async function readDashboard(): Promise<typeof dashboard> {
 
 beforeAll(async () => {
   if (noNft) return;
-  const release = await shareMachine();
-  try {
-    await measure();
-  } finally {
-    await release();
-  }
+  await sharingMachine(measure);
 }, 10 * 60_000);
 
 async function measure(): Promise<void> {

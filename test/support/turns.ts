@@ -74,3 +74,13 @@ export async function shareMachine(): Promise<() => Promise<void>> {
     await sleep(500);
   }
 }
+
+/** Runs `work` in a shared turn (see shareMachine), released however it ends. */
+export async function sharingMachine<T>(work: () => Promise<T>): Promise<T> {
+  const release = await shareMachine();
+  try {
+    return await work();
+  } finally {
+    await release();
+  }
+}
