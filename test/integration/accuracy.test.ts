@@ -201,6 +201,8 @@ describe.skipIf(noNft)(`accuracy against the simulator's ground truth${noNft ? `
 
   it('traffic rates within 1%, across a 64-bit counter wrap, none right after the reboot', async () => {
     const ifs = byDevice(await readPoints(influxd, DB, 'interface'), 'uplink');
+    const snmp = byDevice(await readPoints(influxd, DB, 'snmp'), 'uplink');
+    const responseMs = new Map(snmp.map((p) => [p.time, p.fields.response_ms as number]));
     const uplink = truth.devices.find((d) => d.device.id === 'uplink')!;
     expect(uplink.reboots).toHaveLength(1);
     expect(uplink.wraps.map((w) => w.bits)).toContain(64);
@@ -215,15 +217,20 @@ describe.skipIf(noNft)(`accuracy against the simulator's ground truth${noNft ? `
         continue;
       }
       if (b.fields.in_bps === undefined) continue; // the poll after the restart period
+      // The agent read its counters somewhere between a poll's start and its end; on a loaded
+      // machine that is tens of ms, a share of the 3-s interval. The true rate is whichever of
+      // the rates between those instants, and the error is the distance from the nearest.
+      const instants = (p: Point) => [p.time, p.time + Math.ceil(responseMs.get(p.time) ?? 0)];
       for (const dir of ['in', 'out'] as const) {
-        const delta = counterDelta(
-          sim.counterAt('uplink', 'ether1', dir, a.time),
-          sim.counterAt('uplink', 'ether1', dir, b.time),
-          64,
-        ).delta;
-        const expected = (Number(delta) * 8 * 1000) / (b.time - a.time);
+        const rates = instants(a).flatMap((ta) =>
+          instants(b).map((tb) => {
+            const delta = counterDelta(sim.counterAt('uplink', 'ether1', dir, ta), sim.counterAt('uplink', 'ether1', dir, tb), 64).delta;
+            return (Number(delta) * 8 * 1000) / (tb - ta);
+          }),
+        );
+        const [low, high] = [Math.min(...rates), Math.max(...rates)];
         const measured = b.fields[`${dir}_bps`] as number;
-        const error = Math.abs(measured - expected) / expected;
+        const error = measured < low ? (low - measured) / low : measured > high ? (measured - high) / high : 0;
         worst = Math.max(worst, error);
         expect(error, `${dir} rate at ${b.time}`).toBeLessThanOrEqual(0.01);
       }
