@@ -3,8 +3,12 @@
  * Merezha's SNMP runner (system group, interface `lo`, TP-Link Wi-Fi clients)
  * against one `snmpget` process per device for the same OIDs, the way
  * LibreNMS polls (plus an `snmpbulkwalk` of ifName per device in the first cycle).
+ * Merezha's CPU per poll (user + system of this process) is the figure the
+ * collector's scale rests on.
  */
 import { createSnmpRunner, type SnmpResult } from '../collector/probes/snmp.ts';
+import { NEVER_ABORTED } from '../collector/probes/types.ts';
+import { transportStats } from '../collector/snmp/transport.ts';
 import { IF, SYS } from '../collector/snmp/oids.ts';
 import { deviceTargets } from '../collector/targets.ts';
 import { TPLINK_EAP_CLIENTS } from '../collector/vendors/tplink.ts';
@@ -41,6 +45,8 @@ interface CycleFigures {
   devicesPerS: number;
   ok: number;
   cpuMs: number;
+  /** The process's CPU (user + system) per device polled, in µs: what the collector pays for SNMP at scale. */
+  cpuUsPerPoll: number;
 }
 
 function check(r: SnmpResult): boolean {
@@ -57,7 +63,8 @@ async function merezhaCycle(run: (i: number) => Promise<SnmpResult>, n: number, 
   });
   const wallMs = performance.now() - t0;
   const cpu1 = procCpu('self')!;
-  return { wallMs, devicesPerS: (n / wallMs) * 1000, ok, cpuMs: (cpu1.own - cpu0.own) * 1000 };
+  const cpuMs = (cpu1.own - cpu0.own) * 1000;
+  return { wallMs, devicesPerS: (n / wallMs) * 1000, ok, cpuMs, cpuUsPerPoll: round((cpuMs * 1000) / n, 1) };
 }
 
 /** lo is ifIndex 1 on every Linux agent; the peer's first cycle finds it with a walk like LibreNMS's discovery. */
@@ -122,11 +129,14 @@ export async function runSnmp(ctx: BenchContext): Promise<SectionResult> {
       const concurrency = config.polling.concurrency;
       const targets = deviceTargets(config);
       const runner = createSnmpRunner({ config, log: silentLogger() });
-      // A signal per poll, as the scheduler gives each run.
-      const run = (i: number) => runner.run(targets[i]!, new AbortController().signal);
+      const run = (i: number) => runner.run(targets[i]!, NEVER_ABORTED);
       const mFirst = await merezhaCycle(run, n, concurrency);
       const mSteady = await merezhaCycle(run, n, concurrency);
-      ctx.say(`SNMP ${n}: Merezha first ${fmt(mFirst, n)}; steady ${fmt(mSteady, n)}`);
+      const sockets = transportStats().sockets;
+      runner.close();
+      ctx.say(
+        `SNMP ${n}: Merezha first ${fmt(mFirst, n)}, ${mFirst.cpuUsPerPoll} µs CPU/poll; steady ${fmt(mSteady, n)}, ${mSteady.cpuUsPerPoll} µs CPU/poll; ${sockets} SNMP socket(s)`,
+      );
       const pFirst = await peerCycle(addresses, fleet, true, concurrency, config);
       ctx.say(`SNMP ${n}: snmpbulkwalk+snmpget ${fmt(pFirst, n)}`);
       const pSteady = await peerCycle(addresses, fleet, false, concurrency, config);
@@ -139,7 +149,7 @@ export async function runSnmp(ctx: BenchContext): Promise<SectionResult> {
         rows.push({
           section: 'snmp',
           measure: `SNMP ${label}, ${n.toLocaleString('en')} devices`,
-          merezha: fmt(m, n),
+          merezha: `${fmt(m, n)}, ${m.cpuUsPerPoll} µs CPU/poll`,
           peer: `${peerName}: ${fmt(p, n)}`,
           ratio: `${round(speedup, 1)}× faster`,
           target: '≥ 10× faster',
@@ -150,7 +160,7 @@ export async function runSnmp(ctx: BenchContext): Promise<SectionResult> {
         devices: n,
         agents: fleet.agents.length,
         concurrency,
-        merezha: { first: mFirst, steady: mSteady },
+        merezha: { first: mFirst, steady: mSteady, sockets },
         peer: { first: pFirst, steady: pSteady },
         speedup_steady: round(pSteady.wallMs / mSteady.wallMs, 2),
         speedup_first: round(pFirst.wallMs / mFirst.wallMs, 2),

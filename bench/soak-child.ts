@@ -5,8 +5,11 @@
  * (plus the CPU of the processes it spawned and reaped, e.g. system `ping`),
  * peak RSS from getrusage. Reports one JSON line on stdout.
  *
- * Input (env BENCH_SOAK, JSON): { devices, durationS, influxUrl, spoolDir, ports: number[] }
+ * Input (env BENCH_SOAK, JSON): { devices, durationS, influxUrl, spoolDir, ports: number[], addressBlock, snmp }
+ * With `snmp: false` the devices are pinged only (the ping50k section: the
+ * kernel answers on loopback, so no agents compete for the cores).
  */
+import { getHeapStatistics } from 'node:v8';
 import { createCollector } from '../collector/collector.ts';
 import { PROBE_KINDS } from '../collector/probes/index.ts';
 import { pingerInfo, pingProbe, type PingResult } from '../collector/probes/ping.ts';
@@ -25,6 +28,7 @@ interface Input {
   spoolDir: string;
   ports: number[];
   addressBlock: number;
+  snmp: boolean;
 }
 
 const input = JSON.parse(process.env.BENCH_SOAK ?? '{}') as Input;
@@ -49,13 +53,31 @@ const config = testConfig({
         ...(kind === 'uplink' ? { provider: 'ukrtelecom' } : {}),
         ...(kind === 'institution' ? { category: 'school' as const } : {}),
         ...(kind === 'wifi' ? { vendor: 'tplink' as const } : {}),
-        snmp: { credential: 'public-v2', interface: 'lo', port: input.ports[Math.floor(i / ADDRESSES_PER_AGENT)]! },
+        ...(input.snmp
+          ? { snmp: { credential: 'public-v2', interface: 'lo', port: input.ports[Math.floor(i / ADDRESSES_PER_AGENT)]! } }
+          : {}),
       };
     }),
   })),
 });
 
-const counts = { ping: 0, pingReachable: 0, snmp: 0, snmpOk: 0, wifi: 0, points: 0 };
+/**
+ * Every device of the fleet is live (the kernel or an agent answers), so a
+ * ping that is neither reachable nor not measured is a false outage:
+ * `pingUnreachable` must stay 0. `notMeasured` counts every observation the
+ * collector marked not measured, of any kind, its reasons in `notMeasuredBy`.
+ */
+const counts = {
+  ping: 0,
+  pingReachable: 0,
+  pingUnreachable: 0,
+  snmp: 0,
+  snmpOk: 0,
+  wifi: 0,
+  points: 0,
+  notMeasured: 0,
+  notMeasuredBy: {} as Record<string, number>,
+};
 /** What the last 10 s looked like: probes with lost echoes, the slowest reply, SNMP polls over 1 s. */
 const window = { pingLossy: 0, pingRttMaxMs: 0, snmpSlow: 0, snmpMaxMs: 0 };
 const st = config.storage;
@@ -99,6 +121,7 @@ function tapped<Target extends ProbeTarget, Result>(
 const countPing = (r: PingResult) => {
   counts.ping++;
   if (r.reachable) counts.pingReachable++;
+  else if (r.not_measured === undefined) counts.pingUnreachable++;
   if (r.loss_pct > 0) window.pingLossy++;
   window.pingRttMaxMs = Math.max(window.pingRttMaxMs, r.rtt_max_ms ?? 0);
 };
@@ -117,6 +140,12 @@ const collector = createCollector({
   probes: PROBE_KINDS.map((kind) =>
     kind === pingProbe ? tapped(pingProbe, countPing) : kind === snmpProbe ? tapped(snmpProbe, countSnmp) : kind,
   ),
+  onObservation(o) {
+    if (o.notMeasured === undefined) return;
+    counts.notMeasured++;
+    const key = `${o.kind}:${o.notMeasured}`;
+    counts.notMeasuredBy[key] = (counts.notMeasuredBy[key] ?? 0) + 1;
+  },
 });
 
 let stopping = false;
@@ -139,6 +168,7 @@ const finish = async (interrupted: boolean) => {
       childrenCpuS: proc.children - children0,
       peakRssMb: procPeakRssMb('self') ?? ru.maxRSS / 1024,
       rssAtStartMb,
+      heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
       collector: stats,
       counts,
       writer: writer.stats(),

@@ -2,13 +2,20 @@
  * The collector: every probe kind's targets on the scheduler, each result
  * turned into points for the sink and, read by its own kind into typed
  * samples, handed to whoever listens (the state engine, the live dashboard).
+ *
+ * A poll the collector could not measure properly (its slot found the lane
+ * full, its run could not start in time, its replies were dropped by a busy
+ * socket, its deadline passed while the event loop was blocked) is no data:
+ * it writes no point and its observation carries `notMeasured` instead of a
+ * sample, so a busy collector never reports a live device down. Such polls
+ * are counted in stats() and warned about, a line per kind and reason a minute.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/schema.ts';
 import { PROBE_KINDS } from './probes/index.ts';
 import type { ProbeKind, ProbeRunner, ProbeTarget } from './probes/types.ts';
-import type { Observation } from './samples.ts';
+import type { NotMeasuredReason, Observation } from './samples.ts';
 import { Scheduler, type Job, type SchedulerStats } from './scheduler.ts';
 import type { PointSink } from '../storage/point.ts';
 
@@ -31,8 +38,19 @@ export interface Collector {
    * abandoned, so nothing it reads is taken for the new config.
    */
   reconfigure(config: Config): void;
-  stats(): SchedulerStats & { jobs: number };
+  stats(): CollectorStats;
 }
+
+/** Polls not measured since start, by probe kind, then by reason. */
+export type NotMeasuredCounts = Record<string, Partial<Record<NotMeasuredReason, number>>>;
+
+export interface CollectorStats extends SchedulerStats {
+  jobs: number;
+  notMeasured: NotMeasuredCounts;
+}
+
+/** At most one warning per kind and reason in this long; it tells how many polls since the last one. */
+export const NOT_MEASURED_WARN_MS = 60_000;
 
 /** One scheduled poll: a target of a kind, on its interval. */
 interface Poll {
@@ -48,16 +66,54 @@ export function createCollector({ config, sink, log, probes = PROBE_KINDS, onObs
     const lane = kind.lane?.(config);
     if (lane) lanes[kind.kind] = lane.concurrency;
   }
-  const scheduler = new Scheduler({ concurrency: config.polling.concurrency, lanes, log });
+  const notMeasured: NotMeasuredCounts = {};
+  const warnings = new Map<string, { at: number; count: number }>();
+  const tell = (observation: Observation) => {
+    const reason = observation.notMeasured;
+    if (reason !== undefined) {
+      const byReason = (notMeasured[observation.kind] ??= {});
+      byReason[reason] = (byReason[reason] ?? 0) + 1;
+      const key = `${observation.kind}:${reason}`;
+      const now = Date.now();
+      const warned = warnings.get(key) ?? { at: -Infinity, count: 0 };
+      warned.count++;
+      if (now - warned.at >= NOT_MEASURED_WARN_MS) {
+        log.warn(
+          { kind: observation.kind, reason, polls: warned.count, subject: observation.subject },
+          `polls not measured (${reason}): the collector was too busy or could not send, which says nothing about the targets`,
+        );
+        warned.at = now;
+        warned.count = 0;
+      }
+      warnings.set(key, warned);
+    }
+    onObservation?.(observation);
+  };
+  const scheduler = new Scheduler({
+    concurrency: config.polling.concurrency,
+    lanes,
+    log,
+    onMissed: (key, slotTime, reason) => {
+      const poll = polls.get(key);
+      if (poll) tell({ kind: poll.kind.kind, subject: poll.target.key, time: slotTime, notMeasured: reason });
+    },
+  });
   let polls = new Map<string, Poll>();
   let runners = new Map<string, ProbeRunner<any, any>>();
   // Runners are made from everything but the targets, which the villages and services give.
   let settings: unknown;
 
+  const closeRunners = () => {
+    for (const runner of runners.values()) runner.close?.();
+  };
+
   const reconfigure = (next: Config) => {
     const nextSettings = { ...next, villages: undefined, services: undefined };
     const remade = !isDeepStrictEqual(settings, nextSettings);
-    if (remade) runners = new Map(probes.map((kind) => [kind.kind, kind.create({ config: next, log })]));
+    if (remade) {
+      closeRunners();
+      runners = new Map(probes.map((kind) => [kind.kind, kind.create({ config: next, log })]));
+    }
     settings = nextSettings;
     const before = polls;
     polls = new Map();
@@ -92,8 +148,9 @@ export function createCollector({ config, sink, log, probes = PROBE_KINDS, onObs
       const time = Date.now();
       const result = await runner.run(target, signal);
       if (signal.aborted) return; // abandoned at its deadline or by a reload: the slot has moved on
-      sink.write(runner.points(target, result, time));
-      onObservation?.(observationOf(kind, target, result, time));
+      const observation = observationOf(kind, target, result, time);
+      if (observation.notMeasured === undefined) sink.write(runner.points(target, result, time));
+      tell(observation);
     },
   });
 
@@ -101,9 +158,12 @@ export function createCollector({ config, sink, log, probes = PROBE_KINDS, onObs
   log.info({ jobs: polls.size, concurrency: config.polling.concurrency, lanes }, 'collector scheduled its polls');
   return {
     start: () => scheduler.start(),
-    stop: () => scheduler.stop(),
+    stop: async () => {
+      await scheduler.stop();
+      closeRunners();
+    },
     reconfigure,
-    stats: () => ({ ...scheduler.stats(), jobs: polls.size }),
+    stats: () => ({ ...scheduler.stats(), jobs: polls.size, notMeasured: structuredClone(notMeasured) }),
   };
 }
 

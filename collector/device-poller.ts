@@ -10,7 +10,7 @@ import { isWifiVendor, type Config } from '../config/schema.ts';
 import { pingProbe, type PingResult } from './probes/ping.ts';
 import { createPowerRunner, type PowerResult, type PowerTarget } from './probes/power.ts';
 import { createSnmpRunner, type SnmpResult } from './probes/snmp.ts';
-import type { DeviceTarget, ProbeRunner } from './probes/types.ts';
+import { NEVER_ABORTED, type DeviceTarget, type ProbeRunner } from './probes/types.ts';
 import { powerProfileOf } from './power/index.ts';
 import { powerBrief } from './power/types.ts';
 import type { SnmpClientFactory } from './snmp/client.ts';
@@ -111,7 +111,7 @@ export function createDevicePoller(config: Config, log: Logger, clientFactory?: 
   return {
     poll: (targets) =>
       mapLimit(targets, config.polling.concurrency, async (t) => {
-        const signal = new AbortController().signal;
+        const signal = NEVER_ABORTED;
         const profile = powerProfileOf(t.device);
         const [p, s, w] = await Promise.all([
           t.device.ping ? ping.run(t, signal) : undefined,

@@ -67,8 +67,16 @@ export type SampleSource = Sample['source'];
 /** A poll's part of a device's latest readings: what it measured, and null for what it failed to. */
 export type LatestPatch = Partial<Omit<LastValues, 'at'>>;
 
+/** Why the collector could not measure a poll: it was itself too busy or could not send, not the target down. */
+export type NotMeasuredReason = 'lane_full' | 'lag' | 'receive_drops' | 'send_failed' | 'loop_lag';
+
 /** What one result of a probe kind says, as the kind itself reads it. */
 export interface Observed<S extends Sample = Sample> {
+  /**
+   * Set, with neither sample nor latest, when the poll was not measured: no
+   * data, so no state transition, no outage and no recovery come of it.
+   */
+  notMeasured?: NotMeasuredReason;
   /** For the state machine; absent for a kind that does not bear on state. */
   sample?: S;
   /** For the live view of a device; absent for a kind that measures none of it (services). */

@@ -11,7 +11,11 @@
  *
  * Everything runs off one timer set for the earliest due slot or run
  * deadline, kept in two binary heaps; the cost per job is a heap entry, not a
- * timer.
+ * timer, and the cost per run one small record that is also the run's signal.
+ *
+ * A slot that cannot be run properly (its job still busy, or its run unable
+ * to start within lagBoundMs) is not silently lost: `onMissed` tells, so the
+ * collector reports that slot as not measured rather than leave a silent gap.
  *
  * Jobs run in lanes, each with its own cap on runs in flight: the default lane
  * has `concurrency`; a kind of job whose runs cost next to nothing while they
@@ -19,6 +23,7 @@
  * thousands of them in flight neither wait behind nor crowd out the SNMP polls.
  */
 import type { Logger } from '../common/log.ts';
+import type { RunSignal } from './probes/types.ts';
 
 export interface Job {
   /** Unique among the scheduler's jobs; also seeds the job's phase. */
@@ -28,8 +33,24 @@ export interface Job {
   timeoutMs?: number;
   /** The lane (see SchedulerOptions.lanes) whose cap this job's runs count against; the default lane if absent. */
   lane?: string;
-  run: (signal: AbortSignal) => Promise<void>;
+  run: (signal: RunSignal) => Promise<void>;
 }
+
+/**
+ * Why a slot got no run, or no result: `lane_full` when it came while the
+ * job's previous run was still queued or running, `lag` when its run could
+ * not start within the bound (lagBoundMs) or a later slot of the job was
+ * already due, `loop_lag` when its run was abandoned at a deadline that the
+ * event loop, blocked, saw more than LOOP_LAG_MS late.
+ */
+export type MissReason = 'lane_full' | 'lag' | 'loop_lag';
+
+/**
+ * How late a timer may fire before the event loop counts as blocked: timers
+ * under load fire tens of ms late; past this, whatever was decided at the
+ * timer (a run or a check out of time) may have had its answer waiting unread.
+ */
+export const LOOP_LAG_MS = 250;
 
 export interface SchedulerOptions {
   /** Most runs in flight at once in the default lane; due jobs beyond it wait, oldest slot first. */
@@ -41,22 +62,40 @@ export interface SchedulerOptions {
   log: Logger;
   /** Called when a run throws or rejects; by default the error is logged as a warning. */
   onRunError?: (key: string, error: unknown) => void;
+  /** Called for each slot that got no run, with the slot's time (ms since the epoch). */
+  onMissed?: (key: string, slotTime: number, reason: MissReason) => void;
 }
 
 export interface JobStats {
   runs: number;
-  /** Slots that came while the previous run was still queued or running. */
+  /** Slots that came while the previous run was still queued or running, or behind a later slot already due. */
   skipped: number;
   timeouts: number;
+  /** Runs not started because they could not start within the lag bound of their slot. */
+  lagged: number;
 }
 
 export interface SchedulerStats extends JobStats {
   running: number;
   queued: number;
-  /** Largest delay between a slot and the actual start of its run, since the scheduler was made. */
+  /** Largest delay between a slot and the start (or the refusal, past the lag bound) of its run, since the scheduler was made. */
   lagMsMax: number;
   /** When a run last completed, ms since the epoch (wall clock, for people); null before the first. */
   lastDoneAt: number | null;
+}
+
+/**
+ * How late a run may start after its slot: half the interval, at least 1 s.
+ * Later than that it would measure a moment closer to the next slot than to
+ * its own, off the grid the rollups and the uptime expect; the slot is
+ * reported not measured instead. The floor keeps a GC pause or a timer fired
+ * a few hundred ms late from dropping the runs of short intervals. A job
+ * whose previous run was dropped so is run however late, so that a lane
+ * saturated for good still measures every job, at worst every other slot,
+ * instead of starving the jobs whose phase always finds it full.
+ */
+export function lagBoundMs(intervalMs: number): number {
+  return Math.max(1000, intervalMs / 2);
 }
 
 interface Lane {
@@ -67,6 +106,11 @@ interface Lane {
   running: number;
 }
 
+const IDLE = 0;
+const QUEUED = 1;
+const RUNNING = 2;
+
+/** One job, flat: 20,000 of them are the scheduler's memory. */
 interface JobState {
   job: Job;
   lane: Lane;
@@ -77,17 +121,63 @@ interface JobState {
   nextDue: number;
   /** The slot a queued job waits for, kept to measure lag when it starts. */
   queuedDue: number;
-  state: 'idle' | 'queued' | 'running';
+  state: typeof IDLE | typeof QUEUED | typeof RUNNING;
   removed: boolean;
-  stats: JobStats;
+  /** The job's last run was dropped for lag (see lagBoundMs). */
+  laggedLast: boolean;
+  /** The run in flight, if any. */
+  flight: Flight | null;
+  runs: number;
+  skipped: number;
+  timeouts: number;
+  lagged: number;
 }
 
-interface Flight {
-  job: JobState;
-  controller: AbortController;
-  deadline: number;
-  settled: boolean;
+/**
+ * One run in flight, and the signal that run sees: the scheduler's own record
+ * stands in for an AbortController. It sits in the deadline heap (at `index`)
+ * only while in flight.
+ */
+class Flight implements RunSignal {
+  aborted = false;
+  index = -1;
+  /** One listener is the common case (a probe's own cancel); more go in an array. */
+  private listeners: (() => void) | (() => void)[] | undefined = undefined;
+
+  constructor(
+    readonly job: JobState,
+    readonly deadline: number,
+  ) {}
+
+  /** Calls `fn` at once when the run is already abandoned, so no abort is ever lost to registering late. */
+  onAbort(fn: () => void): () => void {
+    if (this.aborted) {
+      fn();
+      return noop;
+    }
+    const l = this.listeners;
+    this.listeners = l === undefined ? fn : typeof l === 'function' ? [l, fn] : (l.push(fn), l);
+    return () => {
+      const now = this.listeners;
+      if (now === fn) this.listeners = undefined;
+      else if (Array.isArray(now)) {
+        const i = now.indexOf(fn);
+        if (i >= 0) now.splice(i, 1);
+      }
+    };
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const l = this.listeners;
+    this.listeners = undefined;
+    if (typeof l === 'function') l();
+    else if (l) for (const fn of l) fn();
+  }
 }
+
+const noop = () => {};
 
 // setTimeout treats longer delays as 1 ms; a longer wait is simply re-armed.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -95,14 +185,21 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class Scheduler {
   private readonly jobs = new Map<string, JobState>();
   private readonly slots = new MinHeap<JobState>((a, b) => a.nextDue - b.nextDue || a.seq - b.seq);
-  private readonly deadlines = new MinHeap<Flight>((a, b) => a.deadline - b.deadline);
+  /** Runs in flight by deadline; a run leaves it as it settles. */
+  private readonly deadlines = new IndexedHeap();
   /** The default lane is ''. */
   private readonly lanes = new Map<string, Lane>();
   /** Queued runs over all lanes. */
   private queued = 0;
-  private readonly inflight = new Set<Flight>();
   private readonly idleWaiters: (() => void)[] = [];
-  private readonly totals = { runs: 0, skipped: 0, timeouts: 0, lagMsMax: 0, lastDoneAt: null as number | null };
+  private readonly totals = {
+    runs: 0,
+    skipped: 0,
+    timeouts: 0,
+    lagged: 0,
+    lagMsMax: 0,
+    lastDoneAt: null as number | null,
+  };
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
   private started = false;
@@ -143,9 +240,14 @@ export class Scheduler {
       seq: this.seq++,
       nextDue: 0,
       queuedDue: 0,
-      state: 'idle',
+      state: IDLE,
       removed: false,
-      stats: { runs: 0, skipped: 0, timeouts: 0 },
+      laggedLast: false,
+      flight: null,
+      runs: 0,
+      skipped: 0,
+      timeouts: 0,
+      lagged: 0,
     };
     this.jobs.set(job.key, state);
     if (this.started) {
@@ -159,15 +261,13 @@ export class Scheduler {
     const state = this.jobs.get(key);
     if (!state) return;
     this.jobs.delete(key);
-    // Heap and queue entries are dropped lazily when they come up.
+    // Slot heap and queue entries are dropped lazily when they come up.
     state.removed = true;
-    if (state.state === 'queued') {
+    if (state.state === QUEUED) {
       state.lane.queued--;
       this.queued--;
     }
-    for (const flight of this.inflight) {
-      if (flight.job === state) flight.controller.abort(new DOMException(`job "${key}" removed`, 'AbortError'));
-    }
+    state.flight?.abort();
   }
 
   start(): void {
@@ -186,23 +286,23 @@ export class Scheduler {
     this.started = false;
     this.slots.clear();
     for (const lane of this.lanes.values()) {
-      for (const state of lane.queue.drain()) state.state = 'idle';
+      for (const state of lane.queue.drain()) state.state = IDLE;
       lane.queued = 0;
     }
     this.queued = 0;
-    for (const flight of this.inflight) flight.controller.abort(new DOMException('scheduler stopped', 'AbortError'));
+    this.deadlines.forEach((flight) => flight.abort());
     this.arm();
-    if (this.inflight.size === 0) return Promise.resolve();
+    if (this.deadlines.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   stats(): SchedulerStats {
-    return { ...this.totals, running: this.inflight.size, queued: this.queued };
+    return { ...this.totals, running: this.deadlines.size, queued: this.queued };
   }
 
   jobStats(key: string): JobStats | undefined {
     const state = this.jobs.get(key);
-    return state && { ...state.stats };
+    return state && { runs: state.runs, skipped: state.skipped, timeouts: state.timeouts, lagged: state.lagged };
   }
 
   private schedule(state: JobState, now: number): void {
@@ -212,8 +312,6 @@ export class Scheduler {
 
   /** Points the one timer at the earliest slot or deadline, whichever comes first. */
   private arm(): void {
-    // Deadlines of runs that already settled are dropped here rather than on settling.
-    while (this.deadlines.peek()?.settled) this.deadlines.pop();
     const at = Math.min(this.started ? (this.slots.peek()?.nextDue ?? Infinity) : Infinity, this.deadlines.peek()?.deadline ?? Infinity);
     if (at === this.timerAt) return;
     clearTimeout(this.timer);
@@ -231,17 +329,22 @@ export class Scheduler {
     const now = performance.now();
     // Deadlines first, so a run that hangs until its next slot frees the job for that slot.
     for (let f = this.deadlines.peek(); f && f.deadline <= now; f = this.deadlines.peek()) {
-      this.deadlines.pop();
+      const state = f.job;
       this.settle(f, 'timeout');
+      // A run abandoned because the loop was blocked past its deadline says nothing of its target.
+      if (now - f.deadline > LOOP_LAG_MS && !state.removed)
+        this.options.onMissed?.(state.job.key, Date.now() - (now - state.queuedDue), 'loop_lag');
     }
     for (let s = this.slots.peek(); s && s.nextDue <= now; s = this.slots.peek()) {
       if (s.removed) {
         this.slots.pop();
         continue;
       }
-      this.slotCame(s);
-      // Stepping along the grid (not from now) is what keeps the schedule from drifting;
-      // slots missed entirely come up again at once and count as skipped.
+      // A slot whose successor is due too (the loop was blocked for an interval) is superseded:
+      // running it now would measure the moment of the later one.
+      if (s.nextDue + s.job.intervalMs <= now) this.missed(s, s.nextDue, 'lag', now);
+      else this.slotCame(s, now);
+      // Stepping along the grid (not from now) is what keeps the schedule from drifting.
       s.nextDue += s.job.intervalMs;
       this.slots.updateTop();
     }
@@ -249,45 +352,67 @@ export class Scheduler {
     this.arm();
   }
 
-  private slotCame(state: JobState): void {
-    if (state.state !== 'idle') {
-      state.stats.skipped++;
-      this.totals.skipped++;
+  private slotCame(state: JobState, now: number): void {
+    if (state.state !== IDLE) {
+      this.missed(state, state.nextDue, 'lane_full', now);
       return;
     }
-    state.state = 'queued';
+    state.state = QUEUED;
     state.queuedDue = state.nextDue;
     state.lane.queue.push(state);
     state.lane.queued++;
     this.queued++;
   }
 
+  /** A slot that gets no run; counted as skipped, as a slot that found its job busy always was. */
+  private missed(state: JobState, due: number, reason: MissReason, now: number): void {
+    state.skipped++;
+    this.totals.skipped++;
+    this.options.onMissed?.(state.job.key, Date.now() - (now - due), reason);
+  }
+
   /** Starts queued runs while their lane has room. Queues are in due order because slots leave the heap in due order. */
   private pump(): void {
     if (this.queued === 0) return;
+    let now = -1;
     for (const lane of this.lanes.values()) {
       while (this.started && lane.running < lane.concurrency && lane.queued > 0) {
         const state = lane.queue.shift();
         if (state.removed) continue;
         lane.queued--;
         this.queued--;
-        this.launch(state);
+        if (now < 0) now = performance.now();
+        const lag = now - state.queuedDue;
+        if (lag > this.totals.lagMsMax) this.totals.lagMsMax = lag;
+        if (lag > lagBoundMs(state.job.intervalMs) && !state.laggedLast) {
+          state.state = IDLE;
+          state.laggedLast = true;
+          state.lagged++;
+          this.totals.lagged++;
+          this.options.onMissed?.(state.job.key, Date.now() - lag, 'lag');
+          continue;
+        }
+        this.launch(state, now);
       }
     }
   }
 
-  private launch(state: JobState): void {
-    const now = performance.now();
-    this.totals.lagMsMax = Math.max(this.totals.lagMsMax, now - state.queuedDue);
-    state.state = 'running';
+  private launch(state: JobState, now: number): void {
+    state.state = RUNNING;
+    state.laggedLast = false;
     state.lane.running++;
-    state.stats.runs++;
+    state.runs++;
     this.totals.runs++;
-    const flight: Flight = { job: state, controller: new AbortController(), deadline: now + state.timeoutMs, settled: false };
-    this.inflight.add(flight);
+    const flight = new Flight(state, now + state.timeoutMs);
+    state.flight = flight;
     this.deadlines.push(flight);
-    // The executor turns a synchronous throw into a rejection like any other.
-    new Promise<void>((resolve) => resolve(state.job.run(flight.controller.signal))).then(
+    let result: Promise<void>;
+    try {
+      result = state.job.run(flight);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    result.then(
       () => this.settle(flight, 'done'),
       (error: unknown) => this.settle(flight, 'failed', error),
     );
@@ -295,23 +420,24 @@ export class Scheduler {
 
   /** Ends a run once: whichever of completion, failure or deadline comes first wins. */
   private settle(flight: Flight, outcome: 'done' | 'failed' | 'timeout', error?: unknown): void {
-    if (flight.settled) return;
-    flight.settled = true;
-    this.inflight.delete(flight);
+    if (flight.index < 0) return;
+    this.deadlines.remove(flight);
     const { job: state } = flight;
-    state.state = 'idle';
+    state.flight = null;
+    state.state = IDLE;
     state.lane.running--;
     if (outcome === 'done') this.totals.lastDoneAt = Date.now();
+    // Read before the abort below: a run that fails because it was aborted (reload, stop) is no news.
+    const abandoned = flight.aborted;
     if (outcome === 'timeout') {
-      state.stats.timeouts++;
+      state.timeouts++;
       this.totals.timeouts++;
-      flight.controller.abort(new DOMException(`run of "${state.job.key}" exceeded ${state.timeoutMs} ms`, 'TimeoutError'));
+      flight.abort();
     }
     this.pump();
     this.arm();
-    if (this.inflight.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-    // A run that fails because we aborted it is no news.
-    if (outcome === 'failed' && !flight.controller.signal.aborted) this.reportError(state.job.key, error);
+    if (this.deadlines.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    if (outcome === 'failed' && !abandoned) this.reportError(state.job.key, error);
   }
 
   private reportError(key: string, error: unknown): void {
@@ -378,6 +504,71 @@ class MinHeap<T> {
 
   clear(): void {
     this.items.length = 0;
+  }
+}
+
+/** The runs in flight, by deadline, each knowing its place so that it leaves as soon as it settles. */
+class IndexedHeap {
+  private readonly items: Flight[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): Flight | undefined {
+    return this.items[0];
+  }
+
+  forEach(fn: (flight: Flight) => void): void {
+    // A copy: aborting a run may settle it synchronously and reorder the heap.
+    for (const flight of this.items.slice()) fn(flight);
+  }
+
+  push(flight: Flight): void {
+    this.items.push(flight);
+    this.up(this.items.length - 1, flight);
+  }
+
+  remove(flight: Flight): void {
+    const items = this.items;
+    const i = flight.index;
+    flight.index = -1;
+    const last = items.pop()!;
+    if (last === flight) return;
+    // The last item fills the hole and moves whichever way restores the order.
+    if (i > 0 && last.deadline < items[(i - 1) >> 1]!.deadline) this.up(i, last);
+    else this.down(i, last);
+  }
+
+  private up(i: number, flight: Flight): void {
+    const items = this.items;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = items[parent]!;
+      if (p.deadline <= flight.deadline) break;
+      items[i] = p;
+      p.index = i;
+      i = parent;
+    }
+    items[i] = flight;
+    flight.index = i;
+  }
+
+  private down(i: number, flight: Flight): void {
+    const items = this.items;
+    const n = items.length;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && items[child + 1]!.deadline < items[child]!.deadline) child++;
+      const c = items[child]!;
+      if (c.deadline >= flight.deadline) break;
+      items[i] = c;
+      c.index = i;
+      i = child;
+    }
+    items[i] = flight;
+    flight.index = i;
   }
 }
 

@@ -2,14 +2,23 @@
 import type { Config } from '../config/schema.ts';
 import type { DeviceTarget } from './probes/types.ts';
 
+// One target per device for every kind that polls it (ping, SNMP, power), built once per config.
+const cache = new WeakMap<Config, DeviceTarget[]>();
+
+/** The config's device targets; the same objects on every call for the same config, so callers must not change them. */
 export function deviceTargets(config: Config): DeviceTarget[] {
-  return config.villages.flatMap((village) =>
-    village.devices.map((device) => {
-      const tags: Record<string, string> = { village: village.id, device: device.id, kind: device.kind };
-      if (device.provider) tags.provider = device.provider;
-      if (device.category) tags.category = device.category;
-      // Only what the probes and the inventory read of the village: a target stays equal when its village gains a device.
-      return { key: device.id, device, village: { id: village.id, name: village.name }, tags };
-    }),
-  );
+  let targets = cache.get(config);
+  if (targets === undefined) {
+    targets = config.villages.flatMap((village) =>
+      village.devices.map((device) => {
+        const tags: Record<string, string> = { village: village.id, device: device.id, kind: device.kind };
+        if (device.provider) tags.provider = device.provider;
+        if (device.category) tags.category = device.category;
+        // Only what the probes and the inventory read of the village: a target stays equal when its village gains a device.
+        return { key: device.id, device, village: { id: village.id, name: village.name }, tags };
+      }),
+    );
+    cache.set(config, targets);
+  }
+  return targets;
 }

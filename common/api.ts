@@ -84,6 +84,12 @@ export const healthResponse = z.object({
       last_poll: time.nullable(),
       /** Largest delay between a slot and the start of its poll since the start. */
       lag_max_s: z.number(),
+      /**
+       * Polls the collector could not measure since the start (it was too busy
+       * or could not send: no data, never "down"), by probe kind, then by reason
+       * (lane_full, lag, receive_drops, send_failed, loop_lag).
+       */
+      not_measured: z.record(z.string(), z.record(z.string(), z.number().int())),
     })
     .nullable(),
   /** Null in a process without a storage writer. */

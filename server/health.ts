@@ -6,6 +6,7 @@
  * both look "ok" from the outside unless someone says so here.
  */
 import type { HealthResponse } from '../common/api.ts';
+import type { NotMeasuredCounts } from '../collector/collector.ts';
 import { PROBE_KINDS } from '../collector/probes/index.ts';
 import { formatBytes } from '../common/words/size.ts';
 import type { Config } from '../config/schema.ts';
@@ -13,7 +14,7 @@ import type { BackupLedger } from './backups.ts';
 
 /** The collector as the health check sees it (`merezha start`'s, or a stand-in in tests). */
 export interface CollectorHealth {
-  stats(): { jobs: number; lagMsMax: number; lastDoneAt: number | null };
+  stats(): { jobs: number; lagMsMax: number; lastDoneAt: number | null; notMeasured?: NotMeasuredCounts };
 }
 
 /** The storage writer as the health check sees it. */
@@ -78,8 +79,8 @@ export class HealthCheck {
 
     let collector: HealthResponse['collector'] = null;
     if (this.sources.collector) {
-      const { jobs, lagMsMax, lastDoneAt: lastPoll } = this.sources.collector.stats();
-      collector = { jobs, last_poll: lastPoll, lag_max_s: Math.round(lagMsMax / 100) / 10 };
+      const { jobs, lagMsMax, lastDoneAt: lastPoll, notMeasured = {} } = this.sources.collector.stats();
+      collector = { jobs, last_poll: lastPoll, lag_max_s: Math.round(lagMsMax / 100) / 10, not_measured: notMeasured };
       const since = lastPoll ?? this.startedAt;
       if (jobs > 0 && this.intervalMs !== null && now - since > STALLED_INTERVALS * this.intervalMs) {
         reasons.push(

@@ -34,6 +34,7 @@ function formatStatus(answer: ServerAnswer & { running: true; health: HealthResp
         ? 'not running in this process'
         : `${c.jobs} polls scheduled, ${c.last_poll === null ? 'none completed yet' : `the last completed ${ago(c.last_poll)}`}, largest lag ${c.lag_max_s} s`,
     ],
+    ...(c === null ? [] : [['not measured', notMeasuredText(c.not_measured)] as [string, string]]),
     [
       'spool',
       h.spool === null ? 'none in this process' : `${h.spool.pending_points} points pending, ${formatBytes(h.spool.bytes)} on disk`,
@@ -48,6 +49,16 @@ function formatStatus(answer: ServerAnswer & { running: true; health: HealthResp
   ];
   for (const [name, text] of rows) lines.push(`${name.padEnd(13)}${text}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** "none", or "ping 12 (lane_full 10, receive_drops 2); snmp 3 (lag 3)": polls the collector was too busy to measure. */
+function notMeasuredText(counts: NonNullable<HealthResponse['collector']>['not_measured']): string {
+  const kinds = Object.entries(counts).map(([kind, reasons]) => {
+    const entries = Object.entries(reasons);
+    const total = entries.reduce((n, [, count]) => n + count, 0);
+    return `${kind} ${total} (${entries.map(([reason, count]) => `${reason} ${count}`).join(', ')})`;
+  });
+  return kinds.length === 0 ? 'none' : `${kinds.join('; ')}: the collector was too busy, not the targets down`;
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {

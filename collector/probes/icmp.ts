@@ -13,15 +13,28 @@
  *
  * A probe sends `count` echo requests `packet_interval` apart and ends when
  * all have been answered or `timeout` after the last one was sent. Replies
- * are matched to probes by (address, sequence number); the RTT is taken from
- * the kernel's receive timestamp, so a busy event loop does not inflate it.
+ * are matched to probes by sequence number, unique among the requests waited
+ * for (the addon checks that a reply comes from where its request went); the
+ * RTT is taken from the kernel's receive timestamp, so a busy event loop does
+ * not inflate it.
+ *
+ * A busy collector must not call a live device unreachable. So before a probe
+ * is given up at its timeout the socket is drained synchronously: a reply that
+ * came in time but was not read because the event loop was busy still counts
+ * (one stamped by the kernel after the deadline is late, and does not). A
+ * probe left without any reply is not measured, rather than unreachable, when
+ * the kernel dropped datagrams on the socket while it waited
+ * (`receive_drops`), or when its requests could not be sent for want of
+ * buffers (`send_failed`).
  */
 import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isIP } from 'node:net';
+import { isIP, SocketAddress } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { NotMeasuredReason } from '../samples.ts';
+import type { RunSignal } from './types.ts';
 
 export interface EchoOptions {
   count: number;
@@ -37,17 +50,22 @@ export interface EchoResult {
   rtts: number[];
   /** Why requests could not be sent or the host not resolved; only when nothing was sent. */
   error?: string;
+  /** No reply, and the pinger itself is why it cannot say the host did not answer. */
+  notMeasured?: Extract<NotMeasuredReason, 'receive_drops' | 'send_failed'>;
 }
 
 interface NativeSocket {
   handle: object;
   kind: 'dgram' | 'raw';
   ident: number;
+  /** The receive buffer the kernel granted, in bytes (as it reports it: twice the payload it queues). */
+  rcvbuf: number;
 }
 
 interface NativeIcmp {
-  open(family: 4 | 6, onReply: (address: string, seq: number, rttMs: number) => void): NativeSocket;
-  send(handle: object, address: string, seq: number): number;
+  open(family: 4 | 6, replies: Float64Array, onReplies: (n: number) => void): NativeSocket;
+  send(handle: object, address: Uint8Array, seq: number): number;
+  drain(handle: object): number;
   close(handle: object): void;
 }
 
@@ -55,6 +73,11 @@ export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../native/icmp/build/
 
 const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, code]) => [code, name]));
 const errnoName = (negative: number) => ERRNO_NAMES.get(-negative) ?? `errno ${-negative}`;
+/** Send errors that say the pinger ran out of buffers, not that the host is unreachable. */
+const OUT_OF_BUFFERS = new Set([osConstants.errno.ENOBUFS, osConstants.errno.EAGAIN, osConstants.errno.ENOMEM].map((e) => -e));
+
+/** Replies handed over per batch; the addon reads more batches while there are more. */
+const BATCH = 1024;
 
 let native: NativeIcmp | string | undefined;
 
@@ -71,60 +94,105 @@ function loadNative(): NativeIcmp | string {
   return native;
 }
 
-interface Waiter {
-  onReply(rttMs: number): void;
+/** An address as the addon sends to it: 4 or 16 bytes, made once per host. */
+export function addressBytes(address: string, family: 4 | 6): Uint8Array {
+  if (family === 4) return Uint8Array.from(address.split('.'), Number);
+  // The canonical form has no zone and at most one "::"; an IPv4-mapped tail is two groups in dotted form.
+  let text = new SocketAddress({ address, family: 'ipv6' }).address;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const bytes = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    const v = Number.parseInt(g, 16);
+    bytes[2 * i] = v >> 8;
+    bytes[2 * i + 1] = v & 0xff;
+  });
+  return bytes;
 }
 
 /** One ICMP socket of one address family, shared by every probe. */
 class EchoSocket {
-  private readonly pending = new Map<string, Waiter>();
+  /** The probe waiting for each sequence number. */
+  private readonly waiters: (Probe | undefined)[] = new Array(0x10000).fill(undefined);
+  private waiting = 0;
   private seq = Math.floor(Math.random() * 0x10000);
+  /** [0] the kernel's drop count on the socket, then (sequence, rtt) pairs of a batch of replies. */
+  private readonly replies = new Float64Array(1 + 2 * BATCH);
   private readonly socket: NativeSocket;
 
   constructor(
     private readonly addon: NativeIcmp,
-    family: 4 | 6,
+    readonly family: 4 | 6,
   ) {
-    this.socket = addon.open(family, (address, seq, rttMs) => {
-      const key = `${address}/${seq}`;
-      const waiter = this.pending.get(key);
-      // Late, duplicate, or someone else's: nothing waits for it.
-      if (waiter === undefined) return;
-      this.pending.delete(key);
-      waiter.onReply(rttMs);
-    });
+    this.socket = addon.open(family, this.replies, (n) => this.take(n));
   }
 
   get kind(): 'dgram' | 'raw' {
     return this.socket.kind;
   }
 
-  /** Sends one echo request; returns the key to forget it by, or the errno name when it could not be sent. */
-  send(address: string, waiter: Waiter): { key: string } | { error: string } {
-    // A sequence number still waited for at this address is skipped (only with very long timeouts).
-    let key = '';
-    for (let tries = 0; tries < 0x10000; tries++) {
-      this.seq = (this.seq + 1) & 0xffff;
-      key = `${address}/${this.seq}`;
-      if (!this.pending.has(key)) break;
-    }
-    this.pending.set(key, waiter);
-    const rc = this.addon.send(this.socket.handle, address, this.seq);
-    if (rc === 0) return { key };
-    this.pending.delete(key);
-    return { error: errnoName(rc) };
+  get rcvbuf(): number {
+    return this.socket.rcvbuf;
   }
 
-  forget(key: string): void {
-    this.pending.delete(key);
+  /** Datagrams the kernel dropped on this socket since it was opened, as of the last read. */
+  get drops(): number {
+    return this.replies[0]!;
   }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.waiting;
+  }
+
+  /** Sends one echo request for `probe`; returns its sequence number, or the negative errno when it could not be sent. */
+  send(address: Uint8Array, probe: Probe): number {
+    if (this.waiting >= 0x10000) return -osConstants.errno.ENOBUFS;
+    // A sequence number still waited for is skipped (only with very long timeouts or 65,536 requests out).
+    do this.seq = (this.seq + 1) & 0xffff;
+    while (this.waiters[this.seq] !== undefined);
+    const seq = this.seq;
+    const rc = this.addon.send(this.socket.handle, address, seq);
+    if (rc !== 0) return rc;
+    this.waiters[seq] = probe;
+    this.waiting++;
+    return seq;
+  }
+
+  forget(seq: number, probe: Probe): void {
+    if (this.waiters[seq] !== probe) return;
+    this.waiters[seq] = undefined;
+    this.waiting--;
+  }
+
+  /** Reads what the socket holds now, without waiting for the event loop to get to it. */
+  drain(): void {
+    let n: number;
+    do {
+      n = this.addon.drain(this.socket.handle);
+      this.take(n);
+    } while (n === BATCH);
+  }
+
+  private take(n: number): void {
+    const replies = this.replies;
+    for (let i = 0; i < n; i++) {
+      const seq = replies[1 + 2 * i]!;
+      const probe = this.waiters[seq];
+      // Late, duplicate, or of a request already given up: nothing waits for it.
+      if (probe?.reply(seq, replies[2 + 2 * i]!)) this.forget(seq, probe);
+    }
   }
 
   close(): void {
-    this.pending.clear();
+    this.waiters.fill(undefined);
+    this.waiting = 0;
     this.addon.close(this.socket.handle);
   }
 }
@@ -134,11 +202,17 @@ export interface IcmpPinger {
   readonly kind: 'dgram' | 'raw';
   /** Echo requests waiting for a reply, over both families. */
   inFlight(): number;
-  ping(host: string, opts: EchoOptions, signal?: AbortSignal): Promise<EchoResult>;
+  /** The IPv4 socket's receive buffer (bytes, as the kernel reports it) and the datagrams it dropped over both families. */
+  receive(): { rcvbufBytes: number; drops: number };
+  ping(host: string, opts: EchoOptions, signal?: RunSignal): Promise<EchoResult>;
 }
+
+/** Hosts pinged lately, parsed: the collector pings the same ones every interval. */
+const ADDRESS_CACHE_MAX = 100_000;
 
 class BatchPinger implements IcmpPinger {
   private readonly sockets = new Map<4 | 6, EchoSocket | string>();
+  private readonly addresses = new Map<string, { family: 4 | 6; bytes: Uint8Array }>();
 
   constructor(
     private readonly addon: NativeIcmp,
@@ -157,6 +231,12 @@ class BatchPinger implements IcmpPinger {
     return n;
   }
 
+  receive(): { rcvbufBytes: number; drops: number } {
+    let drops = 0;
+    for (const s of this.sockets.values()) if (typeof s !== 'string') drops += s.drops;
+    return { rcvbufBytes: this.v4.rcvbuf, drops };
+  }
+
   private socket(family: 4 | 6): EchoSocket | string {
     let s = this.sockets.get(family);
     if (s === undefined) {
@@ -170,63 +250,115 @@ class BatchPinger implements IcmpPinger {
     return s;
   }
 
-  async ping(host: string, opts: EchoOptions, signal?: AbortSignal): Promise<EchoResult> {
-    let address = host;
-    let family = isIP(host);
-    if (family === 0) {
-      try {
-        ({ address, family } = await lookup(host));
-      } catch {
-        return { sent: 0, rtts: [], error: `ping: ${host}: Name or service not known` };
+  async ping(host: string, opts: EchoOptions, signal?: RunSignal): Promise<EchoResult> {
+    let target = this.addresses.get(host);
+    if (target === undefined) {
+      let address = host;
+      let family = isIP(host);
+      if (family === 0) {
+        try {
+          ({ address, family } = await lookup(host));
+        } catch {
+          return { sent: 0, rtts: [], error: `ping: ${host}: Name or service not known` };
+        }
+      }
+      target = { family: family === 6 ? 6 : 4, bytes: addressBytes(address, family === 6 ? 6 : 4) };
+      // A name is looked up again each time: its address may change.
+      if (isIP(host) !== 0) {
+        if (this.addresses.size >= ADDRESS_CACHE_MAX) this.addresses.clear();
+        this.addresses.set(host, target);
       }
     }
-    const socket = this.socket(family === 6 ? 6 : 4);
+    const socket = this.socket(target.family);
     if (typeof socket === 'string') return { sent: 0, rtts: [], error: socket };
-    return probe(socket, address, opts, signal);
+    return new Promise((resolve) => new Probe(socket, target.bytes, host, opts, resolve, signal).start());
   }
 }
 
-function probe(socket: EchoSocket, address: string, opts: EchoOptions, signal?: AbortSignal): Promise<EchoResult> {
-  return new Promise((resolve) => {
-    const rtts: number[] = [];
-    const keys: string[] = [];
-    let sent = 0;
-    let error: string | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let done = false;
+/** One probe in flight: its requests, their replies, its one timer. */
+class Probe {
+  private readonly rtts: number[] = [];
+  /** Sequence numbers of the requests sent, and when each was sent (performance.now()). */
+  private readonly seqs: number[] = [];
+  private readonly sentAt: number[] = [];
+  private sent = 0;
+  private error: string | undefined;
+  private outOfBuffers = false;
+  private dropsBefore = 0;
+  /** performance.now() after which a reply is late; Infinity until the last request is out. */
+  private deadline = Infinity;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private cancelAbort: (() => void) | undefined;
+  private done = false;
 
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      for (const key of keys) socket.forget(key);
-      resolve(rtts.length === 0 && error !== undefined && keys.length === 0 ? { sent, rtts, error } : { sent, rtts });
-    };
-    const waiter: Waiter = {
-      onReply(rttMs) {
-        if (done) return;
-        rtts.push(rttMs);
-        if (sent === opts.count && rtts.length === keys.length) finish();
-      },
-    };
-    const sendNext = () => {
-      sent++;
-      const r = socket.send(address, waiter);
-      if ('key' in r) keys.push(r.key);
-      else error = `sendto ${address}: ${r.error}`;
-      if (sent < opts.count) timer = setTimeout(sendNext, opts.packet_interval);
-      else if (keys.length === 0 || rtts.length === keys.length) finish();
-      else timer = setTimeout(finish, opts.timeout);
-    };
-    if (signal?.aborted) return finish();
-    signal?.addEventListener('abort', finish, { once: true });
-    sendNext();
-  });
+  constructor(
+    private readonly socket: EchoSocket,
+    private readonly address: Uint8Array,
+    private readonly host: string,
+    private readonly opts: EchoOptions,
+    private readonly resolve: (r: EchoResult) => void,
+    private readonly signal: RunSignal | undefined,
+  ) {}
+
+  start(): void {
+    if (this.signal?.aborted) return this.finish();
+    this.cancelAbort = this.signal?.onAbort(() => this.finish());
+    this.dropsBefore = this.socket.drops;
+    this.sendNext();
+  }
+
+  /** Takes a reply unless it is late or cannot be this request's; true when taken. */
+  reply(seq: number, rttMs: number): boolean {
+    if (this.done) return false;
+    const i = this.seqs.indexOf(seq);
+    // Received (by the kernel's stamp) after the deadline, or longer ago than the request was sent (a stale reply to an earlier use of the number).
+    const received = this.sentAt[i]! + rttMs;
+    if (received > Math.min(this.deadline, performance.now()) + 1) return false;
+    this.rtts.push(rttMs);
+    if (this.sent === this.opts.count && this.rtts.length === this.seqs.length) this.finish();
+    return true;
+  }
+
+  private readonly sendNext = () => {
+    this.sent++;
+    const at = performance.now();
+    const rc = this.socket.send(this.address, this);
+    if (rc >= 0) {
+      this.seqs.push(rc);
+      this.sentAt.push(at);
+    } else {
+      this.error = `sendto ${this.host}: ${errnoName(rc)}`;
+      if (OUT_OF_BUFFERS.has(rc)) this.outOfBuffers = true;
+    }
+    if (this.sent < this.opts.count) this.timer = setTimeout(this.sendNext, this.opts.packet_interval);
+    else if (this.seqs.length === 0 || this.rtts.length === this.seqs.length) this.finish();
+    else {
+      this.deadline = performance.now() + this.opts.timeout;
+      this.timer = setTimeout(this.expire, this.opts.timeout);
+    }
+  };
+
+  /** The timeout: whatever came in time but is still unread counts, so read it first. */
+  private readonly expire = () => {
+    this.socket.drain();
+    this.finish();
+  };
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.cancelAbort?.();
+    for (const seq of this.seqs) this.socket.forget(seq, this);
+    const { sent, rtts } = this;
+    if (rtts.length > 0) return this.resolve({ sent, rtts });
+    if (this.outOfBuffers) return this.resolve({ sent, rtts, notMeasured: 'send_failed', error: this.error });
+    if (this.seqs.length > 0 && this.socket.drops > this.dropsBefore) return this.resolve({ sent, rtts, notMeasured: 'receive_drops' });
+    this.resolve(this.error !== undefined && this.seqs.length === 0 ? { sent, rtts, error: this.error } : { sent, rtts });
+  }
 }
 
 let pinger: IcmpPinger | string | undefined;
-
 /** The shared batch pinger, or why there is none (then the system ping is used). */
 export function icmpPinger(): IcmpPinger | string {
   if (pinger !== undefined) return pinger;

@@ -6,13 +6,12 @@
  * socket can be opened, else through npm `ping`, which runs one system `ping`
  * process per probe. MEREZHA_PINGER=system forces the latter.
  */
-import { SocketAddress, isIP } from 'node:net';
 import ping from 'ping';
 import type { Config } from '../../config/schema.ts';
-import type { PingSample } from '../samples.ts';
+import type { NotMeasuredReason, PingSample } from '../samples.ts';
 import { deviceTargets } from '../targets.ts';
 import { icmpPinger, type EchoResult, type IcmpPinger } from './icmp.ts';
-import type { DeviceTarget, ProbeKind } from './types.ts';
+import type { DeviceTarget, ProbeKind, RunSignal } from './types.ts';
 
 export interface PingResult {
   reachable: boolean;
@@ -22,6 +21,11 @@ export interface PingResult {
   rtt_avg_ms: number | null;
   rtt_max_ms: number | null;
   error?: string;
+  /**
+   * Set when the pinger could not tell (its receive path dropped replies, it
+   * could not send): then no ping point and no sample come of the result.
+   */
+  not_measured?: NotMeasuredReason;
 }
 
 /**
@@ -75,18 +79,9 @@ export function pingConcurrency(config: Config): number {
   return typeof batchPinger() === 'string' ? config.polling.concurrency : Math.max(config.polling.concurrency, BATCH_PING_CONCURRENCY);
 }
 
-/** Replies come back from the canonical form of an address; "0:0::1" is answered by "::1". */
-function canonical(host: string): string {
-  if (isIP(host) !== 6) return host;
-  try {
-    return new SocketAddress({ address: host, family: 'ipv6' }).address;
-  } catch {
-    return host;
-  }
-}
-
 function fromEchoes(r: EchoResult, opts: PingOptions): PingResult {
   const n = r.rtts.length;
+  if (r.notMeasured) return { ...unreachable(opts, r.error ?? `not measured: ${r.notMeasured}`), not_measured: r.notMeasured };
   if (n === 0) return unreachable(opts, r.error);
   let min = Infinity;
   let max = -Infinity;
@@ -137,11 +132,11 @@ async function systemPing(host: string, opts: PingOptions): Promise<PingResult> 
  * Pings a host `opts.count` times. Never rejects; an abort ends the probe
  * early with the replies so far (batch pinger only).
  */
-export async function pingHost(host: string, opts: PingOptions, signal?: AbortSignal): Promise<PingResult> {
+export async function pingHost(host: string, opts: PingOptions, signal?: RunSignal): Promise<PingResult> {
   const batch = batchPinger();
   // A scoped IPv6 address (fe80::1%eth0) needs the system ping's interface handling.
   if (typeof batch === 'string' || host.includes('%')) return systemPing(host, opts);
-  return fromEchoes(await batch.ping(canonical(host), opts, signal), opts);
+  return fromEchoes(await batch.ping(host, opts, signal), opts);
 }
 
 export const pingProbe: ProbeKind<DeviceTarget, PingResult, PingSample> = {
@@ -165,16 +160,19 @@ export const pingProbe: ProbeKind<DeviceTarget, PingResult, PingSample> = {
       },
     };
   },
-  observe: (target, r, time) => ({
-    sample: {
-      source: 'ping',
-      subject: target.key,
-      at: time,
-      reachable: r.reachable,
-      loss_pct: r.loss_pct,
-      rtt_avg_ms: r.rtt_avg_ms,
-      ...(r.error ? { error: r.error } : {}),
-    },
-    latest: { rtt_ms: r.rtt_avg_ms, loss_pct: r.loss_pct },
-  }),
+  observe: (target, r, time) =>
+    r.not_measured
+      ? { notMeasured: r.not_measured }
+      : {
+          sample: {
+            source: 'ping',
+            subject: target.key,
+            at: time,
+            reachable: r.reachable,
+            loss_pct: r.loss_pct,
+            rtt_avg_ms: r.rtt_avg_ms,
+            ...(r.error ? { error: r.error } : {}),
+          },
+          latest: { rtt_ms: r.rtt_avg_ms, loss_pct: r.loss_pct },
+        },
 };

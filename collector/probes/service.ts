@@ -8,7 +8,8 @@ import type { MEASUREMENTS } from '../../storage/measurements.ts';
 import type { Point } from '../../storage/point.ts';
 import { networkErrorWords } from '../../common/network-errors.ts';
 import { serviceKey } from '../../common/subjects.ts';
-import type { ServiceSample } from '../samples.ts';
+import type { NotMeasuredReason, ServiceSample } from '../samples.ts';
+import { LOOP_LAG_MS } from '../scheduler.ts';
 import type { ProbeKind, ServiceTarget } from './types.ts';
 
 /** What one check saw; the numeric members are the `service` fields of the same name. */
@@ -20,6 +21,8 @@ export interface ServiceResult {
   tls_days_left?: number;
   /** Why the check failed, short and for people: "connection refused", "HTTP 503". */
   error?: string;
+  /** Set when the check could not be timed properly: no sample comes of it (collector/samples.ts). */
+  not_measured?: NotMeasuredReason;
 }
 
 /**
@@ -51,14 +54,35 @@ export function serviceKind(type: 'http' | 'tcp', check: ServiceCheck): ProbeKin
     create: ({ config }) => ({
       run: (target, signal) => {
         const timeoutMs = target.service.timeout ?? config.polling.services.timeout;
-        const deadline = AbortSignal.timeout(timeoutMs);
+        const controller = new AbortController();
+        let timedOut = false;
+        let lateMs = 0;
+        const due = performance.now() + timeoutMs;
+        const timer = setTimeout(() => {
+          lateMs = performance.now() - due;
+          // After a blocked loop, an answer that came in time is still unread: the poll phase
+          // (after this timer's phase) reads it before setImmediate runs, so let it.
+          if (lateMs > LOOP_LAG_MS) setImmediate(expire);
+          else expire();
+        }, timeoutMs);
+        const expire = () => {
+          timedOut = true;
+          controller.abort();
+        };
+        const cancel = signal.onAbort(() => controller.abort());
         // Whatever error an abort surfaces as, the abort is the real cause.
         const describe = (error: unknown) =>
-          deadline.aborted ? `timeout after ${timeoutMs} ms` : signal.aborted ? 'aborted' : describeError(error);
+          timedOut ? `timeout after ${timeoutMs} ms` : signal.aborted ? 'aborted' : describeError(error);
         // targets() only returns services that have this kind's address.
-        return check(addressOf(target.service)!, target.service, AbortSignal.any([signal, deadline]), describe).catch(
-          (error: unknown): ServiceResult => ({ up: false, error: describe(error) }),
-        );
+        return check(addressOf(target.service)!, target.service, controller.signal, describe)
+          .catch((error: unknown): ServiceResult => ({ up: false, error: describe(error) }))
+          .then((result): ServiceResult =>
+            !result.up && timedOut && lateMs > LOOP_LAG_MS ? { ...result, not_measured: 'loop_lag' } : result,
+          )
+          .finally(() => {
+            clearTimeout(timer);
+            cancel();
+          });
       },
       points: (target, result, time): Point[] => {
         const fields: Partial<Record<ServiceField, number>> = { up: result.up ? 1 : 0 };
@@ -69,16 +93,19 @@ export function serviceKind(type: 'http' | 'tcp', check: ServiceCheck): ProbeKin
         return [{ measurement: 'service', tags: target.tags, fields, time }];
       },
     }),
-    observe: (target, r, time) => ({
-      sample: {
-        source: 'service',
-        subject: target.key,
-        at: time,
-        up: r.up,
-        ...(r.error ? { error: r.error } : {}),
-        ...(r.tls_days_left !== undefined ? { tls_days_left: r.tls_days_left } : {}),
-      },
-    }),
+    observe: (target, r, time) =>
+      r.not_measured
+        ? { notMeasured: r.not_measured }
+        : {
+            sample: {
+              source: 'service',
+              subject: target.key,
+              at: time,
+              up: r.up,
+              ...(r.error ? { error: r.error } : {}),
+              ...(r.tls_days_left !== undefined ? { tls_days_left: r.tls_days_left } : {}),
+            },
+          },
   };
 }
 

@@ -1,14 +1,17 @@
 /**
  * SNMP probe: system group, the configured interface (IF-MIB) and Wi-Fi
  * clients through the device's vendor profile, in as few round trips as the
- * agent allows (one GET per poll once the interface is resolved).
+ * agent allows (one GET per poll once the interface is resolved, the vendor's
+ * scalar client count folded into it).
  *
- * The runner keeps, per device, the resolved ifIndex and the previous counter
- * reading, so that it can turn counters into rates, see reboots and survive
- * counter wraps. A malformed reply or varbind is logged with the device id and
- * recorded in the result; it never throws.
+ * The runner keeps, per device, its SNMP client (a session on the shared
+ * socket, with its v3 engine and encoded GET), the resolved ifIndex and the
+ * previous counter reading, so that it can turn counters into rates, see
+ * reboots and survive counter wraps. A malformed reply or varbind is logged
+ * with the device id and recorded in the result; it never throws. A timeout
+ * the collector was too far behind to time is not measured, not a failure.
  */
-import { isWifiVendor, type Config, type DeviceConfig, type WifiVendor } from '../../config/schema.ts';
+import { isWifiVendor, type Config, type DeviceConfig } from '../../config/schema.ts';
 import type { Logger } from '../../common/log.ts';
 import { counterDelta, counterValue, isReboot, octetRate, type CounterBits } from '../counters.ts';
 import {
@@ -22,12 +25,13 @@ import {
   type SnmpClientFactory,
 } from '../snmp/client.ts';
 import { IF, SYS } from '../snmp/oids.ts';
-import type { Observed, SnmpSample } from '../samples.ts';
+import type { NotMeasuredReason, Observed, SnmpSample } from '../samples.ts';
 import { deviceTargets } from '../targets.ts';
 import { WIFI_VENDOR_PROFILES } from '../vendors/index.ts';
-import { readWifi } from '../vendors/types.ts';
+import { readWifi, wifiScalarOids, type WifiObjects } from '../vendors/types.ts';
 import type { Point } from '../../storage/point.ts';
-import type { DeviceTarget, ProbeKind, ProbeRunner } from './types.ts';
+import { DeviceClients, type ClosableRunner } from '../snmp/device-clients.ts';
+import type { DeviceTarget, ProbeKind } from './types.ts';
 
 export interface InterfaceReading {
   name: string;
@@ -56,6 +60,8 @@ export interface SnmpResult {
   reboot?: { previous_uptime_s: number; uptime_s: number };
   /** Varbinds that came back missing or of the wrong type, in words. */
   warnings: string[];
+  /** The collector could not time the poll (its event loop was far behind): no reading, and not a failure of the device. */
+  not_measured?: NotMeasuredReason;
 }
 
 type CounterName = 'in' | 'out' | 'inErrors' | 'outErrors' | 'inDiscards' | 'outDiscards';
@@ -203,8 +209,9 @@ export function createSnmpRunner({
   log,
   clientFactory = netSnmpClientFactory,
   now = () => performance.now(),
-}: SnmpRunnerOptions): ProbeRunner<DeviceTarget, SnmpResult> {
+}: SnmpRunnerOptions): ClosableRunner<DeviceTarget, SnmpResult> {
   const states = new Map<string, DeviceState>();
+  const clients = new DeviceClients(config, clientFactory);
   const timeoutMs = config.polling.snmp.timeout;
 
   return {
@@ -214,15 +221,12 @@ export function createSnmpRunner({
       const state = states.get(target.key) ?? {};
       states.set(target.key, state);
       const poll: Poll = {
-        client: openClient(config, device, clientFactory),
+        client: clients.of(target.key, device, config.polling.snmp.timeout),
         device,
         state,
         result: { ok: false, response_ms: 0, warnings: [] },
       };
-      // Closing the session fails its pending requests at once, so a stopping
-      // collector does not wait out the retries of every dead device.
-      const abort = () => poll.client.close();
-      signal.addEventListener('abort', abort, { once: true });
+      const cancel = clients.closeOnAbort(target.key, poll.client, signal);
       try {
         await pollDevice(poll, now, timeoutMs);
       } catch (err) {
@@ -230,15 +234,18 @@ export function createSnmpRunner({
         recordError(poll.result, e);
         if (e.kind === 'malformed') log.warn({ device: device.id, err: e.message }, 'malformed SNMP reply');
       } finally {
-        signal.removeEventListener('abort', abort);
-        poll.client.close();
+        cancel();
       }
       poll.result.response_ms = Math.round((now() - started) * 10) / 10;
       logResult(log, device.id, poll.result);
       return poll.result;
     },
     points: snmpPoints,
-    forget: (key) => states.delete(key),
+    forget(key) {
+      states.delete(key);
+      clients.forget(key);
+    },
+    close: () => clients.close(),
   };
 }
 
@@ -250,24 +257,15 @@ interface Poll {
   result: SnmpResult;
 }
 
-function openClient(config: Config, device: DeviceConfig, clientFactory: SnmpClientFactory): SnmpClient {
-  const snmpCfg = device.snmp!;
-  return clientFactory({
-    host: device.host,
-    port: snmpCfg.port,
-    credential: config.snmp_credentials[snmpCfg.credential]!,
-    timeoutMs: config.polling.snmp.timeout,
-    retries: config.polling.snmp.retries,
-  });
-}
-
 const SYS_OIDS = [SYS.upTime, SYS.name, SYS.descr];
 const interfaceOidList = (o: InterfaceOids) => [o.oper, o.speed, o.in, o.out, o.inErrors, o.outErrors, o.inDiscards, o.outDiscards];
 
 async function pollDevice(poll: Poll, now: () => number, timeoutMs: number): Promise<void> {
   const { client, device, state, result } = poll;
   let ifOids = await ensureInterface(poll);
-  let reader = new Reader(await client.get([...SYS_OIDS, ...(ifOids ? interfaceOidList(ifOids) : [])]), result.warnings);
+  const wifi = isWifiVendor(device.vendor) ? WIFI_VENDOR_PROFILES[device.vendor].objects(device) : undefined;
+  const first = await client.get([...SYS_OIDS, ...(ifOids ? interfaceOidList(ifOids) : []), ...(wifi ? wifiScalarOids(wifi) : [])]);
+  let reader = new Reader(first, result.warnings);
   const mono = now();
   result.ok = true;
 
@@ -295,7 +293,7 @@ async function pollDevice(poll: Poll, now: () => number, timeoutMs: number): Pro
     result.interface = readInterface(reader, ifOids, state, mono, uptimeTicks);
   }
 
-  if (isWifiVendor(device.vendor)) await readClients(poll, timeoutMs);
+  if (wifi) await readClients(poll, wifi, first, timeoutMs);
 }
 
 /** The configured interface's OIDs, resolving its ifIndex first when it is not known; undefined without one. */
@@ -386,9 +384,9 @@ function readInterface(
 }
 
 /** Wi-Fi clients through the vendor profile; a failure there is the Wi-Fi's alone, the rest of the poll stands. */
-async function readClients({ client, device, result }: Poll, timeoutMs: number): Promise<void> {
+async function readClients({ client, result }: Poll, objects: WifiObjects, first: GetResult[], timeoutMs: number): Promise<void> {
   try {
-    const w = await readWifi(client, WIFI_VENDOR_PROFILES[device.vendor as WifiVendor].objects(device));
+    const w = await readWifi(client, objects, first);
     result.wifi = w.radiosUp === undefined ? { clients: w.clients } : { clients: w.clients, radios_up: w.radiosUp };
   } catch (err) {
     result.wifi_error = describeSnmpError(err, timeoutMs).message;
@@ -396,7 +394,10 @@ async function readClients({ client, device, result }: Poll, timeoutMs: number):
 }
 
 function recordError(result: SnmpResult, e: SnmpError): void {
-  if (result.ok) {
+  if (e.kind === 'loop_lag' && !result.ok) {
+    result.not_measured = 'loop_lag';
+    result.error = e.message;
+  } else if (result.ok) {
     // The agent answered the system group but failed later (e.g. during the interface walk).
     result.warnings.push(e.message);
   } else {
@@ -405,6 +406,7 @@ function recordError(result: SnmpResult, e: SnmpError): void {
 }
 
 function logResult(log: Logger, device: string, result: SnmpResult): void {
+  if (result.not_measured) log.warn({ device, reason: result.not_measured, err: result.error }, 'SNMP poll not measured');
   if (result.warnings.length) log.warn({ device, warnings: result.warnings }, 'SNMP reply had unusable varbinds');
   if (result.wifi_error) log.warn({ device, err: result.wifi_error }, 'cannot read Wi-Fi clients');
   if (result.interface_error) log.warn({ device, err: result.interface_error }, 'cannot read interface');
@@ -412,6 +414,7 @@ function logResult(log: Logger, device: string, result: SnmpResult): void {
 }
 
 export function snmpPoints(target: DeviceTarget, r: SnmpResult, time: number): Point[] {
+  if (r.not_measured) return [];
   const points: Point[] = [];
   const snmpFields: Record<string, number> = { ok: r.ok ? 1 : 0, response_ms: r.response_ms };
   if (r.sys_uptime_s !== undefined) snmpFields.sys_uptime_s = r.sys_uptime_s;
@@ -454,6 +457,7 @@ export function snmpPoints(target: DeviceTarget, r: SnmpResult, time: number): P
  * of the link; an answer without an interface or Wi-Fi reading keeps theirs.
  */
 function snmpObservation(target: DeviceTarget, r: SnmpResult, time: number): Observed<SnmpSample> {
+  if (r.not_measured) return { notMeasured: r.not_measured };
   const sample: SnmpSample = {
     source: 'snmp',
     subject: target.key,

@@ -36,12 +36,41 @@ export interface ProbeDeps {
   log: Logger;
 }
 
+/** What a run sees of its own end. The scheduler's record of the run is it, so a run costs no AbortController. */
+export interface RunSignal {
+  readonly aborted: boolean;
+  /** Calls `fn` once if the run is abandoned (deadline, reload, stop); returns a function that cancels that. */
+  onAbort(fn: () => void): () => void;
+}
+
+/** A run nobody abandons: one-off polls (`merezha poll`, discovery) and tests. */
+export const NEVER_ABORTED: RunSignal = { aborted: false, onAbort: () => () => {} };
+
+/** The RunSignal of a poll bounded by an AbortSignal of its caller (the state engine's re-checks). */
+export function runSignalOf(signal: AbortSignal): RunSignal {
+  return {
+    get aborted() {
+      return signal.aborted;
+    },
+    onAbort(fn) {
+      if (signal.aborted) {
+        fn();
+        return () => {};
+      }
+      signal.addEventListener('abort', fn, { once: true });
+      return () => signal.removeEventListener('abort', fn);
+    },
+  };
+}
+
 export interface ProbeRunner<Target, Result> {
   /** Polls one target. Must resolve (never reject) with a result that records any failure. */
-  run(target: Target, signal: AbortSignal): Promise<Result>;
+  run(target: Target, signal: RunSignal): Promise<Result>;
   points(target: Target, result: Result, time: number): Point[];
   /** Drops what the runner keeps of a target (by key) that left the config or changed in it; for runners that keep anything. */
   forget?(key: string): void;
+  /** Ends what the runner keeps for its targets (SNMP sessions on the shared socket); the runner is not used again. */
+  close?(): void;
 }
 
 export interface ProbeKind<Target extends ProbeTarget = ProbeTarget, Result = unknown, S extends Sample = Sample> {

@@ -9,6 +9,7 @@
  */
 import snmp from 'net-snmp';
 import type { SnmpCredential } from '../../config/schema.ts';
+import { openSharedSession } from './session.ts';
 
 export interface Varbind {
   oid: string;
@@ -42,7 +43,7 @@ export type SnmpClientFactory = (target: SnmpTarget) => SnmpClient;
 export class SnmpError extends Error {
   constructor(
     message: string,
-    readonly kind: 'timeout' | 'auth' | 'malformed' | 'agent' | 'transport',
+    readonly kind: 'timeout' | 'auth' | 'malformed' | 'agent' | 'transport' | 'loop_lag',
   ) {
     super(message);
     this.name = 'SnmpError';
@@ -92,13 +93,22 @@ export function compareOids(a: string, b: string): number {
   return x.length - y.length;
 }
 
+/**
+ * How late a timeout's timer may fire before the timeout says more about the
+ * collector (its event loop far behind) than about the agent.
+ */
+export const loopLagBoundMs = (timeoutMs: number) => Math.max(100, timeoutMs / 2);
+
 /** Turns whatever net-snmp reports into a message with no secrets in it. */
 export function describeSnmpError(err: unknown, timeoutMs: number, parseError?: Error): SnmpError {
   if (err instanceof SnmpError) return err;
-  const e = err as { name?: string; message?: string; status?: number; code?: number };
+  const e = err as { name?: string; message?: string; status?: number; code?: number; lateMs?: number };
   switch (e.name) {
     case 'RequestTimedOutError':
       if (parseError) return new SnmpError(`malformed reply: ${parseError.message}`, 'malformed');
+      if ((e.lateMs ?? 0) > loopLagBoundMs(timeoutMs)) {
+        return new SnmpError(`not measured: the collector was ${Math.round(e.lateMs!)} ms late to time the request`, 'loop_lag');
+      }
       return new SnmpError(`no answer within ${timeoutMs} ms (agent down, blocked, or wrong community/user)`, 'timeout');
     case 'RequestFailedError':
       return new SnmpError(`agent error: ${STATUS_NAMES[e.status ?? -1] ?? `status ${e.status}`}`, 'agent');
@@ -117,14 +127,15 @@ export function describeSnmpError(err: unknown, timeoutMs: number, parseError?: 
   }
 }
 
+/** An agent that restarted with a new engine (boots, time or id) answers a cached v3 engine with one of these reports. */
+const STALE_ENGINE = /Not In Time Window|Unknown Engine ID/;
+
 function createSession(t: SnmpTarget): snmp.Session {
   const base = {
     port: t.port,
     retries: t.retries,
     timeout: t.timeoutMs,
     transport: t.host.includes(':') ? ('udp6' as const) : ('udp4' as const),
-    // Keep request ids positive 32-bit: some agents mishandle the full range.
-    idBitsSize: 32,
   };
   const c = t.credential;
   if (c.version === '3') {
@@ -132,56 +143,88 @@ function createSession(t: SnmpTarget): snmp.Session {
     const user: snmp.User = { name: c.user, level };
     if (c.auth) Object.assign(user, { authProtocol: AUTH[c.auth.protocol], authKey: c.auth.key });
     if (c.priv) Object.assign(user, { privProtocol: PRIV[c.priv.protocol], privKey: c.priv.key });
-    return snmp.createV3Session(t.host, user, { ...base, version: snmp.Version3 as 3 });
+    return openSharedSession(t.host, user, { ...base, version: snmp.Version3 });
   }
-  return snmp.createSession(t.host, c.community, {
-    ...base,
-    version: c.version === '1' ? (snmp.Version1 as 0) : (snmp.Version2c as 1),
-  });
+  return openSharedSession(t.host, c.community, { ...base, version: c.version === '1' ? snmp.Version1 : snmp.Version2c });
 }
 
-/** The real client: one net-snmp session (one UDP socket) for the life of the client. */
+/**
+ * The real client: one net-snmp session on the process's shared UDP socket
+ * for the life of the client, so a client kept across polls keeps its v3
+ * engine (discovered once) and its encoded requests.
+ */
 export const netSnmpClientFactory: SnmpClientFactory = (target) => {
-  const session = createSession(target);
+  let session: snmp.Session;
   // net-snmp emits 'error' for replies it cannot decode; without a listener
   // the EventEmitter would throw and take the whole collector down.
   let parseError: Error | undefined;
-  session.on('error', (err: Error) => {
-    parseError = err;
-  });
+  const open = () => {
+    session = createSession(target);
+    session.on('error', (err: Error) => {
+      parseError = err;
+    });
+  };
+  open();
   const fail = (err: unknown) => describeSnmpError(err, target.timeoutMs, parseError);
 
   let closed = false;
+  const isV3 = target.credential.version === '3';
+  /**
+   * One operation on the session. A v3 agent that restarted since its engine
+   * was learnt refuses the cached one; the operation runs once more on a
+   * fresh session, which discovers the engine again.
+   */
+  const call = <T>(op: (s: snmp.Session, done: (err: Error | null, value?: T) => void) => void, retried = false): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (closed) return reject(new SnmpError('aborted', 'transport'));
+      parseError = undefined;
+      op(session, (err, value) => {
+        if (!err) return resolve(value as T);
+        if (isV3 && !retried && !closed && STALE_ENGINE.test(err.message)) {
+          session.close();
+          open();
+          return call(op, true).then(resolve, reject);
+        }
+        reject(fail(err));
+      });
+    });
+
   const isV1 = target.credential.version === '1';
-  const get = (oids: string[]): Promise<GetResult[]> =>
-    new Promise((resolve, reject) => {
-      session.get(oids, (err, varbinds) => {
+  const get = async (oids: string[]): Promise<GetResult[]> => {
+    let noSuchName = false;
+    const varbinds = await call<snmp.Varbind[]>((s, done) =>
+      s.get(oids, (err, vbs) => {
         // SNMPv1 fails the whole PDU with noSuchName when any OID is absent;
         // ask one OID at a time so v1 agents give the same per-OID answers as v2c.
         if (isV1 && (err as { status?: number } | null)?.status === snmp.ErrorStatus.NoSuchName) {
-          if (oids.length === 1) return resolve([{ oid: oids[0]!, missing: 'noSuchObject' }]);
-          return Promise.all(oids.map((oid) => get([oid]))).then((r) => resolve(r.flat()), reject);
+          noSuchName = true;
+          return done(null, []);
         }
-        if (err || !varbinds) return reject(fail(err));
-        resolve(
-          varbinds.map((vb, i) => {
-            const type = Number(vb.type);
-            const missing = MISSING_TYPES[type];
-            return missing ? { oid: vb.oid ?? oids[i]!, missing } : { oid: vb.oid, type, value: vb.value };
-          }),
-        );
-      });
+        if (!err && !vbs) return done(new Error('no varbinds in the reply'));
+        done(err, vbs);
+      }),
+    );
+    if (noSuchName) {
+      if (oids.length === 1) return [{ oid: oids[0]!, missing: 'noSuchObject' }];
+      return (await Promise.all(oids.map((oid) => get([oid])))).flat();
+    }
+    return varbinds.map((vb, i) => {
+      const type = Number(vb.type);
+      const missing = MISSING_TYPES[type];
+      return missing ? { oid: vb.oid ?? oids[i]!, missing } : { oid: vb.oid, type, value: vb.value };
     });
+  };
 
   return {
     version: target.credential.version,
     get,
     walk(baseOid) {
-      return new Promise((resolve, reject) => {
+      let looped: SnmpError | undefined;
+      return call<Varbind[]>((s, done) => {
         const out: Varbind[] = [];
         let last = baseOid;
-        let looped: SnmpError | undefined;
-        session.subtree(
+        looped = undefined;
+        s.subtree(
           baseOid,
           20,
           (varbinds) => {
@@ -200,7 +243,7 @@ export const netSnmpClientFactory: SnmpClientFactory = (target) => {
             }
             return false;
           },
-          (err) => (err ? reject(fail(err)) : looped ? reject(looped) : resolve(out)),
+          (err) => (err ? done(err) : looped ? done(looped) : done(null, out)),
         );
       });
     },

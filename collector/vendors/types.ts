@@ -9,7 +9,7 @@
  * keyed by the config's `WIFI_VENDORS`) and its test.
  */
 import type { DeviceConfig, WifiVendor } from '../../config/schema.ts';
-import { isMissing, type SnmpClient, type Varbind } from '../snmp/client.ts';
+import { isMissing, type GetResult, type SnmpClient, type Varbind } from '../snmp/client.ts';
 
 export interface WifiReading {
   clients: number;
@@ -62,18 +62,30 @@ async function sumColumn(client: SnmpClient, columnOid: string, what: string): P
   return rows.reduce((sum, vb) => sum + integerValue(vb, what), 0);
 }
 
-/** Reads one scalar integer; a missing object is an error, not zero clients. */
-async function getInteger(client: SnmpClient, oid: string, what: string): Promise<number> {
-  const [result] = await client.get([oid]);
+/** Reads one scalar integer, from the answer already in hand when the poll's first GET asked it; a missing object is an error, not zero clients. */
+async function getInteger(client: SnmpClient, oid: string, what: string, asked?: GetResult[]): Promise<number> {
+  const result = asked?.find((r) => r.oid === oid) ?? (await client.get([oid]))[0];
   if (!result || isMissing(result)) throw new MalformedReplyError(`${what} (${oid}) is not served by this agent`);
   return integerValue(result, what);
 }
 
-/** Reads a device's clients (and radios up) through its vendor's declared objects. */
-export async function readWifi(client: SnmpClient, objects: WifiObjects): Promise<WifiReading> {
+/**
+ * The OIDs of a profile that a poll's first GET can carry (a plain scalar,
+ * no walk), so that reading the clients costs no round trip of its own.
+ */
+export function wifiScalarOids(objects: WifiObjects): string[] {
+  return objects.clients.shape === 'scalar' ? [objects.clients.oid] : [];
+}
+
+/**
+ * Reads a device's clients (and radios up) through its vendor's declared
+ * objects; `asked` is the poll's first GET answer, which may hold them already
+ * (`wifiScalarOids`).
+ */
+export async function readWifi(client: SnmpClient, objects: WifiObjects, asked?: GetResult[]): Promise<WifiReading> {
   const { clients: c, radiosUp } = objects;
   let clients: number;
-  if (c.shape === 'scalar') clients = await getInteger(client, c.oid, c.name);
+  if (c.shape === 'scalar') clients = await getInteger(client, c.oid, c.name, asked);
   else {
     const [scalar] = c.shape === 'either' ? await client.get([c.oid]) : [];
     clients = scalar && !isMissing(scalar) ? integerValue(scalar, c.name) : await sumColumn(client, c.oid, c.name);

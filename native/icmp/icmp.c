@@ -7,23 +7,39 @@
  * (needs CAP_NET_RAW, as the system ping does). Replies are read by a libuv
  * poll handle on Node's own event loop: no threads.
  *
- * Every echo request carries, in its payload, the time it was sent and a
- * random cookie of its socket; a reply is handed to JavaScript only if it is
- * an echo reply with our identifier and cookie, as (address, sequence, rtt
- * in ms). The RTT is the kernel's receive timestamp minus the send time, so
- * a busy event loop does not inflate it. Which reply belongs to which probe
- * is JavaScript's business.
+ * Every echo request carries, in its payload, the time it was sent, the
+ * address it was sent to and a random cookie of its socket; a reply is handed
+ * to JavaScript only if it is an echo reply with our identifier and cookie,
+ * from the address its request went to, as (sequence, rtt in ms). The RTT is
+ * the kernel's receive timestamp minus the send time, so a busy event loop
+ * does not inflate it. Which reply belongs to which probe is JavaScript's
+ * business: sequence numbers are unique among the requests it waits for.
+ *
+ * Under load the receive path is what loses replies, so it is sized and
+ * drained: a large receive buffer (SO_RCVBUFFORCE where allowed, else
+ * SO_RCVBUF up to net.core.rmem_max; the size obtained is reported), every
+ * wakeup reads until the socket is empty with recvmmsg batches, replies go to
+ * JavaScript in batches through a shared Float64Array (one call per batch, not
+ * per reply), and the kernel's count of datagrams it dropped on the socket
+ * (SO_MEMINFO's SK_MEMINFO_DROPS) is kept in that array for JavaScript to tell
+ * a reply lost by us from a host that did not answer. `drain` reads the same
+ * way synchronously, for a probe about to be declared without reply while the
+ * event loop was too busy to read.
  *
  * JS API:
- *   open(family: 4 | 6, onReply(address, seq, rttMs)) -> { handle, kind: 'dgram' | 'raw', ident }
+ *   open(family: 4 | 6, replies: Float64Array, onReplies(n)) -> { handle, kind: 'dgram' | 'raw', ident, rcvbuf }
+ *     replies[0] is the socket's drop count, replies[1 + 2i], replies[2 + 2i] the
+ *     sequence and rtt of the i-th reply of a batch of n;
  *     throws an Error with .code = errno name when no socket can be opened
- *   send(handle, address: string, seq: number) -> 0 | -errno
+ *   send(handle, address: Uint8Array (4 or 16 bytes), seq: number) -> 0 | -errno
+ *   drain(handle) -> n, the replies read into the array (call again while n is its capacity)
  *   close(handle)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/sock_diag.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -46,14 +62,24 @@ struct icmp_filter {
 #endif
 
 #define PAYLOAD_LEN 56 /* like ping: 64-byte ICMP message */
-#define MAX_REPLIES_PER_WAKEUP 4096
-#define BUFFER_BYTES (8 * 1024 * 1024)
+/* Enough that one wakeup reads the replies of a whole burst without leaving the socket to fill. */
+#define MAX_REPLIES_PER_WAKEUP 65536
+/* About 80,000 queued replies at the ~400 B the kernel charges for each on loopback. */
+#define RCVBUF_BYTES (32 * 1024 * 1024)
+#define SNDBUF_BYTES (8 * 1024 * 1024)
+#define MMSG_BATCH 64
+/* A reply is 84 bytes with its IPv4 header; anything longer is not ours or needs no more than this. */
+#define RECV_BYTES 256
 
 typedef struct {
   uint64_t mono_ns;
   uint64_t real_ns;
   uint32_t cookie;
+  uint32_t pad;
+  /* Where the request went, so that a reply is taken only from there. */
+  uint8_t to[16];
 } stamp_t;
+_Static_assert(sizeof(stamp_t) <= PAYLOAD_LEN, "the stamp must fit in the payload");
 
 typedef struct sock_s {
   int fd;
@@ -65,7 +91,11 @@ typedef struct sock_s {
   uv_poll_t poll;
   napi_env env;
   napi_ref callback;
+  napi_ref replies_ref;
   napi_async_context async;
+  /* The shared Float64Array, kept alive by replies_ref. */
+  double *replies;
+  size_t capacity;
 } sock_t;
 
 #define CHECK(call)                                             \
@@ -144,11 +174,103 @@ static void release_sock(sock_t *s) {
   uv_poll_stop(&s->poll);
   close(s->fd);
   if (s->callback) napi_delete_reference(s->env, s->callback);
+  if (s->replies_ref) napi_delete_reference(s->env, s->replies_ref);
+  s->replies_ref = NULL;
+  s->replies = NULL;
   if (s->async) napi_async_destroy(s->env, s->async);
   s->callback = NULL;
   s->async = NULL;
   s->poll.data = s;
   uv_close((uv_handle_t *)&s->poll, on_closed);
+}
+
+/* The kernel's count of datagrams it dropped on the socket (receive buffer full). */
+static double drops_of(int fd) {
+  uint32_t mem[SK_MEMINFO_VARS];
+  socklen_t len = sizeof mem;
+  if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0 || len <= SK_MEMINFO_DROPS * sizeof(uint32_t)) return 0;
+  return (double)mem[SK_MEMINFO_DROPS];
+}
+
+/* Reads pending replies into the shared array until it is full or the socket empty; returns how many. */
+static size_t read_batch(sock_t *s, int *empty) {
+  uint8_t bufs[MMSG_BATCH][RECV_BYTES];
+  char controls[MMSG_BATCH][128];
+  struct sockaddr_storage froms[MMSG_BATCH];
+  struct mmsghdr msgs[MMSG_BATCH];
+  struct iovec iovs[MMSG_BATCH];
+  size_t n = 0;
+  *empty = 0;
+  while (n < s->capacity) {
+    size_t want = s->capacity - n < MMSG_BATCH ? s->capacity - n : MMSG_BATCH;
+    for (size_t i = 0; i < want; i++) {
+      iovs[i].iov_base = bufs[i];
+      iovs[i].iov_len = RECV_BYTES;
+      memset(&msgs[i], 0, sizeof msgs[i]);
+      msgs[i].msg_hdr.msg_name = &froms[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof froms[i];
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = controls[i];
+      msgs[i].msg_hdr.msg_controllen = sizeof controls[i];
+    }
+    int got = recvmmsg(s->fd, msgs, (unsigned)want, MSG_DONTWAIT, NULL);
+    if (got <= 0) {
+      /* EAGAIN: drained; other errors: try again on the next wakeup. */
+      *empty = 1;
+      break;
+    }
+    uint64_t mono_now = now_ns(CLOCK_MONOTONIC);
+    for (int m = 0; m < got; m++) {
+      struct msghdr *msg = &msgs[m].msg_hdr;
+      const uint8_t *icmp = bufs[m];
+      size_t icmp_len = msgs[m].msg_len < RECV_BYTES ? msgs[m].msg_len : RECV_BYTES;
+      if (s->family == 4 && s->raw) {
+        size_t ihl = (size_t)(icmp[0] & 0x0f) * 4;
+        if (icmp_len < ihl) continue;
+        icmp += ihl;
+        icmp_len -= ihl;
+      }
+      if (icmp_len < 8 + sizeof(stamp_t)) continue;
+      uint8_t want_type = s->family == 4 ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY;
+      if (icmp[0] != want_type) continue;
+      /* A datagram socket's identifier is its local port, chosen and matched by the kernel. */
+      if (s->raw && ((icmp[4] << 8) | icmp[5]) != s->ident) continue;
+      stamp_t stamp;
+      memcpy(&stamp, icmp + 8, sizeof stamp);
+      if (stamp.cookie != s->cookie) continue;
+      const struct sockaddr_storage *from = &froms[m];
+      if (from->ss_family == AF_INET) {
+        if (memcmp(&((const struct sockaddr_in *)from)->sin_addr, stamp.to, 4) != 0) continue;
+      } else if (from->ss_family == AF_INET6) {
+        if (memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr, stamp.to, 16) != 0) continue;
+      } else {
+        continue;
+      }
+      uint16_t seq = (uint16_t)((icmp[6] << 8) | icmp[7]);
+
+      double rtt_ms = -1;
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          struct timespec ts;
+          memcpy(&ts, CMSG_DATA(c), sizeof ts);
+          uint64_t rx = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+          if (rx >= stamp.real_ns && rx - stamp.real_ns < 600000000000ull) rtt_ms = (double)(rx - stamp.real_ns) / 1e6;
+        }
+      }
+      /* No kernel timestamp, or the wall clock stepped: the monotonic clock, read on arrival. */
+      if (rtt_ms < 0) rtt_ms = mono_now >= stamp.mono_ns ? (double)(mono_now - stamp.mono_ns) / 1e6 : 0;
+      s->replies[1 + 2 * n] = seq;
+      s->replies[2 + 2 * n] = rtt_ms;
+      n++;
+    }
+    if ((size_t)got < want) {
+      *empty = 1;
+      break;
+    }
+  }
+  s->replies[0] = drops_of(s->fd);
+  return n;
 }
 
 static void on_readable(uv_poll_t *handle, int status, int events) {
@@ -161,65 +283,15 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   napi_get_reference_value(env, s->callback, &callback);
   napi_get_global(env, &recv);
 
-  uint8_t buf[1500];
-  char control[256];
-  for (int n = 0; n < MAX_REPLIES_PER_WAKEUP && !s->closing; n++) {
-    struct sockaddr_storage from;
-    struct iovec iov = {buf, sizeof buf};
-    struct msghdr msg = {0};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof from;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t len = recvmsg(s->fd, &msg, MSG_DONTWAIT);
-    if (len < 0) break; /* EAGAIN: drained; other errors: try again on the next wakeup */
-    uint64_t mono_now = now_ns(CLOCK_MONOTONIC);
-
-    const uint8_t *icmp = buf;
-    size_t icmp_len = (size_t)len;
-    if (s->family == 4 && s->raw) {
-      size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
-      if (icmp_len < ihl) continue;
-      icmp += ihl;
-      icmp_len -= ihl;
-    }
-    if (icmp_len < 8 + sizeof(stamp_t)) continue;
-    uint8_t want = s->family == 4 ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY;
-    if (icmp[0] != want) continue;
-    /* A datagram socket's identifier is its local port, chosen and matched by the kernel. */
-    if (s->raw && ((icmp[4] << 8) | icmp[5]) != s->ident) continue;
-    stamp_t stamp;
-    memcpy(&stamp, icmp + 8, sizeof stamp);
-    if (stamp.cookie != s->cookie) continue;
-    uint16_t seq = (uint16_t)((icmp[6] << 8) | icmp[7]);
-
-    double rtt_ms = -1;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-        struct timespec ts;
-        memcpy(&ts, CMSG_DATA(c), sizeof ts);
-        uint64_t rx = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-        if (rx >= stamp.real_ns && rx - stamp.real_ns < 600000000000ull) rtt_ms = (double)(rx - stamp.real_ns) / 1e6;
-      }
-    }
-    /* No kernel timestamp, or the wall clock stepped: the monotonic clock, read on arrival. */
-    if (rtt_ms < 0) rtt_ms = mono_now >= stamp.mono_ns ? (double)(mono_now - stamp.mono_ns) / 1e6 : 0;
-
-    char addr[INET6_ADDRSTRLEN];
-    if (from.ss_family == AF_INET)
-      inet_ntop(AF_INET, &((struct sockaddr_in *)&from)->sin_addr, addr, sizeof addr);
-    else if (from.ss_family == AF_INET6)
-      inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&from)->sin6_addr, addr, sizeof addr);
-    else
-      continue;
-
-    napi_value argv[3], result;
-    napi_create_string_latin1(env, addr, NAPI_AUTO_LENGTH, &argv[0]);
-    napi_create_uint32(env, seq, &argv[1]);
-    napi_create_double(env, rtt_ms, &argv[2]);
-    if (napi_make_callback(env, s->async, recv, callback, 3, argv, &result) != napi_ok) {
+  size_t total = 0;
+  int empty = 0;
+  while (!empty && !s->closing && total < MAX_REPLIES_PER_WAKEUP) {
+    size_t n = read_batch(s, &empty);
+    total += n;
+    if (n == 0) continue;
+    napi_value argv[1], result;
+    napi_create_uint32(env, (uint32_t)n, &argv[0]);
+    if (napi_make_callback(env, s->async, recv, callback, 1, argv, &result) != napi_ok) {
       /* The callback threw: leave it to Node's uncaught-exception handling. */
       bool pending = false;
       napi_is_exception_pending(env, &pending);
@@ -256,8 +328,8 @@ static int open_socket(int family, int *raw) {
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t family = 0;
   CHECK(napi_get_value_int32(env, argv[0], &family));
@@ -265,14 +337,26 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "family must be 4 or 6");
     return NULL;
   }
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_float64_array ||
+      length < 3) {
+    napi_throw_type_error(env, NULL, "replies must be a Float64Array of at least 3");
+    return NULL;
+  }
   int raw = 0;
   int fd = open_socket(family, &raw);
   if (fd < 0) return throw_errno(env, "cannot open an ICMP socket", -fd);
 
-  int size = BUFFER_BYTES;
-  /* FORCE needs CAP_NET_ADMIN; without it the plain option caps at rmem_max. */
+  int size = RCVBUF_BYTES;
+  /* FORCE needs CAP_NET_ADMIN; without it the plain option caps at net.core.rmem_max. */
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  size = SNDBUF_BYTES;
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  int rcvbuf = 0;
+  socklen_t rcvbuf_len = sizeof rcvbuf;
+  getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &rcvbuf_len);
   int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
 
@@ -285,6 +369,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->family = family;
   s->raw = raw;
   s->env = env;
+  s->replies = data;
+  s->capacity = (length - 1) / 2;
   uint32_t rnd[2];
   if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) {
     rnd[0] = (uint32_t)now_ns(CLOCK_REALTIME) ^ (uint32_t)getpid();
@@ -307,7 +393,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 
   uv_loop_t *loop;
   napi_value resource_name;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || napi_create_reference(env, argv[1], 1, &s->callback) != napi_ok ||
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || napi_create_reference(env, argv[2], 1, &s->callback) != napi_ok ||
+      napi_create_reference(env, argv[1], 1, &s->replies_ref) != napi_ok ||
       napi_create_string_utf8(env, "merezha_icmp", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
       napi_async_init(env, NULL, resource_name, &s->async) != napi_ok || uv_poll_init(loop, &s->poll, fd) != 0) {
     close(fd);
@@ -320,7 +407,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   /* An idle socket does not keep Node alive: pending probes keep their own timers. */
   uv_unref((uv_handle_t *)&s->poll);
 
-  napi_value result, handle, kind, ident;
+  napi_value result, handle, kind, ident, rcvbuf_value;
   CHECK(napi_create_object(env, &result));
   CHECK(napi_create_object(env, &handle));
   CHECK(napi_wrap(env, handle, s, finalize_sock, NULL, NULL));
@@ -329,6 +416,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, result, "handle", handle));
   CHECK(napi_set_named_property(env, result, "kind", kind));
   CHECK(napi_set_named_property(env, result, "ident", ident));
+  /* What the kernel granted, doubled for its bookkeeping as it reports it. */
+  CHECK(napi_create_int32(env, rcvbuf, &rcvbuf_value));
+  CHECK(napi_set_named_property(env, result, "rcvbuf", rcvbuf_value));
   return result;
 }
 
@@ -347,28 +437,36 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   sock_t *s = unwrap(env, argv[0]);
   if (!s) return NULL;
-  char addr[INET6_ADDRSTRLEN + 1];
+  napi_typedarray_type type;
   size_t addr_len = 0;
+  void *addr = NULL;
   uint32_t seq = 0;
-  CHECK(napi_get_value_string_latin1(env, argv[1], addr, sizeof addr, &addr_len));
+  CHECK(napi_get_typedarray_info(env, argv[1], &type, &addr_len, &addr, NULL, NULL));
   CHECK(napi_get_value_uint32(env, argv[2], &seq));
   if (s->closing) {
     napi_create_int32(env, -EBADF, &result);
+    return result;
+  }
+  if (type != napi_uint8_array || addr_len != (s->family == 4 ? 4u : 16u)) {
+    napi_create_int32(env, -EINVAL, &result);
     return result;
   }
 
   struct sockaddr_storage to;
   socklen_t to_len;
   memset(&to, 0, sizeof to);
+  stamp_t stamp;
+  memset(&stamp, 0, sizeof stamp);
+  memcpy(stamp.to, addr, addr_len);
   if (s->family == 4) {
     struct sockaddr_in *a = (struct sockaddr_in *)&to;
     a->sin_family = AF_INET;
-    if (inet_pton(AF_INET, addr, &a->sin_addr) != 1) goto bad_address;
+    memcpy(&a->sin_addr, addr, 4);
     to_len = sizeof *a;
   } else {
     struct sockaddr_in6 *a = (struct sockaddr_in6 *)&to;
     a->sin6_family = AF_INET6;
-    if (inet_pton(AF_INET6, addr, &a->sin6_addr) != 1) goto bad_address;
+    memcpy(&a->sin6_addr, addr, 16);
     to_len = sizeof *a;
   }
 
@@ -380,7 +478,9 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   packet[6] = (uint8_t)((seq >> 8) & 0xff);
   packet[7] = (uint8_t)(seq & 0xff);
   for (size_t i = 8 + sizeof(stamp_t); i < sizeof packet; i++) packet[i] = (uint8_t)i;
-  stamp_t stamp = {now_ns(CLOCK_MONOTONIC), now_ns(CLOCK_REALTIME), s->cookie};
+  stamp.mono_ns = now_ns(CLOCK_MONOTONIC);
+  stamp.real_ns = now_ns(CLOCK_REALTIME);
+  stamp.cookie = s->cookie;
   memcpy(packet + 8, &stamp, sizeof stamp);
   /* The kernel checksums ICMPv6 and datagram-socket ICMP itself; raw ICMPv4 is ours to do. */
   if (s->family == 4 && s->raw) {
@@ -390,9 +490,17 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   ssize_t sent = sendto(s->fd, packet, sizeof packet, MSG_DONTWAIT, (struct sockaddr *)&to, to_len);
   napi_create_int32(env, sent < 0 ? -errno : 0, &result);
   return result;
+}
 
-bad_address:
-  napi_create_int32(env, -EINVAL, &result);
+static napi_value js_drain(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sock_t *s = unwrap(env, argv[0]);
+  if (!s) return NULL;
+  int empty = 0;
+  size_t n = s->closing ? 0 : read_batch(s, &empty);
+  CHECK(napi_create_uint32(env, (uint32_t)n, &result));
   return result;
 }
 
@@ -409,6 +517,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
+      {"drain", NULL, js_drain, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

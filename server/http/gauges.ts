@@ -20,6 +20,14 @@ export function registerGauges(
     'Largest delay between a slot and the start of its poll.',
     () => collector.stats().lagMsMax / 1000,
   );
+  metrics.counter(
+    'merezha_collector_not_measured_total',
+    'Polls the collector could not measure (too busy or could not send: no data, not the target down), by probe kind and reason.',
+    () =>
+      Object.entries(collector.stats().notMeasured).flatMap(([kind, reasons]) =>
+        Object.entries(reasons).map(([reason, value]) => ({ labels: { kind, reason }, value })),
+      ),
+  );
   metrics.gauge('merezha_storage_pending_points', 'Points not in InfluxDB yet (in memory and in the spool).', () => writer.stats().pending);
   metrics.gauge('merezha_storage_spool_bytes', 'Size of the on-disk spool.', () => writer.stats().spoolBytes);
   metrics.gauge('merezha_storage_dropped_points', 'Points lost since start (spool cap or disk errors).', () => writer.stats().dropped);

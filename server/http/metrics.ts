@@ -25,7 +25,7 @@ interface Histogram {
 export class Metrics {
   private readonly polls = new Map<string, Histogram>();
   private readonly requests = new Map<string, { labels: Labels; value: number }>();
-  private readonly gauges: { name: string; help: string; read: GaugeRead }[] = [];
+  private readonly gauges: { name: string; help: string; read: GaugeRead; type: 'gauge' | 'counter' }[] = [];
 
   /** One finished poll of `kind` that took `seconds`. */
   observePoll(kind: string, seconds: number): void {
@@ -48,7 +48,12 @@ export class Metrics {
   }
 
   gauge(name: string, help: string, read: GaugeRead): void {
-    this.gauges.push({ name, help, read });
+    this.gauges.push({ name, help, read, type: 'gauge' });
+  }
+
+  /** A counter its owner keeps (a total since start), read like a gauge when scraped. */
+  counter(name: string, help: string, read: GaugeRead): void {
+    this.gauges.push({ name, help, read, type: 'counter' });
   }
 
   render(): string {
@@ -65,7 +70,7 @@ export class Metrics {
     out.push('# TYPE merezha_http_requests_total counter');
     for (const { labels, value } of this.requests.values()) out.push(`merezha_http_requests_total${labelText(labels)} ${value}`);
     for (const g of this.gauges) {
-      out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`);
+      out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} ${g.type}`);
       const v = g.read();
       if (typeof v === 'number') out.push(`${g.name} ${v}`);
       else for (const { labels, value } of v) out.push(`${g.name}${labelText(labels)} ${value}`);

@@ -130,6 +130,7 @@ export class StateEngine {
    */
   reconfigure(config: Config, inventory: Inventory, fresh: ReadonlySet<string>, recheck: Rechecker | undefined): void {
     const before = this.options.inventory;
+    if (this.options.recheck !== recheck) this.options.recheck?.close?.();
     this.options = { ...this.options, config, inventory, recheck };
     this.maintenance.reconfigure(config, inventory);
     const ended = this.machine.reconfigure({ inventory, states: config.states, maintenance: this.maintenance }, fresh, this.now());
@@ -200,6 +201,7 @@ export class StateEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     this.aborter.abort();
+    this.options.recheck?.close?.();
     for (const t of this.rechecking.values()) if (t !== 'running') clearTimeout(t);
     this.rechecking.clear();
     await this.flushing;

@@ -11,7 +11,7 @@
  */
 import { observationOf } from '../../collector/collector.ts';
 import { PROBE_KINDS } from '../../collector/probes/index.ts';
-import type { ProbeKind, ProbeRunner, ProbeTarget } from '../../collector/probes/types.ts';
+import { runSignalOf, type ProbeKind, type ProbeRunner, type ProbeTarget } from '../../collector/probes/types.ts';
 import type { Observation } from '../../collector/samples.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Config } from '../../config/schema.ts';
@@ -20,6 +20,8 @@ import type { Inventory } from '../inventory.ts';
 export interface Rechecker {
   /** Polls the subject now; undefined when nothing can (or the limit of re-checks in flight is reached). */
   check(subject: string, signal: AbortSignal): Promise<Observation | undefined>;
+  /** Ends what its runners keep (SNMP sessions); the re-checker is not used again. */
+  close?(): void;
 }
 
 /** Re-checks in flight at once; more are skipped (the scheduled polls still come). */
@@ -35,10 +37,18 @@ export function probeRechecker(options: { config: Config; inventory: Inventory; 
   }
   const runners = new Map<ProbeKind<any, any>, ProbeRunner<any, any>>();
   let inFlight = 0;
+  let closing = false;
+  // A re-check still running when the re-checker is replaced must end as it would have: closing its
+  // session under it would fail it and read as the subject down. So the runners close after the last.
+  const closeIfDone = () => {
+    if (!closing || inFlight > 0) return;
+    for (const runner of runners.values()) runner.close?.();
+    runners.clear();
+  };
   return {
     async check(subject, signal) {
       const entry = targets.get(subject);
-      if (!entry || inFlight >= MAX_IN_FLIGHT || signal.aborted) return undefined;
+      if (!entry || closing || inFlight >= MAX_IN_FLIGHT || signal.aborted) return undefined;
       let runner = runners.get(entry.kind);
       if (!runner) {
         runner = entry.kind.create({ config, log });
@@ -47,12 +57,17 @@ export function probeRechecker(options: { config: Config; inventory: Inventory; 
       inFlight++;
       try {
         const time = Date.now();
-        const result: unknown = await runner.run(entry.target, signal);
+        const result: unknown = await runner.run(entry.target, runSignalOf(signal));
         if (signal.aborted) return undefined;
         return observationOf(entry.kind, entry.target, result, time);
       } finally {
         inFlight--;
+        closeIfDone();
       }
+    },
+    close() {
+      closing = true;
+      closeIfDone();
     },
   };
 }

@@ -13,6 +13,7 @@ import { icmpPinger, NATIVE_ADDON_PATH } from '../../collector/probes/icmp.ts';
 import { pingConcurrency, pingerInfo, pingHost, pingProbe } from '../../collector/probes/ping.ts';
 import { loopbackAddress, testConfig } from '../support/config.ts';
 import { NftDropper, nftUnavailable } from '../support/nft.ts';
+import { runSignalOf } from '../../collector/probes/types.ts';
 
 if (!existsSync(NATIVE_ADDON_PATH)) {
   spawnSync(process.execPath, [fileURLToPath(new URL('../../scripts/build-native.mjs', import.meta.url))], { stdio: 'ignore' });
@@ -64,7 +65,7 @@ describe.skipIf(unavailable)(`batch ICMP pinger${unavailable ? ` (skipped: ${una
   it('ends a probe when its signal aborts', async () => {
     const controller = new AbortController();
     const started = performance.now();
-    const probe = pingHost(loopbackAddress(), { ...opts, count: 10, packet_interval: 1000 }, controller.signal);
+    const probe = pingHost(loopbackAddress(), { ...opts, count: 10, packet_interval: 1000 }, runSignalOf(controller.signal));
     setTimeout(() => controller.abort(), 50);
     const r = await probe;
     expect(performance.now() - started).toBeLessThan(500);

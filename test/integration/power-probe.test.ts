@@ -18,6 +18,7 @@ import { silentLogger } from '../../common/log.ts';
 import { configSchema } from '../../config/schema.ts';
 import { loopbackAddress, testConfig } from '../support/config.ts';
 import { startSnmpd, type Snmpd } from '../support/snmpd.ts';
+import { NEVER_ABORTED } from '../../collector/probes/types.ts';
 
 const BIN = new URL('../../bin/merezha.mjs', import.meta.url).pathname;
 const U = '1.3.6.1.2.1.33.1';
@@ -113,7 +114,7 @@ describe.each(['v1', 'v2'] as const)('the power probe over SNMP %s', (credential
   it('reads a UPS-MIB UPS on battery and an APC UPS on mains; what an agent lacks is unknown', async () => {
     const { config, targets } = setup(credential);
     const runner = createPowerRunner({ config, log: silentLogger() });
-    const signal = new AbortController().signal;
+    const signal = NEVER_ABORTED;
     const [school, tower, plain, gone] = await Promise.all(targets.map((t) => runner.run(t, signal)));
     expect(school).toMatchObject({
       ok: true,

@@ -17,6 +17,7 @@ import type { WifiVendor } from '../../config/schema.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import { loopbackAddress, testConfig } from '../support/config.ts';
 import { startSnmpsim, type Snmpsim } from '../support/snmpsim.ts';
+import { NEVER_ABORTED } from '../../collector/probes/types.ts';
 
 const RECORDINGS = [
   'mikrotik-ap',
@@ -83,7 +84,7 @@ async function pollTwice(devices: (Omit<DeviceInput, 'host'> & { recording: Reco
   });
   let clock = 0;
   const runner = createSnmpRunner({ config, log: silentLogger(), now: () => clock });
-  const signal = new AbortController().signal;
+  const signal = NEVER_ABORTED;
   const targets = snmpProbe.targets(config);
   const first: SnmpResult[] = [];
   for (const t of targets) first.push(await runner.run(t, signal));
@@ -271,7 +272,7 @@ describe('the SNMP probe on recorded agents', () => {
       ],
     });
     const runner = createSnmpRunner({ config, log: silentLogger() });
-    const signal = new AbortController().signal;
+    const signal = NEVER_ABORTED;
     for (const target of snmpProbe.targets(config)) {
       const first = await runner.run(target, signal);
       expect(first.interface).toMatchObject({ name: 'eth0', index: 2, oper_up: true, speed_mbps: 100 });

@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { httpProbe } from '../../collector/probes/http.ts';
 import type { ServiceResult } from '../../collector/probes/service.ts';
 import { tcpProbe } from '../../collector/probes/tcp.ts';
-import type { ProbeKind, ServiceTarget } from '../../collector/probes/types.ts';
+import { NEVER_ABORTED, runSignalOf, type ProbeKind, type RunSignal, type ServiceTarget } from '../../collector/probes/types.ts';
 import { MEASUREMENTS } from '../../storage/measurements.ts';
 import { silentLogger } from '../../common/log.ts';
 import { configSchema, type ConfigInput } from '../../config/schema.ts';
@@ -148,7 +148,7 @@ function configWith(services: ServiceInput[]) {
 async function check(
   kind: ProbeKind<ServiceTarget, ServiceResult>,
   service: Omit<ServiceInput, 'id' | 'name'>,
-  signal = new AbortController().signal,
+  signal: RunSignal = NEVER_ABORTED,
 ): Promise<ServiceResult> {
   const config = configWith([{ id: 'svc', name: 'Service', ...service }]);
   const [target] = kind.targets(config);
@@ -221,7 +221,7 @@ describe('http', () => {
     setTimeout(() => controller.abort(), 100);
     const started = performance.now();
     // The default timeout is 10 s, far beyond the abort.
-    expect(await check(httpProbe, { url: url('/hang') }, controller.signal)).toEqual({ up: false, error: 'aborted' });
+    expect(await check(httpProbe, { url: url('/hang') }, runSignalOf(controller.signal))).toEqual({ up: false, error: 'aborted' });
     expect(performance.now() - started).toBeLessThan(2000);
   });
 
@@ -286,7 +286,7 @@ describe('tcp', () => {
     const config = configWith([{ id: 'svc', name: 'Service', tcp: `${HOST}:1` }]);
     const [target] = tcpProbe.targets(config);
     const broken = { ...target!, service: { ...target!.service, tcp: `${HOST}:70000` } };
-    const result = await tcpProbe.create({ config, log: silentLogger() }).run(broken, new AbortController().signal);
+    const result = await tcpProbe.create({ config, log: silentLogger() }).run(broken, NEVER_ABORTED);
     expect(result).toMatchObject({ up: false, error: expect.stringMatching(/port/i) });
   });
 });
@@ -298,7 +298,7 @@ describe('points', () => {
     const config = configWith([{ id: 'site', name: 'Website', url: url('/ok', httpsPort, 'https'), tls_verify: false }]);
     const [target] = httpProbe.targets(config);
     const runner = httpProbe.create({ config, log: silentLogger() });
-    const points = runner.points(target!, await runner.run(target!, new AbortController().signal), 1_700_000_000_000);
+    const points = runner.points(target!, await runner.run(target!, NEVER_ABORTED), 1_700_000_000_000);
     // Strict: a field present but undefined would not survive the line protocol.
     expect(points).toStrictEqual([
       {
@@ -317,7 +317,7 @@ describe('points', () => {
     const config = configWith([{ id: 'mail', name: 'Mail', tcp: `${HOST}:${closedPort}` }]);
     const [target] = tcpProbe.targets(config);
     const runner = tcpProbe.create({ config, log: silentLogger() });
-    const result = await runner.run(target!, new AbortController().signal);
+    const result = await runner.run(target!, NEVER_ABORTED);
     expect(runner.points(target!, result, 0)).toStrictEqual([
       { measurement: 'service', tags: { service: 'mail', type: 'tcp' }, fields: { up: 0 }, time: 0 },
     ]);

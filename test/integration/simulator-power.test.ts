@@ -9,6 +9,7 @@
  * takes nine seconds.
  */
 import { execFile } from 'node:child_process';
+import { NEVER_ABORTED } from '../../collector/probes/types.ts';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pingHost } from '../../collector/probes/ping.ts';
@@ -35,7 +36,7 @@ let port: number;
 let config: Config;
 let sim: Simulation;
 let targets: Map<string, PowerTarget>;
-const signal = new AbortController().signal;
+const signal = NEVER_ABORTED;
 
 function buildConfig(): Config {
   const snmp = { credential: 'v2', port };

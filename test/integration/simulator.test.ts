@@ -6,6 +6,7 @@
  * drops ping; without it the test says so and checks the SNMP side only.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { NEVER_ABORTED } from '../../collector/probes/types.ts';
 import { createSocket } from 'node:dgram';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +33,7 @@ let config: Config;
 let sim: Simulation;
 let targets: Map<string, DeviceTarget>;
 const runner = () => createSnmpRunner({ config, log: silentLogger() });
-const signal = new AbortController().signal;
+const signal = NEVER_ABORTED;
 
 function buildConfig(): Config {
   const snmp = (credential: string, more: object = {}) => ({ credential, port, ...more });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.ts';
 import { createSnmpRunner, snmpPoints, type SnmpResult } from '../../collector/probes/snmp.ts';
 import { snmpProbe } from '../../collector/probes/snmp.ts';
-import type { DeviceTarget } from '../../collector/probes/types.ts';
+import { NEVER_ABORTED, runSignalOf, type DeviceTarget } from '../../collector/probes/types.ts';
 import type { Config, ConfigInput } from '../../config/schema.ts';
 import { loopbackAddress, testConfig } from '../support/config.ts';
 import { startSnmpd, TEST_V3_USERS, type Snmpd } from '../support/snmpd.ts';
@@ -84,7 +84,7 @@ const dev = (id: string, credential: string, more: Record<string, unknown> = {})
 async function pollOnce(devices: Parameters<typeof setup>[0]): Promise<SnmpResult[]> {
   const { config, targets } = setup(devices);
   const runner = createSnmpRunner({ config, log: silentLogger() });
-  return Promise.all(targets.map((t) => runner.run(t, new AbortController().signal)));
+  return Promise.all(targets.map((t) => runner.run(t, NEVER_ABORTED)));
 }
 
 beforeAll(async () => {
@@ -134,7 +134,7 @@ describe('SNMP probe against snmpd', () => {
   it('turns two readings into bit rates (loopback: in equals out)', async () => {
     const { config, targets } = setup([dev('up', 'v2', { kind: 'uplink', snmp: { credential: 'v2', port: agent.port, interface: 'lo' } })]);
     const runner = createSnmpRunner({ config, log: silentLogger() });
-    const signal = new AbortController().signal;
+    const signal = NEVER_ABORTED;
     const first = await runner.run(targets[0]!, signal);
     expect(first.interface?.in_bps).toBeNull();
     // snmpd caches IF-MIB for a few seconds: poll until the counters have moved.
@@ -222,7 +222,7 @@ describe('SNMP probe against snmpd', () => {
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(), 100);
-    const r = await runner.run(targets[0]!, controller.signal);
+    const r = await runner.run(targets[0]!, runSignalOf(controller.signal));
     expect(r).toMatchObject({ ok: false, error: 'aborted' });
     expect(Date.now() - started).toBeLessThan(1000); // not the 4 s of timeout × tries
   });
@@ -236,7 +236,7 @@ describe('SNMP probe against snmpd', () => {
   it('sees a reboot when the agent restarts, and gives no rate across it', async () => {
     const { config, targets } = setup([dev('up', 'v2', { kind: 'uplink', snmp: { credential: 'v2', port: agent.port, interface: 'lo' } })]);
     const runner = createSnmpRunner({ config, log: silentLogger() });
-    const signal = new AbortController().signal;
+    const signal = NEVER_ABORTED;
     await new Promise((r) => setTimeout(r, 1100)); // let sysUpTime pass one second
     const before = await runner.run(targets[0]!, signal);
     await agent.stop();

@@ -39,7 +39,7 @@ function recordingKind() {
         run: (target, signal) => {
           runs.push({ key: target.key, host: target.device.host, at: performance.now() });
           if (!hang.has(target.device.host)) return Promise.resolve(true);
-          return new Promise((resolve) => signal.addEventListener('abort', () => resolve(true), { once: true }));
+          return new Promise((resolve) => signal.onAbort(() => resolve(true)));
         },
         points: (target) => [{ measurement: 'ping', tags: target.tags, fields: { reachable: 1 }, time: Date.now() }],
         forget: (key) => forgotten.push(key),

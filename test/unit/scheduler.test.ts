@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Scheduler, type SchedulerOptions } from '../../collector/scheduler.ts';
+import { NEVER_ABORTED, type RunSignal } from '../../collector/probes/types.ts';
+import { lagBoundMs, Scheduler, type MissReason, type SchedulerOptions } from '../../collector/scheduler.ts';
 import { silentLogger } from '../../common/log.ts';
 
 const SECOND = 1000;
@@ -11,12 +12,12 @@ function scheduler(options: Partial<SchedulerOptions> = {}): Scheduler {
 }
 
 /** A fake-timer sleep that ends early, rejecting, when the signal aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: RunSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    signal?.onAbort(() => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(new Error('aborted'));
     });
   });
 }
@@ -143,7 +144,8 @@ describe('concurrency', () => {
   it('never has more than `concurrency` runs at once and starts waiting jobs oldest slot first', async () => {
     const keys = Array.from({ length: 10 }, (_, i) => `job-${i}`);
     const phases = new Map<string, number>();
-    for (const k of keys) phases.set(k, await observedPhase(k, 10 * SECOND));
+    for (const k of keys) phases.set(k, await observedPhase(k, 20 * SECOND));
+    // Ten 2.5-s runs in three places wait up to ~7.5 s, inside the lag bound of a 20-s interval.
     const s = scheduler({ concurrency: 3 });
     let active = 0;
     let maxActive = 0;
@@ -153,7 +155,7 @@ describe('concurrency', () => {
     for (const key of keys) {
       s.add({
         key,
-        intervalMs: 10 * SECOND,
+        intervalMs: 20 * SECOND,
         run: async (signal) => {
           order.push(key);
           maxActive = Math.max(maxActive, ++active);
@@ -164,7 +166,7 @@ describe('concurrency', () => {
       });
     }
     s.start();
-    await vi.advanceTimersByTimeAsync(10 * SECOND);
+    await vi.advanceTimersByTimeAsync(20 * SECOND);
     expect(maxActive).toBe(3);
     expect(maxRunning).toBe(3);
     expect(maxQueued).toBeGreaterThan(0);
@@ -172,17 +174,26 @@ describe('concurrency', () => {
     await s.stop();
   });
 
-  it('is fair under saturation: every job gets its turn, counts differ by at most one', async () => {
-    const s = scheduler({ concurrency: 1 });
+  it('is fair under saturation: every job gets its turn, every slot is run or told', async () => {
+    const missed = new Map<string, number>();
+    const s = scheduler({ concurrency: 1, onMissed: (key) => missed.set(key, (missed.get(key) ?? 0) + 1) });
     const keys = Array.from({ length: 10 }, (_, i) => `busy-${i}`);
     // Each interval asks for 40 s of work and there are 10 s of capacity.
     for (const key of keys) s.add({ key, intervalMs: 10 * SECOND, run: (signal) => sleep(4 * SECOND, signal) });
     s.start();
     await vi.advanceTimersByTimeAsync(30 * MINUTE);
-    const runs = keys.map((k) => s.jobStats(k)!.runs);
-    expect(Math.min(...runs)).toBeGreaterThan(0);
-    expect(Math.max(...runs) - Math.min(...runs)).toBeLessThanOrEqual(1);
-    expect(runs.reduce((a, b) => a + b)).toBeGreaterThanOrEqual(449);
+    const stats = keys.map((k) => s.jobStats(k)!);
+    // Runs dropped for lag leave their place to fresher ones, but never twice in a row: no job starves.
+    expect(Math.min(...stats.map((j) => j.runs))).toBeGreaterThanOrEqual(20);
+    for (const j of stats) expect(j.lagged).toBeLessThanOrEqual(j.runs + 1);
+    // The lane never idles while runs wait.
+    expect(stats.reduce((n, j) => n + j.runs, 0)).toBeGreaterThanOrEqual(440);
+    // 180 slots a job: each one run, or missed and told (lane full or lag), or still waiting at the end.
+    for (const [i, j] of stats.entries()) {
+      expect(j.runs + j.skipped + j.lagged).toBeGreaterThanOrEqual(179);
+      expect(j.runs + j.skipped + j.lagged).toBeLessThanOrEqual(180);
+      expect(missed.get(keys[i]!)).toBe(j.skipped + j.lagged);
+    }
     expect(s.stats().skipped).toBeGreaterThan(0);
     await s.stop();
   });
@@ -191,7 +202,7 @@ describe('concurrency', () => {
     const s = scheduler({ concurrency: 2, lanes: { ping: 50 } });
     const active = { default: 0, ping: 0 };
     const most = { default: 0, ping: 0 };
-    const track = (lane: 'default' | 'ping') => async (signal: AbortSignal) => {
+    const track = (lane: 'default' | 'ping') => async (signal: RunSignal) => {
       most[lane] = Math.max(most[lane], ++active[lane]);
       await sleep(5 * SECOND, signal).finally(() => active[lane]--);
     };
@@ -237,7 +248,7 @@ describe('one run per job at a time', () => {
     await vi.advanceTimersByTimeAsync(100 * SECOND);
     // Slots at phase + 0, 10, …, 90 s: runs at 0, 30, 60, 90, the six between skipped.
     expect(maxActive).toBe(1);
-    expect(s.jobStats('slow')).toEqual({ runs: 4, skipped: 6, timeouts: 0 });
+    expect(s.jobStats('slow')).toEqual({ runs: 4, skipped: 6, timeouts: 0, lagged: 0 });
     expect(s.stats().skipped).toBe(6);
     await s.stop();
   });
@@ -260,21 +271,26 @@ describe('one run per job at a time', () => {
 
 describe('timeouts', () => {
   it('aborts a run at its deadline and frees its slot then, ignoring its late completion', async () => {
-    const s = scheduler({ concurrency: 1 });
+    const phase = await observedPhase('waiter', SECOND);
     const t0 = performance.now();
-    const hung: { at: number; signal: AbortSignal }[] = [];
+    const wall0 = Date.now();
+    const hung: { at: number; signal: RunSignal }[] = [];
     let abortedAt = -1;
+    const waiterStarts: number[] = [];
+    const waiterMissed: { at: number; reason: string }[] = [];
+    const onMissed = (key: string, slotTime: number, reason: string) =>
+      void (key === 'waiter' && waiterMissed.push({ at: slotTime - wall0, reason }));
+    const s = scheduler({ concurrency: 1, onMissed });
     s.add({
       key: 'hung',
       intervalMs: HOUR,
       timeoutMs: 5 * SECOND,
       run: (signal) => {
         hung.push({ at: performance.now() - t0, signal });
-        signal.addEventListener('abort', () => (abortedAt = performance.now() - t0));
+        signal.onAbort(() => (abortedAt = performance.now() - t0));
         return sleep(8 * SECOND); // ignores the signal
       },
     });
-    const waiterStarts: number[] = [];
     s.add({ key: 'waiter', intervalMs: SECOND, run: async () => void waiterStarts.push(performance.now() - t0) });
     s.start();
     await vi.advanceTimersByTimeAsync(HOUR - 1);
@@ -282,14 +298,19 @@ describe('timeouts', () => {
     expect(hung).toHaveLength(1);
     const { at, signal } = hung[0]!;
     expect(abortedAt).toBe(at + 5 * SECOND);
-    expect((signal.reason as DOMException).name).toBe('TimeoutError');
-    // The waiter never ran beside the hung run, and took over the slot at the deadline.
+    expect(signal.aborted).toBe(true);
+    // The waiter never ran beside the hung run, and took over the lane at its first slot after the deadline.
     expect(waiterStarts.filter((t) => t >= at && t < at + 5 * SECOND)).toEqual([]);
-    expect(waiterStarts).toContain(at + 5 * SECOND);
+    const resumed = waiterStarts.find((t) => t >= at + 5 * SECOND)!;
+    expect(resumed).toBeLessThanOrEqual(at + 6 * SECOND);
+    expect((resumed - phase) % SECOND).toBe(0);
+    // The five slots under the hung run: the first waited in the queue past the lag bound (1 s), the rest found it queued.
+    const under = waiterMissed.filter((m) => m.at >= at - SECOND && m.at < at + 5 * SECOND);
+    expect(under.map((m) => m.reason).sort()).toEqual(['lag', 'lane_full', 'lane_full', 'lane_full', 'lane_full']);
     // After the late completion at +8 s the waiter still runs every second, no more and no less.
     expect(waiterStarts.filter((t) => t >= at + 6 * SECOND && t < at + 16 * SECOND)).toHaveLength(10);
     expect(s.stats()).toMatchObject({ timeouts: 1, running: 0 });
-    expect(s.jobStats('hung')).toEqual({ runs: 1, skipped: 0, timeouts: 1 });
+    expect(s.jobStats('hung')).toEqual({ runs: 1, skipped: 0, timeouts: 1, lagged: 0 });
     await s.stop();
   });
 
@@ -320,7 +341,7 @@ describe('timeouts', () => {
 
   it('defaults the deadline to the interval', async () => {
     const s = scheduler();
-    const runs: { at: number; signal: AbortSignal }[] = [];
+    const runs: { at: number; signal: RunSignal }[] = [];
     s.add({ key: 'k', intervalMs: 2 * SECOND, run: (signal) => (runs.push({ at: performance.now(), signal }), never()) });
     s.start();
     await vi.advanceTimersByTimeAsync(2 * SECOND);
@@ -331,7 +352,7 @@ describe('timeouts', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(signal.aborted).toBe(true);
     // Deadlines are handled before slots due at the same moment, so that slot was not skipped.
-    expect(s.jobStats('k')).toEqual({ runs: 2, skipped: 0, timeouts: 1 });
+    expect(s.jobStats('k')).toEqual({ runs: 2, skipped: 0, timeouts: 1, lagged: 0 });
     await stopHung(s);
   });
 
@@ -417,7 +438,7 @@ describe('errors', () => {
 describe('lifecycle', () => {
   it('stop() aborts running runs, drops queued ones and leaves no timers behind', async () => {
     const s = scheduler({ concurrency: 1 });
-    const signals: AbortSignal[] = [];
+    const signals: RunSignal[] = [];
     s.add({ key: 'a', intervalMs: 10 * SECOND, run: (signal) => (signals.push(signal), sleep(HOUR, signal)) });
     s.add({ key: 'b', intervalMs: 10 * SECOND, run: (signal) => (signals.push(signal), sleep(HOUR, signal)) });
     s.start();
@@ -425,7 +446,7 @@ describe('lifecycle', () => {
     expect(s.stats()).toMatchObject({ running: 1, queued: 1 });
     await s.stop();
     expect(signals).toHaveLength(1);
-    expect((signals[0]!.reason as DOMException).name).toBe('AbortError');
+    expect(signals[0]!.aborted).toBe(true);
     expect(s.stats()).toMatchObject({ running: 0, queued: 0 });
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(MINUTE);
@@ -462,7 +483,7 @@ describe('lifecycle', () => {
 
   it('remove() stops future runs, drops a queued run and aborts a running one', async () => {
     const s = scheduler({ concurrency: 1 });
-    const signals = new Map<string, AbortSignal>();
+    const signals = new Map<string, RunSignal>();
     for (const key of ['x', 'y']) s.add({ key, intervalMs: 10 * SECOND, run: (signal) => (signals.set(key, signal), sleep(HOUR, signal)) });
     s.start();
     await vi.advanceTimersByTimeAsync(10 * SECOND);
@@ -518,5 +539,113 @@ describe('scale', () => {
     expect(Math.min(...perSecond)).toBeGreaterThan(1800);
     expect(Math.max(...perSecond)).toBeLessThan(2200);
     await s.stop();
+  });
+});
+
+describe('slots that get no run', () => {
+  function missedLog() {
+    const missed: { key: string; at: number; reason: MissReason }[] = [];
+    const wall0 = Date.now();
+    return {
+      missed,
+      onMissed: (key: string, slotTime: number, reason: MissReason) => void missed.push({ key, at: slotTime - wall0, reason }),
+    };
+  }
+
+  it('tells a slot that finds its job still running as lane_full, at the slot time', async () => {
+    const phase = await observedPhase('slow', 10 * SECOND);
+    const { missed, onMissed } = missedLog();
+    const s = scheduler({ onMissed });
+    s.add({ key: 'slow', intervalMs: 10 * SECOND, timeoutMs: MINUTE, run: (signal) => sleep(15 * SECOND, signal) });
+    s.start();
+    await vi.advanceTimersByTimeAsync(phase + 10 * SECOND);
+    expect(missed).toEqual([{ key: 'slow', at: phase + 10 * SECOND, reason: 'lane_full' }]);
+    await s.stop();
+  });
+
+  it('does not start a run that waited past the lag bound, but runs the next one however late', async () => {
+    expect(lagBoundMs(10 * SECOND)).toBe(5 * SECOND);
+    expect(lagBoundMs(SECOND)).toBe(SECOND);
+    const blockerPhase = await observedPhase('blocker', 20 * SECOND);
+    const { missed, onMissed } = missedLog();
+    const s = scheduler({ concurrency: 1, onMissed });
+    // The blocker holds the lane 18 s of every 20, so each victim run waits far past the bound.
+    s.add({ key: 'blocker', intervalMs: 20 * SECOND, timeoutMs: 19 * SECOND, run: (signal) => sleep(18 * SECOND, signal) });
+    const victimStarts: number[] = [];
+    s.add({ key: 'victim', intervalMs: 20 * SECOND, run: async () => void victimStarts.push(performance.now()) });
+    s.start();
+    await vi.advanceTimersByTimeAsync(blockerPhase + 2 * MINUTE);
+    const victim = s.jobStats('victim')!;
+    expect(victim.lagged).toBeGreaterThan(0);
+    // Dropped and run by turns: never two drops in a row.
+    expect(Math.abs(victim.lagged - victim.runs)).toBeLessThanOrEqual(1);
+    expect(missed.filter((m) => m.key === 'victim' && m.reason === 'lag')).toHaveLength(victim.lagged);
+    expect(s.stats().lagged).toBe(victim.lagged);
+    await s.stop();
+  });
+
+  it('after a blocked event loop, runs only the latest due slot and tells the ones it superseded as lag', async () => {
+    const phase = await observedPhase('svc', 10 * SECOND);
+    const { missed, onMissed } = missedLog();
+    const s = scheduler({ onMissed });
+    const starts: number[] = [];
+    const t0 = performance.now();
+    s.add({ key: 'svc', intervalMs: 10 * SECOND, run: async () => void starts.push(performance.now() - t0) });
+    s.start();
+    await vi.advanceTimersByTimeAsync(phase + 1);
+    expect(starts).toEqual([phase]);
+    // The loop is blocked for 35 s: the timer for the next slot fires 25 s late.
+    const realSetTimeout = globalThis.setTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementationOnce(((fn: () => void, ms = 0) =>
+      realSetTimeout(fn, ms + 25 * SECOND)) as typeof setTimeout);
+    s.remove('svc');
+    s.add({ key: 'svc', intervalMs: 10 * SECOND, run: async () => void starts.push(performance.now() - t0) });
+    await vi.advanceTimersByTimeAsync(40 * SECOND);
+    // Re-added at phase+1: slots at 2·phase+1, +10, +20 came at once 25 s late; only the last ran then.
+    const blockedAt = 2 * phase + 1 + 25 * SECOND;
+    expect(starts[1]).toBe(blockedAt);
+    expect(missed).toEqual([
+      { key: 'svc', at: 2 * phase + 1, reason: 'lag' },
+      { key: 'svc', at: 2 * phase + 1 + 10 * SECOND, reason: 'lag' },
+    ]);
+    expect(s.jobStats('svc')!.skipped).toBe(2);
+    await s.stop();
+  });
+});
+
+describe('the run signal', () => {
+  it('calls each listener once on abort, not the cancelled ones, and at once when already aborted', async () => {
+    const s = scheduler();
+    const calls: string[] = [];
+    let signal: RunSignal | undefined;
+    s.add({
+      key: 'k',
+      intervalMs: SECOND,
+      run: (sig) => {
+        signal = sig;
+        sig.onAbort(() => calls.push('a'));
+        const cancel = sig.onAbort(() => calls.push('b'));
+        sig.onAbort(() => calls.push('c'));
+        cancel();
+        return never();
+      },
+    });
+    s.start();
+    await vi.advanceTimersByTimeAsync(SECOND);
+    expect(signal!.aborted).toBe(false);
+    s.remove('k');
+    expect(signal!.aborted).toBe(true);
+    expect(calls).toEqual(['a', 'c']);
+    signal!.onAbort(() => calls.push('late'));
+    expect(calls).toEqual(['a', 'c', 'late']);
+    await stopHung(s);
+    expect(calls).toEqual(['a', 'c', 'late']);
+  });
+
+  it('NEVER_ABORTED never calls back', () => {
+    const fn = vi.fn();
+    NEVER_ABORTED.onAbort(fn)();
+    expect(NEVER_ABORTED.aborted).toBe(false);
+    expect(fn).not.toHaveBeenCalled();
   });
 });

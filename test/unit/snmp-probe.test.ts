@@ -12,6 +12,7 @@ import { IF, SYS } from '../../collector/snmp/oids.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import { testConfig } from '../support/config.ts';
 import { FakeAgent, T } from '../support/fake-snmp.ts';
+import { NEVER_ABORTED } from '../../collector/probes/types.ts';
 
 type DeviceInput = NonNullable<ConfigInput['villages'][number]['devices']>[number];
 
@@ -41,7 +42,7 @@ function harness(device: Partial<DeviceInput> = {}) {
   let clock = 0;
   const runner = createSnmpRunner({ config, log, clientFactory: agent.factory(), now: () => clock });
   const target = snmpProbe.targets(config)[0]!;
-  const poll = () => runner.run(target, new AbortController().signal);
+  const poll = () => runner.run(target, NEVER_ABORTED);
   return {
     agent,
     logs,
