@@ -12,6 +12,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { heapFlags, heapLimits } from '../app/heap.ts';
+import { build } from '../scripts/build-js.mjs';
 import { testConfig } from '../test/support/config.ts';
 import { startTestInfluxd } from '../test/support/influxd.ts';
 import type { BenchContext, Row, SectionResult } from './types.ts';
@@ -22,6 +24,8 @@ import { loopbackAddresses, procCpu, round } from './lib/util.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADDRESS_BLOCK = 76;
+/** Where the collector process is built (git-ignored as every build/). */
+const CHILD_BUILD = join(ROOT, 'bench/build');
 
 export interface ChildReport {
   interrupted: boolean;
@@ -98,7 +102,10 @@ export async function runSoak(ctx: BenchContext, o: SoakOptions): Promise<Sectio
     };
     const profile = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
     const spawnedAt = Date.now();
-    const child = spawn(process.execPath, [...profile, '--openssl-legacy-provider', '--import', 'tsx', join(ROOT, 'bench/soak-child.ts')], {
+    // As production runs: compiled JavaScript (no tsx loader) and the heap limits merezha start gives this inventory.
+    await build(ROOT, CHILD_BUILD, { 'soak-child': `import './bench/soak-child.ts';\n` });
+    const heap = heapFlags(heapLimits({ devices, services: 0 }), {});
+    const child = spawn(process.execPath, [...profile, ...heap, '--openssl-legacy-provider', join(CHILD_BUILD, 'soak-child.mjs')], {
       cwd: ROOT,
       env: { ...process.env, BENCH_SOAK: JSON.stringify(input) },
       stdio: ['ignore', 'pipe', 'pipe'],

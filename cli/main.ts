@@ -4,7 +4,7 @@
  */
 import { UsageError } from './args.ts';
 import { OVERVIEW, USAGES, type CommandName } from './usage.ts';
-import { VERSION } from './version.ts';
+import { RUNTIME, VERSION } from './version.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -41,7 +41,7 @@ function asksForHelp(argv: string[]): boolean {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--version' || name === 'version') {
-    process.stdout.write(`merezha ${VERSION}\n`);
+    process.stdout.write(`merezha ${VERSION} (${RUNTIME})\n`);
     return 0;
   }
   if (name === 'help' && isCommand(rest[0])) {

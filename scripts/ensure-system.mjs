@@ -72,6 +72,10 @@ await turnOffDebianInfluxd();
 // falls back to one system `ping` per probe, so a failed build only warns.
 spawnSync(process.execPath, [new URL('./build-native.mjs', import.meta.url).pathname], { stdio: 'inherit' });
 
+// The compiled JavaScript that bin/merezha.mjs runs while it matches the sources; without it
+// (or once a .ts is edited) the launcher runs the TypeScript through tsx, so a failed build only warns.
+spawnSync(process.execPath, [new URL('./build-js.mjs', import.meta.url).pathname, '--if-stale'], { stdio: 'inherit' });
+
 // The dashboard, by contrast, is nothing without its built files: a failed web build stops here.
 const web = spawnSync(process.execPath, [new URL('./build-web.mjs', import.meta.url).pathname], { stdio: 'inherit' });
 if (web.status !== 0) process.exit(1);

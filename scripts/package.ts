@@ -1,8 +1,10 @@
 // `npm run package`: builds dist/merezha_<version>_<arch>.deb with dpkg-deb, so
-// that nothing is built on the server. The package holds the source tree
-// Merezha runs from (tsx runs the TypeScript as it does in a clone), its
-// production node_modules (`npm ci --omit=dev` from the lockfile, in a staging
-// folder), the built dashboard (web/dist) and the native ICMP pinger.
+// that nothing is built on the server. The package holds the compiled
+// JavaScript Merezha runs (build/, scripts/build-js.mjs: no TypeScript and no
+// tsx loader at run time), what it reads beside it (package.json, the example
+// configs and the JSON Schema), its production node_modules (`npm ci
+// --omit=dev` from the lockfile, in a staging folder), the built dashboard
+// (web/dist) and the native ICMP pinger.
 // Debian's side (control, maintainer scripts, unit, shipped config) is in
 // debian/. Run with tsx (`node --import tsx`); the functions it exports are
 // what the unit test checks without building anything.
@@ -25,12 +27,22 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const APP_DIR = 'usr/lib/merezha';
 
-/** The layers Merezha runs from (docs/architecture.md), copied whole but for tests. */
-export const APP_DIRS = ['bin', 'cli', 'central', 'app', 'server', 'collector', 'simulator', 'storage', 'config', 'alerting', 'common'];
-/** Single files of the tree the app needs: npm's manifest and lockfile, and tsx's TypeScript settings. */
-export const APP_FILES = ['package.json', 'package-lock.json', 'tsconfig.json'];
-/** Built output that must be in the package (the server has no compiler, vite or node-gyp). */
-export const BUILT = ['web/dist', 'native/icmp/build/Release/merezha_icmp.node'];
+/**
+ * Single files of the tree the compiled app reads at run time or npm needs to
+ * install its node_modules: npm's manifest (the version) and lockfile, the
+ * example configs (the demo, `merezha central --demo`) and the JSON Schema
+ * that /etc/merezha/hromada.yaml names for editors.
+ */
+export const APP_FILES = [
+  'package.json',
+  'package-lock.json',
+  'config/example.yaml',
+  'config/example-pomichna.yaml',
+  'config/central.example.yaml',
+  'config/hromada.schema.json',
+];
+/** Built output that must be in the package (the server has no compiler, esbuild, vite or node-gyp). */
+export const BUILT = ['build', 'web/dist', 'native/icmp/build/Release/merezha_icmp.node'];
 /** Docs installed under /usr/share/doc/merezha (the screenshots stay out). */
 export const DOCS = ['README.md', 'docs/architecture.md', 'docs/extending.md', 'docs/simulator.md'];
 
@@ -63,18 +75,12 @@ export interface PackageFile {
 export function packageFiles(root = ROOT): PackageFile[] {
   const files: PackageFile[] = [];
   const add = (from: string, to: string, mode = 0o644) => files.push({ from, to, mode });
-  const tree = (rel: string) => {
-    for (const abs of walk(join(root, rel))) {
-      const from = relative(root, abs);
-      add(from, `${APP_DIR}/${from}`, from === 'bin/merezha.mjs' ? 0o755 : 0o644);
-    }
-  };
-  for (const dir of APP_DIRS) tree(dir);
   for (const file of APP_FILES) add(file, `${APP_DIR}/${file}`);
   for (const built of BUILT) {
     const abs = join(root, built);
-    if (existsSync(abs) && statSync(abs).isDirectory()) tree(built);
-    else add(built, `${APP_DIR}/${built}`);
+    if (existsSync(abs) && statSync(abs).isDirectory()) {
+      for (const file of walk(abs)) add(relative(root, file), `${APP_DIR}/${relative(root, file)}`);
+    } else add(built, `${APP_DIR}/${built}`);
   }
   for (const doc of DOCS) add(doc, `usr/share/doc/merezha/${doc.replace(/^docs\//, '')}`);
   add('debian/copyright', 'usr/share/doc/merezha/copyright');
@@ -127,12 +133,12 @@ function run(cmd: string, args: string[], options: SpawnSyncOptions = {}): void 
 }
 
 function build(): void {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
-  if (!pkg.dependencies?.tsx) throw new Error('tsx must be a dependency (not a devDependency): bin/merezha.mjs needs it at run time');
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const version = debianVersion(pkg.version);
   const arch = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
 
-  // The dashboard and the native pinger, built here (both skip an up-to-date build).
+  // The app, the dashboard and the native pinger, built here (the last two skip an up-to-date build).
+  run(process.execPath, [join(ROOT, 'scripts/build-js.mjs')]);
   run(process.execPath, [join(ROOT, 'scripts/build-web.mjs')]);
   run(process.execPath, [join(ROOT, 'scripts/build-native.mjs')]);
   for (const built of BUILT) {
@@ -157,7 +163,6 @@ function build(): void {
     cwd: join(stage, APP_DIR),
     env: { ...process.env, NODE_ENV: 'production' },
   });
-  if (!existsSync(join(stage, APP_DIR, 'node_modules/tsx/package.json'))) throw new Error('tsx is not in the staged node_modules');
   // npm's own bookkeeping is not needed at run time.
   rmSync(join(stage, APP_DIR, 'node_modules/.cache'), { recursive: true, force: true });
 

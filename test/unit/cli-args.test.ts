@@ -112,12 +112,12 @@ describe('help and version', () => {
     expect(printed.stderr).toBe(`merezha: unknown command "nope"\n\n${overview}`);
   });
 
-  it('merezha --version and merezha version print the version of package.json', async () => {
+  it('merezha --version and merezha version print the version of package.json and the runtime (tsx under vitest)', async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     for (const argv of [['--version'], ['version']]) {
       printed.stdout = '';
       expect(await main(argv)).toBe(0);
-      expect(printed.stdout).toBe(`merezha ${version}\n`);
+      expect(printed.stdout).toBe(`merezha ${version} (tsx)\n`);
     }
   });
 });

@@ -23,7 +23,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   app: ['common', 'alerting', 'config', 'storage', 'collector', 'server', 'simulator'],
   central: ['common', 'alerting', 'config', 'storage', 'collector', 'server', 'simulator', 'app'],
   cli: ['common', 'alerting', 'config', 'storage', 'collector', 'server', 'simulator', 'app', 'central'],
-  bin: ['cli'],
+  // The launcher runs the compiled build when scripts/build-js.mjs says it is fresh, else the sources.
+  bin: ['cli', 'scripts', 'build'],
   web: ['common'],
 };
 

@@ -5,11 +5,16 @@
  * what Merezha runs from and nothing it does not.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heapFlags, heapLimits } from '../../app/heap.ts';
+import { VERSION } from '../../cli/version.ts';
 import { loadConfig, parseConfig } from '../../config/load.ts';
+import { build, isFresh, MAIN, NODE_FLAGS } from '../../scripts/build-js.mjs';
 import { APP_DIR, CONTROL_FILES, controlText, debianVersion, packageFiles, ROOT } from '../../scripts/package.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,6 +22,8 @@ const debian = (file: string) => join(root, 'debian', file);
 const text = (file: string) => readFileSync(debian(file), 'utf8');
 const hasCommand = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
+// The package ships the compiled build: make it as `npm run package` would, when the tree's is missing or stale.
+if (!isFresh()) await build();
 const files = packageFiles();
 const targets = new Set(files.map((f) => f.to));
 const unit = text('merezha.service');
@@ -69,11 +76,13 @@ describe('merezha.env', () => {
 });
 
 describe('merezha.service', () => {
-  it('runs the packaged launcher as merezha with the shipped config and env file', () => {
+  it('runs the packaged command as merezha with the shipped config and env file, and no tsx', () => {
     expect(directive('User')).toBe('merezha');
     expect(directive('EnvironmentFile')).toBe('/etc/merezha/merezha.env');
-    expect(directive('ExecStart')).toContain(`/${APP_DIR}/bin/merezha.mjs start --config /etc/merezha/hromada.yaml`);
-    expect(targets).toContain(`${APP_DIR}/bin/merezha.mjs`);
+    // /usr/bin/merezha execs node itself (test below), so the service's main process is that node.
+    expect(directive('ExecStart')).toBe('/bin/sh /usr/bin/merezha start --config /etc/merezha/hromada.yaml');
+    expect(unit).not.toMatch(/tsx|TSX_/);
+    expect(targets).toContain(`${APP_DIR}/build/${MAIN}`);
     expect(targets).toContain('etc/merezha/hromada.yaml');
     expect(targets).toContain('lib/systemd/system/merezha.service');
   });
@@ -115,10 +124,19 @@ describe('merezha.service', () => {
 });
 
 describe('the package contents', () => {
-  it('hold the app, the built dashboard and the native pinger, but no tests, benchmarks or screenshots', () => {
-    for (const file of ['bin/merezha.mjs', 'cli/main.ts', 'app/stack.ts', 'config/example.yaml', 'package-lock.json', 'tsconfig.json']) {
+  it('hold the compiled app, the built dashboard and the native pinger, but no sources, tests, benchmarks or screenshots', () => {
+    for (const file of [
+      `build/${MAIN}`,
+      `build/${NODE_FLAGS}`,
+      'config/example.yaml',
+      'config/hromada.schema.json',
+      'package.json',
+      'package-lock.json',
+    ]) {
       expect(targets, file).toContain(`${APP_DIR}/${file}`);
     }
+    // The compiled JavaScript runs as it is: no TypeScript, no launcher that would pick tsx.
+    for (const to of targets) expect(to).not.toMatch(/\.ts$|\/bin\/merezha\.mjs$|tsconfig/);
     expect([...targets].some((t) => t.startsWith(`${APP_DIR}/web/dist`))).toBe(true);
     expect(targets).toContain(`${APP_DIR}/native/icmp/build/Release/merezha_icmp.node`);
     expect(targets).toContain('usr/bin/merezha');
@@ -128,28 +146,34 @@ describe('the package contents', () => {
       if (!f.from.startsWith('web/dist') && !f.from.startsWith('native/')) expect(existsSync(join(ROOT, f.from)), f.from).toBe(true);
   });
 
-  it('ship every module the shipped code imports', () => {
+  it('ship every module the shipped code imports: its own chunks, Node built-ins and the dependencies npm ci installs', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     const shipped = new Set(files.filter((f) => f.to.startsWith(`${APP_DIR}/`)).map((f) => f.from));
     const missing: string[] = [];
     for (const from of shipped) {
-      if (!/\.(ts|mjs)$/.test(from)) continue;
+      if (!from.endsWith('.mjs')) continue;
       const source = readFileSync(join(ROOT, from), 'utf8');
-      for (const match of source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
-        const target = posix.normalize(posix.join(dirname(from), match[1]!));
-        if (!shipped.has(target)) missing.push(`${from} → ${target}`);
+      // esbuild's own output: `} from "x";`, `import "x";`, `import("x")`.
+      for (const match of source.matchAll(/(?:\bfrom\s*|^import\s*|\bimport\(\s*)"([^"\s]+)"\s*[;)]/gm)) {
+        const spec = match[1]!;
+        if (spec.startsWith('.')) {
+          const target = posix.normalize(posix.join(dirname(from), spec));
+          if (!shipped.has(target)) missing.push(`${from} → ${target}`);
+        } else {
+          const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+          if (!spec.startsWith('node:') && !builtinModules.includes(name) && !pkg.dependencies[name]) missing.push(`${from} → ${spec}`);
+        }
       }
     }
     expect(missing).toEqual([]);
   });
 
-  it('need tsx at run time, so it is a dependency (npm ci --omit=dev keeps it)', () => {
+  it('name the Node version, the Debian dependencies and the version of package.json', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       version: string;
       engines: { node: string };
-      dependencies: Record<string, string>;
       scripts: Record<string, string>;
     };
-    expect(pkg.dependencies.tsx).toBeDefined();
     expect(pkg.scripts.package).toContain('scripts/package.ts');
     const control = controlText({ version: debianVersion(pkg.version), arch: 'amd64', installedSizeKiB: 1 });
     expect(control).not.toMatch(/@[A-Z_]+@/);
@@ -182,5 +206,41 @@ describe('the package contents', () => {
     // Data and the user go on purge only.
     expect(postrm).toMatch(/purge\)[\s\S]*rm -rf \/var\/lib\/merezha[\s\S]*deluser/);
     expect(postrm.slice(0, postrm.indexOf('purge)'))).not.toContain('rm -rf');
+  });
+});
+
+describe('/usr/bin/merezha', () => {
+  // debian/merezha with the package's paths pointed at this tree: with a node that only shows how it was run, and with the real one.
+  let dir: string;
+  const run = (script: string, ...args: string[]) =>
+    spawnSync('sh', [join(dir, script), ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, MEREZHA_ENV_FILE: join(dir, 'none.env') },
+    });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'merezha-usr-bin-'));
+    // The heap step really runs; the long-lived node says what it was given.
+    writeFileSync(join(dir, 'node'), `#!/bin/sh\ncase "$1" in *${NODE_FLAGS}) exec ${process.execPath} "$@" ;; esac\necho "node $*"\n`);
+    chmodSync(join(dir, 'node'), 0o755);
+    const inTree = text('merezha').replaceAll(`/${APP_DIR}`, root.replace(/\/$/, ''));
+    writeFileSync(join(dir, 'shown'), inTree.replaceAll('/usr/bin/node', join(dir, 'node')));
+    writeFileSync(join(dir, 'real'), inTree.replaceAll('/usr/bin/node', process.execPath));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('execs node on the compiled build, with the heap limits of the inventory for merezha start only', () => {
+    const main = join(root, 'build', MAIN);
+    expect(text('merezha')).not.toMatch(/tsx|TSX_|bin\/merezha\.mjs/);
+    expect(run('shown', 'status').stdout).toBe(`node --openssl-legacy-provider ${main} status\n`);
+    const example = join(root, 'config/example.yaml');
+    const heap = heapFlags(heapLimits({ devices: 34, services: 2 }), {}).join(' ');
+    expect(run('shown', 'start', '--config', example).stdout).toBe(
+      `node --openssl-legacy-provider ${heap} ${main} start --config ${example}\n`,
+    );
+  });
+
+  it('runs the compiled build', () => {
+    const r = run('real', '--version');
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, `merezha ${VERSION} (compiled)\n`, '']);
   });
 });
