@@ -2,11 +2,12 @@
  * `npm run bench`: Merezha's collector measured side by side with a peer in
  * the same run, on loopback only. Prints a table and writes bench/results.json.
  *
- *   npm run bench                  # everything (about 30 minutes, 20 of them the oblast tier's)
- *   npm run bench -- --quick       # shorter runs (about 4–5 minutes)
- *   npm run bench -- --only snmp   # one section (icmp, snmp, influx, detection, soak, dashboard, backup, discover, oblast; comma-separated)
- *   npm run bench -- --only soak20k  # the collector at 20,000 devices for 2 minutes (not in the default run)
- *   npm run bench -- --profile     # also a V8 CPU profile of the soak's collector, in $TMPDIR/merezha-bench-profiles/
+ *   npm run bench                  # everything (about 50 minutes: the oblast tier 20, the report's year of data 10)
+ *   npm run bench -- --quick       # shorter runs
+ *   npm run bench -- --only snmp   # some sections, comma-separated: icmp, snmp, influx, detection, soak, soak20k,
+ *                                  # ping50k, dashboard, report, backup, discover, oblast
+ *   npm run bench -- --profile     # also a V8 CPU profile of each soak's collector, in $TMPDIR/merezha-bench-profiles/,
+ *                                  # and where its time went in the details
  *
  * Everything it starts (snmpd, influxd, nft tables, child processes) is
  * stopped at the end, on errors and on Ctrl-C.
@@ -25,6 +26,7 @@ import { runDiscover } from './discover.ts';
 import { runIcmp } from './icmp.ts';
 import { runInflux } from './influx.ts';
 import { runOblast } from './oblast.ts';
+import { runReport } from './report.ts';
 import { cleanupAll, installSignalHandlers } from './lib/cleanup.ts';
 import { round, systemCpu } from './lib/util.ts';
 import { runSnmp } from './snmp.ts';
@@ -92,6 +94,7 @@ const SECTIONS: Section[] = [
   { name: 'soak20k', title: 'Collector at 20,000 devices', run: (ctx) => runSoak(ctx, SOAK20K(ctx)) },
   { name: 'ping50k', title: 'Collector at 50,000 ping-only devices', run: (ctx) => runSoak(ctx, PING50K(ctx)) },
   { name: 'dashboard', title: 'Dashboard', run: runDashboard },
+  { name: 'report', title: 'Yearly report against its floor', run: runReport },
   { name: 'backup', title: 'Backup and restore', run: runBackup },
   { name: 'discover', title: 'Discovery', run: runDiscover },
   { name: 'oblast', title: 'Oblast tier: 10 edges → NATS (3 nodes, R3) → central', run: runOblast },
@@ -112,9 +115,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; pro
       const unknown = only.filter((n) => !SECTIONS.some((s) => s.name === n));
       if (unknown.length) throw new Error(`unknown section ${unknown.join(', ')}; sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log(
-        'usage: npm run bench -- [--quick] [--only icmp,snmp,influx,detection,soak,dashboard,backup,discover,oblast,soak20k] [--profile]',
-      );
+      console.log(`usage: npm run bench -- [--quick] [--only ${SECTIONS.map((s) => s.name).join(',')}] [--profile]`);
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -223,7 +224,7 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   let failed = false;
   try {
-    for (const section of SECTIONS.filter((s) => (only ? only.includes(s.name) : !s.optional))) {
+    for (const section of SECTIONS.filter((s) => !only || only.includes(s.name))) {
       const s0 = performance.now();
       ctx.say(`— ${section.title} —`);
       // Other work on the machine skews every figure: note how busy it was (this benchmark included).

@@ -27,7 +27,5 @@ export interface BenchContext {
 export interface Section {
   name: string;
   title: string;
-  /** Not part of a plain `npm run bench`; runs only when named with --only. */
-  optional?: boolean;
   run(ctx: BenchContext): Promise<SectionResult>;
 }

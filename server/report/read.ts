@@ -38,7 +38,8 @@ import type { Interval } from '../uptime.ts';
 import { monthsOf } from './periods.ts';
 import { POWER_EVENTS, pointDarkHours, powerHours, type BlackoutRow, type SupplyEvent } from './power.ts';
 
-const CONCURRENCY = 8;
+/** Queries in flight at once: influxd answers a few in parallel, and more would only queue there. */
+export const REPORT_CONCURRENCY = 8;
 
 /** Means and peak of one access point's clients in one month. */
 export interface WifiMonth {
@@ -127,7 +128,9 @@ export async function readReportSource(
           for (const row of rows) {
             const key = presentSubject(inventory, m, row);
             if (!key || !(Number(row.n) > 0)) continue;
-            measured.set(key, [...(measured.get(key) ?? []), [Number(row.time), Number(row.n)]]);
+            const days = measured.get(key);
+            if (days) days.push([Number(row.time), Number(row.n)]);
+            else measured.set(key, [[Number(row.time), Number(row.n)]]);
           }
         },
       );
@@ -249,7 +252,7 @@ export async function readReportSource(
     importedSpans(recorded('imported history: spans counted as monitored (merezha import)')).then((s) => {
       imported = tick(s);
     }),
-    mapLimit(tasks, CONCURRENCY, (t) => query(t.influxql).then((rows) => tick(t.use(rows)))),
+    mapLimit(tasks, REPORT_CONCURRENCY, (t) => query(t.influxql).then((rows) => tick(t.use(rows)))),
   ]);
   queries.push(...tasks.map(({ figure, influxql }) => ({ figure, influxql })));
   return { measured, imported, outages, notes, power, blackouts, measuredInDown, wifi, speeds, custom, queries };

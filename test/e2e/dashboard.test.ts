@@ -393,6 +393,34 @@ suite(title, () => {
     }
   });
 
+  it('shows the overview’s cards and map before the devices, its largest answer, arrive', async () => {
+    const page = await admin.newPage();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    try {
+      // The devices are held back until the overview has drawn everything it shows without them.
+      await page.route('**/api/devices', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(stack.url);
+      await page.waitForFunction(
+        (n) => {
+          const { document } = globalThis as unknown as PageGlobals;
+          return (
+            document.querySelectorAll('[data-testid^="village-card-"]').length === n &&
+            document.querySelectorAll('.village-marker[data-village]').length === n
+          );
+        },
+        VILLAGES.length,
+        { timeout: 10_000 },
+      );
+    } finally {
+      release();
+      await page.close();
+    }
+  });
+
   it('says where to add devices when the inventory has none, and not otherwise', async () => {
     expect(await overview.locator('[data-testid="first-device"]').count()).toBe(0);
     const page = await admin.newPage();

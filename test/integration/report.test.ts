@@ -31,6 +31,7 @@ import { influxQuery } from '../../storage/influx-query.ts';
 import { ADMIN_PASSWORD, apiHarness } from '../support/api.ts';
 import { testConfig } from '../support/config.ts';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.ts';
+import { clients, clientsMax, seedReportYear } from '../support/report-year.ts';
 
 const BIN = new URL('../../bin/merezha.mjs', import.meta.url).pathname;
 /** The text of a PDF (Debian poppler-utils), no-break spaces as they are. */
@@ -286,9 +287,6 @@ const offlineOf = (uplinks: readonly string[]) => {
   ).map((i) => ({ ...i, observed: length(cross([i], watched)) }));
 };
 
-/** Free WiFi clients per 5-minute bucket, as the rollup keeps them. */
-const clients = (i: number) => (i % 7) + 0.5;
-const clientsMax = (i: number) => (i % 7) + 1 + (i % 3);
 const wifiFrom: Record<string, number> = { 'zelene-wifi': t('04-01'), 'yasne-wifi': FROM };
 const SPEEDS = { 'yasne-clinic': [[t('01-10'), 50] as const, [t('11-20'), 150] as const], 'zelene-library': [[t('06-01'), 40] as const] };
 
@@ -1004,56 +1002,18 @@ describe('the report as a web page and a PDF', () => {
  * How long a year takes for 500 devices (100 villages: two uplinks, two
  * institutions and a Free WiFi point each): a year of 5-minute ping rollups
  * for every device and of client rollups for every access point, about 63
- * million points, which take a minute or two to write; so only with
- * MEREZHA_REPORT_BENCH=1. Printed, not asserted.
+ * million points (test/support/report-year.ts, which the `report` bench
+ * section writes too), which take five to ten minutes to write; so only with
+ * MEREZHA_REPORT_BENCH=1. Printed, not asserted: `npm run bench -- --only
+ * report` holds the report to its floor.
  */
 describe.runIf(process.env.MEREZHA_REPORT_BENCH === '1')('the report for 500 devices over a year of rollups', () => {
   it('is timed', async () => {
     const database = 'report_bench';
-    const connection = { url: influxd.url, database };
-    await setupInflux(createInfluxClient(connection), {
-      database,
-      retention: { rawMs: 30 * 86_400_000, rollupMs: 800 * 86_400_000 },
-      log: silentLogger(),
-    });
-    const write = createLineWriter(connection);
-    const villages = Array.from({ length: 100 }, (_, v) => ({
-      id: `v${v}`,
-      name: `Село ${v}`,
-      devices: [
-        { id: `v${v}-a`, kind: 'uplink' as const, host: '127.0.0.1', provider: 'fibre' },
-        { id: `v${v}-b`, kind: 'uplink' as const, host: '127.0.0.1', provider: 'lte' },
-        { id: `v${v}-school`, kind: 'institution' as const, category: 'school' as const, host: '127.0.0.1', parent: `v${v}-a` },
-        { id: `v${v}-clinic`, kind: 'institution' as const, category: 'clinic' as const, host: '127.0.0.1', parent: `v${v}-a` },
-        { id: `v${v}-wifi`, kind: 'wifi' as const, host: '127.0.0.1', parent: `v${v}-a`, public: true },
-      ],
-    }));
-    const config = testConfig({ ...INPUT, villages, services: [], kpis: INPUT.kpis.filter((k) => !['website'].includes(k.id)) });
-    const written = performance.now();
-    let points = 0;
-    const events: string[] = [];
-    for (const v of villages)
-      for (let k = 0; k < 20; k++) {
-        const from = FROM + ((k * 17 + Number(v.id.slice(1))) % 360) * 86_400_000 + 3_600_000;
-        events.push(`outage,device=${v.id}-a,kind=uplink,village=${v.id} open=0i,end_ms=${from + 1_800_000}i ${from}`);
-      }
-    await write('events', events.join('\n'));
-    for (let day = FROM; day < TO; day += 86_400_000) {
-      const lines: string[] = [];
-      for (const v of villages)
-        for (const d of v.devices)
-          for (let b = day, i = 0; b < Math.min(day + 86_400_000, TO); b += BUCKET, i++) {
-            lines.push(`ping,device=${d.id},kind=${d.kind},village=${v.id} reachable=1,samples=30i ${b}`);
-            if (d.kind === 'wifi')
-              lines.push(`wifi,device=${d.id},kind=wifi,village=${v.id} clients=${clients(i)},clients_max=${clientsMax(i)}i ${b}`);
-          }
-      for (let k = 0; k < lines.length; k += 25_000) await write('rollup_5m', lines.slice(k, k + 25_000).join('\n'));
-      points += lines.length;
-    }
-    const writeS = (performance.now() - written) / 1000;
+    const { config, points, writeS } = await seedReportYear(influxd.url, database, { from: FROM, to: TO }, TZ);
     const started = performance.now();
     const r = await buildReport({
-      query: influxQuery(connection),
+      query: influxQuery({ url: influxd.url, database }),
       config,
       inventory: buildInventory(config),
       range: { from: FROM, to: TO },

@@ -110,16 +110,19 @@ class Live {
 
   async refresh(): Promise<void> {
     try {
-      await this.#read(async () => {
-        const [hromada] = await Promise.all([
-          request<HromadaInfo>('GET', '/api/hromada'),
+      // Each part is shown as soon as it arrives: the overview needs the hromada and the villages, not
+      // the devices, which are the largest answer by far.
+      await this.#read(() =>
+        Promise.all([
+          request<HromadaInfo>('GET', '/api/hromada').then((hromada) => {
+            this.hromada = hromada;
+            useHromadaDefaults(hromada);
+          }),
           this.#loadVillages(),
           this.#loadDevices(),
           request<ServicesResponse>('GET', '/api/services').then((response) => (this.services = response.services)),
-        ]);
-        this.hromada = hromada;
-        useHromadaDefaults(hromada);
-      });
+        ]),
+      );
       this.error = null;
       this.loaded = true;
     } catch (error) {
