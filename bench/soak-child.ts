@@ -52,7 +52,7 @@ const config = testConfig({
         host,
         ...(kind === 'uplink' ? { provider: 'ukrtelecom' } : {}),
         ...(kind === 'institution' ? { category: 'school' as const } : {}),
-        ...(kind === 'wifi' ? { vendor: 'tplink' as const } : {}),
+        ...(kind === 'wifi' && input.snmp ? { vendor: 'tplink' as const } : {}),
         ...(input.snmp
           ? { snmp: { credential: 'public-v2', interface: 'lo', port: input.ports[Math.floor(i / ADDRESSES_PER_AGENT)]! } }
           : {}),
@@ -190,6 +190,7 @@ const lagSamples: {
   skipped: number;
   rssMb: number;
   heapUsedMb: number;
+  heapTotalMb: number;
   externalMb: number;
   pingLossy: number;
   pingRttMaxMs: number;
@@ -211,6 +212,7 @@ const sampler = setInterval(() => {
     skipped: s.skipped,
     rssMb: Math.round(m.rss / 2 ** 20),
     heapUsedMb: Math.round(m.heapUsed / 2 ** 20),
+    heapTotalMb: Math.round(m.heapTotal / 2 ** 20),
     externalMb: Math.round((m.external + m.arrayBuffers) / 2 ** 20),
     ...window,
   });

@@ -104,7 +104,7 @@ export async function runSoak(ctx: BenchContext, o: SoakOptions): Promise<Sectio
     const spawnedAt = Date.now();
     // As production runs: compiled JavaScript (no tsx loader) and the heap limits merezha start gives this inventory.
     await build(ROOT, CHILD_BUILD, { 'soak-child': `import './bench/soak-child.ts';\n` });
-    const heap = heapFlags(heapLimits({ devices, services: 0 }), {});
+    const heap = heapFlags(heapLimits({ devices, services: 0 }), process.env);
     const child = spawn(process.execPath, [...profile, ...heap, '--openssl-legacy-provider', join(CHILD_BUILD, 'soak-child.mjs')], {
       cwd: ROOT,
       env: { ...process.env, BENCH_SOAK: JSON.stringify(input) },
