@@ -4,8 +4,8 @@
  * agent allows (one GET per poll once the interface is resolved, the vendor's
  * scalar client count folded into it).
  *
- * The runner keeps, per device, its SNMP client (a session on the shared
- * socket, with its v3 engine and encoded GET), the resolved ifIndex and the
+ * The runner keeps, per device, its SNMP client (its share of a session on
+ * the shared socket, with its v3 engine), the resolved ifIndex and the
  * previous counter reading, so that it can turn counters into rates, see
  * reboots and survive counter wraps. A malformed reply or varbind is logged
  * with the device id and recorded in the result; it never throws. A timeout

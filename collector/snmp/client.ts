@@ -9,7 +9,7 @@
  */
 import snmp from 'net-snmp';
 import type { SnmpCredential } from '../../config/schema.ts';
-import { openSharedSession } from './session.ts';
+import { acquireSession, type Owner, type SharedSession } from './session.ts';
 
 export interface Varbind {
   oid: string;
@@ -130,69 +130,71 @@ export function describeSnmpError(err: unknown, timeoutMs: number, parseError?: 
 /** An agent that restarted with a new engine (boots, time or id) answers a cached v3 engine with one of these reports. */
 const STALE_ENGINE = /Not In Time Window|Unknown Engine ID/;
 
-function createSession(t: SnmpTarget): snmp.Session {
-  const base = {
-    port: t.port,
-    retries: t.retries,
-    timeout: t.timeoutMs,
-    transport: t.host.includes(':') ? ('udp6' as const) : ('udp4' as const),
-  };
+/** What net-snmp needs to talk to the target's agent: its user (v3) or community, and the session options. */
+function sessionOf(owner: Owner, t: SnmpTarget): SharedSession {
+  const base = { retries: t.retries, timeout: t.timeoutMs, transport: t.host.includes(':') ? ('udp6' as const) : ('udp4' as const) };
   const c = t.credential;
   if (c.version === '3') {
     const level = c.priv ? snmp.SecurityLevel.authPriv : c.auth ? snmp.SecurityLevel.authNoPriv : snmp.SecurityLevel.noAuthNoPriv;
     const user: snmp.User = { name: c.user, level };
     if (c.auth) Object.assign(user, { authProtocol: AUTH[c.auth.protocol], authKey: c.auth.key });
     if (c.priv) Object.assign(user, { privProtocol: PRIV[c.priv.protocol], privKey: c.priv.key });
-    return openSharedSession(t.host, user, { ...base, version: snmp.Version3 });
+    return acquireSession(owner, user, { ...base, version: snmp.Version3 });
   }
-  return openSharedSession(t.host, c.community, { ...base, version: c.version === '1' ? snmp.Version1 : snmp.Version2c });
+  return acquireSession(owner, c.community, { ...base, version: c.version === '1' ? snmp.Version1 : snmp.Version2c });
 }
 
 /**
- * The real client: one net-snmp session on the process's shared UDP socket
- * for the life of the client, so a client kept across polls keeps its v3
- * engine (discovered once) and its encoded requests.
+ * The real client: one device's agent, through the session it shares with
+ * every device that has the same credential and timing (session.ts), kept
+ * across polls so a v3 agent's engine is discovered once. What it holds is
+ * its own: the agent's address, its requests in flight and the last datagram
+ * from its agent that could not be decoded.
  */
-export const netSnmpClientFactory: SnmpClientFactory = (target) => {
-  let session: snmp.Session;
-  // net-snmp emits 'error' for replies it cannot decode; without a listener
-  // the EventEmitter would throw and take the whole collector down.
-  let parseError: Error | undefined;
-  const open = () => {
-    session = createSession(target);
-    session.on('error', (err: Error) => {
-      parseError = err;
-    });
-  };
-  open();
-  const fail = (err: unknown) => describeSnmpError(err, target.timeoutMs, parseError);
+class NetSnmpClient implements SnmpClient, Owner {
+  readonly version: SnmpClient['version'];
+  readonly host: string;
+  readonly port: number;
+  pending = 0;
+  parseError: Error | undefined = undefined;
+  private closed = false;
+  private readonly timeoutMs: number;
+  private readonly session: SharedSession;
 
-  let closed = false;
-  const isV3 = target.credential.version === '3';
+  constructor(target: SnmpTarget) {
+    this.version = target.credential.version;
+    this.host = target.host;
+    this.port = target.port;
+    this.timeoutMs = target.timeoutMs;
+    this.session = sessionOf(this, target);
+  }
+
   /**
    * One operation on the session. A v3 agent that restarted since its engine
-   * was learnt refuses the cached one; the operation runs once more on a
-   * fresh session, which discovers the engine again.
+   * was learnt refuses the cached one; the operation runs once more after the
+   * session forgets it, which discovers the engine again.
    */
-  const call = <T>(op: (s: snmp.Session, done: (err: Error | null, value?: T) => void) => void, retried = false): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      if (closed) return reject(new SnmpError('aborted', 'transport'));
-      parseError = undefined;
-      op(session, (err, value) => {
-        if (!err) return resolve(value as T);
-        if (isV3 && !retried && !closed && STALE_ENGINE.test(err.message)) {
-          session.close();
-          open();
-          return call(op, true).then(resolve, reject);
-        }
-        reject(fail(err));
-      });
+  private call<T>(op: (s: snmp.Session, done: (err: Error | null, value?: T) => void) => void, retried = false): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closed) return reject(new SnmpError('aborted', 'transport'));
+      this.parseError = undefined;
+      this.session.issue(this, (s) =>
+        op(s, (err, value) => {
+          if (!err) return resolve(value as T);
+          if (this.version === '3' && !retried && !this.closed && STALE_ENGINE.test(err.message)) {
+            this.session.forgetEngine();
+            return this.call(op, true).then(resolve, reject);
+          }
+          reject(describeSnmpError(err, this.timeoutMs, this.parseError));
+        }),
+      );
     });
+  }
 
-  const isV1 = target.credential.version === '1';
-  const get = async (oids: string[]): Promise<GetResult[]> => {
+  async get(oids: string[]): Promise<GetResult[]> {
     let noSuchName = false;
-    const varbinds = await call<snmp.Varbind[]>((s, done) =>
+    const isV1 = this.version === '1';
+    const varbinds = await this.call<snmp.Varbind[]>((s, done) =>
       s.get(oids, (err, vbs) => {
         // SNMPv1 fails the whole PDU with noSuchName when any OID is absent;
         // ask one OID at a time so v1 agents give the same per-OID answers as v2c.
@@ -206,51 +208,51 @@ export const netSnmpClientFactory: SnmpClientFactory = (target) => {
     );
     if (noSuchName) {
       if (oids.length === 1) return [{ oid: oids[0]!, missing: 'noSuchObject' }];
-      return (await Promise.all(oids.map((oid) => get([oid])))).flat();
+      return (await Promise.all(oids.map((oid) => this.get([oid])))).flat();
     }
     return varbinds.map((vb, i) => {
       const type = Number(vb.type);
       const missing = MISSING_TYPES[type];
       return missing ? { oid: vb.oid ?? oids[i]!, missing } : { oid: vb.oid, type, value: vb.value };
     });
-  };
+  }
 
-  return {
-    version: target.credential.version,
-    get,
-    walk(baseOid) {
-      let looped: SnmpError | undefined;
-      return call<Varbind[]>((s, done) => {
-        const out: Varbind[] = [];
-        let last = baseOid;
-        looped = undefined;
-        s.subtree(
-          baseOid,
-          20,
-          (varbinds) => {
-            for (const vb of varbinds) {
-              const type = Number(vb.type);
-              // net-snmp's own JS agent answers a GETNEXT past its last object with noSuchObject at the OID asked,
-              // which net-snmp's walk would ask again forever: the agent has nothing more.
-              if (MISSING_TYPES[type]) return true;
-              // Any other answer not past the last OID would loop the same way.
-              if (compareOids(vb.oid, last) <= 0) {
-                looped = new SnmpError(`malformed reply: the agent answered ${vb.oid} after ${last} (OIDs not increasing)`, 'malformed');
-                return true;
-              }
-              last = vb.oid;
-              out.push({ oid: vb.oid, type, value: vb.value });
+  walk(baseOid: string): Promise<Varbind[]> {
+    let looped: SnmpError | undefined;
+    return this.call<Varbind[]>((s, done) => {
+      const out: Varbind[] = [];
+      let last = baseOid;
+      looped = undefined;
+      s.subtree(
+        baseOid,
+        20,
+        (varbinds) => {
+          for (const vb of varbinds) {
+            const type = Number(vb.type);
+            // net-snmp's own JS agent answers a GETNEXT past its last object with noSuchObject at the OID asked,
+            // which net-snmp's walk would ask again forever: the agent has nothing more.
+            if (MISSING_TYPES[type]) return true;
+            // Any other answer not past the last OID would loop the same way.
+            if (compareOids(vb.oid, last) <= 0) {
+              looped = new SnmpError(`malformed reply: the agent answered ${vb.oid} after ${last} (OIDs not increasing)`, 'malformed');
+              return true;
             }
-            return false;
-          },
-          (err) => (err ? done(err) : looped ? done(looped) : done(null, out)),
-        );
-      });
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      session.close();
-    },
-  };
-};
+            last = vb.oid;
+            out.push({ oid: vb.oid, type, value: vb.value });
+          }
+          return false;
+        },
+        (err) => (err ? done(err) : looped ? done(looped) : done(null, out)),
+      );
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.session.abort(this, new SnmpError('the SNMP client was closed', 'transport'));
+    this.session.release();
+  }
+}
+
+export const netSnmpClientFactory: SnmpClientFactory = (target) => new NetSnmpClient(target);

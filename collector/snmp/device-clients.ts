@@ -1,15 +1,24 @@
 /**
- * The SNMP clients a runner keeps, one per device, across polls: a client is a
- * session on the shared socket (transport.ts) with its v3 engine and its
- * encoded GET, so opening one per poll would throw both away.
+ * The SNMP clients a runner keeps, one per device, across polls: a client is
+ * the device's share of a session on the shared socket (session.ts), with
+ * its v3 engine, so opening one per poll would throw that away.
  */
-import type { Config, DeviceConfig } from '../../config/schema.ts';
+import type { Config, DeviceConfig, SnmpCredential } from '../../config/schema.ts';
 import type { ProbeRunner, RunSignal } from '../probes/types.ts';
 import type { SnmpClient, SnmpClientFactory } from './client.ts';
 
 /** A runner that keeps a client per device: `close` ends them all (the collector's stop). */
 export interface ClosableRunner<Target, Result> extends ProbeRunner<Target, Result> {
   close(): void;
+}
+
+/** A device's client and what it was made for: a device whose host, port, credential or timeout changed gets a new one. */
+interface Kept {
+  client: SnmpClient;
+  host: string;
+  port: number;
+  credential: SnmpCredential;
+  timeoutMs: number;
 }
 
 /**
@@ -19,7 +28,7 @@ export interface ClosableRunner<Target, Result> extends ProbeRunner<Target, Resu
  * opens a new one.
  */
 export class DeviceClients {
-  private readonly kept = new Map<string, { client: SnmpClient; signature: string }>();
+  private readonly kept = new Map<string, Kept>();
 
   constructor(
     private readonly config: Config,
@@ -27,15 +36,16 @@ export class DeviceClients {
   ) {}
 
   of(key: string, device: DeviceConfig, timeoutMs: number): SnmpClient {
-    const snmpCfg = device.snmp!;
-    const credential = this.config.snmp_credentials[snmpCfg.credential]!;
-    const retries = this.config.polling.snmp.retries;
-    const signature = JSON.stringify([device.host, snmpCfg.port, credential, timeoutMs, retries]);
+    const { port, credential: name } = device.snmp!;
+    // The config is the runner's for its whole life, so one credential is one object.
+    const credential = this.config.snmp_credentials[name]!;
     const had = this.kept.get(key);
-    if (had?.signature === signature) return had.client;
+    if (had && had.host === device.host && had.port === port && had.credential === credential && had.timeoutMs === timeoutMs) {
+      return had.client;
+    }
     had?.client.close();
-    const client = this.factory({ host: device.host, port: snmpCfg.port, credential, timeoutMs, retries });
-    this.kept.set(key, { client, signature });
+    const client = this.factory({ host: device.host, port, credential, timeoutMs, retries: this.config.polling.snmp.retries });
+    this.kept.set(key, { client, host: device.host, port, credential, timeoutMs });
     return client;
   }
 

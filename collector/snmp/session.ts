@@ -1,12 +1,23 @@
 /**
- * A net-snmp Session that lives as long as its client, on the shared socket
- * (transport.ts), and changes three things net-snmp does per request:
+ * net-snmp Sessions on the shared socket (transport.ts), shared by every
+ * client that can share one, and what they change of net-snmp per request.
  *
+ * A v1/v2c session holds nothing of the agents it talks to, so one serves
+ * every device with the same community, version, timing and address family:
+ * a client (an `Owner`: a device's host and port) issues its operations
+ * through it, and each request carries its own agent's address, taken from
+ * the owner that issued it (`issue`) or, for a request net-snmp sends from a
+ * reply's callback (a walk's next GETBULK, v3's request after discovery),
+ * from the owner of that reply's request. A v3 session holds its agent's
+ * engine (id, boots, time), so it serves one agent.
+ *
+ * Per request:
  * - ids: every request gets a process-unique id of fixed width (the shared
  *   socket routes replies by it), assigned before the message is encoded, so
  *   v3's authentication covers it;
- * - encoding: a v1/v2c GET of OIDs already asked (a device's steady poll) is
- *   a copy of its first encoding with the id patched in place;
+ * - encoding: a v1/v2c GET of an OID list already asked with the same
+ *   community (every device's steady poll asks one of a handful) is a copy of
+ *   its first encoding with the id patched in place;
  * - timeouts: a request is registered before its datagram leaves (no reply
  *   can beat its registration), and a timeout is decided after the poll phase
  *   that reads the socket has run (setImmediate), so a reply that arrived
@@ -14,16 +25,29 @@
  *   fired (`lateMs`), so a collector that was itself behind can tell "not
  *   measured" from "no answer".
  *
- * It overrides Session.send, registerRequest and unregisterRequest of
- * net-snmp 3.29 (node_modules/net-snmp/index.js); BER, USM and the v3
- * engine discovery and time window stay net-snmp's. The SNMP client tests
- * (v1/v2c/v3, malformed replies, restarts) hold it to that version.
+ * It overrides Session.send, registerRequest, unregisterRequest and onMsg of
+ * net-snmp 3.29 (node_modules/net-snmp/index.js), and relies on its get,
+ * getNext and getBulk creating and sending their request synchronously;
+ * BER, USM and the v3 engine discovery and time window stay net-snmp's. The
+ * SNMP client tests (v1/v2c/v3, malformed replies, restarts) hold it to that
+ * version.
  */
+import { randomBytes } from 'node:crypto';
 import snmp from 'net-snmp';
-import { Endpoint, nextRequestId, requestIdOffset, sharedDgram } from './transport.ts';
+import { Endpoint, nextRequestId, requestIdOffset, sharedDgram, type Pending } from './transport.ts';
 
-/** What of a net-snmp request (its `Req`) this file touches. */
-interface Req {
+/** What issues requests through a shared session: one device's client. */
+export interface Owner {
+  readonly host: string;
+  readonly port: number;
+  /** Its requests in flight, so that closing an owner with none costs nothing. */
+  pending: number;
+  /** The last datagram from its agent that net-snmp could not decode: a timeout then means "malformed". */
+  parseError: Error | undefined;
+}
+
+/** What of a net-snmp request (its `Req`) this file touches; the fields of `Pending` are set on its first send. */
+interface Req extends Pending {
   message: {
     version: number;
     buffer?: Buffer;
@@ -31,6 +55,7 @@ interface Req {
     msgGlobalData?: { msgID: number };
     toBuffer(): Buffer;
   };
+  owner?: Owner;
   port: number;
   retries: number;
   timeout: number;
@@ -43,10 +68,17 @@ interface Req {
 
 /** What of a net-snmp Session this file touches. */
 interface SessionInternals {
-  target: string;
   dgram: Endpoint;
   reqs: Record<number, Req>;
   reqCount: number;
+  msgSecurityParameters?: object;
+  engineTimeBoots: number | null;
+  engineTimeBase: number | null;
+  engineTimeReceivedAt: number | null;
+  latestReceivedEngineTime: number | null;
+  on(event: 'error', listener: (err: Error) => void): void;
+  close(): void;
+  onMsg(buffer: Buffer): void;
   send(req: Req, noWait?: boolean): unknown;
   registerRequest(req: Req): void;
   unregisterRequest(id: number): Req | null;
@@ -58,33 +90,113 @@ const Base = snmp.Session as unknown as SessionConstructor;
 // Exported by net-snmp, missing from its typings.
 const TimedOut = (snmp as unknown as { RequestTimedOutError: new (message: string) => Error }).RequestTimedOutError;
 
-/** A device's steady poll asks a handful of OID lists; more than this means it is not steady, so the cache starts over. */
-const MAX_TEMPLATES = 8;
+/**
+ * net-snmp gives every Session an engine of its own with a random id, used
+ * only to send traps and informs, which a poller never does: one id serves
+ * the process.
+ */
+const ENGINE_ID = Buffer.concat([Buffer.from('8000b98380', 'hex'), randomBytes(12)]);
+
+/** The OID lists of steady polls are a handful per community; far more means they are not steady, and the oldest go. */
+const MAX_TEMPLATES = 512;
 
 export interface SharedSessionOptions {
-  port: number;
   retries: number;
   timeout: number;
   transport: 'udp4' | 'udp6';
   version: number;
 }
 
-/** Made by `openSharedSession`, which gives it net-snmp's public face. */
-class SharedSession extends Base {
-  private readonly templates = new Map<string, { buffer: Buffer; idAt: number }>();
+const sessions = new Map<string, SharedSession>();
 
-  constructor(target: string, authenticator: unknown, options: SharedSessionOptions) {
-    super(target, authenticator, { ...options, dgramModule: sharedDgram });
+/** Made by `acquireSession`, which shares it; given back by `release`. */
+export class SharedSession extends Base {
+  private users = 0;
+  /** Whose operation is being issued, or whose reply is being read: the owner of any request net-snmp sends meanwhile. */
+  private current: Owner | undefined;
+  private templates: Map<string, { buffer: Buffer; idAt: number }> | undefined;
+
+  constructor(
+    private readonly key: string,
+    authenticator: unknown,
+    options: SharedSessionOptions,
+  ) {
+    super('', authenticator, { ...options, dgramModule: sharedDgram, engineID: ENGINE_ID });
+    // net-snmp emits 'error' for a datagram it cannot decode (unheard, the EventEmitter would throw and take the
+    // collector down); it does so while reading that datagram for `current`, whose agent sent it.
+    this.on('error', (err) => {
+      if (this.current) this.current.parseError = err;
+    });
+  }
+
+  /** Runs a net-snmp operation for `owner`: the requests it sends go to the owner's agent. */
+  issue(owner: Owner, op: (session: snmp.Session) => void): void {
+    const outer = this.current;
+    this.current = owner;
+    try {
+      op(this as unknown as snmp.Session);
+    } finally {
+      this.current = outer;
+    }
+  }
+
+  /** Fails the requests of `owner` still in flight at once; those of the session's other owners go on. */
+  abort(owner: Owner, error: Error): void {
+    if (owner.pending === 0) return;
+    for (const id in this.reqs) {
+      const req = this.reqs[id]!;
+      if (req.owner !== owner) continue;
+      this.unregisterRequest(req.getId());
+      req.responseCb(error);
+    }
+  }
+
+  /** A v3 agent that restarted refuses the engine learnt before it: the next request discovers the engine again. */
+  forgetEngine(): void {
+    this.msgSecurityParameters = undefined;
+    this.engineTimeBoots = null;
+    this.engineTimeBase = null;
+    this.engineTimeReceivedAt = null;
+    this.latestReceivedEngineTime = null;
+  }
+
+  /** One owner fewer; the last one closes the session (and, the last of all, the shared socket). */
+  release(): void {
+    if (--this.users > 0) return;
+    if (sessions.get(this.key) === this) sessions.delete(this.key);
+    this.close();
+  }
+
+  templateCount(): number {
+    return this.templates?.size ?? 0;
+  }
+
+  override onMsg(buffer: Buffer, pending?: Pending): void {
+    const outer = this.current;
+    this.current = (pending as Req | undefined)?.owner;
+    try {
+      super.onMsg(buffer);
+    } finally {
+      this.current = outer;
+    }
   }
 
   override send(req: Req, noWait?: boolean): this {
     try {
       const message = req.message;
-      // A retry resends the datagram of its first try, id and all.
-      if (!message.buffer) this.encode(req);
+      // A retry resends the datagram of its first try to the same agent, id and all.
+      if (!req.owner) {
+        const owner = this.current;
+        if (!owner) throw new Error('an SNMP request on a shared session without its agent');
+        req.owner = owner;
+        (req as { address: string }).address = owner.host;
+        (req as { endpoint: Endpoint }).endpoint = this.dgram;
+        req.port = owner.port;
+        this.encode(req);
+      }
       const buffer = message.toBuffer();
       if (!noWait) this.registerRequest(req);
-      this.dgram.send(buffer, 0, buffer.length, req.port, this.target, (err) => {
+      this.dgram.send(buffer, 0, buffer.length, req.port, req.address, (err) => {
         if (err) {
           this.unregisterRequest(req.getId());
           req.responseCb(err);
@@ -106,7 +218,8 @@ class SharedSession extends Base {
     message.pdu.id = id;
     if (message.pdu.type !== snmp.PduType.GetRequest) return;
     const key = message.pdu.varbinds.map((vb) => vb.oid).join(' ');
-    const template = this.templates.get(key);
+    const templates = (this.templates ??= new Map());
+    const template = templates.get(key);
     if (template) {
       const buffer = Buffer.from(template.buffer);
       buffer.writeInt32BE(id, template.idAt);
@@ -117,8 +230,8 @@ class SharedSession extends Base {
     const at = requestIdOffset(buffer);
     // nextRequestId keeps ids 4 bytes wide; anything else is not a layout to patch.
     if (at === undefined || buffer[at] !== 0x02 || buffer[at + 1] !== 4) return;
-    if (this.templates.size >= MAX_TEMPLATES) this.templates.clear();
-    this.templates.set(key, { buffer: Buffer.from(buffer), idAt: at + 2 });
+    if (templates.size >= MAX_TEMPLATES) templates.delete(templates.keys().next().value!);
+    templates.set(key, { buffer: Buffer.from(buffer), idAt: at + 2 });
   }
 
   override registerRequest(req: Req): void {
@@ -126,8 +239,9 @@ class SharedSession extends Base {
     if (!this.reqs[id]) {
       this.reqs[id] = req;
       this.reqCount++;
+      req.owner!.pending++;
     }
-    this.dgram.expect(id);
+    this.dgram.expect(id, req);
     const due = performance.now() + req.timeout;
     req.timer = setTimeout(() => {
       const late = performance.now() - due;
@@ -148,12 +262,34 @@ class SharedSession extends Base {
 
   override unregisterRequest(id: number): Req | null {
     const req = super.unregisterRequest(id);
-    if (req) this.dgram.forget(id);
+    if (req) {
+      req.owner!.pending--;
+      this.dgram.forget(id, req);
+    }
     return req;
+  }
+
+  static acquire(owner: Owner, authenticator: string | snmp.User, options: SharedSessionOptions): SharedSession {
+    // A community session holds nothing of its agents; a v3 session holds its agent's engine.
+    const key = JSON.stringify(
+      options.version === snmp.Version3 ? [options, authenticator, owner.host, owner.port] : [options, authenticator],
+    );
+    let session = sessions.get(key);
+    if (!session) {
+      session = new SharedSession(key, authenticator, options);
+      sessions.set(key, session);
+    }
+    session.users++;
+    return session;
   }
 }
 
-/** A net-snmp Session (v1/v2c with a community, v3 with a user) on the shared socket. */
-export function openSharedSession(target: string, authenticator: string | snmp.User, options: SharedSessionOptions): snmp.Session {
-  return new SharedSession(target, authenticator, options) as unknown as snmp.Session;
+/** The shared session for `owner` (v1/v2c with a community, v3 with a user), one more of its owners until `release`. */
+export const acquireSession = SharedSession.acquire;
+
+/** The shared sessions open and the encoded GETs they keep, for tests and the bench. */
+export function sessionStats(): { sessions: number; templates: number } {
+  let templates = 0;
+  for (const session of sessions.values()) templates += session.templateCount();
+  return { sessions: sessions.size, templates };
 }

@@ -6,15 +6,15 @@
  * Here a net-snmp Session keeps its BER and USM code but talks through an
  * `Endpoint`, a stand-in for its own socket (net-snmp's `dgramModule`
  * option): requests go out through the shared socket, and each reply is
- * routed back by its request id, which `nextRequestId` makes unique across
- * the process, and checked against the address it was sent to.
+ * routed back to its request by the request id, which `nextRequestId` makes
+ * unique across the process, and checked against the address the request
+ * went to (a session shared by many agents has no address of its own).
  *
  * The sockets are made on first use, unref'd (a pending request's timer keeps
  * the process alive, not the socket) and closed when their last endpoint is.
  */
 import dgram from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
-import { EventEmitter } from 'node:events';
 import { isIP, isIPv4 } from 'node:net';
 
 export type UdpFamily = 'udp4' | 'udp6';
@@ -38,10 +38,20 @@ interface Shared {
   users: number;
 }
 
+/**
+ * A request waiting for its reply on the shared socket: where it went (a
+ * reply must come from there) and the endpoint of the session that sent it.
+ */
+export interface Pending {
+  readonly address: string;
+  readonly port: number;
+  readonly endpoint: Endpoint;
+}
+
 const RECV_BUFFER_BYTES = 4 << 20;
 
 const shared = new Map<UdpFamily, Shared>();
-const routes = new Map<number, Endpoint>();
+const routes = new Map<number, Pending>();
 const counters = { sent: 0, received: 0, unrouted: 0 };
 
 /** Where the shared sockets stand, for tests and the bench. */
@@ -101,16 +111,21 @@ function release(family: UdpFamily): void {
   s.socket.close();
 }
 
+/** Whether a reply from `rinfo` can be an answer to `p` (an IPv4 peer must match exactly; names and v6 spellings vary). */
+function answers(p: Pending, rinfo: dgram.RemoteInfo): boolean {
+  return !isIPv4(p.address) || (p.address === rinfo.address && p.port === rinfo.port);
+}
+
 function onMessage(buffer: Buffer, rinfo: dgram.RemoteInfo): void {
   counters.received++;
   const id = peekRequestId(buffer);
-  const endpoint = id === undefined ? undefined : routes.get(id);
-  if (endpoint?.sentTo(rinfo)) return endpoint.deliver(buffer, rinfo);
-  // A reply too broken to read its id still belongs to whoever asked that agent, so its session can say "malformed".
+  const pending = id === undefined ? undefined : routes.get(id);
+  if (pending && answers(pending, rinfo)) return pending.endpoint.deliver(buffer, pending);
+  // A reply too broken to read its id still belongs to whatever asked that agent, so its client can say "malformed".
   if (id === undefined) {
-    const asked = new Set([...routes.values()].filter((e) => e.sentTo(rinfo)));
-    for (const e of asked) e.deliver(buffer, rinfo);
-    if (asked.size) return;
+    const asked = [...routes.values()].filter((p) => answers(p, rinfo));
+    for (const p of asked) p.endpoint.deliver(buffer, p);
+    if (asked.length) return;
   }
   counters.unrouted++;
 }
@@ -158,57 +173,53 @@ export function peekRequestId(buf: Buffer): number | undefined {
 }
 
 /**
- * What a net-snmp Session uses of its socket, over the shared one. The Session
- * registers each request id it waits for (`expect`) and drops it when the
- * request ends (`forget`); closing it fails its own pending requests only.
+ * What a net-snmp Session uses of its socket, over the shared one: it sends,
+ * registers each request it waits for (`expect`) and drops it when the request
+ * ends (`forget`). A reply comes back with the request it answers. Sessions are
+ * few and long-lived, but an SNMPv3 agent has one of its own, so this holds
+ * two listeners and nothing per request.
  */
-export class Endpoint extends EventEmitter {
+export class Endpoint {
   private closed = false;
-  private peer: { address: string; port: number } | undefined;
   private readonly shared: Shared;
-  private readonly ids = new Set<number>();
+  private onmessage: ((buffer: Buffer, pending: Pending) => void) | undefined;
+  private onclose: (() => void) | undefined;
 
   constructor(private readonly family: UdpFamily) {
-    super();
     this.shared = acquire(family);
+  }
+
+  /** net-snmp listens for 'message', 'close' and 'error'; errors reach each request through its send callback instead. */
+  on(event: string, listener: (...args: never[]) => void): this {
+    if (event === 'message') this.onmessage = listener as (buffer: Buffer, pending: Pending) => void;
+    else if (event === 'close') this.onclose = listener as () => void;
+    return this;
   }
 
   send(buffer: Buffer, offset: number, length: number, port: number, address: string, cb: (err: Error | null) => void): void {
     if (this.closed) return cb(new Error('the SNMP session is closed'));
-    this.peer = { address, port };
     counters.sent++;
     this.shared.socket.send(buffer, offset, length, port, address, cb);
   }
 
-  expect(id: number): void {
-    this.ids.add(id);
-    routes.set(id, this);
+  expect(id: number, pending: Pending): void {
+    routes.set(id, pending);
   }
 
-  forget(id: number): void {
-    this.ids.delete(id);
-    if (routes.get(id) === this) routes.delete(id);
+  forget(id: number, pending: Pending): void {
+    if (routes.get(id) === pending) routes.delete(id);
   }
 
-  /** Whether a reply from `rinfo` can be an answer to this endpoint (an IPv4 peer must match exactly; names and v6 spellings vary). */
-  sentTo(rinfo: dgram.RemoteInfo): boolean {
-    const p = this.peer;
-    if (!p) return false;
-    return !isIPv4(p.address) || (p.address === rinfo.address && p.port === rinfo.port);
-  }
-
-  deliver(buffer: Buffer, rinfo: dgram.RemoteInfo): void {
-    this.emit('message', buffer, rinfo);
+  deliver(buffer: Buffer, pending: Pending): void {
+    this.onmessage?.(buffer, pending);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const id of this.ids) if (routes.get(id) === this) routes.delete(id);
-    this.ids.clear();
     release(this.family);
-    // Synchronously: net-snmp fails the session's pending requests on 'close', and an abort must end its poll at once.
-    this.emit('close');
+    // Synchronously: net-snmp fails the session's pending requests (and forgets their routes) on 'close'.
+    this.onclose?.();
   }
 
   // The shared socket is unref'd for good: pending requests' timers keep the process alive.

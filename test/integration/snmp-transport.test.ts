@@ -1,14 +1,19 @@
 /**
- * The shared SNMP socket (collector/snmp/transport.ts, session.ts) against
- * real snmpd agents: replies routed to their own requests under load, one
- * socket however many clients, close() failing only its own requests, a kept
- * v3 session across an agent restart, and timeouts the collector was too
- * busy to time reported as not measured, not as a dead agent.
+ * The shared SNMP socket and sessions (collector/snmp/transport.ts,
+ * session.ts) against real snmpd agents: replies routed to their own requests
+ * under load, one socket and one session however many clients share a
+ * credential, walks through a shared session each to its own agent, one
+ * encoded GET for every device asking the same OIDs, close() failing only its
+ * own requests, a garbage reply blamed on its own agent only, a kept v3
+ * session across an agent restart, and timeouts the collector was too busy
+ * to time reported as not measured, not as a dead agent.
  */
+import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSnmpRunner, snmpPoints, snmpProbe } from '../../collector/probes/snmp.ts';
 import { NEVER_ABORTED } from '../../collector/probes/types.ts';
 import { netSnmpClientFactory, SnmpError, type SnmpClient } from '../../collector/snmp/client.ts';
+import { sessionStats } from '../../collector/snmp/session.ts';
 import { transportStats } from '../../collector/snmp/transport.ts';
 import { SYS } from '../../collector/snmp/oids.ts';
 import { deviceTargets } from '../../collector/targets.ts';
@@ -19,9 +24,13 @@ import { startSnmpd, TEST_V3_USERS, type Snmpd } from '../support/snmpd.ts';
 import { freeUdpPort } from '../support/ports.ts';
 
 const AGENTS = 4;
+const WALK_BASE = '1.3.6.1.4.1.99999.1';
+const WALKED = 50;
 const agents: { snmpd: Snmpd; host: string; name: string }[] = [];
 let silentHost: string;
 let silentPort: number;
+let garbage: Socket;
+let garbageHost: string;
 
 const v2 = (community = 'public'): SnmpCredential => ({ version: '2c', community });
 const u = TEST_V3_USERS.shaAes;
@@ -51,13 +60,25 @@ beforeAll(async () => {
   for (let i = 0; i < AGENTS; i++) {
     const host = loopbackAddress();
     const name = `transport-agent-${i}`;
-    agents.push({ snmpd: await startSnmpd({ addresses: [host], sysName: name }), host, name });
+    // A subtree whose every value names its agent, long enough that a walk of it takes several GETBULKs.
+    const overrides = Array.from({ length: WALKED }, (_, k): [string, string, number] => [
+      `${WALK_BASE}.${k + 1}.0`,
+      'integer',
+      i * 1000 + k,
+    ]);
+    agents.push({ snmpd: await startSnmpd({ addresses: [host], sysName: name, overrides }), host, name });
   }
   silentHost = loopbackAddress();
   silentPort = await freeUdpPort(silentHost);
+  garbageHost = loopbackAddress();
+  garbage = createSocket('udp4');
+  // Answers every request with bytes that are no SNMP message at all, not even a request id.
+  garbage.on('message', (_msg, rinfo) => garbage.send(Buffer.from([0x30, 0x03, 0xff, 0xff, 0xff]), rinfo.port, rinfo.address));
+  await new Promise<void>((resolve) => garbage.bind(0, garbageHost, resolve));
 }, 60_000);
 
 afterAll(async () => {
+  garbage.close();
   await Promise.all(agents.map((a) => a.snmpd.dispose()));
 });
 
@@ -71,7 +92,8 @@ describe('the shared SNMP socket', () => {
       expect(names).toEqual(asked.map((i) => agents[i]!.name));
       const during = transportStats();
       expect(during.sockets).toBe(1);
-      expect(during.endpoints).toBe(before.endpoints + AGENTS);
+      // One community, one timing: one session serves every agent.
+      expect(during.endpoints).toBe(before.endpoints + 1);
       expect(during.received - before.received).toBe(200);
       expect(during.unrouted).toBe(before.unrouted);
       expect(during.pending).toBe(0);
@@ -82,15 +104,51 @@ describe('the shared SNMP socket', () => {
     expect(transportStats()).toMatchObject({ sockets: 0, endpoints: 0 });
   });
 
-  it('keeps one socket for a hundred clients', async () => {
+  it('keeps one socket, one session per credential and timing, and one encoded GET for a hundred clients', async () => {
     const clients = Array.from({ length: 100 }, (_, i) => client(agents[i % AGENTS]!.host, agents[i % AGENTS]!.snmpd.port, v2()));
+    const other = client(agents[0]!.host, agents[0]!.snmpd.port, v2(), 2000);
     try {
-      await Promise.all(clients.map((c) => sysName(c)));
-      expect(transportStats()).toMatchObject({ sockets: 1, endpoints: 100 });
+      for (let round = 0; round < 2; round++) {
+        const names = await Promise.all(clients.map((c) => sysName(c)));
+        expect(names).toEqual(clients.map((_, i) => agents[i % AGENTS]!.name));
+      }
+      expect(await sysName(other)).toBe(agents[0]!.name);
+      expect(transportStats()).toMatchObject({ sockets: 1, endpoints: 2 });
+      // Another timeout is another session; the GET of sysName is encoded once in each.
+      expect(sessionStats()).toEqual({ sessions: 2, templates: 2 });
+    } finally {
+      clients.forEach((c) => c.close());
+      other.close();
+    }
+    expect(transportStats().sockets).toBe(0);
+    expect(sessionStats().sessions).toBe(0);
+  });
+
+  it('takes each walk on a shared session to its own agent, every GETBULK of it', async () => {
+    const clients = agents.map((a) => client(a.host, a.snmpd.port, v2()));
+    try {
+      const walks = await Promise.all(Array.from({ length: 5 }, () => clients.map((c) => c.walk(WALK_BASE))).flat());
+      expect(transportStats().endpoints).toBe(1);
+      walks.forEach((rows, w) => {
+        const agent = w % AGENTS;
+        expect(rows.map((r) => r.value)).toEqual(Array.from({ length: WALKED }, (_, k) => agent * 1000 + k));
+      });
     } finally {
       clients.forEach((c) => c.close());
     }
-    expect(transportStats().sockets).toBe(0);
+  });
+
+  it('blames a garbage reply on the client of its agent only', async () => {
+    const broken = client(garbageHost, garbage.address().port, v2(), 300);
+    const silent = client(silentHost, silentPort, v2(), 300);
+    try {
+      const [b, s] = await Promise.allSettled([sysName(broken), sysName(silent)]);
+      expect(b).toMatchObject({ status: 'rejected', reason: { kind: 'malformed' } });
+      expect(s).toMatchObject({ status: 'rejected', reason: { kind: 'timeout' } });
+    } finally {
+      broken.close();
+      silent.close();
+    }
   });
 
   it("fails only the closed client's pending requests", async () => {
