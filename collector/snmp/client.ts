@@ -28,6 +28,12 @@ export interface SnmpClient {
   walk(baseOid: string): Promise<Varbind[]>;
   /** Ends the session; requests still pending fail at once. Safe to call twice. */
   close(): void;
+  /**
+   * When the last answered request left and its reply was read off the
+   * socket (performance.now() ms), for timing what the agent read: absent
+   * where the client cannot tell (test fakes).
+   */
+  readonly lastAnswer?: { sentAt: number; receivedAt: number } | undefined;
 }
 
 export interface SnmpTarget {
@@ -157,6 +163,7 @@ class NetSnmpClient implements SnmpClient, Owner {
   readonly port: number;
   pending = 0;
   parseError: Error | undefined = undefined;
+  lastAnswer: { sentAt: number; receivedAt: number } | undefined = undefined;
   private closed = false;
   private readonly timeoutMs: number;
   private readonly session: SharedSession;

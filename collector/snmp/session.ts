@@ -44,6 +44,8 @@ export interface Owner {
   pending: number;
   /** The last datagram from its agent that net-snmp could not decode: a timeout then means "malformed". */
   parseError: Error | undefined;
+  /** When its last answered request left and its reply arrived, performance.now() ms. */
+  lastAnswer: { sentAt: number; receivedAt: number } | undefined;
 }
 
 /** What of a net-snmp request (its `Req`) this file touches; the fields of `Pending` are set on its first send. */
@@ -62,6 +64,8 @@ interface Req extends Pending {
   backoff?: number;
   timer?: NodeJS.Timeout;
   lateMs?: number;
+  /** performance.now() at its latest send (a retry sends again). */
+  sentAt?: number;
   getId(): number;
   responseCb(err: Error | null): void;
 }
@@ -196,6 +200,7 @@ export class SharedSession extends Base {
       }
       const buffer = message.toBuffer();
       if (!noWait) this.registerRequest(req);
+      req.sentAt = performance.now();
       this.dgram.send(buffer, 0, buffer.length, req.port, req.address, (err) => {
         if (err) {
           this.unregisterRequest(req.getId());
@@ -264,6 +269,8 @@ export class SharedSession extends Base {
     const req = super.unregisterRequest(id);
     if (req) {
       req.owner!.pending--;
+      if (req.receivedAt !== undefined && req.sentAt !== undefined)
+        req.owner!.lastAnswer = { sentAt: req.sentAt, receivedAt: req.receivedAt };
       this.dgram.forget(id, req);
     }
     return req;

@@ -46,6 +46,8 @@ export interface Pending {
   readonly address: string;
   readonly port: number;
   readonly endpoint: Endpoint;
+  /** performance.now() when its reply was read off the socket, before any decoding. */
+  receivedAt?: number;
 }
 
 const RECV_BUFFER_BYTES = 4 << 20;
@@ -120,7 +122,10 @@ function onMessage(buffer: Buffer, rinfo: dgram.RemoteInfo): void {
   counters.received++;
   const id = peekRequestId(buffer);
   const pending = id === undefined ? undefined : routes.get(id);
-  if (pending && answers(pending, rinfo)) return pending.endpoint.deliver(buffer, pending);
+  if (pending && answers(pending, rinfo)) {
+    pending.receivedAt = performance.now();
+    return pending.endpoint.deliver(buffer, pending);
+  }
   // A reply too broken to read its id still belongs to whatever asked that agent, so its client can say "malformed".
   if (id === undefined) {
     const asked = [...routes.values()].filter((p) => answers(p, rinfo));
