@@ -50,7 +50,8 @@ const CLIENTS = 100;
 /** Between two injected outages; each is ended 3 s after the server saw its uplink down. */
 const STAGGER_MS = 4_000;
 const HOLD_DOWN_MS = 3_000;
-const RENDER_TARGET_MS = 1_000;
+/** The issue's target: the first render within this many times the page's data fetch. */
+const RENDER_TARGET_RATIO = 3;
 const LATENCY_TARGET_MS = 500;
 
 /** What the page functions use of the browser's globals (no DOM library in the type check). */
@@ -341,8 +342,8 @@ export async function runDashboard(ctx: BenchContext): Promise<SectionResult> {
       merezha: `${round(renderMed, 0)} ms (${loads.map((l) => round(l.renderMs, 0)).join(', ')})`,
       peer: `data fetch alone (villages + devices + hromada, from the page): ${round(fetchMed, 0)} ms`,
       ratio: `${round(renderMed / fetchMed, 1)}× the fetch (+${round(renderMed - fetchMed, 0)} ms for page load and rendering)`,
-      target: `≤ ${RENDER_TARGET_MS / 1000} s`,
-      met: renderMed <= RENDER_TARGET_MS,
+      target: `≤ ${RENDER_TARGET_RATIO}× the fetch`,
+      met: renderMed <= RENDER_TARGET_RATIO * fetchMed,
     });
 
     // ---- b) state change → dashboards --------------------------------------

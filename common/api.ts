@@ -43,9 +43,6 @@ export const sessionInfo = z.object({
   expires: time,
 });
 
-/** Sent by the dashboard on requests the user did not ask for (timers, reconnects): they do not count as use of the session, so an open tab alone does not keep it from its idle timeout. */
-export const BACKGROUND_HEADER = 'x-merezha-background';
-
 export const userInfo = z.object({ username: z.string(), role, created: time });
 export const usersResponse = z.object({ users: z.array(userInfo) });
 

@@ -11,7 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { BACKGROUND_HEADER } from '../../common/api.ts';
+import { BACKGROUND_HEADER } from '../../common/headers.ts';
 import { allowed, csrfOk, resolvePrincipal, sameSite } from './auth.ts';
 import { HOST_REFUSED, hostChecker } from './hosts.ts';
 import { HttpError, type RouteDef } from './route.ts';

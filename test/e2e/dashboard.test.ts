@@ -47,6 +47,7 @@ interface PageElement {
   getAttribute(name: string): string | null;
   textContent: string | null;
   outerHTML: string;
+  tagName: string;
   /** Form controls only. */
   labels?: ArrayLike<unknown> | null;
 }
@@ -421,6 +422,25 @@ suite(title, () => {
     }
   });
 
+  it('asks for the overview’s data beside the session, not after it, and once', async () => {
+    const page = await admin.newPage();
+    const asked: string[] = [];
+    page.on('request', (request) => asked.push(new URL(request.url()).pathname));
+    try {
+      // The session's answer waits until the villages have been asked for: were they asked after it, this would time out.
+      await page.route('**/api/session', async (route) => {
+        await expect.poll(() => asked.includes('/api/villages'), { timeout: 10_000 }).toBe(true);
+        await route.continue();
+      });
+      await page.goto(stack.url);
+      await page.locator(`[data-testid="village-card-${VILLAGES[0]!}"]`).waitFor();
+      // Asked once each: the early start of the reads does not read them again when the session turns out good.
+      for (const path of ['/api/session', '/api/hromada', '/api/villages']) expect(asked.filter((p) => p === path).length, path).toBe(1);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('says where to add devices when the inventory has none, and not otherwise', async () => {
     expect(await overview.locator('[data-testid="first-device"]').count()).toBe(0);
     const page = await admin.newPage();
@@ -432,11 +452,15 @@ suite(title, () => {
         for (const part of [body.total.uplinks, body.total.institutions, body.total.wifi]) part.total = 0;
         await route.fulfill({ response, json: body });
       });
+      // No live connection on this page: a `coverage` event would put the real totals back before the hint is read.
+      // (socket.io opens with HTTP long-polling, so refusing that keeps the socket from connecting at all.)
+      await page.route('**/socket.io/**', (route) => route.abort());
       await page.goto(stack.url);
       const hint = page.locator('[data-testid="first-device"]');
       await expect.poll(() => hint.count(), { timeout: 10_000 }).toBe(1);
       expect(await hint.textContent()).toContain('/etc/merezha/hromada.yaml');
       expect(await hint.textContent()).toContain('merezha check-config');
+      expect(await page.locator('[data-testid="live"]').getAttribute('data-connected')).toBe('false');
     } finally {
       await page.close();
     }
@@ -519,6 +543,10 @@ suite(title, () => {
     ).toBe(true);
     await page.keyboard.press('Enter');
     await page.waitForURL((u) => u.pathname === focused);
+    // The village page's code is read on the way (App.svelte): its heading still takes the focus once it is there.
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.activeElement?.tagName === 'H1', undefined, {
+      timeout: 10_000,
+    });
     await page.close();
   });
 

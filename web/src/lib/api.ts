@@ -6,7 +6,8 @@
  * page's own doing (a timer, a reconnect) and says so in a header: the server does not count it as
  * use, so a tab left open does not keep the session from its idle timeout.
  */
-import { BACKGROUND_HEADER, type ErrorResponse, type SessionInfo, type SessionRequest } from '../../../common/api.ts';
+import type { ErrorResponse, SessionInfo, SessionRequest } from '../../../common/api.ts';
+import { BACKGROUND_HEADER } from '../../../common/headers.ts';
 import { router } from './router.svelte.ts';
 import { session } from './session.svelte.ts';
 

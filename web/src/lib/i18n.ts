@@ -850,20 +850,26 @@ function formatters(language: Locale, zone: string | undefined, tr: Translate) {
     if (!format) numberFormats.set(key, (format = new Intl.NumberFormat(locale, { style, maximumFractionDigits: digits })));
     return format;
   };
-  const dateTime = new Intl.DateTimeFormat(locale, { timeZone: zone, dateStyle: 'short', timeStyle: 'short' });
-  const timeOnly = new Intl.DateTimeFormat(locale, { timeZone: zone, timeStyle: 'short' });
-  const dayOnly = new Intl.DateTimeFormat(locale, { timeZone: zone, dateStyle: 'medium' });
-  const dayMonth = new Intl.DateTimeFormat(locale, { timeZone: zone, day: 'numeric', month: 'short' });
+  // Each made when first used: a date format takes milliseconds to build, and the set is built again for each language
+  // and zone, the first time before the hromada's zone is known, while the page is starting.
+  const dateFormat = (language: string, options: Intl.DateTimeFormatOptions) => {
+    let format: Intl.DateTimeFormat | undefined;
+    return () => (format ??= new Intl.DateTimeFormat(language, { timeZone: zone, ...options }));
+  };
+  const dateTime = dateFormat(locale, { dateStyle: 'short', timeStyle: 'short' });
+  const timeOnly = dateFormat(locale, { timeStyle: 'short' });
+  const dayOnly = dateFormat(locale, { dateStyle: 'medium' });
+  const dayMonth = dateFormat(locale, { day: 'numeric', month: 'short' });
   // English digits whatever the language: Ukrainian would write «2025 р.».
-  const yearOnly = new Intl.DateTimeFormat('en', { timeZone: zone, year: 'numeric' });
+  const yearOnly = dateFormat('en', { year: 'numeric' });
   /** Causes tell their times in the zone of the dates around them: the hromada's, the browser's until it is known. */
   const causeContext = (name: (id: string) => string): CauseWordsContext => ({
     locale: language,
-    timeZone: zone ?? dateTime.resolvedOptions().timeZone,
+    timeZone: zone ?? dateTime().resolvedOptions().timeZone,
     name,
   });
   const dash = '—';
-  const moment = (ms: number) => (dayOnly.format(ms) === dayOnly.format(Date.now()) ? timeOnly.format(ms) : dateTime.format(ms));
+  const moment = (ms: number) => (dayOnly().format(ms) === dayOnly().format(Date.now()) ? timeOnly().format(ms) : dateTime().format(ms));
 
   return {
     timeZone: zone,
@@ -907,21 +913,21 @@ function formatters(language: Locale, zone: string | undefined, tr: Translate) {
     category: (category: InstitutionCategory) => categoryHeading(category, language),
     /** One institution of a category: "школа", "school". */
     institution: (category: InstitutionCategory) => institutionName(category, language),
-    dateTime: (ms: number | null) => (ms == null ? dash : dateTime.format(ms)),
+    dateTime: (ms: number | null) => (ms == null ? dash : dateTime().format(ms)),
     /** "3,4 МБ". */
     bytes: (n: number) => formatBytes(n, language),
     /** The state engine's reason (stored in English) in the chosen language. */
     reason: (text: string) => localizeReason(text, language),
     /** Chart ticks: "14:00" within a day, "22 лист." across days. */
-    clock: (ms: number) => timeOnly.format(ms),
+    clock: (ms: number) => timeOnly().format(ms),
     /** The end of a blackout slot (cut at the day's midnights): the midnight that ends its day is "24:00", as schedules write it. */
     until: (ms: number) => {
-      const text = timeOnly.format(ms);
+      const text = timeOnly().format(ms);
       return text === '00:00' ? '24:00' : text;
     },
-    date: (ms: number) => dayMonth.format(ms),
+    date: (ms: number) => dayMonth().format(ms),
     /** The calendar year at `ms` in the hromada's (or oblast's) zone: which yearly report is the current one. */
-    year: (ms: number) => Number(yearOnly.format(ms)),
+    year: (ms: number) => Number(yearOnly().format(ms)),
     /** Just the time when it is today, else date and time. */
     moment,
     /** «3 хв тому», «менше хвилини тому»: how long before `now` (the server's, so the browser's clock does not matter). */

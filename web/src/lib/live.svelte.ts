@@ -106,6 +106,8 @@ class Live {
     this.#socket?.disconnect();
     this.#socket = null;
     this.connected = false;
+    // A read begun before the session was known fails with 401 when there was none: not an error to show after sign-in.
+    this.error = null;
   }
 
   async refresh(): Promise<void> {

@@ -35,6 +35,8 @@ class Router {
   search = $state(location.search);
   route = $derived(match(this.path));
   query = $derived(new URLSearchParams(this.search));
+  /** Another path than the one the page was loaded at has been shown: each new page's heading takes the focus. */
+  moved = false;
 
   navigate(href: string, { replace = false } = {}): void {
     const url = new URL(href, location.href);
@@ -67,6 +69,7 @@ class Router {
   }
 
   #sync(): void {
+    if (location.pathname !== this.path) this.moved = true;
     this.path = location.pathname;
     this.search = location.search;
   }

@@ -1,0 +1,7 @@
+/**
+ * HTTP header names the server and the dashboard share. Values only, no zod:
+ * the web imports this file at run time, while it takes only types from api.ts.
+ */
+
+/** Sent by the dashboard on requests the user did not ask for (timers, reconnects): they do not count as use of the session, so an open tab alone does not keep it from its idle timeout. */
+export const BACKGROUND_HEADER = 'x-merezha-background';
