@@ -33,6 +33,7 @@ import { createRequire } from 'node:module';
 import { isIP, SocketAddress } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { DelayTimers, type TimerWaiter, type Wait } from '../delay-timers.ts';
 import type { NotMeasuredReason } from '../samples.ts';
 import type { RunSignal } from './types.ts';
 
@@ -126,6 +127,8 @@ class EchoSocket {
   /** [0] the kernel's drop count on the socket, then (sequence, rtt) pairs of a batch of replies. */
   private readonly replies = new Float64Array(1 + 2 * BATCH);
   private readonly socket: NativeSocket;
+  /** The probes' waits between requests and for replies. */
+  readonly timers = new DelayTimers();
 
   constructor(
     private readonly addon: NativeIcmp,
@@ -250,33 +253,43 @@ class BatchPinger implements IcmpPinger {
     return s;
   }
 
-  async ping(host: string, opts: EchoOptions, signal?: RunSignal): Promise<EchoResult> {
-    let target = this.addresses.get(host);
-    if (target === undefined) {
-      let address = host;
-      let family = isIP(host);
-      if (family === 0) {
-        try {
-          ({ address, family } = await lookup(host));
-        } catch {
-          return { sent: 0, rtts: [], error: `ping: ${host}: Name or service not known` };
-        }
-      }
-      target = { family: family === 6 ? 6 : 4, bytes: addressBytes(address, family === 6 ? 6 : 4) };
-      // A name is looked up again each time: its address may change.
-      if (isIP(host) !== 0) {
-        if (this.addresses.size >= ADDRESS_CACHE_MAX) this.addresses.clear();
-        this.addresses.set(host, target);
+  ping(host: string, opts: EchoOptions, signal?: RunSignal): Promise<EchoResult> {
+    // An address pinged before needs no await: one promise per probe, not one per layer.
+    const known = this.addresses.get(host);
+    return known
+      ? this.start(known, host, opts, signal)
+      : this.lookup(host).then((t) => (typeof t === 'string' ? { sent: 0, rtts: [], error: t } : this.start(t, host, opts, signal)));
+  }
+
+  /** The family and bytes of a host, or why it has none. */
+  private async lookup(host: string): Promise<{ family: 4 | 6; bytes: Uint8Array } | string> {
+    let address = host;
+    let family = isIP(host);
+    if (family === 0) {
+      try {
+        ({ address, family } = await lookup(host));
+      } catch {
+        return `ping: ${host}: Name or service not known`;
       }
     }
+    const target = { family: family === 6 ? (6 as const) : (4 as const), bytes: addressBytes(address, family === 6 ? 6 : 4) };
+    // A name is looked up again each time: its address may change.
+    if (isIP(host) !== 0) {
+      if (this.addresses.size >= ADDRESS_CACHE_MAX) this.addresses.clear();
+      this.addresses.set(host, target);
+    }
+    return target;
+  }
+
+  private start(target: { family: 4 | 6; bytes: Uint8Array }, host: string, opts: EchoOptions, signal?: RunSignal): Promise<EchoResult> {
     const socket = this.socket(target.family);
-    if (typeof socket === 'string') return { sent: 0, rtts: [], error: socket };
+    if (typeof socket === 'string') return Promise.resolve({ sent: 0, rtts: [], error: socket });
     return new Promise((resolve) => new Probe(socket, target.bytes, host, opts, resolve, signal).start());
   }
 }
 
-/** One probe in flight: its requests, their replies, its one timer. */
-class Probe {
+/** One probe in flight: its requests, their replies, its one wait at a time. */
+class Probe implements TimerWaiter {
   private readonly rtts: number[] = [];
   /** Sequence numbers of the requests sent, and when each was sent (performance.now()). */
   private readonly seqs: number[] = [];
@@ -287,7 +300,9 @@ class Probe {
   private dropsBefore = 0;
   /** performance.now() after which a reply is late; Infinity until the last request is out. */
   private deadline = Infinity;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  timerToken = 0;
+  /** The wait under way, if any. */
+  private wait: Wait | undefined;
   private cancelAbort: (() => void) | undefined;
   private done = false;
 
@@ -319,7 +334,14 @@ class Probe {
     return true;
   }
 
-  private readonly sendNext = () => {
+  /** The wait between requests ended, or the one after the last. */
+  onTimer(): void {
+    this.wait = undefined;
+    if (this.deadline === Infinity) this.sendNext();
+    else this.expire();
+  }
+
+  private sendNext(): void {
     this.sent++;
     const at = performance.now();
     const rc = this.socket.send(this.address, this);
@@ -330,24 +352,24 @@ class Probe {
       this.error = `sendto ${this.host}: ${errnoName(rc)}`;
       if (OUT_OF_BUFFERS.has(rc)) this.outOfBuffers = true;
     }
-    if (this.sent < this.opts.count) this.timer = setTimeout(this.sendNext, this.opts.packet_interval);
+    if (this.sent < this.opts.count) this.wait = this.socket.timers.after(this.opts.packet_interval, this);
     else if (this.seqs.length === 0 || this.rtts.length === this.seqs.length) this.finish();
     else {
       this.deadline = performance.now() + this.opts.timeout;
-      this.timer = setTimeout(this.expire, this.opts.timeout);
+      this.wait = this.socket.timers.after(this.opts.timeout, this);
     }
-  };
+  }
 
   /** The timeout: whatever came in time but is still unread counts, so read it first. */
-  private readonly expire = () => {
+  private expire(): void {
     this.socket.drain();
     this.finish();
-  };
+  }
 
   private finish(): void {
     if (this.done) return;
     this.done = true;
-    clearTimeout(this.timer);
+    this.wait?.cancel(this);
     this.cancelAbort?.();
     for (const seq of this.seqs) this.socket.forget(seq, this);
     const { sent, rtts } = this;

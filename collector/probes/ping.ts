@@ -132,11 +132,11 @@ async function systemPing(host: string, opts: PingOptions): Promise<PingResult> 
  * Pings a host `opts.count` times. Never rejects; an abort ends the probe
  * early with the replies so far (batch pinger only).
  */
-export async function pingHost(host: string, opts: PingOptions, signal?: RunSignal): Promise<PingResult> {
+export function pingHost(host: string, opts: PingOptions, signal?: RunSignal): Promise<PingResult> {
   const batch = batchPinger();
   // A scoped IPv6 address (fe80::1%eth0) needs the system ping's interface handling.
   if (typeof batch === 'string' || host.includes('%')) return systemPing(host, opts);
-  return fromEchoes(await batch.ping(host, opts, signal), opts);
+  return batch.ping(host, opts, signal).then((r) => fromEchoes(r, opts));
 }
 
 export const pingProbe: ProbeKind<DeviceTarget, PingResult, PingSample> = {
