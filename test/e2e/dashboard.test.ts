@@ -441,6 +441,40 @@ suite(title, () => {
     }
   });
 
+  it('asks for the overview’s first data while its script is still on the way, and once', async () => {
+    const page = await admin.newPage();
+    const asked: string[] = [];
+    page.on('request', (request) => asked.push(new URL(request.url()).pathname));
+    const first = ['/api/session', '/api/hromada', '/api/villages'];
+    try {
+      // The scripts are held until the data has been asked for: were it asked by the script, this would time out.
+      await page.route('**/assets/*.js', async (route) => {
+        await expect.poll(() => first.every((path) => asked.includes(path)), { timeout: 10_000 }).toBe(true);
+        await route.continue();
+      });
+      await page.goto(stack.url);
+      await page.locator(`[data-testid="village-card-${VILLAGES[0]!}"]`).waitFor();
+      // The app's own first reads took those answers (index.html's preloads) rather than asking again.
+      for (const path of first) expect(asked.filter((p) => p === path).length, path).toBe(1);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reads the overview’s data afresh after signing in on a sign-in page opened directly', async () => {
+    // Signed out, the page's early reads are answered 401: signing in must not be handed those answers.
+    const context = await newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(url('/login'));
+      await signInInBrowser(page, 'admin', STACK_ADMIN_PASSWORD);
+      await page.waitForURL((u) => u.pathname === '/');
+      await page.locator(`[data-testid="village-card-${VILLAGES[0]!}"]`).waitFor({ timeout: 10_000 });
+    } finally {
+      await context.close();
+    }
+  });
+
   it('says where to add devices when the inventory has none, and not otherwise', async () => {
     expect(await overview.locator('[data-testid="first-device"]').count()).toBe(0);
     const page = await admin.newPage();

@@ -87,6 +87,19 @@ export function sendToLogin(): void {
   router.navigate(here === '/' ? '/login' : withQuery('/login', { next: here }), { replace: true });
 }
 
+/**
+ * index.html asks for the first data the app reads (`<link rel="preload" as="fetch">`), and the browser hands each answer
+ * to the first read of its path, however late that comes. The sign-in page reads none of them: they are taken here, so
+ * that the reads after signing in go to the server instead of getting the answers (401) from before.
+ */
+export function dropPreloadedReads(): void {
+  for (const link of document.querySelectorAll<HTMLLinkElement>('link[rel="preload"][as="fetch"]'))
+    void fetch(link.href, { credentials: 'same-origin' }).then(
+      (response) => response.body?.cancel(),
+      () => undefined,
+    );
+}
+
 export async function loadSession(): Promise<void> {
   try {
     session.info = await request<SessionInfo>('GET', '/api/session');
