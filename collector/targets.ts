@@ -15,7 +15,8 @@ export function deviceTargets(config: Config): DeviceTarget[] {
         if (device.provider) tags.provider = device.provider;
         if (device.category) tags.category = device.category;
         // Only what the probes and the inventory read of the village: a target stays equal when its village gains a device.
-        return { key: device.id, device, village: { id: village.id, name: village.name }, tags };
+        // Frozen: the writer encodes a frozen tag set once (storage/line-protocol.ts).
+        return { key: device.id, device, village: { id: village.id, name: village.name }, tags: Object.freeze(tags) };
       }),
     );
     cache.set(config, targets);

@@ -50,17 +50,39 @@ const ENCODING = new Map<string, Encoded>(
   ]),
 );
 
-/** One point as a line (without the newline). */
-export function toLine(point: Point): string {
-  const enc = ENCODING.get(point.measurement);
-  if (enc === undefined) throw new Error(`unknown measurement "${point.measurement}"`);
+/** The measurement and tags of a line, as they go on the wire. */
+function head(enc: Encoded, tags: Point['tags']): string {
   let line = enc.name;
-  const tags = point.tags;
   // checkPoint allows only the measurement's tags: walking them in order sorts for free.
   for (const tag of enc.tags) {
     const value = tags[tag.name];
     if (value !== undefined && value !== '') line += tag.key + escapeTag(value);
   }
+  return line;
+}
+
+/**
+ * Heads of frozen tag sets, by measurement. A device's tags are one frozen
+ * object on every point of it (its target's), so they are escaped and joined
+ * once, not on each of the thousands of points a second; a tag set that is
+ * not frozen may change and is encoded each time.
+ */
+const HEADS = new WeakMap<Point['tags'], Map<Encoded, string>>();
+
+function cachedHead(enc: Encoded, tags: Point['tags']): string {
+  if (!Object.isFrozen(tags)) return head(enc, tags);
+  let heads = HEADS.get(tags);
+  if (heads === undefined) HEADS.set(tags, (heads = new Map()));
+  let line = heads.get(enc);
+  if (line === undefined) heads.set(enc, (line = head(enc, tags)));
+  return line;
+}
+
+/** One point as a line (without the newline). */
+export function toLine(point: Point): string {
+  const enc = ENCODING.get(point.measurement);
+  if (enc === undefined) throw new Error(`unknown measurement "${point.measurement}"`);
+  let line = cachedHead(enc, point.tags);
   let sep = ' ';
   const fields = point.fields;
   for (const k in fields) {

@@ -49,7 +49,7 @@ export function serviceKind(type: 'http' | 'tcp', check: ServiceCheck): ProbeKin
     targets: (config) =>
       config.services
         .filter((service) => addressOf(service) !== undefined)
-        .map((service) => ({ key: serviceKey(service.id), service, tags: { service: service.id, type } })),
+        .map((service) => ({ key: serviceKey(service.id), service, tags: Object.freeze({ service: service.id, type }) })),
     intervalMs: (config, target) => target.service.interval ?? config.polling.services.interval,
     create: ({ config }) => ({
       run: (target, signal) => {

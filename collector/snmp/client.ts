@@ -228,13 +228,16 @@ class NetSnmpClient implements SnmpClient, Owner {
     let looped: SnmpError | undefined;
     return this.call<Varbind[]>((s, done) => {
       const out: Varbind[] = [];
+      const prefix = `${baseOid}.`;
       let last = baseOid;
       looped = undefined;
-      s.subtree(
+      // net-snmp's subtree() would test each OID of a reply by splitting both into arrays; a prefix test says the same.
+      s.walk(
         baseOid,
         20,
         (varbinds) => {
           for (const vb of varbinds) {
+            if (!vb.oid.startsWith(prefix)) return true;
             const type = Number(vb.type);
             // net-snmp's own JS agent answers a GETNEXT past its last object with noSuchObject at the OID asked,
             // which net-snmp's walk would ask again forever: the agent has nothing more.

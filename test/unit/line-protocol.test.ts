@@ -18,6 +18,20 @@ describe('line protocol', () => {
     );
   });
 
+  it('encodes a frozen tag set once per measurement, and a tag set that is not frozen anew each time', () => {
+    const frozen = Object.freeze({ village: 'v 1', device: 'd', kind: 'uplink' });
+    const at = (measurement: 'ping' | 'snmp', tags: Point['tags']) =>
+      toLine({ measurement, tags, fields: measurement === 'ping' ? { reachable: 1 } : { ok: 1 }, time: 7 });
+    expect(at('ping', frozen)).toBe('ping,device=d,kind=uplink,village=v\\ 1 reachable=1i 7');
+    // The same object under another measurement gets that measurement's head, not the cached one.
+    expect(at('snmp', frozen)).toBe('snmp,device=d,kind=uplink,village=v\\ 1 ok=1i 7');
+    expect(at('ping', frozen)).toBe('ping,device=d,kind=uplink,village=v\\ 1 reachable=1i 7');
+    const open: Point['tags'] = { village: 'v', device: 'd', kind: 'uplink' };
+    expect(at('ping', open)).toBe('ping,device=d,kind=uplink,village=v reachable=1i 7');
+    open.device = 'e';
+    expect(at('ping', open)).toBe('ping,device=e,kind=uplink,village=v reachable=1i 7');
+  });
+
   it('escapes commas, equals signs and spaces in tags, and quotes string fields', () => {
     const line = toLine({
       measurement: 'event',
