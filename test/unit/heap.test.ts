@@ -1,4 +1,5 @@
 /** app/heap.ts: V8 heap limits from the inventory, the operator's override, and the flags `merezha start` gets. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,8 @@ describe('heapLimits', () => {
   it.each([
     { name: 'a village network', devices: 50, services: 2, old: 129, semi: 2 },
     { name: '1,000 devices', devices: 1_000, services: 0, old: 136, semi: 2 },
-    { name: '10,000 devices', devices: 10_000, services: 0, old: 208, semi: 6 },
-    { name: '20,000 devices', devices: 20_000, services: 0, old: 288, semi: 10 },
+    { name: '10,000 devices', devices: 10_000, services: 0, old: 208, semi: 4 },
+    { name: '20,000 devices', devices: 20_000, services: 0, old: 288, semi: 8 },
     { name: '50,000 devices', devices: 50_000, services: 0, old: 528, semi: 16 },
   ])('$name: old space $old MB, semi-spaces $semi MB', ({ devices, services, old, semi }) => {
     // At least twice the live heap measured at 10k and 20k devices (85 and 107 MB), with room for the rest of merezha start.
@@ -30,6 +31,27 @@ describe('heapLimits', () => {
     const huge = heapLimits({ devices: 10_000_000, services: 100_000 });
     expect(huge).toEqual({ maxOldSpaceMb: 2048, maxSemiSpaceMb: 16 });
     expect(heapLimits({ devices: 0, services: 0 })).toEqual({ maxOldSpaceMb: 128, maxSemiSpaceMb: 2 });
+  });
+
+  it('gives semi-spaces as powers of two, which V8 would round up to anyway, never shrinking as devices grow', () => {
+    let previous = 0;
+    for (let devices = 0; devices <= 60_000; devices += 250) {
+      const semi = heapLimits({ devices, services: 0 }).maxSemiSpaceMb;
+      expect(Math.log2(semi) % 1, `${devices} devices: ${semi} MB`).toBe(0);
+      expect(semi).toBeGreaterThanOrEqual(previous);
+      previous = semi;
+    }
+  });
+
+  it('sizes the young generation V8 really uses: three semi-spaces (two halves and the large objects) beside the old space', () => {
+    const { maxOldSpaceMb, maxSemiSpaceMb } = heapLimits({ devices: 10_000, services: 0 });
+    const limit = execFileSync(
+      process.execPath,
+      [`--max-old-space-size=${maxOldSpaceMb}`, `--max-semi-space-size=${maxSemiSpaceMb}`, '-p', 'v8.getHeapStatistics().heap_size_limit'],
+      { encoding: 'utf8' },
+    );
+    // A semi-space that is not a power of two would come back rounded up: 6 MB as 8, 24 MB of young generation instead of 18.
+    expect(Number(limit) / 2 ** 20).toBe(maxOldSpaceMb + 3 * maxSemiSpaceMb);
   });
 });
 
