@@ -185,6 +185,8 @@ describe('the package contents', () => {
       ),
     );
     expect(control).toMatch(/^Recommends: fonts-dejavu-core$/m);
+    // merezha central --demo and the oblast tier run Debian's nats-server; a hromada alone does not need it.
+    expect(control).toMatch(/^Suggests: nats-server$/m);
     expect(debianVersion('1.0.0-rc.1')).toBe('1.0.0~rc.1');
   });
 
