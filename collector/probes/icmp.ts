@@ -213,9 +213,17 @@ export interface IcmpPinger {
 /** Hosts pinged lately, parsed: the collector pings the same ones every interval. */
 const ADDRESS_CACHE_MAX = 100_000;
 
+interface Target {
+  family: 4 | 6;
+  bytes: Uint8Array;
+}
+
+const targetOf = (address: string, family: number): Target =>
+  family === 6 ? { family: 6, bytes: addressBytes(address, 6) } : { family: 4, bytes: addressBytes(address, 4) };
+
 class BatchPinger implements IcmpPinger {
   private readonly sockets = new Map<4 | 6, EchoSocket | string>();
-  private readonly addresses = new Map<string, { family: 4 | 6; bytes: Uint8Array }>();
+  private readonly addresses = new Map<string, Target>();
 
   constructor(
     private readonly addon: NativeIcmp,
@@ -254,34 +262,26 @@ class BatchPinger implements IcmpPinger {
   }
 
   ping(host: string, opts: EchoOptions, signal?: RunSignal): Promise<EchoResult> {
-    // An address pinged before needs no await: one promise per probe, not one per layer.
-    const known = this.addresses.get(host);
-    return known
-      ? this.start(known, host, opts, signal)
-      : this.lookup(host).then((t) => (typeof t === 'string' ? { sent: 0, rtts: [], error: t } : this.start(t, host, opts, signal)));
+    // An address goes out at once, with no await: one promise per probe, not one per layer, and the
+    // echo request is on its way when ping() returns.
+    const target = this.addresses.get(host) ?? (isIP(host) === 0 ? undefined : this.remember(host));
+    if (target) return this.start(target, host, opts, signal);
+    // A name is looked up again each time: its address may change.
+    return lookup(host).then(
+      ({ address, family }) => this.start(targetOf(address, family), host, opts, signal),
+      () => ({ sent: 0, rtts: [], error: `ping: ${host}: Name or service not known` }),
+    );
   }
 
-  /** The family and bytes of a host, or why it has none. */
-  private async lookup(host: string): Promise<{ family: 4 | 6; bytes: Uint8Array } | string> {
-    let address = host;
-    let family = isIP(host);
-    if (family === 0) {
-      try {
-        ({ address, family } = await lookup(host));
-      } catch {
-        return `ping: ${host}: Name or service not known`;
-      }
-    }
-    const target = { family: family === 6 ? (6 as const) : (4 as const), bytes: addressBytes(address, family === 6 ? 6 : 4) };
-    // A name is looked up again each time: its address may change.
-    if (isIP(host) !== 0) {
-      if (this.addresses.size >= ADDRESS_CACHE_MAX) this.addresses.clear();
-      this.addresses.set(host, target);
-    }
+  /** An address's family and bytes, kept: the collector pings the same ones every interval. */
+  private remember(address: string): Target {
+    const target = targetOf(address, isIP(address));
+    if (this.addresses.size >= ADDRESS_CACHE_MAX) this.addresses.clear();
+    this.addresses.set(address, target);
     return target;
   }
 
-  private start(target: { family: 4 | 6; bytes: Uint8Array }, host: string, opts: EchoOptions, signal?: RunSignal): Promise<EchoResult> {
+  private start(target: Target, host: string, opts: EchoOptions, signal?: RunSignal): Promise<EchoResult> {
     const socket = this.socket(target.family);
     if (typeof socket === 'string') return Promise.resolve({ sent: 0, rtts: [], error: socket });
     return new Promise((resolve) => new Probe(socket, target.bytes, host, opts, resolve, signal).start());
