@@ -32,6 +32,13 @@ interface Encoded {
   /** Every tag the measurement may have, sorted, with its key as it goes on the wire. */
   tags: { name: string; key: string }[];
   fields: Map<string, { key: string; type: FieldType }>;
+  /**
+   * Heads (measurement and tags) of frozen tag sets. A device's tags are one
+   * frozen object on every point of it (its target's), so they are escaped
+   * and joined once, not on each of the thousands of points a second; a tag
+   * set that is not frozen may change and is encoded each time.
+   */
+  heads: WeakMap<Point['tags'], string>;
 }
 
 const ENCODING = new Map<string, Encoded>(
@@ -46,6 +53,7 @@ const ENCODING = new Map<string, Encoded>(
           { key: escapeTag(k), type: f.type },
         ]),
       ),
+      heads: new WeakMap(),
     },
   ]),
 );
@@ -61,20 +69,10 @@ function head(enc: Encoded, tags: Point['tags']): string {
   return line;
 }
 
-/**
- * Heads of frozen tag sets, by measurement. A device's tags are one frozen
- * object on every point of it (its target's), so they are escaped and joined
- * once, not on each of the thousands of points a second; a tag set that is
- * not frozen may change and is encoded each time.
- */
-const HEADS = new WeakMap<Point['tags'], Map<Encoded, string>>();
-
 function cachedHead(enc: Encoded, tags: Point['tags']): string {
   if (!Object.isFrozen(tags)) return head(enc, tags);
-  let heads = HEADS.get(tags);
-  if (heads === undefined) HEADS.set(tags, (heads = new Map()));
-  let line = heads.get(enc);
-  if (line === undefined) heads.set(enc, (line = head(enc, tags)));
+  let line = enc.heads.get(tags);
+  if (line === undefined) enc.heads.set(tags, (line = head(enc, tags)));
   return line;
 }
 
