@@ -852,9 +852,9 @@ function formatters(language: Locale, zone: string | undefined, tr: Translate) {
   };
   // Each made when first used: a date format takes milliseconds to build, and the set is built again for each language
   // and zone, the first time before the hromada's zone is known, while the page is starting.
-  const dateFormat = (language: string, options: Intl.DateTimeFormatOptions) => {
+  const dateFormat = (tag: string, options: Intl.DateTimeFormatOptions) => {
     let format: Intl.DateTimeFormat | undefined;
-    return () => (format ??= new Intl.DateTimeFormat(language, { timeZone: zone, ...options }));
+    return () => (format ??= new Intl.DateTimeFormat(tag, { timeZone: zone, ...options }));
   };
   const dateTime = dateFormat(locale, { dateStyle: 'short', timeStyle: 'short' });
   const timeOnly = dateFormat(locale, { timeStyle: 'short' });
