@@ -199,24 +199,34 @@ class NetSnmpClient implements SnmpClient, Owner {
   }
 
   async get(oids: string[]): Promise<GetResult[]> {
-    let noSuchName = false;
     const isV1 = this.version === '1';
-    const varbinds = await this.call<snmp.Varbind[]>((s, done) =>
-      s.get(oids, (err, vbs) => {
-        // SNMPv1 fails the whole PDU with noSuchName when any OID is absent;
-        // ask one OID at a time so v1 agents give the same per-OID answers as v2c.
-        if (isV1 && (err as { status?: number } | null)?.status === snmp.ErrorStatus.NoSuchName) {
-          noSuchName = true;
-          return done(null, []);
-        }
-        if (!err && !vbs) return done(new Error('no varbinds in the reply'));
-        done(err, vbs);
-      }),
-    );
-    if (noSuchName) {
-      if (oids.length === 1) return [{ oid: oids[0]!, missing: 'noSuchObject' }];
-      return (await Promise.all(oids.map((oid) => this.get([oid])))).flat();
+    let results: GetResult[] | undefined;
+    try {
+      results = await (this.version === '3' ? this.getV3(oids) : this.getByCommunity(oids));
+    } catch (err) {
+      // SNMPv1 fails the whole PDU with noSuchName when any OID is absent;
+      // ask one OID at a time so v1 agents give the same per-OID answers as v2c.
+      if (!(isV1 && (err as { status?: number }).status === snmp.ErrorStatus.NoSuchName))
+        throw describeSnmpError(err, this.timeoutMs, this.parseError);
     }
+    if (results) return results;
+    if (oids.length === 1) return [{ oid: oids[0]!, missing: 'noSuchObject' }];
+    return (await Promise.all(oids.map((oid) => this.get([oid])))).flat();
+  }
+
+  /** v1/v2c: through the session's own GET (community-get.ts); errors as net-snmp gives them. */
+  private getByCommunity(oids: string[]): Promise<GetResult[]> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new SnmpError('aborted', 'transport'));
+      this.parseError = undefined;
+      this.session.communityGet(this, oids, (err, results) => (err ? reject(err) : resolve(results!)));
+    });
+  }
+
+  private async getV3(oids: string[]): Promise<GetResult[]> {
+    const varbinds = await this.call<snmp.Varbind[]>((s, done) =>
+      s.get(oids, (err, vbs) => (!err && !vbs ? done(new Error('no varbinds in the reply')) : done(err, vbs))),
+    );
     return varbinds.map((vb, i) => {
       const type = Number(vb.type);
       const missing = MISSING_TYPES[type];

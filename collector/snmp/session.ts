@@ -15,9 +15,8 @@
  * - ids: every request gets a process-unique id of fixed width (the shared
  *   socket routes replies by it), assigned before the message is encoded, so
  *   v3's authentication covers it;
- * - encoding: a v1/v2c GET of an OID list already asked with the same
- *   community (every device's steady poll asks one of a handful) is a copy of
- *   its first encoding with the id patched in place;
+ * - a v1/v2c GET (every device's steady poll) does without net-snmp, in
+ *   community-get.ts; net-snmp keeps the walks and SNMPv3;
  * - timeouts: a request is registered before its datagram leaves (no reply
  *   can beat its registration), and a timeout is decided after the poll phase
  *   that reads the socket has run (setImmediate), so a reply that arrived
@@ -34,7 +33,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import snmp from 'net-snmp';
-import { Endpoint, nextRequestId, requestIdOffset, sharedDgram, type Pending } from './transport.ts';
+import { CommunityGets, isCommunityGet, type GetCallback } from './community-get.ts';
+import { Endpoint, nextRequestId, sharedDgram, type Pending } from './transport.ts';
 
 /** What issues requests through a shared session: one device's client. */
 export interface Owner {
@@ -52,7 +52,6 @@ export interface Owner {
 interface Req extends Pending {
   message: {
     version: number;
-    buffer?: Buffer;
     pdu: { id: number; type: number; varbinds: { oid: string }[] };
     msgGlobalData?: { msgID: number };
     toBuffer(): Buffer;
@@ -101,9 +100,6 @@ const TimedOut = (snmp as unknown as { RequestTimedOutError: new (message: strin
  */
 const ENGINE_ID = Buffer.concat([Buffer.from('8000b98380', 'hex'), randomBytes(12)]);
 
-/** The OID lists of steady polls are a handful per community; far more means they are not steady, and the oldest go. */
-const MAX_TEMPLATES = 512;
-
 export interface SharedSessionOptions {
   retries: number;
   timeout: number;
@@ -118,12 +114,13 @@ export class SharedSession extends Base {
   private users = 0;
   /** Whose operation is being issued, or whose reply is being read: the owner of any request net-snmp sends meanwhile. */
   private current: Owner | undefined;
-  private templates: Map<string, { buffer: Buffer; idAt: number }> | undefined;
+  /** A v1/v2c session's GETs, which do without net-snmp (community-get.ts). */
+  private gets: CommunityGets | undefined;
 
   constructor(
     private readonly key: string,
-    authenticator: unknown,
-    options: SharedSessionOptions,
+    private readonly authenticator: unknown,
+    private readonly options: SharedSessionOptions,
   ) {
     super('', authenticator, { ...options, dgramModule: sharedDgram, engineID: ENGINE_ID });
     // net-snmp emits 'error' for a datagram it cannot decode (unheard, the EventEmitter would throw and take the
@@ -144,9 +141,18 @@ export class SharedSession extends Base {
     }
   }
 
+  /** A v1/v2c GET for `owner`: the results in the order of `oids`, or the error net-snmp would give. */
+  communityGet(owner: Owner, oids: readonly string[], callback: GetCallback): void {
+    if (typeof this.authenticator !== 'string') throw new Error('a GET by community on an SNMPv3 session');
+    const { version, timeout, retries } = this.options;
+    this.gets ??= new CommunityGets(this.dgram, { version, community: this.authenticator, timeout, retries });
+    this.gets.get(owner, oids, callback);
+  }
+
   /** Fails the requests of `owner` still in flight at once; those of the session's other owners go on. */
   abort(owner: Owner, error: Error): void {
     if (owner.pending === 0) return;
+    this.gets?.abort(owner, error);
     for (const id in this.reqs) {
       const req = this.reqs[id]!;
       if (req.owner !== owner) continue;
@@ -172,10 +178,16 @@ export class SharedSession extends Base {
   }
 
   templateCount(): number {
-    return this.templates?.size ?? 0;
+    return this.gets?.templateCount ?? 0;
+  }
+
+  override close(): void {
+    this.gets?.close(new Error('Socket forcibly closed'));
+    super.close();
   }
 
   override onMsg(buffer: Buffer, pending?: Pending): void {
+    if (isCommunityGet(pending)) return pending.gets.read(pending, buffer);
     const outer = this.current;
     this.current = (pending as Req | undefined)?.owner;
     try {
@@ -196,7 +208,7 @@ export class SharedSession extends Base {
         (req as { address: string }).address = owner.host;
         (req as { endpoint: Endpoint }).endpoint = this.dgram;
         req.port = owner.port;
-        this.encode(req);
+        this.assignId(req);
       }
       const buffer = message.toBuffer();
       if (!noWait) this.registerRequest(req);
@@ -213,30 +225,10 @@ export class SharedSession extends Base {
     return this;
   }
 
-  private encode(req: Req): void {
-    const message = req.message;
+  private assignId(req: Req): void {
     const id = nextRequestId();
-    if (message.msgGlobalData) {
-      message.msgGlobalData.msgID = id;
-      return;
-    }
-    message.pdu.id = id;
-    if (message.pdu.type !== snmp.PduType.GetRequest) return;
-    const key = message.pdu.varbinds.map((vb) => vb.oid).join(' ');
-    const templates = (this.templates ??= new Map());
-    const template = templates.get(key);
-    if (template) {
-      const buffer = Buffer.from(template.buffer);
-      buffer.writeInt32BE(id, template.idAt);
-      message.buffer = buffer;
-      return;
-    }
-    const buffer = message.toBuffer();
-    const at = requestIdOffset(buffer);
-    // nextRequestId keeps ids 4 bytes wide; anything else is not a layout to patch.
-    if (at === undefined || buffer[at] !== 0x02 || buffer[at + 1] !== 4) return;
-    if (templates.size >= MAX_TEMPLATES) templates.delete(templates.keys().next().value!);
-    templates.set(key, { buffer: Buffer.from(buffer), idAt: at + 2 });
+    if (req.message.msgGlobalData) req.message.msgGlobalData.msgID = id;
+    else req.message.pdu.id = id;
   }
 
   override registerRequest(req: Req): void {

@@ -1,0 +1,469 @@
+/**
+ * SNMPv1/v2c GET without net-snmp's objects per request.
+ *
+ * Every device's steady poll is one GET of the same OID list, a few hundred
+ * a second at 20,000 devices. Through net-snmp each one built a request, a
+ * PDU and a message, joined the OID list into a key, armed a Node timer, and
+ * decoded its reply into a message object, a PDU and a varbind per OID, each
+ * OID joined into a string from an array of its arcs: some ten kilobytes of
+ * garbage per poll. Here the request of an OID list is encoded once per
+ * session (its id patched in place), the timeouts share one timer per length
+ * (delay-timers.ts), and a reply is read straight off the datagram into
+ * results, each OID compared as bytes with the one asked at its place, so the
+ * OID strings are the caller's own.
+ *
+ * What it answers is what net-snmp answers for the same datagram: the
+ * version and community checked, an error-status as net-snmp's
+ * RequestFailedError (with its status, which SNMPv1's noSuchName handling
+ * reads), a varbind count other than asked as its ResponseInvalidError, a
+ * timeout as its RequestTimedOutError with how late the timer fired. A
+ * datagram it cannot read is the owner's `parseError` and its request waits
+ * on, as net-snmp's 'error' event did, so its timeout says "malformed".
+ */
+import snmp from 'net-snmp';
+import { DelayTimers, type TimerWaiter, type Wait } from '../delay-timers.ts';
+import type { GetResult } from './client.ts';
+import type { Owner } from './session.ts';
+import { nextRequestId, type Endpoint, type Pending } from './transport.ts';
+
+type ErrorClass<Arg> = new (message: string, arg: Arg) => Error;
+const NetSnmp = snmp as unknown as {
+  ResponseInvalidError: ErrorClass<number>;
+  RequestFailedError: ErrorClass<number>;
+  RequestTimedOutError: new (message: string) => Error;
+  ResponseInvalidCode: Record<string, number>;
+  ErrorStatus: Record<string | number, string | number>;
+};
+const { ObjectType } = snmp;
+
+const TAG_SEQUENCE = 0x30;
+const TAG_INTEGER = 0x02;
+const TAG_OCTETS = 0x04;
+const TAG_OID = 0x06;
+const PDU_GET = 0xa0;
+const PDU_RESPONSE = 0xa2;
+
+/** A datagram that is not a readable SNMP message. */
+class Malformed extends Error {}
+
+/**
+ * The BER reader's cursor: `readHeader` sets where the contents of the
+ * element it read start and how long they are, with no object per element.
+ */
+let start = 0;
+let length = 0;
+
+/** Reads the tag-length header at `pos` (tag `tag`, when given) within `end`; returns the tag. */
+function readHeader(buf: Buffer, pos: number, end: number, tag?: number): number {
+  if (pos + 2 > end) throw new Malformed('truncated');
+  const t = buf[pos]!;
+  if (tag !== undefined && t !== tag) throw new Malformed(`expected tag 0x${tag.toString(16)}, got 0x${t.toString(16)}`);
+  let l = buf[pos + 1]!;
+  let p = pos + 2;
+  if (l & 0x80) {
+    const n = l & 0x7f;
+    if (n === 0 || n > 4 || p + n > end) throw new Malformed('bad length');
+    l = 0;
+    for (let i = 0; i < n; i++) l = l * 256 + buf[p++]!;
+  }
+  if (p + l > end) throw new Malformed('length past the end of the message');
+  start = p;
+  length = l;
+  return t;
+}
+
+/** A BER INTEGER's contents as net-snmp's reader takes them: two's complement, at most a safe integer. */
+function integerOf(buf: Buffer, from: number, len: number): number {
+  if (len === 0) throw new Malformed('zero-length integer');
+  let v = buf.readInt8(from);
+  for (let i = 1; i < len; i++) v = v * 256 + buf[from + i]!;
+  if (!Number.isSafeInteger(v)) throw new Malformed('integer not representable');
+  return v;
+}
+
+function readInteger(buf: Buffer, pos: number, end: number): number {
+  readHeader(buf, pos, end, TAG_INTEGER);
+  return integerOf(buf, start, length);
+}
+
+/** An OID's contents in dotted form. */
+function oidOf(buf: Buffer, from: number, len: number): string {
+  if (len === 0) throw new Malformed('empty OID');
+  const arcs: number[] = [];
+  let v = 0;
+  for (let i = from; i < from + len; i++) {
+    const b = buf[i]!;
+    v = v * 128 + (b & 0x7f);
+    if (b & 0x80) continue;
+    if (arcs.length === 0) arcs.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
+    else arcs.push(v);
+    v = 0;
+  }
+  if (buf[from + len - 1]! & 0x80) throw new Malformed('truncated OID');
+  return arcs.join('.');
+}
+
+function encodeOid(oid: string): number[] {
+  const arcs = oid.split('.').map(Number);
+  if (arcs.length < 2 || arcs.some((a) => !Number.isSafeInteger(a) || a < 0) || arcs[0]! > 2 || (arcs[0]! < 2 && arcs[1]! >= 40)) {
+    throw new Error(`invalid OID "${oid}"`);
+  }
+  const bytes: number[] = [];
+  for (const arc of [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)]) {
+    const groups = [arc % 128];
+    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) groups.unshift((v % 128) | 0x80);
+    bytes.push(...groups);
+  }
+  return bytes;
+}
+
+function tlv(tag: number, contents: number[]): number[] {
+  const n = contents.length;
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
+  return [tag, ...len, ...contents];
+}
+
+/** One OID list's GET, encoded for one community, and where the parts a reply is checked against sit in it. */
+interface Template {
+  readonly buffer: Buffer;
+  /** The 4 bytes of the request id. */
+  readonly idAt: number;
+  readonly oids: readonly string[];
+  /** Where each OID's contents start in `buffer`, and their lengths. */
+  readonly oidAt: readonly number[];
+  readonly oidLength: readonly number[];
+}
+
+function encodeGet(version: number, community: Buffer, oids: readonly string[]): Template {
+  const varbinds = oids.flatMap((oid) => tlv(TAG_SEQUENCE, [...tlv(TAG_OID, encodeOid(oid)), 0x05, 0x00]));
+  // A placeholder id of 4 bytes: nextRequestId keeps every id that wide and positive.
+  const pdu = tlv(PDU_GET, [
+    ...tlv(TAG_INTEGER, [1, 0, 0, 0]),
+    ...tlv(TAG_INTEGER, [0]),
+    ...tlv(TAG_INTEGER, [0]),
+    ...tlv(TAG_SEQUENCE, varbinds),
+  ]);
+  const buffer = Buffer.from(tlv(TAG_SEQUENCE, [...tlv(TAG_INTEGER, [version]), ...tlv(TAG_OCTETS, [...community]), ...pdu]));
+  // Where things landed is read back with the reader the replies go through.
+  const oidAt: number[] = [];
+  const oidLength: number[] = [];
+  let idAt = 0;
+  walkMessage(
+    buffer,
+    PDU_GET,
+    (at) => (idAt = at),
+    (at, len) => (oidAt.push(at), oidLength.push(len), undefined),
+  );
+  return { buffer, idAt, oids, oidAt, oidLength };
+}
+
+/**
+ * Reads a v1/v2c message down to its varbinds: `onId` gets where the request
+ * id's contents start, `onVarbind` each varbind's OID (start, length) and
+ * where its value element starts, within what end. Returns the message's
+ * version, community (as a span), PDU tag and the PDU's status fields.
+ */
+function walkMessage(
+  buf: Buffer,
+  pduTag: number | undefined,
+  onId: (at: number) => void,
+  onVarbind: (oidAt: number, oidLength: number, valueAt: number, end: number) => void,
+): { version: number; communityAt: number; communityLength: number; pdu: number; errorStatus: number; errorIndex: number } {
+  readHeader(buf, 0, buf.length, TAG_SEQUENCE);
+  const end = start + length;
+  const version = readInteger(buf, start, end);
+  readHeader(buf, start + length, end, TAG_OCTETS);
+  const communityAt = start;
+  const communityLength = length;
+  const pdu = readHeader(buf, start + length, end, pduTag);
+  const pduEnd = start + length;
+  readHeader(buf, start, pduEnd, TAG_INTEGER);
+  onId(start);
+  integerOf(buf, start, length);
+  const errorStatus = readInteger(buf, start + length, pduEnd);
+  const errorIndex = readInteger(buf, start + length, pduEnd);
+  readHeader(buf, start + length, pduEnd, TAG_SEQUENCE);
+  const listEnd = start + length;
+  let pos = start;
+  while (pos < listEnd) {
+    readHeader(buf, pos, listEnd, TAG_SEQUENCE);
+    const vbEnd = start + length;
+    readHeader(buf, start, vbEnd, TAG_OID);
+    const oidAt = start;
+    const oidLength = length;
+    onVarbind(oidAt, oidLength, oidAt + oidLength, vbEnd);
+    pos = vbEnd;
+  }
+  return { version, communityAt, communityLength, pdu, errorStatus, errorIndex };
+}
+
+/** What `readValue` read: the varbind's type and its value, or why the agent has none. */
+let valueType = 0;
+let value: unknown = null;
+let missing: MissingName = undefined;
+
+/** A varbind's value as net-snmp reads it: numbers for the integer types, Buffers for strings and Counter64. */
+function readValue(buf: Buffer, at: number, end: number): void {
+  const type = (valueType = readHeader(buf, at, end));
+  if (start + length !== end) throw new Malformed('bytes after a varbind value');
+  missing = undefined;
+  switch (type) {
+    case ObjectType.Integer:
+      value = integerOf(buf, start, length);
+      return;
+    case ObjectType.Counter:
+    case ObjectType.Gauge:
+    case ObjectType.TimeTicks:
+      value = integerOf(buf, start, length) >>> 0;
+      return;
+    case ObjectType.OctetString:
+    case ObjectType.Opaque:
+    case ObjectType.Counter64:
+      value = length === 0 ? Buffer.alloc(0) : buf.subarray(start, start + length);
+      return;
+    case ObjectType.OID:
+      value = oidOf(buf, start, length);
+      return;
+    case ObjectType.IpAddress:
+      if (length !== 4) throw new Malformed(`IP address of ${length} bytes`);
+      value = `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}`;
+      return;
+    case ObjectType.Boolean:
+      value = integerOf(buf, start, length) !== 0;
+      return;
+    case ObjectType.Null:
+      value = null;
+      return;
+    default:
+      missing = MISSING[type];
+      if (missing === undefined) throw new Malformed(`unknown type 0x${type.toString(16)} in a varbind`);
+      value = null;
+  }
+}
+
+type MissingName = 'noSuchObject' | 'noSuchInstance' | 'endOfMibView' | undefined;
+const MISSING: Record<number, MissingName> = {
+  [ObjectType.NoSuchObject]: 'noSuchObject',
+  [ObjectType.NoSuchInstance]: 'noSuchInstance',
+  [ObjectType.EndOfMibView]: 'endOfMibView',
+};
+
+/** The results of a reply to `t`, or the error net-snmp would give for it; throws Malformed for what it cannot read. */
+function readReply(buf: Buffer, t: Template, version: number, community: Buffer): GetResult[] | Error {
+  const results: GetResult[] = [];
+  const asked = t.oids;
+  const m = walkMessage(buf, undefined, noop, (oidAt, oidLength, valueAt, end) => {
+    const i = results.length;
+    // The agent answers the OIDs asked, in order: compared as bytes, the caller's strings serve.
+    const same =
+      i < asked.length &&
+      oidLength === t.oidLength[i] &&
+      buf.compare(t.buffer, t.oidAt[i], t.oidAt[i]! + oidLength, oidAt, oidAt + oidLength) === 0;
+    const oid = same ? asked[i]! : oidOf(buf, oidAt, oidLength);
+    readValue(buf, valueAt, end);
+    results.push(missing !== undefined ? { oid, missing } : { oid, type: valueType, value });
+  });
+  const codes = NetSnmp.ResponseInvalidCode;
+  if (m.version !== version) {
+    return new NetSnmp.ResponseInvalidError(
+      `Version in request '${version}' does not match version in response '${m.version}'`,
+      codes.EVersionNoMatch!,
+    );
+  }
+  if (
+    m.communityLength !== community.length ||
+    buf.compare(community, 0, community.length, m.communityAt, m.communityAt + m.communityLength) !== 0
+  ) {
+    // Unlike net-snmp's, the message does not quote the communities: they are secrets.
+    return new NetSnmp.ResponseInvalidError('Community in request does not match community in response', codes.ECommunityNoMatch!);
+  }
+  if (m.pdu !== PDU_RESPONSE) return new NetSnmp.ResponseInvalidError(`Unknown PDU type '${m.pdu}' in response`, codes.EUnknownPduType!);
+  if (m.errorStatus > 0) {
+    const name = (NetSnmp.ErrorStatus[m.errorStatus] as string | undefined) ?? 'GeneralError';
+    const status = NetSnmp.ErrorStatus[name] as number;
+    const at = m.errorIndex > 0 && m.errorIndex <= results.length ? `: ${results[m.errorIndex - 1]!.oid}` : '';
+    return new NetSnmp.RequestFailedError(`${name}${at}`, status);
+  }
+  if (results.length !== asked.length)
+    return new NetSnmp.ResponseInvalidError('Requested OIDs do not match response OIDs', codes.EReqResOidNoMatch!);
+  return results;
+}
+
+const noop = () => {};
+
+export type GetCallback = (err: Error | null, results?: GetResult[]) => void;
+
+/** One GET in flight: its route on the shared socket, its timeout, and its caller. */
+class Request implements Pending, TimerWaiter {
+  readonly address: string;
+  readonly port: number;
+  readonly endpoint: Endpoint;
+  receivedAt?: number;
+  timerToken = 0;
+  /** The timeout under way. */
+  wait: Wait | undefined = undefined;
+  sentAt = 0;
+  lateMs = 0;
+  done = false;
+
+  constructor(
+    readonly gets: CommunityGets,
+    readonly owner: Owner,
+    readonly template: Template,
+    readonly id: number,
+    readonly buffer: Buffer,
+    public retries: number,
+    readonly callback: GetCallback,
+  ) {
+    this.address = owner.host;
+    this.port = owner.port;
+    this.endpoint = gets.endpoint;
+  }
+
+  onTimer(): void {
+    this.wait = undefined;
+    this.gets.expired(this, performance.now() - (this.sentAt + this.gets.options.timeout));
+  }
+
+  readonly onSent = (err: Error | null): void => {
+    if (err) this.gets.finish(this, err);
+  };
+}
+
+export interface CommunityGetOptions {
+  version: number;
+  community: string;
+  timeout: number;
+  retries: number;
+}
+
+/** The OID lists a session asks are a handful per community; far more means they are not steady, and the oldest go. */
+const MAX_TEMPLATES = 512;
+
+const timers = new DelayTimers();
+
+/** The GETs of one v1/v2c session (one community, version and timing) on its endpoint of the shared socket. */
+export class CommunityGets {
+  private readonly templates = new Map<string, Template>();
+  private readonly inFlight = new Set<Request>();
+  private readonly community: Buffer;
+  private late: { request: Request; lateMs: number }[] = [];
+
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly options: CommunityGetOptions,
+  ) {
+    this.community = Buffer.from(options.community, 'utf8');
+  }
+
+  get templateCount(): number {
+    return this.templates.size;
+  }
+
+  /** Sends a GET of `oids` to `owner`'s agent; `callback` gets the results in the order asked, or the error. */
+  get(owner: Owner, oids: readonly string[], callback: GetCallback): void {
+    let template: Template;
+    try {
+      template = this.template(oids);
+    } catch (err) {
+      return callback(err as Error);
+    }
+    const id = nextRequestId();
+    const buffer = Buffer.from(template.buffer);
+    buffer.writeInt32BE(id, template.idAt);
+    const request = new Request(this, owner, template, id, buffer, this.options.retries, callback);
+    this.inFlight.add(request);
+    owner.pending++;
+    this.endpoint.expect(id, request);
+    this.send(request);
+  }
+
+  private template(oids: readonly string[]): Template {
+    const key = oids.join(' ');
+    let t = this.templates.get(key);
+    if (t === undefined) {
+      t = encodeGet(this.options.version, this.community, oids);
+      if (this.templates.size >= MAX_TEMPLATES) this.templates.delete(this.templates.keys().next().value!);
+      this.templates.set(key, t);
+    }
+    return t;
+  }
+
+  private send(request: Request): void {
+    request.sentAt = performance.now();
+    request.wait = timers.after(this.options.timeout, request);
+    this.endpoint.send(request.buffer, 0, request.buffer.length, request.port, request.address, request.onSent);
+  }
+
+  /** A datagram routed to `request` by its id. */
+  read(request: Request, buffer: Buffer): void {
+    if (request.done) return;
+    let answer: GetResult[] | Error;
+    try {
+      answer = readReply(buffer, request.template, this.options.version, this.community);
+    } catch (err) {
+      if (!(err instanceof Malformed)) throw err;
+      // As net-snmp: the request waits on, and its timeout tells what was wrong with what came.
+      request.owner.parseError = err;
+      return;
+    }
+    const a = request.owner.lastAnswer;
+    if (a) {
+      a.sentAt = request.sentAt;
+      a.receivedAt = request.receivedAt ?? performance.now();
+    } else {
+      request.owner.lastAnswer = { sentAt: request.sentAt, receivedAt: request.receivedAt ?? performance.now() };
+    }
+    if (answer instanceof Error) this.finish(request, answer);
+    else this.finish(request, null, answer);
+  }
+
+  /**
+   * A request's timer fired; the verdict waits for the poll phase, so that a
+   * reply already in the socket's buffer is read first and wins.
+   */
+  expired(request: Request, lateMs: number): void {
+    if (request.done) return;
+    if (this.late.push({ request, lateMs }) === 1) setImmediate(this.judge);
+  }
+
+  private readonly judge = (): void => {
+    const late = this.late;
+    this.late = [];
+    for (const { request, lateMs } of late) {
+      if (request.done) continue;
+      request.lateMs = Math.max(request.lateMs, lateMs);
+      if (request.retries-- > 0) {
+        this.send(request);
+        continue;
+      }
+      const err = Object.assign(new NetSnmp.RequestTimedOutError('Request timed out'), { lateMs: request.lateMs });
+      this.finish(request, err);
+    }
+  };
+
+  finish(request: Request, err: Error | null, results?: GetResult[]): void {
+    if (request.done) return;
+    request.done = true;
+    request.wait?.cancel(request);
+    request.wait = undefined;
+    this.inFlight.delete(request);
+    request.owner.pending--;
+    this.endpoint.forget(request.id, request);
+    request.callback(err, results);
+  }
+
+  /** Fails `owner`'s GETs in flight at once. */
+  abort(owner: Owner, error: Error): void {
+    for (const request of this.inFlight) if (request.owner === owner) this.finish(request, error);
+  }
+
+  /** Fails every GET in flight: the session is closing. */
+  close(error: Error): void {
+    for (const request of this.inFlight) this.finish(request, error);
+  }
+}
+
+export function isCommunityGet(pending: Pending | undefined): pending is Request {
+  return pending instanceof Request;
+}
