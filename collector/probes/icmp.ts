@@ -45,15 +45,22 @@ export interface EchoOptions {
   packet_interval: number;
 }
 
+/** What a probe got: read at once by whoever it is handed to (it may be the probe itself). */
 export interface EchoResult {
-  sent: number;
-  /** RTTs of the replies, in ms, in order of arrival. */
-  rtts: number[];
+  readonly sent: number;
+  /** Replies that came in time, and the least, greatest and sum of their RTTs, in ms. */
+  readonly received: number;
+  readonly rttMinMs: number;
+  readonly rttMaxMs: number;
+  readonly rttSumMs: number;
   /** Why requests could not be sent or the host not resolved; only when nothing was sent. */
-  error?: string;
+  readonly error?: string | undefined;
   /** No reply, and the pinger itself is why it cannot say the host did not answer. */
-  notMeasured?: Extract<NotMeasuredReason, 'receive_drops' | 'send_failed'>;
+  readonly notMeasured?: Extract<NotMeasuredReason, 'receive_drops' | 'send_failed'> | undefined;
 }
+
+/** A probe that sent nothing. */
+const nothingSent = (error: string): EchoResult => ({ sent: 0, received: 0, rttMinMs: 0, rttMaxMs: 0, rttSumMs: 0, error });
 
 interface NativeSocket {
   handle: object;
@@ -120,8 +127,9 @@ export function addressBytes(address: string, family: 4 | 6): Uint8Array {
 
 /** One ICMP socket of one address family, shared by every probe. */
 class EchoSocket {
-  /** The probe waiting for each sequence number. */
+  /** The probe waiting for each sequence number, and when its request was sent (performance.now()). */
   private readonly waiters: (Probe | undefined)[] = new Array(0x10000).fill(undefined);
+  readonly sentAt = new Float64Array(0x10000);
   private waiting = 0;
   private seq = Math.floor(Math.random() * 0x10000);
   /** [0] the kernel's drop count on the socket, then (sequence, rtt) pairs of a batch of replies. */
@@ -161,8 +169,10 @@ class EchoSocket {
     do this.seq = (this.seq + 1) & 0xffff;
     while (this.waiters[this.seq] !== undefined);
     const seq = this.seq;
+    const at = performance.now();
     const rc = this.addon.send(this.socket.handle, address, seq);
     if (rc !== 0) return rc;
+    this.sentAt[seq] = at;
     this.waiters[seq] = probe;
     this.waiting++;
     return seq;
@@ -207,7 +217,8 @@ export interface IcmpPinger {
   inFlight(): number;
   /** The IPv4 socket's receive buffer (bytes, as the kernel reports it) and the datagrams it dropped over both families. */
   receive(): { rcvbufBytes: number; drops: number };
-  ping(host: string, opts: EchoOptions, signal?: RunSignal): Promise<EchoResult>;
+  /** Pings `host`; `done` gets the result once, read at once (it may be the probe's own record). */
+  ping(host: string, opts: EchoOptions, signal: RunSignal | undefined, done: (r: EchoResult) => void): void;
 }
 
 /** Hosts pinged lately, parsed: the collector pings the same ones every interval. */
@@ -261,15 +272,14 @@ class BatchPinger implements IcmpPinger {
     return s;
   }
 
-  ping(host: string, opts: EchoOptions, signal?: RunSignal): Promise<EchoResult> {
-    // An address goes out at once, with no await: one promise per probe, not one per layer, and the
-    // echo request is on its way when ping() returns.
+  ping(host: string, opts: EchoOptions, signal: RunSignal | undefined, done: (r: EchoResult) => void): void {
+    // An address goes out at once, with no await: the echo request is on its way when ping() returns.
     const target = this.addresses.get(host) ?? (isIP(host) === 0 ? undefined : this.remember(host));
-    if (target) return this.start(target, host, opts, signal);
+    if (target) return this.start(target, host, opts, signal, done);
     // A name is looked up again each time: its address may change.
-    return lookup(host).then(
-      ({ address, family }) => this.start(targetOf(address, family), host, opts, signal),
-      () => ({ sent: 0, rtts: [], error: `ping: ${host}: Name or service not known` }),
+    lookup(host).then(
+      ({ address, family }) => this.start(targetOf(address, family), host, opts, signal, done),
+      () => done(nothingSent(`ping: ${host}: Name or service not known`)),
     );
   }
 
@@ -281,21 +291,28 @@ class BatchPinger implements IcmpPinger {
     return target;
   }
 
-  private start(target: Target, host: string, opts: EchoOptions, signal?: RunSignal): Promise<EchoResult> {
+  private start(target: Target, host: string, opts: EchoOptions, signal: RunSignal | undefined, done: (r: EchoResult) => void): void {
     const socket = this.socket(target.family);
-    if (typeof socket === 'string') return Promise.resolve({ sent: 0, rtts: [], error: socket });
-    return new Promise((resolve) => new Probe(socket, target.bytes, host, opts, resolve, signal).start());
+    if (typeof socket === 'string') return done(nothingSent(socket));
+    new Probe(socket, target.bytes, host, opts, done, signal).start();
   }
 }
 
-/** One probe in flight: its requests, their replies, its one wait at a time. */
-class Probe implements TimerWaiter {
-  private readonly rtts: number[] = [];
-  /** Sequence numbers of the requests sent, and when each was sent (performance.now()). */
-  private readonly seqs: number[] = [];
-  private readonly sentAt: number[] = [];
-  private sent = 0;
-  private error: string | undefined;
+/**
+ * One probe in flight: its requests, their replies, its one wait at a time.
+ * Its own fields are its result: what it hands over is itself.
+ */
+class Probe implements TimerWaiter, EchoResult {
+  /** Sequence numbers of the requests sent, the first `seqCount` of them. */
+  private readonly seqs: number[];
+  private seqCount = 0;
+  sent = 0;
+  received = 0;
+  rttMinMs = Infinity;
+  rttMaxMs = -Infinity;
+  rttSumMs = 0;
+  error: string | undefined = undefined;
+  notMeasured: EchoResult['notMeasured'] = undefined;
   private outOfBuffers = false;
   private dropsBefore = 0;
   /** performance.now() after which a reply is late; Infinity until the last request is out. */
@@ -313,7 +330,9 @@ class Probe implements TimerWaiter {
     private readonly opts: EchoOptions,
     private readonly resolve: (r: EchoResult) => void,
     private readonly signal: RunSignal | undefined,
-  ) {}
+  ) {
+    this.seqs = new Array<number>(opts.count);
+  }
 
   start(): void {
     if (this.signal?.aborted) return this.finish();
@@ -325,12 +344,14 @@ class Probe implements TimerWaiter {
   /** Takes a reply unless it is late or cannot be this request's; true when taken. */
   reply(seq: number, rttMs: number): boolean {
     if (this.done) return false;
-    const i = this.seqs.indexOf(seq);
     // Received (by the kernel's stamp) after the deadline, or longer ago than the request was sent (a stale reply to an earlier use of the number).
-    const received = this.sentAt[i]! + rttMs;
+    const received = this.socket.sentAt[seq]! + rttMs;
     if (received > Math.min(this.deadline, performance.now()) + 1) return false;
-    this.rtts.push(rttMs);
-    if (this.sent === this.opts.count && this.rtts.length === this.seqs.length) this.finish();
+    this.received++;
+    this.rttSumMs += rttMs;
+    if (rttMs < this.rttMinMs) this.rttMinMs = rttMs;
+    if (rttMs > this.rttMaxMs) this.rttMaxMs = rttMs;
+    if (this.sent === this.opts.count && this.received === this.seqCount) this.finish();
     return true;
   }
 
@@ -343,17 +364,14 @@ class Probe implements TimerWaiter {
 
   private sendNext(): void {
     this.sent++;
-    const at = performance.now();
     const rc = this.socket.send(this.address, this);
-    if (rc >= 0) {
-      this.seqs.push(rc);
-      this.sentAt.push(at);
-    } else {
+    if (rc >= 0) this.seqs[this.seqCount++] = rc;
+    else {
       this.error = `sendto ${this.host}: ${errnoName(rc)}`;
       if (OUT_OF_BUFFERS.has(rc)) this.outOfBuffers = true;
     }
     if (this.sent < this.opts.count) this.wait = this.socket.timers.after(this.opts.packet_interval, this);
-    else if (this.seqs.length === 0 || this.rtts.length === this.seqs.length) this.finish();
+    else if (this.seqCount === 0 || this.received === this.seqCount) this.finish();
     else {
       this.deadline = performance.now() + this.opts.timeout;
       this.wait = this.socket.timers.after(this.opts.timeout, this);
@@ -371,12 +389,15 @@ class Probe implements TimerWaiter {
     this.done = true;
     this.wait?.cancel(this);
     this.cancelAbort?.();
-    for (const seq of this.seqs) this.socket.forget(seq, this);
-    const { sent, rtts } = this;
-    if (rtts.length > 0) return this.resolve({ sent, rtts });
-    if (this.outOfBuffers) return this.resolve({ sent, rtts, notMeasured: 'send_failed', error: this.error });
-    if (this.seqs.length > 0 && this.socket.drops > this.dropsBefore) return this.resolve({ sent, rtts, notMeasured: 'receive_drops' });
-    this.resolve(this.error !== undefined && this.seqs.length === 0 ? { sent, rtts, error: this.error } : { sent, rtts });
+    for (let i = 0; i < this.seqCount; i++) this.socket.forget(this.seqs[i]!, this);
+    if (this.received === 0) {
+      if (this.outOfBuffers) this.notMeasured = 'send_failed';
+      else if (this.seqCount > 0 && this.socket.drops > this.dropsBefore) {
+        this.notMeasured = 'receive_drops';
+        this.error = undefined;
+      } else if (this.seqCount > 0) this.error = undefined;
+    } else this.error = undefined;
+    this.resolve(this);
   }
 }
 

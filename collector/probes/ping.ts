@@ -80,24 +80,16 @@ export function pingConcurrency(config: Config): number {
 }
 
 function fromEchoes(r: EchoResult, opts: PingOptions): PingResult {
-  const n = r.rtts.length;
+  const n = r.received;
   if (r.notMeasured) return { ...unreachable(opts, r.error ?? `not measured: ${r.notMeasured}`), not_measured: r.notMeasured };
   if (n === 0) return unreachable(opts, r.error);
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  for (const rtt of r.rtts) {
-    if (rtt < min) min = rtt;
-    if (rtt > max) max = rtt;
-    sum += rtt;
-  }
   return {
     reachable: true,
     sent: opts.count,
     loss_pct: round3((Math.max(0, opts.count - n) / opts.count) * 100),
-    rtt_min_ms: round3(min),
-    rtt_avg_ms: round3(sum / n),
-    rtt_max_ms: round3(max),
+    rtt_min_ms: round3(r.rttMinMs),
+    rtt_avg_ms: round3(r.rttSumMs / n),
+    rtt_max_ms: round3(r.rttMaxMs),
   };
 }
 
@@ -136,7 +128,7 @@ export function pingHost(host: string, opts: PingOptions, signal?: RunSignal): P
   const batch = batchPinger();
   // A scoped IPv6 address (fe80::1%eth0) needs the system ping's interface handling.
   if (typeof batch === 'string' || host.includes('%')) return systemPing(host, opts);
-  return batch.ping(host, opts, signal).then((r) => fromEchoes(r, opts));
+  return new Promise((resolve) => batch.ping(host, opts, signal, (r) => resolve(fromEchoes(r, opts))));
 }
 
 export const pingProbe: ProbeKind<DeviceTarget, PingResult, PingSample> = {
