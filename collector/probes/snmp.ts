@@ -78,7 +78,24 @@ interface DeviceState {
   ifName?: string;
   /** The agent has no 64-bit counters for the interface (no ifXTable, as airOS or Windows): read ifTable's. */
   ifTableOnly?: boolean;
+  /** The interface's OIDs and the steady poll's GET, made when the interface is resolved, not on every poll. */
+  ifOids?: InterfaceOids;
+  getOids?: readonly string[];
   last?: Reading;
+}
+
+/**
+ * The GET lists of steady polls, one shared frozen array per distinct list:
+ * every device of a kind asks one of a handful, and a frozen list is one the
+ * SNMP client may key its encoded request by (community-get.ts).
+ */
+const getLists = new Map<string, readonly string[]>();
+
+function sharedList(oids: string[]): readonly string[] {
+  const key = oids.join(' ');
+  let list = getLists.get(key);
+  if (list === undefined) getLists.set(key, (list = Object.freeze(oids)));
+  return list;
 }
 
 interface InterfaceOids {
@@ -119,17 +136,19 @@ const TYPE_NAMES = ObjectType as unknown as Record<number, string | undefined>;
 
 /** Reads typed values out of a GET answer, noting every varbind it cannot use. */
 class Reader {
-  private readonly byOid: Map<string, GetResult>;
-
   constructor(
-    results: GetResult[],
+    private readonly results: GetResult[],
     private readonly warnings: string[],
-  ) {
-    this.byOid = new Map(results.map((r) => [r.oid, r]));
+  ) {}
+
+  /** The answer for `oid`: a dozen results in the order asked, with the asker's own strings, scan faster than a Map is built. */
+  private find(oid: string): GetResult | undefined {
+    for (const r of this.results) if (r.oid === oid) return r;
+    return undefined;
   }
 
   private typed(oid: string, what: string, types: number[]): unknown {
-    const r = this.byOid.get(oid);
+    const r = this.find(oid);
     if (!r || isMissing(r)) {
       this.warnings.push(`${what} (${oid}) ${r ? r.missing : 'missing from the reply'}`);
       return undefined;
@@ -144,7 +163,7 @@ class Reader {
   }
 
   has(oid: string): boolean {
-    const r = this.byOid.get(oid);
+    const r = this.find(oid);
     return !!r && !isMissing(r);
   }
 
@@ -276,7 +295,8 @@ async function pollDevice(poll: Poll, now: () => number, timeoutMs: number): Pro
   const { client, device, state, result } = poll;
   let ifOids = await ensureInterface(poll);
   const wifi = isWifiVendor(device.vendor) ? WIFI_VENDOR_PROFILES[device.vendor].objects(device) : undefined;
-  const first = await client.get([...SYS_OIDS, ...(ifOids ? interfaceOidList(ifOids) : []), ...(wifi ? wifiScalarOids(wifi) : [])]);
+  state.getOids ??= sharedList([...SYS_OIDS, ...(ifOids ? interfaceOidList(ifOids) : []), ...(wifi ? wifiScalarOids(wifi) : [])]);
+  const first = await client.get(state.getOids);
   let reader = new Reader(first, result.warnings);
   const mono = now() - sinceAgentRead(client);
   result.ok = true;
@@ -287,8 +307,7 @@ async function pollDevice(poll: Poll, now: () => number, timeoutMs: number): Pro
   // The ifIndex may have moved (reboot, interface re-created): resolve again and re-read once.
   if (ifOids && (rebooted || !reader.has(ifOids.oper))) {
     const before = state.ifIndex;
-    state.ifIndex = undefined;
-    state.ifTableOnly = undefined;
+    forgetInterface(state);
     ifOids = await ensureInterface(poll);
     if (ifOids && state.ifIndex !== before) reader = new Reader(await client.get(interfaceOidList(ifOids)), result.warnings);
   }
@@ -296,8 +315,8 @@ async function pollDevice(poll: Poll, now: () => number, timeoutMs: number): Pro
   // An agent without ifXTable (airOS, Windows) has the interface but no 64-bit
   // counters: read ifTable's 32-bit ones and ifSpeed, now and from now on.
   if (ifOids && ifOids.bits === 64 && reader.has(ifOids.oper) && !reader.has(ifOids.in) && !reader.has(ifOids.out)) {
-    state.ifTableOnly = true;
-    ifOids = interfaceOids(state.ifIndex!, client.version, true);
+    forgetInterface(state, { ifIndex: state.ifIndex, ifName: state.ifName, ifTableOnly: true });
+    ifOids = (await ensureInterface(poll))!;
     reader = new Reader(await client.get(interfaceOidList(ifOids)), result.warnings);
   }
 
@@ -312,6 +331,7 @@ async function pollDevice(poll: Poll, now: () => number, timeoutMs: number): Pro
 async function ensureInterface({ client, device, state, result }: Poll): Promise<InterfaceOids | undefined> {
   const spec = device.snmp!.interface;
   if (spec === undefined) return undefined;
+  if (state.ifOids) return state.ifOids;
   if (state.ifIndex === undefined) {
     const found = await resolveInterface(client, spec);
     if (!found) {
@@ -321,7 +341,16 @@ async function ensureInterface({ client, device, state, result }: Poll): Promise
     state.ifIndex = found.index;
     state.ifName = found.name;
   }
-  return interfaceOids(state.ifIndex, client.version, state.ifTableOnly);
+  return (state.ifOids = interfaceOids(state.ifIndex, client.version, state.ifTableOnly));
+}
+
+/** Drops what the runner knew of the device's interface (and so its GET list), keeping `keep`. */
+function forgetInterface(state: DeviceState, keep: Pick<DeviceState, 'ifIndex' | 'ifName' | 'ifTableOnly'> = {}): void {
+  state.ifIndex = keep.ifIndex;
+  state.ifName = keep.ifName;
+  state.ifTableOnly = keep.ifTableOnly;
+  state.ifOids = undefined;
+  state.getOids = undefined;
 }
 
 /** The system group into the result; returns sysUpTime in ticks, when the agent gave it. */
@@ -425,6 +454,18 @@ function logResult(log: Logger, device: string, result: SnmpResult): void {
   if (result.reboot) log.info({ device, ...result.reboot }, 'device rebooted');
 }
 
+/** A device's tags with one more, made once and frozen (so the line protocol encodes their head once too), per extra key. */
+function tagCache(key: string): (tags: Point['tags'], value: string) => Point['tags'] {
+  const made = new WeakMap<Point['tags'], Point['tags']>();
+  return (tags, value) => {
+    let t = made.get(tags);
+    if (t === undefined || t[key] !== value) made.set(tags, (t = Object.freeze({ ...tags, [key]: value })));
+    return t;
+  };
+}
+const withInterface = tagCache('interface');
+const withVendor = tagCache('vendor');
+
 export function snmpPoints(target: DeviceTarget, r: SnmpResult, time: number): Point[] {
   if (r.not_measured) return [];
   const points: Point[] = [];
@@ -440,12 +481,12 @@ export function snmpPoints(target: DeviceTarget, r: SnmpResult, time: number): P
       const v = i[key];
       if (v !== null) fields[key] = v;
     }
-    if (Object.keys(fields).length) points.push({ measurement: 'interface', tags: { ...target.tags, interface: i.name }, fields, time });
+    if (Object.keys(fields).length) points.push({ measurement: 'interface', tags: withInterface(target.tags, i.name), fields, time });
   }
   if (r.wifi) {
     const fields: Record<string, number> = { clients: r.wifi.clients };
     if (r.wifi.radios_up !== undefined) fields.radios_up = r.wifi.radios_up;
-    points.push({ measurement: 'wifi', tags: { ...target.tags, vendor: target.device.vendor! }, fields, time });
+    points.push({ measurement: 'wifi', tags: withVendor(target.tags, target.device.vendor!), fields, time });
   }
   if (r.reboot) {
     points.push({

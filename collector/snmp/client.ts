@@ -23,7 +23,7 @@ export type GetResult = Varbind | { oid: string; missing: 'noSuchObject' | 'noSu
 export interface SnmpClient {
   readonly version: '1' | '2c' | '3';
   /** One GET for all OIDs; results come back in the same order. */
-  get(oids: string[]): Promise<GetResult[]>;
+  get(oids: readonly string[]): Promise<GetResult[]>;
   /** Every varbind under `baseOid` (GETBULK on v2c/v3, GETNEXT on v1). */
   walk(baseOid: string): Promise<Varbind[]>;
   /** Ends the session; requests still pending fail at once. Safe to call twice. */
@@ -198,7 +198,7 @@ class NetSnmpClient implements SnmpClient, Owner {
     });
   }
 
-  async get(oids: string[]): Promise<GetResult[]> {
+  async get(oids: readonly string[]): Promise<GetResult[]> {
     const isV1 = this.version === '1';
     let results: GetResult[] | undefined;
     try {
@@ -215,7 +215,7 @@ class NetSnmpClient implements SnmpClient, Owner {
   }
 
   /** v1/v2c: through the session's own GET (community-get.ts); errors as net-snmp gives them. */
-  private getByCommunity(oids: string[]): Promise<GetResult[]> {
+  private getByCommunity(oids: readonly string[]): Promise<GetResult[]> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new SnmpError('aborted', 'transport'));
       this.parseError = undefined;
@@ -223,9 +223,9 @@ class NetSnmpClient implements SnmpClient, Owner {
     });
   }
 
-  private async getV3(oids: string[]): Promise<GetResult[]> {
+  private async getV3(oids: readonly string[]): Promise<GetResult[]> {
     const varbinds = await this.call<snmp.Varbind[]>((s, done) =>
-      s.get(oids, (err, vbs) => (!err && !vbs ? done(new Error('no varbinds in the reply')) : done(err, vbs))),
+      s.get([...oids], (err, vbs) => (!err && !vbs ? done(new Error('no varbinds in the reply')) : done(err, vbs))),
     );
     return varbinds.map((vb, i) => {
       const type = Number(vb.type);

@@ -154,7 +154,7 @@ function encodeGet(version: number, community: Buffer, oids: readonly string[]):
     (at) => (idAt = at),
     (at, len) => (oidAt.push(at), oidLength.push(len), undefined),
   );
-  return { buffer, idAt, oids, oidAt, oidLength };
+  return { buffer, idAt, oids: Object.freeze([...oids]), oidAt, oidLength };
 }
 
 /**
@@ -345,6 +345,8 @@ const timers = new DelayTimers();
 /** The GETs of one v1/v2c session (one community, version and timing) on its endpoint of the shared socket. */
 export class CommunityGets {
   private readonly templates = new Map<string, Template>();
+  /** The same by list, for lists their owners keep frozen (a steady poll's): no key joined per request. */
+  private readonly byList = new WeakMap<readonly string[], Template>();
   private readonly inFlight = new Set<Request>();
   private readonly community: Buffer;
   private late: { request: Request; lateMs: number }[] = [];
@@ -379,13 +381,16 @@ export class CommunityGets {
   }
 
   private template(oids: readonly string[]): Template {
+    let t = this.byList.get(oids);
+    if (t !== undefined) return t;
     const key = oids.join(' ');
-    let t = this.templates.get(key);
+    t = this.templates.get(key);
     if (t === undefined) {
       t = encodeGet(this.options.version, this.community, oids);
       if (this.templates.size >= MAX_TEMPLATES) this.templates.delete(this.templates.keys().next().value!);
       this.templates.set(key, t);
     }
+    if (Object.isFrozen(oids)) this.byList.set(oids, t);
     return t;
   }
 

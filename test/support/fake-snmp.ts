@@ -29,6 +29,8 @@ export class FakeAgent {
   /** When set, every request fails with this error (silent or broken agent). */
   failWith: Error | undefined;
   requests = 0;
+  /** The OID list of the last GET, as the client got it. */
+  lastGet: readonly string[] | undefined;
 
   set(oid: string, type: number, value: unknown): this {
     this.oids.set(oid, { type, value });
@@ -47,6 +49,7 @@ export class FakeAgent {
       version,
       get: async (oids) => {
         this.requests++;
+        this.lastGet = oids;
         if (this.failWith) throw this.failWith;
         return oids.map((oid): GetResult => {
           const v = this.oids.get(oid);

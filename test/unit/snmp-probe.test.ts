@@ -69,10 +69,11 @@ function router(agent: FakeAgent, { index = 2, uptime = 100_000, inOctets = 0n, 
 }
 
 describe('SNMP probe (fake agent)', () => {
-  it('computes rates from two readings and asks one GET per poll once resolved', async () => {
+  it('computes rates from two readings and asks one GET per poll once resolved, of one frozen list', async () => {
     const h = harness();
     router(h.agent);
     const first = await h.poll();
+    const list = h.agent.lastGet;
     expect(first.interface).toMatchObject({ name: 'ether1', index: 2, oper_up: true, speed_mbps: 100, in_bps: null });
     h.advance(60_000);
     router(h.agent, { uptime: 106_000, inOctets: 75_000_000n, outOctets: 7_500_000n });
@@ -80,6 +81,14 @@ describe('SNMP probe (fake agent)', () => {
     const before = h.agent.requests;
     const second = await h.poll();
     expect(h.agent.requests - before).toBe(1);
+    // The same list each poll, frozen, shared by every device asking it: the client keys its encoded request by it.
+    expect(h.agent.lastGet).toBe(list);
+    expect(Object.isFrozen(list)).toBe(true);
+    // The interface point's tags too: one frozen object per device, whose line head is encoded once.
+    const ifTags = (r: typeof first) => snmpPoints(h.target, r, 0).find((p) => p.measurement === 'interface')!.tags;
+    expect(ifTags(second)).toBe(ifTags(first));
+    expect(ifTags(second)).toEqual({ ...h.target.tags, interface: 'ether1' });
+    expect(Object.isFrozen(ifTags(second))).toBe(true);
     expect(second.interface).toMatchObject({ in_bps: 10_000_000, out_bps: 1_000_000, in_errors: 3, out_errors: 0 });
   });
 
