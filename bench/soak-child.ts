@@ -14,7 +14,7 @@ import { createCollector } from '../collector/collector.ts';
 import { PROBE_KINDS } from '../collector/probes/index.ts';
 import { pingerInfo, pingProbe, type PingResult } from '../collector/probes/ping.ts';
 import { snmpProbe, type SnmpResult } from '../collector/probes/snmp.ts';
-import type { ProbeKind, ProbeTarget } from '../collector/probes/types.ts';
+import type { ProbeKind, ProbeTarget, RunSignal } from '../collector/probes/types.ts';
 import { openInfluxWriter } from '../storage/writer.ts';
 import { createLogger } from '../common/log.ts';
 import { testConfig } from '../test/support/config.ts';
@@ -106,6 +106,7 @@ function tapped<Target extends ProbeTarget, Result>(
     ...kind,
     create(deps) {
       const runner = kind.create(deps);
+      const start = runner.start?.bind(runner);
       return {
         ...runner,
         async run(target, signal) {
@@ -113,6 +114,14 @@ function tapped<Target extends ProbeTarget, Result>(
           if (!signal.aborted) see(result);
           return result;
         },
+        ...(start && {
+          start(target: Target, signal: RunSignal, done: (result: Result) => void) {
+            start(target, signal, (result) => {
+              if (!signal.aborted) see(result);
+              done(result);
+            });
+          },
+        }),
       };
     },
   };

@@ -141,16 +141,26 @@ export function createCollector({ config, sink, log, probes = PROBE_KINDS, onObs
     lane: kind.kind in lanes ? kind.kind : undefined,
     // A poll that hangs is abandoned before its next slot, so that slot still runs.
     timeoutMs: Math.max(1, Math.floor(intervalMs * 0.9)),
-    run: async (signal) => {
+    start: (run) => {
       // Read at each run: a reload that keeps the job may still have brought a new runner.
       const { target } = polls.get(key)!;
       const runner = runners.get(kind.kind)!;
       const time = Date.now();
-      const result = await runner.run(target, signal);
-      if (signal.aborted) return; // abandoned at its deadline or by a reload: the slot has moved on
-      const observation = observationOf(kind, target, result, time);
-      if (observation.notMeasured === undefined) sink.write(runner.points(target, result, time));
-      tell(observation);
+      const done = (result: unknown): void => {
+        try {
+          // Abandoned at its deadline or by a reload: the slot has moved on.
+          if (!run.aborted) {
+            const observation = observationOf(kind, target, result, time);
+            if (observation.notMeasured === undefined) sink.write(runner.points(target, result, time));
+            tell(observation);
+          }
+        } catch (err) {
+          return run.end(err);
+        }
+        run.end();
+      };
+      if (runner.start) runner.start(target, run, done);
+      else runner.run(target, run).then(done, (err: unknown) => run.end(err));
     },
   });
 

@@ -33,7 +33,19 @@ export interface Job {
   timeoutMs?: number;
   /** The lane (see SchedulerOptions.lanes) whose cap this job's runs count against; the default lane if absent. */
   lane?: string;
-  run: (signal: RunSignal) => Promise<void>;
+  /** One run: the scheduler waits for its promise. A job has `run` or `start`. */
+  run?: (signal: RunSignal) => Promise<void>;
+  /**
+   * One run that tells its own end (`run.end()`, once; with the error if it
+   * failed), so that a job run thousands of times a second (the collector's
+   * polls) costs no promise per run.
+   */
+  start?: (run: RunHandle) => void;
+}
+
+/** A run's signal, and how a run started by `Job.start` says it has ended. */
+export interface RunHandle extends RunSignal {
+  end(error?: unknown): void;
 }
 
 /**
@@ -138,7 +150,7 @@ interface JobState {
  * stands in for an AbortController. It sits in the deadline heap (at `index`)
  * only while in flight.
  */
-class Flight implements RunSignal {
+class Flight implements RunHandle {
   aborted = false;
   index = -1;
   /** One listener is the common case (a probe's own cancel); more go in an array. */
@@ -147,7 +159,13 @@ class Flight implements RunSignal {
   constructor(
     readonly job: JobState,
     readonly deadline: number,
+    /** The scheduler's one function that settles a run: one per scheduler, not a closure per run. */
+    private readonly ended: (flight: Flight, error: unknown) => void,
   ) {}
+
+  end(error?: unknown): void {
+    this.ended(this, error);
+  }
 
   /** Calls `fn` at once when the run is already abandoned, so no abort is ever lost to registering late. */
   onAbort(fn: () => void): () => void {
@@ -204,6 +222,11 @@ export class Scheduler {
   private timerAt = Infinity;
   private started = false;
   private seq = 0;
+  /** Runs are being started; a run that ends meanwhile (one that fails at once) asks for another pass (`repump`). */
+  private pumping = false;
+  private repump = false;
+  private readonly ended = (flight: Flight, error: unknown): void =>
+    error === undefined ? this.settle(flight, 'done') : this.settle(flight, 'failed', error);
 
   constructor(private readonly options: SchedulerOptions) {
     const lane = (name: string, concurrency: number): Lane => {
@@ -224,6 +247,7 @@ export class Scheduler {
     if (this.jobs.has(job.key)) throw new Error(`job "${job.key}" is already scheduled`);
     const lane = this.lanes.get(job.lane ?? '');
     if (lane === undefined) throw new Error(`job "${job.key}": unknown lane "${job.lane}"`);
+    if (!job.run === !job.start) throw new Error(`job "${job.key}" needs either run or start`);
     const timeoutMs = job.timeoutMs ?? job.intervalMs;
     for (const [name, ms] of [
       ['intervalMs', job.intervalMs],
@@ -373,7 +397,22 @@ export class Scheduler {
 
   /** Starts queued runs while their lane has room. Queues are in due order because slots leave the heap in due order. */
   private pump(): void {
-    if (this.queued === 0) return;
+    if (this.pumping) {
+      this.repump = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.repump = false;
+        if (this.queued > 0) this.startQueued();
+      } while (this.repump);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private startQueued(): void {
     let now = -1;
     for (const lane of this.lanes.values()) {
       while (this.started && lane.running < lane.concurrency && lane.queued > 0) {
@@ -403,12 +442,21 @@ export class Scheduler {
     state.lane.running++;
     state.runs++;
     this.totals.runs++;
-    const flight = new Flight(state, now + state.timeoutMs);
+    const flight = new Flight(state, now + state.timeoutMs, this.ended);
     state.flight = flight;
     this.deadlines.push(flight);
+    const { start } = state.job;
+    if (start) {
+      try {
+        start(flight);
+      } catch (error) {
+        this.settle(flight, 'failed', error);
+      }
+      return;
+    }
     let result: Promise<void>;
     try {
-      result = state.job.run(flight);
+      result = state.job.run!(flight);
     } catch (error) {
       result = Promise.reject(error);
     }

@@ -121,14 +121,19 @@ async function systemPing(host: string, opts: PingOptions): Promise<PingResult> 
 }
 
 /**
- * Pings a host `opts.count` times. Never rejects; an abort ends the probe
- * early with the replies so far (batch pinger only).
+ * Pings a host `opts.count` times; `done` gets the result, once. An abort
+ * ends the probe early with the replies so far (batch pinger only).
  */
-export function pingHost(host: string, opts: PingOptions, signal?: RunSignal): Promise<PingResult> {
+function startPing(host: string, opts: PingOptions, signal: RunSignal | undefined, done: (r: PingResult) => void): void {
   const batch = batchPinger();
   // A scoped IPv6 address (fe80::1%eth0) needs the system ping's interface handling.
-  if (typeof batch === 'string' || host.includes('%')) return systemPing(host, opts);
-  return new Promise((resolve) => batch.ping(host, opts, signal, (r) => resolve(fromEchoes(r, opts))));
+  if (typeof batch === 'string' || host.includes('%')) void systemPing(host, opts).then(done);
+  else batch.ping(host, opts, signal, (r) => done(fromEchoes(r, opts)));
+}
+
+/** Pings a host `opts.count` times. Never rejects; see startPing. */
+export function pingHost(host: string, opts: PingOptions, signal?: RunSignal): Promise<PingResult> {
+  return new Promise((resolve) => startPing(host, opts, signal, resolve));
 }
 
 export const pingProbe: ProbeKind<DeviceTarget, PingResult, PingSample> = {
@@ -143,6 +148,7 @@ export const pingProbe: ProbeKind<DeviceTarget, PingResult, PingSample> = {
     else log.info({ pinger: info.kind }, `ping probes use ${info.detail}`);
     return {
       run: (target, signal) => pingHost(target.device.host, config.polling.ping, signal),
+      start: (target, signal, done) => startPing(target.device.host, config.polling.ping, signal, done),
       points(target, r, time) {
         const fields: Record<string, number> = { reachable: r.reachable ? 1 : 0, loss_pct: r.loss_pct, sent: r.sent };
         if (r.rtt_min_ms !== null) fields.rtt_min_ms = r.rtt_min_ms;

@@ -66,6 +66,13 @@ export function runSignalOf(signal: AbortSignal): RunSignal {
 export interface ProbeRunner<Target, Result> {
   /** Polls one target. Must resolve (never reject) with a result that records any failure. */
   run(target: Target, signal: RunSignal): Promise<Result>;
+  /**
+   * The same poll, its result handed to `done` (once, never throwing) rather
+   * than through a promise: for a kind polled thousands of times a second (the
+   * batch pinger), whose promises and async frames per poll were most of what
+   * it allocated. The collector uses it where a runner has it.
+   */
+  start?(target: Target, signal: RunSignal, done: (result: Result) => void): void;
   points(target: Target, result: Result, time: number): Point[];
   /** Drops what the runner keeps of a target (by key) that left the config or changed in it; for runners that keep anything. */
   forget?(key: string): void;

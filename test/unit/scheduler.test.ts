@@ -405,6 +405,37 @@ describe('errors', () => {
     await s.stop();
   });
 
+  it('runs a job by start(), which tells its end: at once, later, failed or thrown; a run ended at once frees its place for the next', async () => {
+    const errors: [string, unknown][] = [];
+    // One place for all: runs that end inside start() must let the queued ones start in the same pass.
+    const s = scheduler({ concurrency: 1, onRunError: (key, error) => errors.push([key, error]) });
+    const started: string[] = [];
+    let later: { end(error?: unknown): void } | undefined;
+    const add = (key: string, start: (run: { end(error?: unknown): void }) => void) =>
+      s.add({ key, intervalMs: SECOND, start: (run) => (started.push(key), start(run)) });
+    add('at-once', (run) => run.end());
+    add('failed', (run) => run.end(new Error('failed')));
+    add('throws', () => {
+      throw new Error('thrown');
+    });
+    add('later', (run) => (later = run));
+    s.start();
+    await vi.advanceTimersByTimeAsync(SECOND - 1);
+    // Those that ended at once freed the one place at once; 'later' holds it, whatever waits behind it, until it ends.
+    expect(started).toContain('later');
+    expect(s.stats().running).toBe(1);
+    later!.end();
+    later!.end(new Error('twice: ignored'));
+    expect(new Set(started)).toEqual(new Set(['at-once', 'failed', 'throws', 'later']));
+    expect(s.stats().running).toBe(0);
+    expect(s.jobStats('later')).toMatchObject({ runs: 1, skipped: 0 });
+    expect(errors).toHaveLength(2);
+    expect(errors).toContainEqual(['failed', new Error('failed')]);
+    expect(errors).toContainEqual(['throws', new Error('thrown')]);
+    expect(() => s.add({ key: 'neither', intervalMs: SECOND })).toThrow(/either run or start/);
+    await s.stop();
+  });
+
   it('logs a failed run as a warning when there is no hook', async () => {
     const log = silentLogger();
     const warn = vi.spyOn(log, 'warn');
