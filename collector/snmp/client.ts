@@ -9,16 +9,11 @@
  */
 import snmp from 'net-snmp';
 import type { SnmpCredential } from '../../config/schema.ts';
-import { acquireSession, type Owner, type SharedSession } from './session.ts';
+import { acquireSession, type SharedSession } from './session.ts';
+import type { Owner } from './transport.ts';
+import type { GetResult, Varbind } from './varbinds.ts';
 
-export interface Varbind {
-  oid: string;
-  type: number;
-  value: unknown;
-}
-
-/** A GET result slot: the value, or why the agent has none for that OID. */
-export type GetResult = Varbind | { oid: string; missing: 'noSuchObject' | 'noSuchInstance' | 'endOfMibView' };
+export type { GetResult, Varbind } from './varbinds.ts';
 
 export interface SnmpClient {
   readonly version: '1' | '2c' | '3';

@@ -22,9 +22,8 @@
  */
 import snmp from 'net-snmp';
 import { DelayTimers, type TimerWaiter, type Wait } from '../delay-timers.ts';
-import type { GetResult } from './client.ts';
-import type { Owner } from './session.ts';
-import { nextRequestId, type Endpoint, type Pending } from './transport.ts';
+import { nextRequestId, type Endpoint, type Owner, type Pending } from './transport.ts';
+import type { GetResult } from './varbinds.ts';
 
 type ErrorClass<Arg> = new (message: string, arg: Arg) => Error;
 const NetSnmp = snmp as unknown as {

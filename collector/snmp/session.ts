@@ -34,19 +34,7 @@
 import { randomBytes } from 'node:crypto';
 import snmp from 'net-snmp';
 import { CommunityGets, isCommunityGet, type GetCallback } from './community-get.ts';
-import { Endpoint, nextRequestId, sharedDgram, type Pending } from './transport.ts';
-
-/** What issues requests through a shared session: one device's client. */
-export interface Owner {
-  readonly host: string;
-  readonly port: number;
-  /** Its requests in flight, so that closing an owner with none costs nothing. */
-  pending: number;
-  /** The last datagram from its agent that net-snmp could not decode: a timeout then means "malformed". */
-  parseError: Error | undefined;
-  /** When its last answered request left and its reply arrived, performance.now() ms. */
-  lastAnswer: { sentAt: number; receivedAt: number } | undefined;
-}
+import { Endpoint, nextRequestId, sharedDgram, type Owner, type Pending } from './transport.ts';
 
 /** What of a net-snmp request (its `Req`) this file touches; the fields of `Pending` are set on its first send. */
 interface Req extends Pending {

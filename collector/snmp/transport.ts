@@ -38,6 +38,18 @@ interface Shared {
   users: number;
 }
 
+/** What issues requests through a shared session: one device's client. */
+export interface Owner {
+  readonly host: string;
+  readonly port: number;
+  /** Its requests in flight, so that closing an owner with none costs nothing. */
+  pending: number;
+  /** The last datagram from its agent that net-snmp could not decode: a timeout then means "malformed". */
+  parseError: Error | undefined;
+  /** When its last answered request left and its reply arrived, performance.now() ms. */
+  lastAnswer: { sentAt: number; receivedAt: number } | undefined;
+}
+
 /**
  * A request waiting for its reply on the shared socket: where it went (a
  * reply must come from there) and the endpoint of the session that sent it.
