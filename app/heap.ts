@@ -53,16 +53,21 @@ const OLD_SPACE_MAX_MB = 2048;
  * for a village network, growing with the polls per second up to V8's own
  * 16 MB default; once grown a half stays resident, so it is not oversized.
  * V8 rounds the limit up to a power of two (Node 20: 6 MB gives 8 MB
- * halves, 10 MB gives 16), so the limit is given as the power of two V8 will
- * use. Rounding down instead (4 MB at 10,000 devices, 8 at 20,000) held the
- * 10,000-device soak's peak RSS lower (139 MB against 150) but cost CPU at
- * 20,000 (1.04–1.05 CPU-s per 1,000 devices per minute against 0.90): with
- * halves that small a scavenge promotes polls still in flight. Peak RSS at
- * 20,000 varied between 197 and 223 MB from run to run either way.
+ * halves, 10 MB gives 16), so the limit is given as a power of two. Up to
+ * 10,000 devices it is the power at or below the estimate: at 10,000, 4 MB
+ * halves held the soak's peak RSS 8–11 MB lower than 8 MB ones (129–131
+ * against 138–139 MB; 139 against 150 on an earlier tree) for 6–13% more
+ * CPU (1.19–1.48 against 1.10–1.31 CPU-s per 1,000 devices per minute, runs
+ * side by side on a busy machine). Above, the power at or above: at 20,000
+ * devices 8 MB halves cost 15% CPU (1.04–1.05 against 0.90) against 16 MB,
+ * as a scavenge promoted polls still in flight. Peak RSS at 20,000 varied
+ * between 197 and 223 MB from run to run either way.
  */
 const SEMI_SPACE_MIN_MB = 2;
 const SEMI_SPACE_PER_5000_DEVICES_MB = 2;
 const SEMI_SPACE_MAX_MB = 16;
+/** Up to this many devices the halves are rounded down to a power of two, above it up (see above). */
+const SEMI_SPACE_ROUND_DOWN_TO_DEVICES = 10_000;
 /** The simulated agents cost about what their devices' polling does. */
 const SIMULATION_FACTOR = 2;
 
@@ -71,9 +76,10 @@ export function heapLimits({ devices, services, simulated = false }: Inventory):
   const weight = simulated ? SIMULATION_FACTOR : 1;
   const oldSpace = OLD_SPACE_BASE_MB + (weight * (devices + services) * OLD_SPACE_PER_1000_MB) / 1000;
   const semiSpace = SEMI_SPACE_MIN_MB + Math.floor((weight * devices) / 5000) * SEMI_SPACE_PER_5000_DEVICES_MB;
+  const round = weight * devices <= SEMI_SPACE_ROUND_DOWN_TO_DEVICES ? Math.floor : Math.ceil;
   return {
     maxOldSpaceMb: Math.min(OLD_SPACE_MAX_MB, Math.ceil(oldSpace)),
-    maxSemiSpaceMb: Math.min(SEMI_SPACE_MAX_MB, 2 ** Math.ceil(Math.log2(semiSpace))),
+    maxSemiSpaceMb: Math.min(SEMI_SPACE_MAX_MB, 2 ** round(Math.log2(semiSpace))),
   };
 }
 
@@ -98,8 +104,8 @@ export function heapFlags(limits: HeapLimits, env: NodeJS.ProcessEnv = process.e
 /**
  * Devices and services of a hromada.yaml, estimated from its lines: the items
  * of every block `devices:` list and of the top-level `services:` list. Not
- * the YAML parser, which takes seconds and hundreds of MB on a 20,000-device
- * file that `merezha start` parses anyway right after; an inventory in flow
+ * the YAML parser, which takes seconds on a 20,000-device file that
+ * `merezha start` parses anyway right after; an inventory in flow
  * style (`devices: [{...}]`) counts as none and gets the small heap of the
  * floor. Whatever is wrong with the file, `merezha start` reports.
  */

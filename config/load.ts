@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { expandEnv, hasReference, type Env } from './env.ts';
 import { describeIssue, isMissingKey, toConfigPath, unknownKeyMessage } from './messages.ts';
 import { configSchema, type Config } from './schema.ts';
+import { readInPieces } from './yaml-pieces.ts';
 import { ConfigSource, rewriteScalar, type Anchor, type ConfigPath, type LineProblem } from './yaml-source.ts';
 
 export type { Env } from './env.ts';
@@ -72,6 +73,12 @@ export function parseYamlWith<S extends z.ZodType>(
   env: Env = process.env,
   kind = CONFIG_FILE,
 ): z.output<S> {
+  // A big file that is right is read in pieces, without the parse tree of the whole; every problem is found and told below.
+  if (text.length >= PIECES_FROM_CHARS) {
+    const pieces = readInPieces(text, (piece) => readPiece(piece, env));
+    const validation = pieces && validate(schema, pieces.value, () => false);
+    if (validation?.ok) return validation.value;
+  }
   const source = ConfigSource.parse(text);
   const syntax = source.syntaxErrors();
   if (syntax.length > 0) {
@@ -99,6 +106,21 @@ export function parseYamlWith<S extends z.ZodType>(
     );
   }
   return validation.value;
+}
+
+/**
+ * From this size on (about 300 devices) a file is read in pieces first: below
+ * it the whole file's parse tree is a few MB, not worth a second parse of a
+ * file that turns out to be wrong.
+ */
+const PIECES_FROM_CHARS = 64 * 1024;
+
+/** A piece's value with `${VAR}` expanded, if it has neither a syntax error nor a problem with a variable. */
+function readPiece(text: string, env: Env): { value: unknown } | undefined {
+  const source = ConfigSource.parse(text);
+  if (source.isEmpty || source.syntaxErrors().length > 0) return undefined;
+  if (expandEnvironment(source, env).problems.length > 0) return undefined;
+  return { value: source.toJS() };
 }
 
 /**

@@ -58,15 +58,20 @@ const ENCODING = new Map<string, Encoded>(
   ]),
 );
 
-/** The measurement and tags of a line, as they go on the wire. */
+/**
+ * The measurement and tags of a line, as they go on the wire. Joined, not
+ * appended: `+=` would leave a rope of a dozen pieces (32 bytes each) that a
+ * cached head keeps for the device's life, about 4 MB at 10,000 devices, and
+ * that every line written from it walks again.
+ */
 function head(enc: Encoded, tags: Point['tags']): string {
-  let line = enc.name;
+  const parts = [enc.name];
   // checkPoint allows only the measurement's tags: walking them in order sorts for free.
   for (const tag of enc.tags) {
     const value = tags[tag.name];
-    if (value !== undefined && value !== '') line += tag.key + escapeTag(value);
+    if (value !== undefined && value !== '') parts.push(tag.key, escapeTag(value));
   }
-  return line;
+  return parts.join('');
 }
 
 function cachedHead(enc: Encoded, tags: Point['tags']): string {

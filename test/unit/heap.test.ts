@@ -15,7 +15,8 @@ describe('heapLimits', () => {
   it.each([
     { name: 'a village network', devices: 50, services: 2, old: 129, semi: 2 },
     { name: '1,000 devices', devices: 1_000, services: 0, old: 136, semi: 2 },
-    { name: '10,000 devices', devices: 10_000, services: 0, old: 208, semi: 8 },
+    { name: '10,000 devices', devices: 10_000, services: 0, old: 208, semi: 4 },
+    { name: '12,000 devices', devices: 12_000, services: 0, old: 224, semi: 8 },
     { name: '20,000 devices', devices: 20_000, services: 0, old: 288, semi: 16 },
     { name: '50,000 devices', devices: 50_000, services: 0, old: 528, semi: 16 },
   ])('$name: old space $old MB, semi-spaces $semi MB', ({ devices, services, old, semi }) => {

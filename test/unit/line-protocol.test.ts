@@ -1,4 +1,6 @@
 /** The writer's line protocol and the schema check in front of it. */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { classifyWriteError, InfluxWriteError } from '../../storage/influx-client.ts';
 import { toLine, toLines } from '../../storage/line-protocol.ts';
@@ -30,6 +32,23 @@ describe('line protocol', () => {
     expect(at('ping', open)).toBe('ping,device=d,kind=uplink,village=v reachable=1i 7');
     open.device = 'e';
     expect(at('ping', open)).toBe('ping,device=e,kind=uplink,village=v reachable=1i 7');
+  });
+
+  it('keeps a cached head as one flat string, not a rope of its pieces that lives as long as the device', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const n = 20_000;
+    const tags = Array.from({ length: n }, (_, i) =>
+      Object.freeze({ village: `village-${i}`, device: `device-${i}`, kind: 'institution', category: 'school' }),
+    );
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (const t of tags) toLine({ measurement: 'ping', tags: t, fields: { reachable: 1 }, time: 1 });
+    gc();
+    const perHead = (process.memoryUsage().heapUsed - before) / n;
+    // Measured: 77–131 bytes a head (its characters and the WeakMap's entry) flat, 233–298 as the rope += made.
+    expect(perHead).toBeLessThan(180);
+    expect(tags).toHaveLength(n); // the tag sets, and so their heads, stay alive until measured
   });
 
   it('escapes commas, equals signs and spaces in tags, and quotes string fields', () => {
