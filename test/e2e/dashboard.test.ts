@@ -60,9 +60,10 @@ interface PageGlobals {
     activeElement: PageElement | null;
   };
   getComputedStyle(element: PageElement, pseudo?: string): { outlineStyle: string };
-  MutationObserver: new (callback: () => void) => { observe(target: unknown, options: Record<string, unknown>): void };
+  MutationObserver: new (callback: () => void) => { observe(target: unknown, options: Record<string, unknown>): void; disconnect(): void };
   __merezhaMarker?: number;
   __offlineAt?: number | null;
+  __drawnAt?: number;
 }
 
 const hasChromium = existsSync(CHROMIUM);
@@ -456,6 +457,55 @@ suite(title, () => {
       await page.locator(`[data-testid="village-card-${VILLAGES[0]!}"]`).waitFor();
       // The app's own first reads took those answers (index.html's preloads) rather than asking again.
       for (const path of first) expect(asked.filter((p) => p === path).length, path).toBe(1);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('opens the socket and reads the devices and services only once the cards and markers are on screen', async () => {
+    const page = await admin.newPage();
+    try {
+      await page.addInitScript((n) => {
+        const w = globalThis as unknown as PageGlobals;
+        const observer = new w.MutationObserver(() => {
+          if (
+            w.document.querySelectorAll('[data-testid^="village-card-"]').length === n &&
+            w.document.querySelectorAll('.village-marker[data-village]').length === n
+          ) {
+            w.__drawnAt = performance.now();
+            observer.disconnect();
+          }
+        });
+        observer.observe(w.document, { subtree: true, childList: true, attributes: true });
+      }, VILLAGES.length);
+      await page.goto(stack.url);
+      await page.locator('[data-testid="live"][data-connected="true"]').waitFor({ timeout: 10_000 });
+      await page.locator('section[aria-labelledby="services-title"] li').first().waitFor();
+      const { drawnAt, asked } = await page.evaluate(() => ({
+        drawnAt: (globalThis as unknown as PageGlobals).__drawnAt ?? null,
+        asked: performance.getEntriesByType('resource').map((entry) => ({ path: new URL(entry.name).pathname, at: entry.startTime })),
+      }));
+      expect(drawnAt, 'cards and markers drawn').not.toBeNull();
+      const later = [/^\/assets\/socket-.*\.js$/, /^\/socket\.io\/$/, /^\/api\/devices$/, /^\/api\/services$/];
+      for (const pattern of later) {
+        const first = asked.find((request) => pattern.test(request.path));
+        expect(first, String(pattern)).toBeDefined();
+        expect(first!.at, `${String(pattern)} asked for after the first picture`).toBeGreaterThan(drawnAt!);
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reads the devices and services still, and says what failed, when the socket’s code cannot be loaded', async () => {
+    const page = await admin.newPage();
+    try {
+      await page.route('**/assets/socket-*.js', (route) => route.abort());
+      await page.goto(stack.url);
+      // The services come with the devices, after the first picture: they are there although the socket is not.
+      await page.locator('section[aria-labelledby="services-title"] li').first().waitFor({ timeout: 10_000 });
+      await page.locator('main [role="alert"]').waitFor();
+      expect(await page.getAttribute('[data-testid="live"]', 'data-connected')).toBe('false');
     } finally {
       await page.close();
     }

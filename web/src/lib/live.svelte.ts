@@ -5,7 +5,7 @@
  * Villages, devices and services are kept here for the whole session. Alerts and outages are read
  * through feeds that a page opens with its own filter; the socket's events go to every open feed.
  */
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { SvelteMap } from 'svelte/reactivity';
 import { get } from 'svelte/store';
 import type {
@@ -40,6 +40,19 @@ const FEED_LIMIT = 500;
 
 type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** What a snapshot of the hromada is read from. */
+const PARTS = ['hromada', 'villages', 'devices', 'services'] as const;
+type Part = (typeof PARTS)[number];
+
+/** Resolves once the DOM as it is now has been painted (at once on a hidden page, which paints nothing). */
+function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    if (document.hidden) setTimeout(resolve, 0);
+    // A frame's callbacks run before its paint; a task queued from one runs after it.
+    else requestAnimationFrame(() => setTimeout(resolve, 0));
+  });
+}
+
 class Live {
   connected = $state(false);
   hromada = $state.raw<HromadaInfo | null>(null);
@@ -58,6 +71,10 @@ class Live {
 
   readonly #feeds: { [K in FeedKind]: Set<Feed<K>> } = { alert: new Set(), outage: new Set() };
   #socket: LiveSocket | null = null;
+  /** The current start(), until stop(). */
+  #run: { stopped: boolean } | null = null;
+  /** The parts not yet read since start(). */
+  #unread = new Set<Part>(PARTS);
   /** Snapshots being read; socket events wait for them in #held, then apply on top. */
   #reading = 0;
   #held: (() => void)[] = [];
@@ -65,9 +82,47 @@ class Live {
   #announceTimer: ReturnType<typeof setTimeout> | undefined;
 
   start(): void {
-    if (this.#socket) return;
+    if (this.#run) return;
+    const run = (this.#run = { stopped: false });
+    this.#unread = new Set(PARTS);
+    // The overview's first picture needs the hromada and the villages alone, which index.html has asked for already.
+    // The socket (its code too), the devices (the largest answer by far) and the services wait until that picture is
+    // on screen, so that their work does not delay it; the socket first, so that it misses no change to what follows.
+    const readTheRest = () => this.#readParts([...this.#unread]);
+    void this.#readParts(['hromada', 'villages'])
+      .then(afterNextPaint)
+      .then(() => (run.stopped ? null : import('socket.io-client')))
+      .then(
+        (client) => {
+          if (!client || run.stopped) return;
+          this.#connect(client.io({ withCredentials: true }));
+          void readTheRest();
+        },
+        (error: unknown) => {
+          if (run.stopped) return;
+          // No live updates without the socket's code (the server was updated, the network is down): the data is
+          // read still, and the error stays shown.
+          void readTheRest().then(() => (this.error ??= error));
+        },
+      );
+  }
+
+  stop(): void {
+    if (this.#run) this.#run.stopped = true;
+    this.#run = null;
+    this.#socket?.disconnect();
+    this.#socket = null;
+    this.connected = false;
+    // A read begun before the session was known fails with 401 when there was none: not an error to show after sign-in.
+    this.error = null;
+  }
+
+  refresh(): Promise<void> {
+    return this.#readParts(PARTS);
+  }
+
+  #connect(socket: LiveSocket): void {
     let connectedBefore = false;
-    const socket: LiveSocket = io({ withCredentials: true });
     socket.on('connect', () => {
       this.connected = true;
       // What happened while the connection was down was never sent: read it all again.
@@ -99,36 +154,32 @@ class Live {
     socket.on('inventory', () => void this.refresh());
     // Villages need no polling: the server sends a village again whenever its figures move (clients, uptime).
     this.#socket = socket;
-    void this.refresh();
   }
 
-  stop(): void {
-    this.#socket?.disconnect();
-    this.#socket = null;
-    this.connected = false;
-    // A read begun before the session was known fails with 401 when there was none: not an error to show after sign-in.
-    this.error = null;
-  }
-
-  async refresh(): Promise<void> {
+  /** Reads parts of the snapshot, each shown as soon as it arrives; `loaded` once every part has been read. */
+  async #readParts(parts: readonly Part[]): Promise<void> {
     try {
-      // Each part is shown as soon as it arrives: the overview needs the hromada and the villages, not
-      // the devices, which are the largest answer by far.
-      await this.#read(() =>
-        Promise.all([
-          request<HromadaInfo>('GET', '/api/hromada').then((hromada) => {
-            this.hromada = hromada;
-            useHromadaDefaults(hromada);
-          }),
-          this.#loadVillages(),
-          this.#loadDevices(),
-          request<ServicesResponse>('GET', '/api/services').then((response) => (this.services = response.services)),
-        ]),
-      );
+      await this.#read(() => Promise.all(parts.map((part) => this.#loadPart(part).then(() => this.#unread.delete(part)))));
       this.error = null;
-      this.loaded = true;
+      if (this.#unread.size === 0) this.loaded = true;
     } catch (error) {
       this.error = error;
+    }
+  }
+
+  #loadPart(part: Part): Promise<unknown> {
+    switch (part) {
+      case 'hromada':
+        return request<HromadaInfo>('GET', '/api/hromada').then((hromada) => {
+          this.hromada = hromada;
+          useHromadaDefaults(hromada);
+        });
+      case 'villages':
+        return this.#loadVillages();
+      case 'devices':
+        return this.#loadDevices();
+      case 'services':
+        return request<ServicesResponse>('GET', '/api/services').then((response) => (this.services = response.services));
     }
   }
 
