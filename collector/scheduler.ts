@@ -445,10 +445,9 @@ export class Scheduler {
     const flight = new Flight(state, now + state.timeoutMs, this.ended);
     state.flight = flight;
     this.deadlines.push(flight);
-    const { start } = state.job;
-    if (start) {
+    if (state.job.start) {
       try {
-        start(flight);
+        state.job.start(flight);
       } catch (error) {
         this.settle(flight, 'failed', error);
       }
