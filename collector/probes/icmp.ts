@@ -278,7 +278,14 @@ class BatchPinger implements IcmpPinger {
     if (target) return this.start(target, host, opts, signal, done);
     // A name is looked up again each time: its address may change.
     lookup(host).then(
-      ({ address, family }) => this.start(targetOf(address, family), host, opts, signal, done),
+      ({ address, family }) => {
+        // Nobody awaits this promise: what the start throws (the addon refusing the send) is the probe's answer.
+        try {
+          this.start(targetOf(address, family), host, opts, signal, done);
+        } catch (err) {
+          done(nothingSent(`ping: ${host}: ${(err as Error).message}`));
+        }
+      },
       () => done(nothingSent(`ping: ${host}: Name or service not known`)),
     );
   }
