@@ -16,7 +16,7 @@ import type { Config } from '../config/schema.ts';
 import { PROBE_KINDS } from './probes/index.ts';
 import type { ProbeKind, ProbeRunner, ProbeTarget } from './probes/types.ts';
 import type { NotMeasuredReason, Observation } from './samples.ts';
-import { Scheduler, type Job, type SchedulerStats } from './scheduler.ts';
+import { Scheduler, type Job, type RunHandle, type SchedulerStats } from './scheduler.ts';
 import type { PointSink } from '../storage/point.ts';
 
 export interface CollectorOptions {
@@ -52,11 +52,55 @@ export interface CollectorStats extends SchedulerStats {
 /** At most one warning per kind and reason in this long; it tells how many polls since the last one. */
 export const NOT_MEASURED_WARN_MS = 60_000;
 
-/** One scheduled poll: a target of a kind, on its interval. */
-interface Poll {
-  kind: ProbeKind<any, any>;
-  target: ProbeTarget;
-  intervalMs: number;
+/** What every poll of a collector shares; the runners change when a reload remakes them. */
+interface PollContext {
+  runners: Map<string, ProbeRunner<any, any>>;
+  sink: PointSink;
+  tell(observation: Observation): void;
+}
+
+/**
+ * One scheduled poll: a target of a kind, on its interval. A class, not a job
+ * literal with a closure: there is one per device and kind (40,000 in a
+ * 20,000-device hromada), so what each holds is the collector's memory.
+ */
+class PollJob implements Job {
+  readonly timeoutMs: number;
+
+  constructor(
+    readonly key: string,
+    readonly kind: ProbeKind<any, any>,
+    /** Replaced by an equal one when a reload keeps the poll, so the old config is not kept alive by it. */
+    public target: ProbeTarget,
+    readonly intervalMs: number,
+    readonly lane: string | undefined,
+    private readonly context: PollContext,
+  ) {
+    // A poll that hangs is abandoned before its next slot, so that slot still runs.
+    this.timeoutMs = Math.max(1, Math.floor(intervalMs * 0.9));
+  }
+
+  start(run: RunHandle): void {
+    const { kind, target, context } = this;
+    // Read at each run: a reload that keeps the job may still have brought a new runner.
+    const runner = context.runners.get(kind.kind)!;
+    const time = Date.now();
+    const done = (result: unknown): void => {
+      try {
+        // Abandoned at its deadline or by a reload: the slot has moved on.
+        if (!run.aborted) {
+          const observation = observationOf(kind, target, result, time);
+          if (observation.notMeasured === undefined) context.sink.write(runner.points(target, result, time));
+          context.tell(observation);
+        }
+      } catch (err) {
+        return run.end(err);
+      }
+      run.end();
+    };
+    if (runner.start) runner.start(target, run, done);
+    else runner.run(target, run).then(done, (err: unknown) => run.end(err));
+  }
 }
 
 export function createCollector({ config, sink, log, probes = PROBE_KINDS, onObservation }: CollectorOptions): Collector {
@@ -89,83 +133,54 @@ export function createCollector({ config, sink, log, probes = PROBE_KINDS, onObs
     }
     onObservation?.(observation);
   };
-  const scheduler = new Scheduler({
+  const scheduler: Scheduler<PollJob> = new Scheduler({
     concurrency: config.polling.concurrency,
     lanes,
     log,
     onMissed: (key, slotTime, reason) => {
-      const poll = polls.get(key);
+      const poll = scheduler.job(key);
       if (poll) tell({ kind: poll.kind.kind, subject: poll.target.key, time: slotTime, notMeasured: reason });
     },
   });
-  let polls = new Map<string, Poll>();
-  let runners = new Map<string, ProbeRunner<any, any>>();
+  const context: PollContext = { runners: new Map(), sink, tell };
   // Runners are made from everything but the targets, which the villages and services give.
   let settings: unknown;
 
   const closeRunners = () => {
-    for (const runner of runners.values()) runner.close?.();
+    for (const runner of context.runners.values()) runner.close?.();
   };
 
-  const reconfigure = (next: Config) => {
-    const nextSettings = { ...next, villages: undefined, services: undefined };
+  const reconfigure = (nextConfig: Config) => {
+    const nextSettings = { ...nextConfig, villages: undefined, services: undefined };
     const remade = !isDeepStrictEqual(settings, nextSettings);
     if (remade) {
       closeRunners();
-      runners = new Map(probes.map((kind) => [kind.kind, kind.create({ config: next, log })]));
+      context.runners = new Map(probes.map((kind) => [kind.kind, kind.create({ config: nextConfig, log })]));
     }
     settings = nextSettings;
-    const before = polls;
-    polls = new Map();
+    const next = new Map<string, PollJob>();
     for (const kind of probes) {
-      for (const target of kind.targets(next)) {
-        polls.set(`${kind.kind}:${target.key}`, { kind, target, intervalMs: kind.intervalMs(next, target) });
+      const lane = kind.kind in lanes ? kind.kind : undefined;
+      for (const target of kind.targets(nextConfig)) {
+        const key = `${kind.kind}:${target.key}`;
+        next.set(key, new PollJob(key, kind, target, kind.intervalMs(nextConfig, target), lane, context));
       }
     }
-    const kept = new Set<string>();
-    for (const [key, old] of before) {
-      const poll = polls.get(key);
+    for (const old of [...scheduler.allJobs()]) {
+      const poll = next.get(old.key);
       if (poll && poll.intervalMs === old.intervalMs && isDeepStrictEqual(poll.target, old.target)) {
-        kept.add(key);
+        old.target = poll.target;
+        next.delete(old.key);
         continue;
       }
-      scheduler.remove(key);
-      if (!remade) runners.get(old.kind.kind)!.forget?.(old.target.key);
+      scheduler.remove(old.key);
+      if (!remade) context.runners.get(old.kind.kind)!.forget?.(old.target.key);
     }
-    for (const [key, poll] of polls) if (!kept.has(key)) scheduler.add(jobOf(key, poll));
+    for (const poll of next.values()) scheduler.add(poll);
   };
 
-  const jobOf = (key: string, { kind, intervalMs }: Poll): Job => ({
-    key,
-    intervalMs,
-    lane: kind.kind in lanes ? kind.kind : undefined,
-    // A poll that hangs is abandoned before its next slot, so that slot still runs.
-    timeoutMs: Math.max(1, Math.floor(intervalMs * 0.9)),
-    start: (run) => {
-      // Read at each run: a reload that keeps the job may still have brought a new runner.
-      const { target } = polls.get(key)!;
-      const runner = runners.get(kind.kind)!;
-      const time = Date.now();
-      const done = (result: unknown): void => {
-        try {
-          // Abandoned at its deadline or by a reload: the slot has moved on.
-          if (!run.aborted) {
-            const observation = observationOf(kind, target, result, time);
-            if (observation.notMeasured === undefined) sink.write(runner.points(target, result, time));
-            tell(observation);
-          }
-        } catch (err) {
-          return run.end(err);
-        }
-        run.end();
-      };
-      if (runner.start) runner.start(target, run, done);
-      else runner.run(target, run).then(done, (err: unknown) => run.end(err));
-    },
-  });
-
   reconfigure(config);
-  log.info({ jobs: polls.size, concurrency: config.polling.concurrency, lanes }, 'collector scheduled its polls');
+  log.info({ jobs: scheduler.size, concurrency: config.polling.concurrency, lanes }, 'collector scheduled its polls');
   return {
     start: () => scheduler.start(),
     stop: async () => {
@@ -173,7 +188,7 @@ export function createCollector({ config, sink, log, probes = PROBE_KINDS, onObs
       closeRunners();
     },
     reconfigure,
-    stats: () => ({ ...scheduler.stats(), jobs: polls.size, notMeasured: structuredClone(notMeasured) }),
+    stats: () => ({ ...scheduler.stats(), jobs: scheduler.size, notMeasured: structuredClone(notMeasured) }),
   };
 }
 

@@ -200,7 +200,8 @@ const noop = () => {};
 // setTimeout treats longer delays as 1 ms; a longer wait is simply re-armed.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class Scheduler {
+export class Scheduler<J extends Job = Job> {
+  /** The only map of the jobs: their owner (the collector) finds its own here too, so 20,000 jobs are not kept twice. */
   private readonly jobs = new Map<string, JobState>();
   private readonly slots = new MinHeap<JobState>((a, b) => a.nextDue - b.nextDue || a.seq - b.seq);
   /** Runs in flight by deadline; a run leaves it as it settles. */
@@ -243,7 +244,7 @@ export class Scheduler {
     }
   }
 
-  add(job: Job): void {
+  add(job: J): void {
     if (this.jobs.has(job.key)) throw new Error(`job "${job.key}" is already scheduled`);
     const lane = this.lanes.get(job.lane ?? '');
     if (lane === undefined) throw new Error(`job "${job.key}": unknown lane "${job.lane}"`);
@@ -318,6 +319,20 @@ export class Scheduler {
     this.arm();
     if (this.deadlines.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** The scheduled job of that key. */
+  job(key: string): J | undefined {
+    return this.jobs.get(key)?.job as J | undefined;
+  }
+
+  /** Every scheduled job. */
+  *allJobs(): IterableIterator<J> {
+    for (const state of this.jobs.values()) yield state.job as J;
+  }
+
+  get size(): number {
+    return this.jobs.size;
   }
 
   stats(): SchedulerStats {
