@@ -102,9 +102,16 @@ function loadNative(): NativeIcmp | string {
   return native;
 }
 
-/** An address as the addon sends to it: 4 or 16 bytes, made once per host. */
-export function addressBytes(address: string, family: 4 | 6): Uint8Array {
-  if (family === 4) return Uint8Array.from(address.split('.'), Number);
+/**
+ * An address as the pinger keeps it: IPv4 as one signed 32-bit number (a
+ * small integer to V8, no object), IPv6 as its 16 bytes. The collector keeps
+ * one per device for good, so a typed array and its buffer for every IPv4
+ * address (about 230 bytes) would be a good part of its memory per device.
+ */
+export type IcmpAddress = number | Uint8Array;
+
+export function addressOf(address: string, family: 4 | 6): IcmpAddress {
+  if (family === 4) return address.split('.').reduce((n, octet) => (n << 8) | Number(octet), 0);
   // The canonical form has no zone and at most one "::"; an IPv4-mapped tail is two groups in dotted form.
   let text = new SocketAddress({ address, family: 'ipv6' }).address;
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
@@ -127,6 +134,8 @@ export function addressBytes(address: string, family: 4 | 6): Uint8Array {
 
 /** One ICMP socket of one address family, shared by every probe. */
 class EchoSocket {
+  /** Where an IPv4 address is spelled out for the addon at each send. */
+  private readonly v4 = new Uint8Array(4);
   /** The probe waiting for each sequence number, and when its request was sent (performance.now()). */
   private readonly waiters: (Probe | undefined)[] = new Array(0x10000).fill(undefined);
   readonly sentAt = new Float64Array(0x10000);
@@ -163,14 +172,22 @@ class EchoSocket {
   }
 
   /** Sends one echo request for `probe`; returns its sequence number, or the negative errno when it could not be sent. */
-  send(address: Uint8Array, probe: Probe): number {
+  send(address: IcmpAddress, probe: Probe): number {
     if (this.waiting >= 0x10000) return -osConstants.errno.ENOBUFS;
     // A sequence number still waited for is skipped (only with very long timeouts or 65,536 requests out).
     do this.seq = (this.seq + 1) & 0xffff;
     while (this.waiters[this.seq] !== undefined);
     const seq = this.seq;
     const at = performance.now();
-    const rc = this.addon.send(this.socket.handle, address, seq);
+    let bytes: Uint8Array;
+    if (typeof address === 'number') {
+      bytes = this.v4;
+      bytes[0] = address >>> 24;
+      bytes[1] = address >>> 16;
+      bytes[2] = address >>> 8;
+      bytes[3] = address;
+    } else bytes = address;
+    const rc = this.addon.send(this.socket.handle, bytes, seq);
     if (rc !== 0) return rc;
     this.sentAt[seq] = at;
     this.waiters[seq] = probe;
@@ -224,17 +241,11 @@ export interface IcmpPinger {
 /** Hosts pinged lately, parsed: the collector pings the same ones every interval. */
 const ADDRESS_CACHE_MAX = 100_000;
 
-interface Target {
-  family: 4 | 6;
-  bytes: Uint8Array;
-}
-
-const targetOf = (address: string, family: number): Target =>
-  family === 6 ? { family: 6, bytes: addressBytes(address, 6) } : { family: 4, bytes: addressBytes(address, 4) };
+const familyOf = (address: IcmpAddress): 4 | 6 => (typeof address === 'number' ? 4 : 6);
 
 class BatchPinger implements IcmpPinger {
   private readonly sockets = new Map<4 | 6, EchoSocket | string>();
-  private readonly addresses = new Map<string, Target>();
+  private readonly addresses = new Map<string, IcmpAddress>();
 
   constructor(
     private readonly addon: NativeIcmp,
@@ -274,14 +285,14 @@ class BatchPinger implements IcmpPinger {
 
   ping(host: string, opts: EchoOptions, signal: RunSignal | undefined, done: (r: EchoResult) => void): void {
     // An address goes out at once, with no await: the echo request is on its way when ping() returns.
-    const target = this.addresses.get(host) ?? (isIP(host) === 0 ? undefined : this.remember(host));
-    if (target) return this.start(target, host, opts, signal, done);
+    const address = this.addresses.get(host) ?? (isIP(host) === 0 ? undefined : this.remember(host));
+    if (address !== undefined) return this.start(address, host, opts, signal, done);
     // A name is looked up again each time: its address may change.
     lookup(host).then(
       ({ address, family }) => {
         // Nobody awaits this promise: what the start throws (the addon refusing the send) is the probe's answer.
         try {
-          this.start(targetOf(address, family), host, opts, signal, done);
+          this.start(addressOf(address, family === 6 ? 6 : 4), host, opts, signal, done);
         } catch (err) {
           done(nothingSent(`ping: ${host}: ${(err as Error).message}`));
         }
@@ -290,18 +301,18 @@ class BatchPinger implements IcmpPinger {
     );
   }
 
-  /** An address's family and bytes, kept: the collector pings the same ones every interval. */
-  private remember(address: string): Target {
-    const target = targetOf(address, isIP(address));
+  /** An address as the pinger keeps it, kept: the collector pings the same ones every interval. */
+  private remember(host: string): IcmpAddress {
+    const address = addressOf(host, isIP(host) === 6 ? 6 : 4);
     if (this.addresses.size >= ADDRESS_CACHE_MAX) this.addresses.clear();
-    this.addresses.set(address, target);
-    return target;
+    this.addresses.set(host, address);
+    return address;
   }
 
-  private start(target: Target, host: string, opts: EchoOptions, signal: RunSignal | undefined, done: (r: EchoResult) => void): void {
-    const socket = this.socket(target.family);
+  private start(address: IcmpAddress, host: string, opts: EchoOptions, signal: RunSignal | undefined, done: (r: EchoResult) => void): void {
+    const socket = this.socket(familyOf(address));
     if (typeof socket === 'string') return done(nothingSent(socket));
-    new Probe(socket, target.bytes, host, opts, done, signal).start();
+    new Probe(socket, address, host, opts, done, signal).start();
   }
 }
 
@@ -332,7 +343,7 @@ class Probe implements TimerWaiter, EchoResult {
 
   constructor(
     private readonly socket: EchoSocket,
-    private readonly address: Uint8Array,
+    private readonly address: IcmpAddress,
     private readonly host: string,
     private readonly opts: EchoOptions,
     private readonly resolve: (r: EchoResult) => void,
@@ -397,13 +408,10 @@ class Probe implements TimerWaiter, EchoResult {
     this.wait?.cancel(this);
     this.cancelAbort?.();
     for (let i = 0; i < this.seqCount; i++) this.socket.forget(this.seqs[i]!, this);
-    if (this.received === 0) {
-      if (this.outOfBuffers) this.notMeasured = 'send_failed';
-      else if (this.seqCount > 0 && this.socket.drops > this.dropsBefore) {
-        this.notMeasured = 'receive_drops';
-        this.error = undefined;
-      } else if (this.seqCount > 0) this.error = undefined;
-    } else this.error = undefined;
+    if (this.received === 0 && this.outOfBuffers) this.notMeasured = 'send_failed';
+    else if (this.received === 0 && this.seqCount > 0 && this.socket.drops > this.dropsBefore) this.notMeasured = 'receive_drops';
+    // A send error is the answer only when no request went out, or the pinger ran out of buffers.
+    if (this.received > 0 || (this.seqCount > 0 && !this.outOfBuffers)) this.error = undefined;
     this.resolve(this);
   }
 }
