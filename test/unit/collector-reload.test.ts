@@ -20,6 +20,7 @@ interface Run {
   key: string;
   host: string;
   at: number;
+  target: DeviceTarget;
 }
 
 /** Every run, every runner made and every target it was told to forget; runs of hosts in `hang` wait for their abort. */
@@ -37,7 +38,7 @@ function recordingKind() {
       made++;
       return {
         run: (target, signal) => {
-          runs.push({ key: target.key, host: target.device.host, at: performance.now() });
+          runs.push({ key: target.key, host: target.device.host, at: performance.now(), target });
           if (!hang.has(target.device.host)) return Promise.resolve(true);
           return new Promise((resolve) => signal.onAbort(() => resolve(true)));
         },
@@ -85,7 +86,8 @@ describe('collector.reconfigure', () => {
     await expect.poll(() => new Set(rec.runs.map((r) => r.key)).size).toBe(3);
 
     const at = performance.now();
-    collector.reconfigure(hromada([device('a', '127.0.80.1'), device('b', '127.0.80.22'), device('d', '127.0.80.4')]));
+    const next = hromada([device('a', '127.0.80.1'), device('b', '127.0.80.22'), device('d', '127.0.80.4')]);
+    collector.reconfigure(next);
     expect(collector.stats().jobs).toBe(3);
     await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 4));
     const after = rec.runs.filter((r) => r.at >= at);
@@ -95,6 +97,9 @@ describe('collector.reconfigure', () => {
     expect(first('b', '127.0.80.22') - at).toBeLessThan(INTERVAL_MS * 2);
     expect(after.filter((r) => r.key === 'c' || r.host === '127.0.80.2')).toEqual([]);
     expect(after.filter((r) => r.key === 'a').length).toBeGreaterThanOrEqual(2);
+    // A kept poll runs with the new config's (equal) target, so the old config is not kept alive through it.
+    const keptTarget = deviceTargets(next).find((t) => t.key === 'a');
+    expect(after.filter((r) => r.key === 'a').every((r) => r.target === keptTarget)).toBe(true);
     expect(rec.made()).toBe(1);
     expect(rec.forgotten.sort()).toEqual(['b', 'c']);
   });

@@ -521,13 +521,20 @@ describe('lifecycle', () => {
     const [running] = [...signals.keys()];
     const waiting = running === 'x' ? 'y' : 'x';
     expect(s.stats()).toMatchObject({ running: 1, queued: 1 });
+    const job = s.job(waiting);
+    expect(job?.key).toBe(waiting);
     s.remove(waiting);
+    // Its owner finds a job only while it is scheduled.
+    expect(s.job(waiting)).toBeUndefined();
+    expect([...s.allJobs()].map((j) => j.key)).toEqual([running]);
+    expect(s.size).toBe(1);
     expect(s.stats().queued).toBe(0);
     s.remove(running!);
     expect(signals.get(running!)!.aborted).toBe(true);
     await vi.advanceTimersByTimeAsync(MINUTE);
     expect(s.stats()).toMatchObject({ runs: 1, running: 0, queued: 0 });
     expect(s.jobStats(running!)).toBeUndefined();
+    expect(s.size).toBe(0);
     await s.stop();
   });
 
