@@ -132,6 +132,15 @@ export function addressOf(address: string, family: 4 | 6): IcmpAddress {
   return bytes;
 }
 
+/** An IPv4 address kept as a number (addressOf), spelled out as the addon sends to it. */
+export function spellIpv4(address: number, into: Uint8Array): Uint8Array {
+  into[0] = address >>> 24;
+  into[1] = address >>> 16;
+  into[2] = address >>> 8;
+  into[3] = address;
+  return into;
+}
+
 /** One ICMP socket of one address family, shared by every probe. */
 class EchoSocket {
   /** Where an IPv4 address is spelled out for the addon at each send. */
@@ -179,14 +188,7 @@ class EchoSocket {
     while (this.waiters[this.seq] !== undefined);
     const seq = this.seq;
     const at = performance.now();
-    let bytes: Uint8Array;
-    if (typeof address === 'number') {
-      bytes = this.v4;
-      bytes[0] = address >>> 24;
-      bytes[1] = address >>> 16;
-      bytes[2] = address >>> 8;
-      bytes[3] = address;
-    } else bytes = address;
+    const bytes = typeof address === 'number' ? spellIpv4(address, this.v4) : address;
     const rc = this.addon.send(this.socket.handle, bytes, seq);
     if (rc !== 0) return rc;
     this.sentAt[seq] = at;
