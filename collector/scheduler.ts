@@ -203,7 +203,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class Scheduler<J extends Job = Job> {
   /** The only map of the jobs: their owner (the collector) finds its own here too, so 20,000 jobs are not kept twice. */
   private readonly jobs = new Map<string, JobState>();
-  private readonly slots = new MinHeap<JobState>((a, b) => a.nextDue - b.nextDue || a.seq - b.seq);
+  private readonly slots = new SlotHeap();
   /** Runs in flight by deadline; a run leaves it as it settles. */
   private readonly deadlines = new IndexedHeap();
   /** The default lane is ''. */
@@ -515,57 +515,91 @@ function phaseOf(key: string, intervalMs: number): number {
   return Math.floor(((hash >>> 0) / 2 ** 32) * intervalMs);
 }
 
-class MinHeap<T> {
-  private readonly items: T[] = [];
+/**
+ * The jobs by their next slot (due time, then the order they were added): a
+ * binary heap whose keys sit in typed arrays beside it. Sifting through
+ * 40,000 jobs then compares numbers in two arrays instead of reading two job
+ * records scattered over the heap at every step, whose cache misses were
+ * most of the scheduler's time. A job's key is read from it when it is
+ * pushed or, at the top, when its slot has moved on (updateTop).
+ */
+class SlotHeap {
+  private readonly items: JobState[] = [];
+  private due = new Float64Array(1024);
+  private seq = new Float64Array(1024);
 
-  constructor(private readonly compare: (a: T, b: T) => number) {}
-
-  peek(): T | undefined {
+  peek(): JobState | undefined {
     return this.items[0];
   }
 
-  push(item: T): void {
-    const items = this.items;
-    let i = items.push(item) - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.compare(items[parent]!, item) <= 0) break;
-      items[i] = items[parent]!;
-      i = parent;
-    }
-    items[i] = item;
+  push(state: JobState): void {
+    const n = this.items.length;
+    if (n === this.due.length) this.grow();
+    this.items.push(state);
+    this.items[this.up(n, state.nextDue, state.seq)] = state;
   }
 
-  pop(): T | undefined {
-    const top = this.items[0];
-    const last = this.items.pop();
-    if (this.items.length > 0) {
-      this.items[0] = last!;
-      this.updateTop();
-    }
+  pop(): JobState | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    const n = items.length;
+    if (n > 0) items[this.down(0, this.due[n]!, this.seq[n]!)] = last!;
     return top;
   }
 
-  /** Restores order after the top item's key grew. */
+  /** Restores order after the top job's slot moved later. */
   updateTop(): void {
-    const items = this.items;
-    const n = items.length;
-    const item = items[0];
-    if (item === undefined) return;
-    let i = 0;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && this.compare(items[child + 1]!, items[child]!) < 0) child++;
-      if (this.compare(items[child]!, item) >= 0) break;
-      items[i] = items[child]!;
-      i = child;
-    }
-    items[i] = item;
+    const top = this.items[0];
+    if (top !== undefined) this.items[this.down(0, top.nextDue, top.seq)] = top;
   }
 
   clear(): void {
     this.items.length = 0;
+  }
+
+  /** Moves parents down until key (d, s) fits at the hole `i`; returns where it fits, with its key written there. */
+  private up(i: number, d: number, s: number): number {
+    const { items, due, seq } = this;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!(d < due[p]! || (d === due[p]! && s < seq[p]!))) break;
+      items[i] = items[p]!;
+      due[i] = due[p]!;
+      seq[i] = seq[p]!;
+      i = p;
+    }
+    due[i] = d;
+    seq[i] = s;
+    return i;
+  }
+
+  /** Moves the lesser child up until key (d, s) fits at the hole `i`; returns where it fits, with its key written there. */
+  private down(i: number, d: number, s: number): number {
+    const { items, due, seq } = this;
+    const n = items.length;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && (due[c + 1]! < due[c]! || (due[c + 1] === due[c] && seq[c + 1]! < seq[c]!))) c++;
+      if (!(due[c]! < d || (due[c] === d && seq[c]! < s))) break;
+      items[i] = items[c]!;
+      due[i] = due[c]!;
+      seq[i] = seq[c]!;
+      i = c;
+    }
+    due[i] = d;
+    seq[i] = s;
+    return i;
+  }
+
+  private grow(): void {
+    const due = new Float64Array(this.due.length * 2);
+    const seq = new Float64Array(this.seq.length * 2);
+    due.set(this.due);
+    seq.set(this.seq);
+    this.due = due;
+    this.seq = seq;
   }
 }
 
