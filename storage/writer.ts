@@ -236,13 +236,14 @@ class Writer implements InfluxWriter {
   /** Returns the points that fit the schema; the others are counted and kept in a rejected file. */
   private admit(points: Point[]): Point[] {
     const accepted: Point[] = [];
-    const refused = new Map<string, Point[]>();
+    // Made only for a refusal: a write is a poll's handful of points, thousands a second.
+    let refused: Map<string, Point[]> | undefined;
     for (const point of points) {
       const check = checkPoint(point);
       if (check.ok) accepted.push(check.point);
-      else addTo(refused, check.reason, [point]);
+      else addTo((refused ??= new Map()), check.reason, [point]);
     }
-    for (const [reason, group] of refused) {
+    for (const [reason, group] of refused ?? []) {
       this.counters.rejected += group.length;
       // Through the serial queue, so that flush() also waits for the rejected file.
       void this.serial.run(() => this.keepRejected(group, reason));
