@@ -22,6 +22,7 @@
  */
 import snmp from 'net-snmp';
 import { DelayTimers, type TimerWaiter, type Wait } from '../delay-timers.ts';
+import { ber, readBerHeader } from './ber.ts';
 import { nextRequestId, type Endpoint, type Owner, type Pending } from './transport.ts';
 import type { GetResult } from './varbinds.ts';
 
@@ -52,22 +53,14 @@ class Malformed extends Error {}
 let start = 0;
 let length = 0;
 
-/** Reads the tag-length header at `pos` (tag `tag`, when given) within `end`; returns the tag. */
+/** Reads the tag-length header at `pos` (tag `tag`, when given), its element within `end`; returns the tag. */
 function readHeader(buf: Buffer, pos: number, end: number, tag?: number): number {
-  if (pos + 2 > end) throw new Malformed('truncated');
-  const t = buf[pos]!;
+  const t = readBerHeader(buf, pos, end);
+  if (t < 0) throw new Malformed('truncated or bad length');
   if (tag !== undefined && t !== tag) throw new Malformed(`expected tag 0x${tag.toString(16)}, got 0x${t.toString(16)}`);
-  let l = buf[pos + 1]!;
-  let p = pos + 2;
-  if (l & 0x80) {
-    const n = l & 0x7f;
-    if (n === 0 || n > 4 || p + n > end) throw new Malformed('bad length');
-    l = 0;
-    for (let i = 0; i < n; i++) l = l * 256 + buf[p++]!;
-  }
-  if (p + l > end) throw new Malformed('length past the end of the message');
-  start = p;
-  length = l;
+  if (ber.start + ber.length > end) throw new Malformed('length past the end of the message');
+  start = ber.start;
+  length = ber.length;
   return t;
 }
 

@@ -16,6 +16,7 @@
 import dgram from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv4 } from 'node:net';
+import { ber, readBerHeader } from './ber.ts';
 
 export type UdpFamily = 'udp4' | 'udp6';
 
@@ -149,12 +150,7 @@ function onMessage(buffer: Buffer, rinfo: dgram.RemoteInfo): void {
 
 /** Reads a BER tag-length header at `pos`: where the contents start and how long they are. */
 function header(buf: Buffer, pos: number): { start: number; length: number } | undefined {
-  if (pos + 2 > buf.length) return undefined;
-  const first = buf[pos + 1]!;
-  if (first < 0x80) return { start: pos + 2, length: first };
-  const n = first & 0x7f;
-  if (n === 0 || n > 4 || pos + 2 + n > buf.length) return undefined;
-  return { start: pos + 2 + n, length: buf.readUIntBE(pos + 2, n) };
+  return readBerHeader(buf, pos, buf.length) < 0 ? undefined : { start: ber.start, length: ber.length };
 }
 
 /** The contents of the INTEGER at `pos` and where the next element starts. */
