@@ -121,11 +121,17 @@ async function systemPing(host: string, opts: PingOptions): Promise<PingResult> 
 }
 
 /**
- * Pings a host `opts.count` times; `done` gets the result, once. An abort
- * ends the probe early with the replies so far (batch pinger only).
+ * Pings a host `opts.count` times through `batch` (the batch pinger, or why
+ * the system ping is used); `done` gets the result, once. An abort ends the
+ * probe early with the replies so far (batch pinger only).
  */
-function startPing(host: string, opts: PingOptions, signal: RunSignal | undefined, done: (r: PingResult) => void): void {
-  const batch = batchPinger();
+function startPing(
+  batch: IcmpPinger | string,
+  host: string,
+  opts: PingOptions,
+  signal: RunSignal | undefined,
+  done: (r: PingResult) => void,
+): void {
   // A scoped IPv6 address (fe80::1%eth0) needs the system ping's interface handling.
   if (typeof batch === 'string' || host.includes('%')) void systemPing(host, opts).then(done);
   else batch.ping(host, opts, signal, (r) => done(fromEchoes(r, opts)));
@@ -133,7 +139,7 @@ function startPing(host: string, opts: PingOptions, signal: RunSignal | undefine
 
 /** Pings a host `opts.count` times. Never rejects; see startPing. */
 export function pingHost(host: string, opts: PingOptions, signal?: RunSignal): Promise<PingResult> {
-  return new Promise((resolve) => startPing(host, opts, signal, resolve));
+  return new Promise((resolve) => startPing(batchPinger(), host, opts, signal, resolve));
 }
 
 export const pingProbe: ProbeKind<DeviceTarget, PingResult, PingSample> = {
@@ -146,9 +152,11 @@ export const pingProbe: ProbeKind<DeviceTarget, PingResult, PingSample> = {
     const info = pingerInfo();
     if (info.kind === 'system') log.warn({ pinger: info.kind }, `ping probes use ${info.detail}`);
     else log.info({ pinger: info.kind }, `ping probes use ${info.detail}`);
+    // Chosen once per runner: reading process.env on every probe (2,000 a second) was a visible cost.
+    const batch = batchPinger();
     return {
-      run: (target, signal) => pingHost(target.device.host, config.polling.ping, signal),
-      start: (target, signal, done) => startPing(target.device.host, config.polling.ping, signal, done),
+      run: (target, signal) => new Promise((resolve) => startPing(batch, target.device.host, config.polling.ping, signal, resolve)),
+      start: (target, signal, done) => startPing(batch, target.device.host, config.polling.ping, signal, done),
       points(target, r, time) {
         const fields: Record<string, number> = { reachable: r.reachable ? 1 : 0, loss_pct: r.loss_pct, sent: r.sent };
         if (r.rtt_min_ms !== null) fields.rtt_min_ms = r.rtt_min_ms;
