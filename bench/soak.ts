@@ -8,6 +8,7 @@
  * RSS are measured apart from the agents, influxd and this process.
  */
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,14 +103,20 @@ export async function runSoak(ctx: BenchContext, o: SoakOptions): Promise<Sectio
     };
     const profile = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
     const spawnedAt = Date.now();
-    // As production runs: compiled JavaScript (no tsx loader) and the heap limits merezha start gives this inventory.
+    // As production runs: compiled JavaScript (no tsx loader) and the heap limits merezha start gives this inventory;
+    // BENCH_CHILD_FLAGS adds one's own flags for a study (GC traces, V8 options), which the figures then include.
     await build(ROOT, CHILD_BUILD, { 'soak-child': `import './bench/soak-child.ts';\n` });
     const heap = heapFlags(heapLimits({ devices, services: 0 }), process.env);
-    const child = spawn(process.execPath, [...profile, ...heap, '--openssl-legacy-provider', join(CHILD_BUILD, 'soak-child.mjs')], {
-      cwd: ROOT,
-      env: { ...process.env, BENCH_SOAK: JSON.stringify(input) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const extra = (process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(
+      process.execPath,
+      [...profile, ...heap, ...extra, '--openssl-legacy-provider', join(CHILD_BUILD, 'soak-child.mjs')],
+      {
+        cwd: ROOT,
+        env: { ...process.env, BENCH_SOAK: JSON.stringify(input) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const killChild = defer(
       'soak collector process',
@@ -127,6 +134,7 @@ export async function runSoak(ctx: BenchContext, o: SoakOptions): Promise<Sectio
     let stderrLines = 0;
     let stderrTail: string[] = [];
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    if (process.env.BENCH_CHILD_STDOUT) child.stdout.pipe(createWriteStream(process.env.BENCH_CHILD_STDOUT));
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       for (const line of d.split('\n').filter(Boolean)) {
         stderrLines++;
