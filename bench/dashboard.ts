@@ -11,6 +11,12 @@
  *    Peer: the page's data fetch alone (/api/villages, /api/devices,
  *    /api/hromada, in parallel), timed from the same page once it has settled
  *    (its own later reads done), so that the two do not share the server.
+ *    Since stop 23 the page gets its first data in the HTML: for a signed-in
+ *    user the server puts the answers of /api/session, /api/hromada and
+ *    /api/villages into index.html (server/http/app.ts, `firstReads`), so the
+ *    render's time includes the server making them but no round trip for
+ *    them; the devices come after the first picture, as before. The peer is
+ *    still the three fetches.
  *    What the measure does not see: Playwright keeps the CDP Runtime domain on,
  *    so V8 records a full stack trace (and reparses the function for its
  *    source positions) for every Error created; Svelte creates one as its

@@ -1,14 +1,12 @@
 /**
  * The express app: routes from their declarations (auth, CSRF, validation
  * and errors handled here once, so handlers only do their job), the built
- * dashboard as static files with a fallback for its client-side routes, and
- * security headers and the host name check on everything. `createWebApp` is
- * the frame for any list of routes and any page of the built web; the oblast's
- * server (`central/server.ts`) uses it with its own.
+ * dashboard from memory (static.ts) with a fallback for its client-side routes,
+ * and security headers and the host name check on everything. `createWebApp`
+ * is the frame for any list of routes and any page of the built web; the
+ * oblast's server (`central/server.ts`) uses it with its own.
  */
-import { existsSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { BACKGROUND_HEADER } from '../../common/headers.ts';
@@ -16,6 +14,7 @@ import { allowed, csrfOk, resolvePrincipal, sameSite } from './auth.ts';
 import { HOST_REFUSED, hostChecker } from './hosts.ts';
 import { HttpError, type RouteDef } from './route.ts';
 import type { Services, WebServices } from './services.ts';
+import { webFiles } from './static.ts';
 
 const CHANGES = new Set(['post', 'put', 'delete']);
 
@@ -84,18 +83,60 @@ export interface WebAppOptions {
   /** Whether a request names this server (`hostChecker`), and what one that does not is told. */
   hostOk(headers: IncomingHttpHeaders): boolean;
   hostRefused: string;
+  /**
+   * GET routes whose answers the shell carries for a signed-in user, each only if that user may read it: what the
+   * page's first picture needs, so that it does not wait for a round trip after its scripts. None by default.
+   */
+  firstReads?: readonly string[];
 }
+
+/** What the overview's first picture needs: who is signed in, the hromada and its villages (web/src/lib/live.svelte.ts). */
+const HROMADA_FIRST_READS = ['/api/session', '/api/hromada', '/api/villages'];
 
 /** The hromada's dashboard: its routes and the web's index.html. */
 export function createApp(services: Services, routes: readonly RouteDef[], webDir: string): express.Express {
-  return createWebApp(services, routes, { webDir, shell: 'index.html', hostOk: hostChecker(services.config), hostRefused: HOST_REFUSED });
+  return createWebApp(services, routes, {
+    webDir,
+    shell: 'index.html',
+    hostOk: hostChecker(services.config),
+    hostRefused: HOST_REFUSED,
+    firstReads: HROMADA_FIRST_READS,
+  });
+}
+
+/**
+ * The answers of `defs` for the user whose session cookie `req` carries, by path, as the routes would give them; none
+ * without a session (an API token does not load pages). A read the user may not make, or that fails, is left out:
+ * the page asks for it as usual and is told why.
+ */
+async function answersFor<S extends WebServices>(
+  req: Request,
+  res: Response,
+  services: S,
+  defs: readonly RouteDef<unknown, unknown, unknown, S>[],
+): Promise<Record<string, unknown> | undefined> {
+  if (defs.length === 0) return undefined;
+  // Opening the page is the user's doing: it extends the session, as the page's own first read of it did.
+  const principal = resolvePrincipal(req.headers, services);
+  if (principal?.via !== 'session') return undefined;
+  const answers: Record<string, unknown> = {};
+  for (const def of defs) {
+    if (!allowed(def.access, principal)) continue;
+    try {
+      const query = def.query ? def.query.parse({}) : undefined;
+      answers[def.path] = await def.handler({ req, res, params: {}, query, body: undefined, principal, services });
+    } catch {
+      // Asked for by the page instead, which shows the error if it is one.
+    }
+  }
+  return answers;
 }
 
 /** Any server of ours: its routes, then the built web with `shell` for every other path. */
 export function createWebApp<S extends WebServices>(
   services: S,
   routes: readonly RouteDef<unknown, unknown, unknown, S>[],
-  { webDir, shell, hostOk, hostRefused }: WebAppOptions,
+  { webDir, shell, hostOk, hostRefused, firstReads = [] }: WebAppOptions,
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -112,15 +153,19 @@ export function createWebApp<S extends WebServices>(
     res.status(404).json({ error: 'no such API route' });
   });
 
-  app.use(express.static(webDir, { index: false, maxAge: '1h', setHeaders: noCacheForHtml }));
+  const web = webFiles(webDir, shell);
+  app.use((req, res, next) => {
+    if (!web.file(req, res)) next();
+  });
+  const firstReadDefs = routes.filter((def) => def.method === 'get' && firstReads.includes(def.path));
   // Client-side routes of the dashboard (/villages/x, /devices/y, ...) all load the app shell.
-  const shellFile = join(webDir, shell);
-  app.get(/^\/(?!api\/|socket\.io\/|metrics$|status$).*/, (_req, res) => {
-    if (!existsSync(shellFile)) {
+  app.get(/^\/(?!api\/|socket\.io\/|metrics$|status$).*/, async (req, res, next) => {
+    try {
+      if (await web.shell(req, res, await answersFor(req, res, services, firstReadDefs))) return;
       res.status(503).type('text').send('The dashboard is not built: run `npm run build:web` (npm start does it for you).\n');
-      return;
+    } catch (err) {
+      next(err);
     }
-    res.set('Cache-Control', 'no-cache').sendFile(shellFile);
   });
 
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
@@ -134,8 +179,4 @@ export function createWebApp<S extends WebServices>(
     }
   });
   return app;
-}
-
-function noCacheForHtml(res: Response, path: string): void {
-  if (path.endsWith('.html')) res.set('Cache-Control', 'no-cache');
 }

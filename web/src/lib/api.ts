@@ -7,7 +7,7 @@
  * use, so a tab left open does not keep the session from its idle timeout.
  */
 import type { ErrorResponse, SessionInfo, SessionRequest } from '../../../common/api.ts';
-import { BACKGROUND_HEADER } from '../../../common/headers.ts';
+import { BACKGROUND_HEADER, FIRST_READS_ELEMENT } from '../../../common/headers.ts';
 import { router } from './router.svelte.ts';
 import { session } from './session.svelte.ts';
 
@@ -28,6 +28,27 @@ export class ApiError extends Error {
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 const ACTIVE_MS = 10_000;
+
+/**
+ * The answers to the page's first reads, which the server puts into index.html for a signed-in user
+ * (server/http/static.ts): the first GET of each of those paths takes its answer from there, with no round trip after
+ * the scripts. They belong to the session they were read in, so signing in or out drops them, and to the moment the
+ * page loaded, so a read that comes later (the overview opened long after a deep link) asks the server.
+ */
+const firstAnswers = readFirstAnswers();
+const FIRST_ANSWERS_FRESH_MS = 10_000;
+
+function readFirstAnswers(): Map<string, unknown> {
+  const text = document.getElementById(FIRST_READS_ELEMENT)?.textContent;
+  if (!text) return new Map();
+  try {
+    return new Map(Object.entries(JSON.parse(text) as Record<string, unknown>));
+  } catch {
+    // Asked for as usual.
+    return new Map();
+  }
+}
+
 /** Opening the page is the user's doing too. */
 let lastInput = Date.now();
 for (const type of ['pointerdown', 'keydown', 'wheel'])
@@ -40,6 +61,11 @@ export async function request<T>(
   signal?: AbortSignal,
   extraHeaders: Record<string, string> = {},
 ): Promise<T> {
+  if (method === 'GET' && firstAnswers.has(path)) {
+    const answer = firstAnswers.get(path);
+    firstAnswers.delete(path);
+    if (performance.now() < FIRST_ANSWERS_FRESH_MS) return answer as T;
+  }
   const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && session.info) headers['X-CSRF-Token'] = session.info.csrf;
@@ -82,22 +108,10 @@ export function withQuery(path: string, params: Record<string, string | number |
 /** The session is gone (expired, logged out elsewhere, never there): forget it and ask to log in. */
 export function sendToLogin(): void {
   session.info = null;
+  firstAnswers.clear();
   if (router.route.page === 'login') return;
   const here = location.pathname + location.search;
   router.navigate(here === '/' ? '/login' : withQuery('/login', { next: here }), { replace: true });
-}
-
-/**
- * index.html asks for the first data the app reads (`<link rel="preload" as="fetch">`), and the browser hands each answer
- * to the first read of its path, however late that comes. The sign-in page reads none of them: they are taken here, so
- * that the reads after signing in go to the server instead of getting the answers (401) from before.
- */
-export function dropPreloadedReads(): void {
-  for (const link of document.querySelectorAll<HTMLLinkElement>('link[rel="preload"][as="fetch"]'))
-    void fetch(link.href, { credentials: 'same-origin' }).then(
-      (response) => response.body?.cancel(),
-      () => undefined,
-    );
 }
 
 export async function loadSession(): Promise<void> {
@@ -111,6 +125,7 @@ export async function loadSession(): Promise<void> {
 }
 
 export async function login(credentials: SessionRequest): Promise<void> {
+  firstAnswers.clear();
   session.info = await request<SessionInfo>('POST', '/api/session', credentials);
 }
 
@@ -118,5 +133,6 @@ export async function logout(): Promise<void> {
   // Leaving is local first: even when the server cannot be told, this browser forgets the session.
   await request<void>('DELETE', '/api/session').catch(() => undefined);
   session.info = null;
+  firstAnswers.clear();
   router.navigate('/login');
 }
