@@ -16,6 +16,7 @@ import type { Config } from '../config/schema.ts';
 import { PROBE_KINDS } from './probes/index.ts';
 import type { ProbeKind, ProbeRunner, ProbeTarget } from './probes/types.ts';
 import type { NotMeasuredReason, Observation } from './samples.ts';
+import { WAKEUP_STEP_MS } from './delay-timers.ts';
 import { Scheduler, type Job, type RunHandle, type SchedulerStats } from './scheduler.ts';
 import type { PointSink } from '../storage/point.ts';
 
@@ -137,6 +138,7 @@ export function createCollector({ config, sink, log, probes = PROBE_KINDS, onObs
     concurrency: config.polling.concurrency,
     lanes,
     log,
+    wakeupStepMs: WAKEUP_STEP_MS,
     onMissed: (key, slotTime, reason) => {
       const poll = scheduler.job(key);
       if (poll) tell({ kind: poll.kind.kind, subject: poll.target.key, time: slotTime, notMeasured: reason });

@@ -23,6 +23,7 @@
  * thousands of them in flight neither wait behind nor crowd out the SNMP polls.
  */
 import type { Logger } from '../common/log.ts';
+import { stepUp } from './delay-timers.ts';
 import type { RunSignal } from './probes/types.ts';
 
 export interface Job {
@@ -76,6 +77,13 @@ export interface SchedulerOptions {
   onRunError?: (key: string, error: unknown) => void;
   /** Called for each slot that got no run, with the slot's time (ms since the epoch). */
   onMissed?: (key: string, slotTime: number, reason: MissReason) => void;
+  /**
+   * The timer fires on multiples of this (WAKEUP_STEP_MS in the collector),
+   * so that slots and deadlines due within a step share a wakeup; a run may
+   * start that much after its slot, whose time stays on the grid. 0 (the
+   * default) fires at each due time.
+   */
+  wakeupStepMs?: number;
 }
 
 export interface JobStats {
@@ -351,7 +359,10 @@ export class Scheduler<J extends Job = Job> {
 
   /** Points the one timer at the earliest slot or deadline, whichever comes first. */
   private arm(): void {
-    const at = Math.min(this.started ? (this.slots.peek()?.nextDue ?? Infinity) : Infinity, this.deadlines.peek()?.deadline ?? Infinity);
+    const at = stepUp(
+      Math.min(this.started ? (this.slots.peek()?.nextDue ?? Infinity) : Infinity, this.deadlines.peek()?.deadline ?? Infinity),
+      this.options.wakeupStepMs ?? 0,
+    );
     if (at === this.timerAt) return;
     clearTimeout(this.timer);
     this.timer = undefined;

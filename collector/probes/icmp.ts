@@ -33,7 +33,7 @@ import { createRequire } from 'node:module';
 import { isIP, SocketAddress } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { DelayTimers, type TimerWaiter, type Wait } from '../delay-timers.ts';
+import { DelayTimers, WAKEUP_STEP_MS, type TimerWaiter, type Wait } from '../delay-timers.ts';
 import type { NotMeasuredReason } from '../samples.ts';
 import type { RunSignal } from './types.ts';
 
@@ -154,7 +154,7 @@ class EchoSocket {
   private readonly replies = new Float64Array(1 + 2 * BATCH);
   private readonly socket: NativeSocket;
   /** The probes' waits between requests and for replies. */
-  readonly timers = new DelayTimers();
+  readonly timers = new DelayTimers(WAKEUP_STEP_MS);
 
   constructor(
     private readonly addon: NativeIcmp,

@@ -21,7 +21,7 @@
  * on, as net-snmp's 'error' event did, so its timeout says "malformed".
  */
 import snmp from 'net-snmp';
-import { DelayTimers, type TimerWaiter, type Wait } from '../delay-timers.ts';
+import { DelayTimers, WAKEUP_STEP_MS, type TimerWaiter, type Wait } from '../delay-timers.ts';
 import { ber, readBerHeader } from './ber.ts';
 import { nextRequestId, type Endpoint, type Owner, type Pending } from './transport.ts';
 import type { GetResult } from './varbinds.ts';
@@ -332,7 +332,7 @@ export interface CommunityGetOptions {
 /** The OID lists a session asks are a handful per community; far more means they are not steady, and the oldest go. */
 const MAX_TEMPLATES = 512;
 
-const timers = new DelayTimers();
+const timers = new DelayTimers(WAKEUP_STEP_MS);
 
 /** The GETs of one v1/v2c session (one community, version and timing) on its endpoint of the shared socket. */
 export class CommunityGets {

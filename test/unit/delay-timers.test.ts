@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DelayTimers, type TimerWaiter } from '../../collector/delay-timers.ts';
+import { DelayTimers, stepUp, type TimerWaiter } from '../../collector/delay-timers.ts';
 
 /** A waiter that records when it fired (ms after `t0`) and may act when it does. */
 function waiter(t0: number, fired: { name: string; at: number }[], name: string, then?: () => void): TimerWaiter {
@@ -87,5 +87,39 @@ describe('DelayTimers', () => {
     timers.after(20, w);
     await sleep(60);
     expect(fired.map((f) => f.name)).toEqual(['w']);
+  });
+
+  it('with a step, ends waits due within one step together, on its multiple, none before its time', async () => {
+    const step = 50;
+    const timers = new DelayTimers(step);
+    const fired: { name: string; at: number }[] = [];
+    const t0 = performance.now();
+    const ends = new Map<string, number>();
+    for (const [name, ms] of [
+      ['a', 20],
+      ['b', 20],
+    ] as const) {
+      ends.set(name, performance.now() + ms);
+      timers.after(ms, waiter(0, fired, name));
+      await sleep(3);
+    }
+    await sleep(150);
+    expect(fired.map((f) => f.name)).toEqual(['a', 'b']);
+    for (const f of fired) {
+      // Not before its own end (a millisecond of timer rounding allowed), and not before the step's multiple after it.
+      expect(f.at).toBeGreaterThanOrEqual(ends.get(f.name)! - 1);
+      expect(f.at).toBeGreaterThanOrEqual(stepUp(ends.get(f.name)!, step) - 1);
+    }
+    // One wakeup for both: their ends are 3 ms apart, within the step (unless a multiple fell between them).
+    if (stepUp(ends.get('a')!, step) === stepUp(ends.get('b')!, step)) expect(fired[1]!.at - fired[0]!.at).toBeLessThan(1);
+    expect(fired[0]!.at - t0).toBeLessThan(20 + step + 40);
+  });
+
+  it('stepUp puts a time off to the next multiple of the step, and leaves it with no step', () => {
+    expect(stepUp(1001, 10)).toBe(1010);
+    expect(stepUp(1010, 10)).toBe(1010);
+    expect(stepUp(1000.5, 10)).toBe(1010);
+    expect(stepUp(1000.5, 0)).toBe(1000.5);
+    expect(stepUp(Infinity, 10)).toBe(Infinity);
   });
 });

@@ -95,6 +95,36 @@ describe('timing', () => {
     await s.stop();
   });
 
+  it('with a wakeup step, starts the runs due within a step together on its multiple, and keeps the grid', async () => {
+    const step = 10;
+    const s = scheduler({ wakeupStepMs: step });
+    const keys = Array.from({ length: 200 }, (_, i) => `job-${i}`);
+    const phases = new Map<string, number>();
+    for (const key of keys) phases.set(key, await observedPhase(key, 10 * SECOND));
+    const t0 = performance.now();
+    const starts = new Map<string, number[]>(keys.map((k) => [k, []]));
+    for (const key of keys) s.add({ key, intervalMs: 10 * SECOND, run: async () => void starts.get(key)!.push(performance.now()) });
+    s.start();
+    await vi.advanceTimersByTimeAsync(60 * SECOND);
+    const wakeups = new Set<number>();
+    for (const key of keys) {
+      const runs = starts.get(key)!;
+      expect(runs).toHaveLength(6);
+      runs.forEach((at, k) => {
+        const due = t0 + phases.get(key)! + k * 10 * SECOND;
+        // Never before its slot, on a multiple of the step, and at most one step late, run after run: no drift.
+        expect(at).toBeGreaterThanOrEqual(due);
+        expect(at - due).toBeLessThanOrEqual(step);
+        expect(at % step).toBe(0);
+        wakeups.add(at);
+      });
+    }
+    // 1,200 runs in at most one wakeup per step of the minute, fewer than one each.
+    expect(wakeups.size).toBeLessThan(1200);
+    expect(s.stats()).toMatchObject({ runs: 1200, skipped: 0 });
+    await s.stop();
+  });
+
   it('keeps its grid when timers fire late and the wall clock jumps', async () => {
     const phase = await observedPhase('svc', MINUTE);
     // A busy event loop: every timer fires 7 ms after it was due.
