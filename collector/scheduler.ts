@@ -571,13 +571,11 @@ class SlotHeap {
 
   /** Moves parents down until key (d, s) fits at the hole `i`; returns where it fits, with its key written there. */
   private up(i: number, d: number, s: number): number {
-    const { items, due, seq } = this;
+    const { due, seq } = this;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!(d < due[p]! || (d === due[p]! && s < seq[p]!))) break;
-      items[i] = items[p]!;
-      due[i] = due[p]!;
-      seq[i] = seq[p]!;
+      this.move(p, i);
       i = p;
     }
     due[i] = d;
@@ -587,21 +585,26 @@ class SlotHeap {
 
   /** Moves the lesser child up until key (d, s) fits at the hole `i`; returns where it fits, with its key written there. */
   private down(i: number, d: number, s: number): number {
-    const { items, due, seq } = this;
-    const n = items.length;
+    const { due, seq } = this;
+    const n = this.items.length;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
       if (c + 1 < n && (due[c + 1]! < due[c]! || (due[c + 1] === due[c] && seq[c + 1]! < seq[c]!))) c++;
       if (!(due[c]! < d || (due[c] === d && seq[c]! < s))) break;
-      items[i] = items[c]!;
-      due[i] = due[c]!;
-      seq[i] = seq[c]!;
+      this.move(c, i);
       i = c;
     }
     due[i] = d;
     seq[i] = s;
     return i;
+  }
+
+  /** Moves the job at `from`, with its key, to `to`. */
+  private move(from: number, to: number): void {
+    this.items[to] = this.items[from]!;
+    this.due[to] = this.due[from]!;
+    this.seq[to] = this.seq[from]!;
   }
 
   private grow(): void {
