@@ -181,39 +181,26 @@ describe('v1/v2c GET without net-snmp', () => {
     expect(err).toMatchObject({ kind: 'auth', message: 'community in the reply does not match' });
   });
 
-  it('says "malformed" for a reply it cannot read, at the timeout, and then reads the next one', async () => {
-    const client = ours();
-    try {
-      answer = (id) => {
-        const r = response(
-          id,
-          OIDS.map((oid) => [oid, T.Integer, [1]]),
-        );
-        return r.subarray(0, r.length - 3);
-      };
-      await expect(client.get(OIDS)).rejects.toMatchObject({ kind: 'malformed', message: expect.stringMatching(/^malformed reply: /) });
-      answer = (id) =>
-        response(
-          id,
-          OIDS.map((oid) => [oid, T.Integer, [7]]),
-        );
-      expect((await client.get(OIDS)).map((r) => (r as { value: number }).value)).toEqual([7, 7, 7, 7]);
-    } finally {
-      client.close();
-    }
-  });
+  const integers = (id: number, value: number) =>
+    response(
+      id,
+      OIDS.map((oid) => [oid, T.Integer, [value]]),
+    );
 
-  it('times out on silence, and asks again afterwards', async () => {
+  it.each([
+    [
+      'says "malformed" for a reply it cannot read, at the timeout',
+      (id: number) => integers(id, 1).subarray(0, -3),
+      { kind: 'malformed', message: expect.stringMatching(/^malformed reply: /) },
+    ],
+    ['times out on silence', () => undefined, { kind: 'timeout' }],
+  ] as const)('%s, and reads the next reply', async (_what, first, failure) => {
     const client = ours();
     try {
-      answer = () => undefined;
-      await expect(client.get(OIDS)).rejects.toMatchObject({ kind: 'timeout' });
-      answer = (id) =>
-        response(
-          id,
-          OIDS.map((oid) => [oid, T.Integer, [2]]),
-        );
-      expect((await client.get(OIDS)).map((r) => (r as { value: number }).value)).toEqual([2, 2, 2, 2]);
+      answer = first;
+      await expect(client.get(OIDS)).rejects.toMatchObject(failure);
+      answer = (id) => integers(id, 7);
+      expect((await client.get(OIDS)).map((r) => (r as { value: number }).value)).toEqual([7, 7, 7, 7]);
     } finally {
       client.close();
     }
