@@ -485,6 +485,10 @@ class InfluxdProcess implements ManagedInfluxd {
   }
 }
 
+/** How often influxd is started with ports chosen anew when one was taken between choosing and binding it. */
+const PORT_ATTEMPTS = 3;
+const BIND_RACE = /bind: address already in use/;
+
 /** Starts influxd in `dir` and resolves once it answers /ping. */
 export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promise<ManagedInfluxd> {
   const binary = await findExecutable(options.binary ?? 'influxd');
@@ -494,14 +498,19 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
   await mkdir(dir, { recursive: true });
   await claimFolder(dir);
   await stopLeftover(dir, configPath, stopTimeoutMs, options.log);
-  const ports = await choosePorts(dir, options);
   const login = options.auth === false ? undefined : await loginOf(dir);
-  const influxd = new InfluxdProcess(binary, configPath, dir, ports, login, options.log, options.readyTimeoutMs ?? 30_000, stopTimeoutMs);
-  try {
-    await influxd.open();
-  } catch (err) {
-    await influxd.stop();
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    const ports = await choosePorts(dir, options);
+    const influxd = new InfluxdProcess(binary, configPath, dir, ports, login, options.log, options.readyTimeoutMs ?? 30_000, stopTimeoutMs);
+    try {
+      await influxd.open();
+      return influxd;
+    } catch (err) {
+      await influxd.stop();
+      // A port free when chosen was taken before influxd bound it (the kernel also hands such ports out as the local
+      // ends of outgoing connections): choose again, which skips a port still busy.
+      if (attempt < PORT_ATTEMPTS && BIND_RACE.test((err as Error).message)) continue;
+      throw err;
+    }
   }
-  return influxd;
 }

@@ -561,4 +561,31 @@ describe('managed influxd', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('chooses its ports again when one is taken between choosing it and influxd binding it', async () => {
+    const dir = await tempDir();
+    const [httpPort, rpcPort] = [await freeTcpPort(), await freeTcpPort()];
+    const thief = createServer();
+    const records: Array<{ msg: string }> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => records.push(JSON.parse(line)) });
+    let managed: ManagedInfluxd | undefined;
+    try {
+      const starting = startManagedInfluxd({ dir, httpPort, rpcPort, log, auth: false });
+      // The ports are written down as they are chosen; influxd binds them a few hundred ms later, by when this has.
+      await waitFor(
+        'the ports to be chosen',
+        async () => (await readFile(join(dir, 'ports.json'), 'utf8').catch(() => '')).includes(`${httpPort}`),
+        5_000,
+      );
+      await new Promise<void>((done) => thief.listen(httpPort, '127.0.0.1', done));
+      managed = await starting;
+      expect(managed.httpPort).not.toBe(httpPort);
+      expect(await answersPing(managed.url)).toBe(true);
+      expect(records.map((r) => r.msg)).toContain(`influxd http port ${httpPort} is busy; using ${managed.httpPort}`);
+    } finally {
+      await managed?.stop();
+      thief.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
