@@ -137,9 +137,13 @@ function startPing(
   else batch.ping(host, opts, signal, (r) => done(fromEchoes(r, opts)));
 }
 
+function pingThrough(batch: IcmpPinger | string, host: string, opts: PingOptions, signal?: RunSignal): Promise<PingResult> {
+  return new Promise((resolve) => startPing(batch, host, opts, signal, resolve));
+}
+
 /** Pings a host `opts.count` times. Never rejects; see startPing. */
 export function pingHost(host: string, opts: PingOptions, signal?: RunSignal): Promise<PingResult> {
-  return new Promise((resolve) => startPing(batchPinger(), host, opts, signal, resolve));
+  return pingThrough(batchPinger(), host, opts, signal);
 }
 
 export const pingProbe: ProbeKind<DeviceTarget, PingResult, PingSample> = {
@@ -155,7 +159,7 @@ export const pingProbe: ProbeKind<DeviceTarget, PingResult, PingSample> = {
     // Chosen once per runner: reading process.env on every probe (2,000 a second) was a visible cost.
     const batch = batchPinger();
     return {
-      run: (target, signal) => new Promise((resolve) => startPing(batch, target.device.host, config.polling.ping, signal, resolve)),
+      run: (target, signal) => pingThrough(batch, target.device.host, config.polling.ping, signal),
       start: (target, signal, done) => startPing(batch, target.device.host, config.polling.ping, signal, done),
       points(target, r, time) {
         const fields: Record<string, number> = { reachable: r.reachable ? 1 : 0, loss_pct: r.loss_pct, sent: r.sent };

@@ -117,8 +117,8 @@ const interfaceOidSets = new Map<string, InterfaceOids>();
 /**
  * SNMPv1 cannot carry Counter64: it gets the 32-bit counters and ifSpeed; so
  * does an agent that serves no ifXTable counters for the interface. Shared,
- * not made per device: eight OID strings kept for each of 20,000 devices were
- * about half a kilobyte each.
+ * not made per device: eight OID strings kept by each of 20,000 devices were
+ * about half a kilobyte a device.
  */
 function interfaceOids(index: number, version: SnmpClient['version'], ifTableOnly = false): InterfaceOids {
   const hc = version !== '1' && !ifTableOnly;
