@@ -443,6 +443,25 @@ suite(title, () => {
     }
   });
 
+  it('reads the first data from the server when the page asks for it more than 10 s after it loaded, not from the page', async () => {
+    const page = await admin.newPage();
+    const asked: string[] = [];
+    page.on('request', (request) => asked.push(new URL(request.url()).pathname));
+    try {
+      // The page's clock 11 s on: its first reads come, to it, later than the carried data may be used.
+      await page.addInitScript(() => {
+        const now = performance.now.bind(performance);
+        performance.now = () => now() + 11_000;
+      });
+      await page.goto(stack.url);
+      await page.locator(`[data-testid="village-card-${VILLAGES[0]!}"]`).waitFor();
+      expect(await page.locator('head script[type="application/json"]#merezha-first-reads').count()).toBe(1);
+      for (const path of ['/api/session', '/api/hromada', '/api/villages']) expect(asked, path).toContain(path);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('opens the socket and reads the devices and services only once the cards and markers are on screen', async () => {
     const page = await admin.newPage();
     try {
