@@ -46,21 +46,12 @@ const PDU_RESPONSE = 0xa2;
 /** A datagram that is not a readable SNMP message. */
 class Malformed extends Error {}
 
-/**
- * The BER reader's cursor: `readHeader` sets where the contents of the
- * element it read start and how long they are, with no object per element.
- */
-let start = 0;
-let length = 0;
-
-/** Reads the tag-length header at `pos` (tag `tag`, when given), its element within `end`; returns the tag. */
+/** Reads the tag-length header at `pos` (tag `tag`, when given), its element within `end`, into `ber`; returns the tag. */
 function readHeader(buf: Buffer, pos: number, end: number, tag?: number): number {
   const t = readBerHeader(buf, pos, end);
   if (t < 0) throw new Malformed('truncated or bad length');
   if (tag !== undefined && t !== tag) throw new Malformed(`expected tag 0x${tag.toString(16)}, got 0x${t.toString(16)}`);
   if (ber.start + ber.length > end) throw new Malformed('length past the end of the message');
-  start = ber.start;
-  length = ber.length;
   return t;
 }
 
@@ -75,7 +66,7 @@ function integerOf(buf: Buffer, from: number, len: number): number {
 
 function readInteger(buf: Buffer, pos: number, end: number): number {
   readHeader(buf, pos, end, TAG_INTEGER);
-  return integerOf(buf, start, length);
+  return integerOf(buf, ber.start, ber.length);
 }
 
 /** An OID's contents in dotted form. */
@@ -162,27 +153,27 @@ function walkMessage(
   onVarbind: (oidAt: number, oidLength: number, valueAt: number, end: number) => void,
 ): { version: number; communityAt: number; communityLength: number; pdu: number; errorStatus: number; errorIndex: number } {
   readHeader(buf, 0, buf.length, TAG_SEQUENCE);
-  const end = start + length;
-  const version = readInteger(buf, start, end);
-  readHeader(buf, start + length, end, TAG_OCTETS);
-  const communityAt = start;
-  const communityLength = length;
-  const pdu = readHeader(buf, start + length, end, pduTag);
-  const pduEnd = start + length;
-  readHeader(buf, start, pduEnd, TAG_INTEGER);
-  onId(start);
-  integerOf(buf, start, length);
-  const errorStatus = readInteger(buf, start + length, pduEnd);
-  const errorIndex = readInteger(buf, start + length, pduEnd);
-  readHeader(buf, start + length, pduEnd, TAG_SEQUENCE);
-  const listEnd = start + length;
-  let pos = start;
+  const end = ber.start + ber.length;
+  const version = readInteger(buf, ber.start, end);
+  readHeader(buf, ber.start + ber.length, end, TAG_OCTETS);
+  const communityAt = ber.start;
+  const communityLength = ber.length;
+  const pdu = readHeader(buf, ber.start + ber.length, end, pduTag);
+  const pduEnd = ber.start + ber.length;
+  readHeader(buf, ber.start, pduEnd, TAG_INTEGER);
+  onId(ber.start);
+  integerOf(buf, ber.start, ber.length);
+  const errorStatus = readInteger(buf, ber.start + ber.length, pduEnd);
+  const errorIndex = readInteger(buf, ber.start + ber.length, pduEnd);
+  readHeader(buf, ber.start + ber.length, pduEnd, TAG_SEQUENCE);
+  const listEnd = ber.start + ber.length;
+  let pos = ber.start;
   while (pos < listEnd) {
     readHeader(buf, pos, listEnd, TAG_SEQUENCE);
-    const vbEnd = start + length;
-    readHeader(buf, start, vbEnd, TAG_OID);
-    const oidAt = start;
-    const oidLength = length;
+    const vbEnd = ber.start + ber.length;
+    readHeader(buf, ber.start, vbEnd, TAG_OID);
+    const oidAt = ber.start;
+    const oidLength = ber.length;
     onVarbind(oidAt, oidLength, oidAt + oidLength, vbEnd);
     pos = vbEnd;
   }
@@ -197,31 +188,31 @@ let missing: MissingName = undefined;
 /** A varbind's value as net-snmp reads it: numbers for the integer types, Buffers for strings and Counter64. */
 function readValue(buf: Buffer, at: number, end: number): void {
   const type = (valueType = readHeader(buf, at, end));
-  if (start + length !== end) throw new Malformed('bytes after a varbind value');
+  if (ber.start + ber.length !== end) throw new Malformed('bytes after a varbind value');
   missing = undefined;
   switch (type) {
     case ObjectType.Integer:
-      value = integerOf(buf, start, length);
+      value = integerOf(buf, ber.start, ber.length);
       return;
     case ObjectType.Counter:
     case ObjectType.Gauge:
     case ObjectType.TimeTicks:
-      value = integerOf(buf, start, length) >>> 0;
+      value = integerOf(buf, ber.start, ber.length) >>> 0;
       return;
     case ObjectType.OctetString:
     case ObjectType.Opaque:
     case ObjectType.Counter64:
-      value = length === 0 ? Buffer.alloc(0) : buf.subarray(start, start + length);
+      value = ber.length === 0 ? Buffer.alloc(0) : buf.subarray(ber.start, ber.start + ber.length);
       return;
     case ObjectType.OID:
-      value = oidOf(buf, start, length);
+      value = oidOf(buf, ber.start, ber.length);
       return;
     case ObjectType.IpAddress:
-      if (length !== 4) throw new Malformed(`IP address of ${length} bytes`);
-      value = `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}`;
+      if (ber.length !== 4) throw new Malformed(`IP address of ${ber.length} bytes`);
+      value = `${buf[ber.start]}.${buf[ber.start + 1]}.${buf[ber.start + 2]}.${buf[ber.start + 3]}`;
       return;
     case ObjectType.Boolean:
-      value = integerOf(buf, start, length) !== 0;
+      value = integerOf(buf, ber.start, ber.length) !== 0;
       return;
     case ObjectType.Null:
       value = null;
