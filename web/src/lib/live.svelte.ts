@@ -85,7 +85,7 @@ class Live {
     if (this.#run) return;
     const run = (this.#run = { stopped: false });
     this.#unread = new Set(PARTS);
-    // The overview's first picture needs the hromada and the villages alone, which index.html has asked for already.
+    // The overview's first picture needs the hromada and the villages alone, which the page carries (lib/api.ts).
     // The socket (its code too), the devices (the largest answer by far) and the services wait until that picture is
     // on screen, so that their work does not delay it; the socket first, so that it misses no change to what follows.
     const readTheRest = () => this.#readParts([...this.#unread]);
