@@ -87,7 +87,7 @@ interface DeviceState {
 /**
  * The GET lists of steady polls, one shared frozen array per distinct list:
  * every device of a kind asks one of a handful, and a frozen list is one the
- * SNMP client may key its encoded request by (community-get.ts).
+ * SNMP client may key its encoded request by (community.ts).
  */
 const getLists = new Map<string, readonly string[]>();
 

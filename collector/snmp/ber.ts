@@ -1,7 +1,7 @@
 /**
  * The BER tag-length header, as both readers of SNMP datagrams need it: the
  * shared socket, to route a reply by its request id (transport.ts), and the
- * GET, to read the reply (community-get.ts). It allocates nothing: a read
+ * v1/v2c GETs and walk steps, to read the reply (community.ts). It allocates nothing: a read
  * leaves where the contents start and how long they are in `ber`.
  */
 
@@ -13,7 +13,7 @@ export const ber = { start: 0, length: 0 };
  * its tag, or -1 when it is cut short or its length is not given in 1–4
  * bytes. The contents may run past `end`: whether that is an error is the
  * caller's to say. The socket still routes a truncated reply by its id, so
- * that the request it answers is told it is malformed; the GET refuses it.
+ * that the request it answers is told it is malformed; community.ts refuses it.
  */
 export function readBerHeader(buf: Buffer, pos: number, end: number): number {
   if (pos + 2 > end) return -1;

@@ -9,6 +9,7 @@
  */
 import snmp from 'net-snmp';
 import type { SnmpCredential } from '../../config/schema.ts';
+import { WALK_REPETITIONS, walkScope, type WalkScope } from './community.ts';
 import { acquireSession, type SharedSession } from './session.ts';
 import type { Owner } from './transport.ts';
 import type { GetResult, Varbind } from './varbinds.ts';
@@ -92,6 +93,43 @@ export function compareOids(a: string, b: string): number {
     if (d !== 0) return d;
   }
   return x.length - y.length;
+}
+
+/**
+ * The rows of a walk of the subtree under `base`, fed each reply's varbinds
+ * in order. The walk ends at the first varbind outside the subtree or at the
+ * agent's noSuchObject, noSuchInstance or endOfMibView: net-snmp's own JS
+ * agent answers a GETNEXT past its last object with noSuchObject at the OID
+ * asked, which net-snmp's walk would ask again forever. An answer not past
+ * the last OID would loop the same way, so it fails the walk.
+ */
+class SubtreeWalk {
+  readonly rows: Varbind[] = [];
+  error: SnmpError | undefined = undefined;
+  last: string;
+  private readonly prefix: string;
+
+  constructor(base: string) {
+    this.last = base;
+    this.prefix = `${base}.`;
+  }
+
+  /** Takes a reply's varbinds; true when the walk has ended. */
+  feed(varbinds: readonly { oid: string; type?: unknown; value?: unknown }[]): boolean {
+    for (const vb of varbinds) {
+      // net-snmp's subtree() would test each OID by splitting both into arrays; a prefix test says the same.
+      if (!vb.oid.startsWith(this.prefix)) return true;
+      const type = Number(vb.type);
+      if (MISSING_TYPES[type]) return true;
+      if (compareOids(vb.oid, this.last) <= 0) {
+        this.error = new SnmpError(`malformed reply: the agent answered ${vb.oid} after ${this.last} (OIDs not increasing)`, 'malformed');
+        return true;
+      }
+      this.last = vb.oid;
+      this.rows.push({ oid: vb.oid, type, value: vb.value });
+    }
+    return false;
+  }
 }
 
 /**
@@ -209,7 +247,7 @@ class NetSnmpClient implements SnmpClient, Owner {
     return (await Promise.all(oids.map((oid) => this.get([oid])))).flat();
   }
 
-  /** v1/v2c: through the session's own GET (community-get.ts); errors as net-snmp gives them. */
+  /** v1/v2c: through the session's own GET (community.ts); errors as net-snmp gives them. */
   private getByCommunity(oids: readonly string[]): Promise<GetResult[]> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new SnmpError('aborted', 'transport'));
@@ -230,34 +268,43 @@ class NetSnmpClient implements SnmpClient, Owner {
   }
 
   walk(baseOid: string): Promise<Varbind[]> {
-    let looped: SnmpError | undefined;
+    return this.version === '3' ? this.walkV3(baseOid) : this.walkByCommunity(baseOid);
+  }
+
+  /** v1/v2c: step by step through the session's own requests (community.ts); errors as net-snmp gives them. */
+  private walkByCommunity(baseOid: string): Promise<Varbind[]> {
+    return new Promise((resolve, reject) => {
+      const walk = new SubtreeWalk(baseOid);
+      let scope: WalkScope;
+      try {
+        scope = walkScope(baseOid);
+      } catch (err) {
+        return reject(describeSnmpError(err, this.timeoutMs));
+      }
+      const step = (from: string) => {
+        if (this.closed) return reject(new SnmpError('aborted', 'transport'));
+        this.parseError = undefined;
+        this.session.communityWalkStep(this, scope, from, (err, answer) => {
+          if (err) return reject(describeSnmpError(err, this.timeoutMs, this.parseError));
+          const ended = walk.feed(answer!.varbinds) || answer!.end;
+          if (walk.error) reject(walk.error);
+          else if (ended) resolve(walk.rows);
+          else step(walk.last);
+        });
+      };
+      step(baseOid);
+    });
+  }
+
+  private walkV3(baseOid: string): Promise<Varbind[]> {
     return this.call<Varbind[]>((s, done) => {
-      const out: Varbind[] = [];
-      const prefix = `${baseOid}.`;
-      let last = baseOid;
-      looped = undefined;
-      // net-snmp's subtree() would test each OID of a reply by splitting both into arrays; a prefix test says the same.
+      // A new walk for each try: the operation runs again after a stale engine was forgotten.
+      const walk = new SubtreeWalk(baseOid);
       s.walk(
         baseOid,
-        20,
-        (varbinds) => {
-          for (const vb of varbinds) {
-            if (!vb.oid.startsWith(prefix)) return true;
-            const type = Number(vb.type);
-            // net-snmp's own JS agent answers a GETNEXT past its last object with noSuchObject at the OID asked,
-            // which net-snmp's walk would ask again forever: the agent has nothing more.
-            if (MISSING_TYPES[type]) return true;
-            // Any other answer not past the last OID would loop the same way.
-            if (compareOids(vb.oid, last) <= 0) {
-              looped = new SnmpError(`malformed reply: the agent answered ${vb.oid} after ${last} (OIDs not increasing)`, 'malformed');
-              return true;
-            }
-            last = vb.oid;
-            out.push({ oid: vb.oid, type, value: vb.value });
-          }
-          return false;
-        },
-        (err) => (err ? done(err) : looped ? done(looped) : done(null, out)),
+        WALK_REPETITIONS,
+        (varbinds) => walk.feed(varbinds),
+        (err) => (err ? done(err) : walk.error ? done(walk.error) : done(null, walk.rows)),
       );
     });
   }

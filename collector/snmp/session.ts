@@ -15,8 +15,8 @@
  * - ids: every request gets a process-unique id of fixed width (the shared
  *   socket routes replies by it), assigned before the message is encoded, so
  *   v3's authentication covers it;
- * - a v1/v2c GET (every device's steady poll) does without net-snmp, in
- *   community-get.ts; net-snmp keeps the walks and SNMPv3;
+ * - v1/v2c GETs (every device's steady poll) and walk steps do without
+ *   net-snmp, in community.ts; net-snmp keeps SNMPv3;
  * - timeouts: a request is registered before its datagram leaves (no reply
  *   can beat its registration), and a timeout is decided after the poll phase
  *   that reads the socket has run (setImmediate), so a reply that arrived
@@ -33,7 +33,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import snmp from 'net-snmp';
-import { CommunityGets, isCommunityGet, type GetCallback } from './community-get.ts';
+import { CommunityRequests, isCommunityRequest, type GetCallback, type WalkScope, type WalkStepCallback } from './community.ts';
 import { Endpoint, nextRequestId, sharedDgram, type Owner, type Pending } from './transport.ts';
 
 /** What of a net-snmp request (its `Req`) this file touches; the fields of `Pending` are set on its first send. */
@@ -102,8 +102,8 @@ export class SharedSession extends Base {
   private users = 0;
   /** Whose operation is being issued, or whose reply is being read: the owner of any request net-snmp sends meanwhile. */
   private current: Owner | undefined;
-  /** A v1/v2c session's GETs, which do without net-snmp (community-get.ts). */
-  private gets: CommunityGets | undefined;
+  /** A v1/v2c session's GETs and walk steps, which do without net-snmp (community.ts). */
+  private community: CommunityRequests | undefined;
 
   constructor(
     private readonly key: string,
@@ -131,16 +131,24 @@ export class SharedSession extends Base {
 
   /** A v1/v2c GET for `owner`: the results in the order of `oids`, or the error net-snmp would give. */
   communityGet(owner: Owner, oids: readonly string[], callback: GetCallback): void {
-    if (typeof this.authenticator !== 'string') throw new Error('a GET by community on an SNMPv3 session');
+    this.communityRequests().get(owner, oids, callback);
+  }
+
+  /** A v1/v2c walk's step for `owner`: what of `scope`'s subtree follows `from`, or the error net-snmp would give. */
+  communityWalkStep(owner: Owner, scope: WalkScope, from: string, callback: WalkStepCallback): void {
+    this.communityRequests().walkStep(owner, scope, from, callback);
+  }
+
+  private communityRequests(): CommunityRequests {
+    if (typeof this.authenticator !== 'string') throw new Error('a request by community on an SNMPv3 session');
     const { version, timeout, retries } = this.options;
-    this.gets ??= new CommunityGets(this.dgram, { version, community: this.authenticator, timeout, retries });
-    this.gets.get(owner, oids, callback);
+    return (this.community ??= new CommunityRequests(this.dgram, { version, community: this.authenticator, timeout, retries }));
   }
 
   /** Fails the requests of `owner` still in flight at once; those of the session's other owners go on. */
   abort(owner: Owner, error: Error): void {
     if (owner.pending === 0) return;
-    this.gets?.abort(owner, error);
+    this.community?.abort(owner, error);
     for (const id in this.reqs) {
       const req = this.reqs[id]!;
       if (req.owner !== owner) continue;
@@ -166,16 +174,16 @@ export class SharedSession extends Base {
   }
 
   templateCount(): number {
-    return this.gets?.templateCount ?? 0;
+    return this.community?.templateCount ?? 0;
   }
 
   override close(): void {
-    this.gets?.close(new Error('Socket forcibly closed'));
+    this.community?.close(new Error('Socket forcibly closed'));
     super.close();
   }
 
   override onMsg(buffer: Buffer, pending?: Pending): void {
-    if (isCommunityGet(pending)) return pending.gets.read(pending, buffer);
+    if (isCommunityRequest(pending)) return pending.requests.read(pending, buffer);
     const outer = this.current;
     this.current = (pending as Req | undefined)?.owner;
     try {

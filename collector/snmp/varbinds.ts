@@ -1,4 +1,4 @@
-/** What an SNMP GET or walk answers, as the client boundary (client.ts) and the GET without net-snmp (community-get.ts) give it. */
+/** What an SNMP GET or walk answers, as the client boundary (client.ts) and the requests without net-snmp (community.ts) give it. */
 export interface Varbind {
   oid: string;
   type: number;
