@@ -104,8 +104,8 @@ export class InfluxWriteError extends Error {
   }
 }
 
-/** Writes a body of line protocol (millisecond timestamps) to a retention policy. */
-export type LineWriter = (retentionPolicy: string, body: string) => Promise<void>;
+/** Writes a body of line protocol (millisecond timestamps; a string, or its UTF-8 bytes) to a retention policy. */
+export type LineWriter = (retentionPolicy: string, body: string | Buffer) => Promise<void>;
 
 /**
  * POSTs line protocol to /write over one kept-alive connection. Resolves on
@@ -121,7 +121,7 @@ export function createLineWriter(connection: InfluxConnection): LineWriter {
   const timeoutMs = connection.requestTimeoutMs ?? 30_000;
   return (retentionPolicy, body) =>
     new Promise<void>((resolve, reject) => {
-      const payload = Buffer.from(body, 'utf8');
+      const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       const req = request(
         {
           protocol: url.protocol,

@@ -29,7 +29,7 @@ import {
 } from './influx-client.ts';
 import { checkRetention, recomputeRollups, retentionPolicyOf, setupInflux, type RetentionMs, type TimeRange } from './influx-setup.ts';
 import { influxVersionProblem } from './influx-version.ts';
-import { toLine } from './line-protocol.ts';
+import { LineBody } from './line-protocol.ts';
 import type { MeasurementName } from './measurements.ts';
 import { checkPoint } from './point-check.ts';
 import type { Point, PointSink } from './point.ts';
@@ -102,19 +102,21 @@ function addTo<K, V>(map: Map<K, V[]>, key: K, items: V[]): void {
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Line-protocol request bodies by retention policy. */
-type Bodies = Map<string, string>;
+type Bodies = Map<string, Buffer>;
+
+/** About what a point takes as a line: the body's first guess, so that it seldom grows. */
+const LINE_BYTES = 160;
 
 /** Nearly every point goes to `raw`: one body per retention policy, built in one pass. */
 export function encode(points: Point[]): Bodies {
-  const lines = new Map<string, string[]>();
+  const bodies = new Map<string, LineBody>();
   for (const point of points) {
     const policy = retentionPolicyOf(point.measurement as MeasurementName);
-    const list = lines.get(policy);
-    if (list === undefined) lines.set(policy, [toLine(point)]);
-    else list.push(toLine(point));
+    let body = bodies.get(policy);
+    if (body === undefined) bodies.set(policy, (body = new LineBody(points.length * LINE_BYTES)));
+    body.add(point);
   }
-  // join() makes one flat string; concatenating would make a rope that the UTF-8 encoder must flatten.
-  return new Map([...lines].map(([policy, list]) => [policy, list.join('\n')]));
+  return new Map([...bodies].map(([policy, body]) => [policy, body.toBuffer()]));
 }
 
 /** Encoding ahead is an optimisation: a point that cannot be encoded is dealt with when the batch is sent. */

@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { classifyWriteError, InfluxWriteError } from '../../storage/influx-client.ts';
-import { toLine, toLines } from '../../storage/line-protocol.ts';
+import { LineBody, toLine, toLines } from '../../storage/line-protocol.ts';
 import { checkPoint } from '../../storage/point-check.ts';
 import type { Point } from '../../storage/point.ts';
 
@@ -76,6 +76,54 @@ describe('line protocol', () => {
       time,
     });
     expect(toLines([p(1), p(2)])).toBe('snmp,device=d,kind=wifi,village=v ok=1i 1\nsnmp,device=d,kind=wifi,village=v ok=1i 2');
+  });
+});
+
+describe('LineBody: lines written straight into bytes', () => {
+  const tags = Object.freeze({ village: 'Зелене Поле', device: 'школа-1', kind: 'institution', category: 'school' });
+
+  it('writes integers digit by digit as String does: zero, negative, the largest safe, the time', () => {
+    for (const v of [0, -0, 7, 10, 99, 100, -1, -123456, 1_700_000_000_123, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]) {
+      const line = toLine({ measurement: 'ping', tags, fields: { reachable: 1, sent: v }, time: Math.abs(v) });
+      expect(line.endsWith(` reachable=1i,sent=${v}i ${Math.abs(v)}`)).toBe(true);
+    }
+  });
+
+  it('writes floats as String does, the exponent form too', () => {
+    for (const v of [0.5, 33.333, 1e-7, 1.5e21, -2.25, 0]) {
+      expect(toLine({ measurement: 'ping', tags, fields: { loss_pct: v }, time: 1 }).endsWith(` loss_pct=${String(v)} 1`)).toBe(true);
+    }
+  });
+
+  it('is the UTF-8 of the lines: Ukrainian tags escaped, string fields quoted', () => {
+    const point: Point = {
+      measurement: 'event',
+      tags: { village: 'Зелене Поле', device: 'd', kind: 'uplink', type: 'reboot' },
+      fields: { message: 'перезавантаження "раптом" \\ знову', value: 1 },
+      time: 5,
+    };
+    const expected =
+      'event,device=d,kind=uplink,type=reboot,village=Зелене\\ Поле message="перезавантаження \\"раптом\\" \\\\ знову",value=1 5';
+    expect(toLine(point)).toBe(expected);
+    expect(new LineBody(1).add(point).toBuffer().equals(Buffer.from(expected, 'utf8'))).toBe(true);
+  });
+
+  it('grows from any size and keeps every line, joined by newlines with none at the end', () => {
+    const points = Array.from({ length: 1000 }, (_, i): Point => ({
+      measurement: 'ping',
+      tags,
+      fields: { reachable: i % 2, loss_pct: i / 7, sent: 3 },
+      time: 1_700_000_000_000 + i,
+    }));
+    const body = new LineBody(1);
+    for (const p of points) body.add(p);
+    const lines = body.toString().split('\n');
+    expect(lines).toHaveLength(1000);
+    lines.forEach((line, i) => expect(line).toBe(toLine(points[i]!)));
+    expect(lines[999]).toBe(
+      `ping,category=school,device=школа-1,kind=institution,village=Зелене\\ Поле reachable=1i,loss_pct=${999 / 7},sent=3i 1700000000999`,
+    );
+    expect(body.toBuffer().equals(Buffer.from(toLines(points)))).toBe(true);
   });
 });
 
