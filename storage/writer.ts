@@ -104,8 +104,14 @@ const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Line-protocol request bodies by retention policy. */
 type Bodies = Map<string, Buffer>;
 
-/** About what a point takes as a line: the body's first guess, so that it seldom grows. */
+/** About what a point takes as a line. */
 const LINE_BYTES = 160;
+/**
+ * Lines a body is first sized for: a batch's body then grows a few times by
+ * doubling, and the body of a policy with few points (nearly every point is
+ * `raw`) is not as big as the whole batch's.
+ */
+const FIRST_LINES = 256;
 
 /** Nearly every point goes to `raw`: one body per retention policy, built in one pass. */
 export function encode(points: Point[]): Bodies {
@@ -113,7 +119,7 @@ export function encode(points: Point[]): Bodies {
   for (const point of points) {
     const policy = retentionPolicyOf(point.measurement as MeasurementName);
     let body = bodies.get(policy);
-    if (body === undefined) bodies.set(policy, (body = new LineBody(points.length * LINE_BYTES)));
+    if (body === undefined) bodies.set(policy, (body = new LineBody(Math.min(points.length, FIRST_LINES) * LINE_BYTES)));
     body.add(point);
   }
   return new Map([...bodies].map(([policy, body]) => [policy, body.toBuffer()]));
