@@ -292,9 +292,6 @@ function headerError(m: Header, version: number, community: Buffer, buf: Buffer,
   return undefined;
 }
 
-/** The varbind just read by `readValue`, under `oid`. */
-const resultOf = (oid: string): GetResult => (missing !== undefined ? { oid, missing } : { oid, type: valueType, value });
-
 /** The results of a GET's reply to `t`, or the error net-snmp would give for it; throws Malformed for what it cannot read. */
 function readGetReply(buf: Buffer, t: Template, version: number, community: Buffer): GetResult[] | Error {
   const results: GetResult[] = [];
@@ -308,7 +305,7 @@ function readGetReply(buf: Buffer, t: Template, version: number, community: Buff
       buf.compare(t.buffer, t.oidAt[i], t.oidAt[i]! + oidLength, oidAt, oidAt + oidLength) === 0;
     const oid = same ? asked[i]! : oidOf(buf, oidAt, oidLength);
     readValue(buf, valueAt, end);
-    results.push(resultOf(oid));
+    results.push(missing !== undefined ? { oid, missing } : { oid, type: valueType, value });
   });
   const error = headerError(m, version, community, buf, results);
   if (error) return error;

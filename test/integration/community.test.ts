@@ -12,7 +12,15 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import snmp from 'net-snmp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeSnmpError, netSnmpClientFactory, SnmpError, type GetResult, type SnmpClient } from '../../collector/snmp/client.ts';
+import { ber, readBerHeader } from '../../collector/snmp/ber.ts';
+import {
+  compareOids,
+  describeSnmpError,
+  netSnmpClientFactory,
+  SnmpError,
+  type GetResult,
+  type SnmpClient,
+} from '../../collector/snmp/client.ts';
 import { peekRequestId } from '../../collector/snmp/transport.ts';
 
 const COMMUNITY = 'sekret-community';
@@ -210,14 +218,8 @@ describe('v1/v2c GET without net-snmp', () => {
 
 /** A BER element's tag and where its contents lie. */
 function element(buf: Buffer, pos: number): { tag: number; start: number; end: number } {
-  let length = buf[pos + 1]!;
-  let start = pos + 2;
-  if (length & 0x80) {
-    const n = length & 0x7f;
-    length = 0;
-    for (let i = 0; i < n; i++) length = length * 256 + buf[start++]!;
-  }
-  return { tag: buf[pos]!, start, end: start + length };
+  const tag = readBerHeader(buf, pos, buf.length);
+  return { tag, start: ber.start, end: ber.start + ber.length };
 }
 
 const unsigned = (buf: Buffer, e: { start: number; end: number }) => [...buf.subarray(e.start, e.end)].reduce((v, b) => v * 256 + b, 0);
@@ -246,13 +248,6 @@ function parseRequest(msg: Buffer): { pdu: number; oid: string; repetitions: num
   return { pdu: pdu.tag, oid: oidString(msg.subarray(oid.start, oid.end)), repetitions: unsigned(msg, index) };
 }
 
-function compareArcs(a: string, b: string): number {
-  const x = a.split('.').map(Number);
-  const y = b.split('.').map(Number);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return x.length - y.length;
-}
-
 /**
  * An agent's answers to GETNEXT and GETBULK over `mib` (sorted), as an agent
  * gives them: past its last object, endOfMibView on v2c and noSuchName on
@@ -263,7 +258,7 @@ function walkAgent(version: 0 | 1, mib: Vb[], seen: { pdu: number; oid: string; 
     const request = parseRequest(msg);
     if (request.pdu !== 0xa1 && request.pdu !== 0xa5) return undefined;
     seen.push(request);
-    const from = mib.findIndex(([oid]) => compareArcs(oid, request.oid) > 0);
+    const from = mib.findIndex(([oid]) => compareOids(oid, request.oid) > 0);
     const count = request.pdu === 0xa5 ? request.repetitions : 1;
     const next = from < 0 ? [] : mib.slice(from, from + count);
     if (next.length === count) return response(id, next, { version });
