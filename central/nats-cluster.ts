@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../common/log.ts';
-import { freeTcpPorts } from '../storage/ports.ts';
+import { freeTcpPorts, startOnFreePorts } from '../storage/ports.ts';
 import { clientUrl, writeNatsConfig, type NatsPlan } from './nats-config.ts';
 
 export const NATS_SERVER = process.env.MEREZHA_NATS_SERVER ?? 'nats-server';
@@ -49,7 +49,14 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-export async function startNatsCluster(options: NatsClusterOptions): Promise<NatsCluster> {
+export function startNatsCluster(options: NatsClusterOptions): Promise<NatsCluster> {
+  return startOnFreePorts(() => startOnPorts(options));
+}
+
+/** What a node wrote last, to say why it exited. */
+const OUTPUT_TAIL = 2_000;
+
+async function startOnPorts(options: NatsClusterOptions): Promise<NatsCluster> {
   const count = options.nodes ?? 3;
   const ports = await freeTcpPorts(count * 3);
   const written = await writeNatsConfig(join(options.dir, 'config'), {
@@ -61,6 +68,8 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
   const logs = join(options.dir, 'logs');
   await mkdir(logs, { recursive: true });
   const processes: (ChildProcess | undefined)[] = Array.from({ length: count }, () => undefined);
+  /** Each node's last output and the end of its output streams, for the error of a node that exits at start. */
+  const outputs: { tail: string; closed: Promise<void> }[] = [];
 
   const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
   const waitExit = (child: ChildProcess, timeoutMs: number) =>
@@ -75,6 +84,10 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     const child = spawn(NATS_SERVER, ['-c', written.configs[i]!], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(out);
     child.stderr.pipe(out);
+    const output = { tail: '', closed: new Promise<void>((resolve) => child.once('close', () => resolve())) };
+    for (const stream of [child.stdout, child.stderr])
+      stream.on('data', (d: Buffer) => (output.tail = (output.tail + d).slice(-OUTPUT_TAIL)));
+    outputs[i] = output;
     child.once('error', (err) => options.log.error({ node: node.name, err: err.message }, `cannot run ${NATS_SERVER}`));
     processes[i] = child;
   };
@@ -84,8 +97,12 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
       const node = written.plan.nodes[i]!;
       while (!(await healthy(`http://${node.host}:${node.monitorPort}/healthz`))) {
         const child = processes[i];
-        if (child === undefined || exited(child))
-          throw new Error(`nats-server ${node.name} exited at start; see ${join(logs, `${node.name}.log`)}`);
+        if (child === undefined || exited(child)) {
+          // Its last words say why (a port taken meanwhile, which startOnFreePorts tries again, or a bad config).
+          await Promise.race([outputs[i]?.closed, sleep(1_000)]);
+          const why = outputs[i]?.tail.trim().split('\n').at(-1) ?? '';
+          throw new Error(`nats-server ${node.name} exited at start${why ? `: ${why}` : ''}; see ${join(logs, `${node.name}.log`)}`);
+        }
         if (Date.now() > deadline) throw new Error(`nats-server ${node.name} not ready after ${READY_TIMEOUT_MS / 1000} s`);
         await sleep(100);
       }

@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../common/log.ts';
 import { authorizationHeader, type InfluxLogin } from './influx-client.ts';
 import { ident, literal, runInfluxQL } from './influx-query.ts';
-import { freeTcpPorts, isTcpPortFree, LOOPBACK } from './ports.ts';
+import { freeTcpPorts, isTcpPortFree, LOOPBACK, startOnFreePorts } from './ports.ts';
 
 export interface ManagedInfluxdOptions {
   dir: string;
@@ -485,10 +485,6 @@ class InfluxdProcess implements ManagedInfluxd {
   }
 }
 
-/** How often influxd is started with ports chosen anew when one was taken between choosing and binding it. */
-const PORT_ATTEMPTS = 3;
-const BIND_RACE = /bind: address already in use/;
-
 /** Starts influxd in `dir` and resolves once it answers /ping. */
 export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promise<ManagedInfluxd> {
   const binary = await findExecutable(options.binary ?? 'influxd');
@@ -499,7 +495,7 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
   await claimFolder(dir);
   await stopLeftover(dir, configPath, stopTimeoutMs, options.log);
   const login = options.auth === false ? undefined : await loginOf(dir);
-  for (let attempt = 1; ; attempt++) {
+  return startOnFreePorts(async () => {
     const ports = await choosePorts(dir, options);
     const influxd = new InfluxdProcess(binary, configPath, dir, ports, login, options.log, options.readyTimeoutMs ?? 30_000, stopTimeoutMs);
     try {
@@ -507,10 +503,7 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
       return influxd;
     } catch (err) {
       await influxd.stop();
-      // A port free when chosen was taken before influxd bound it (the kernel also hands such ports out as the local
-      // ends of outgoing connections): choose again, which skips a port still busy.
-      if (attempt < PORT_ATTEMPTS && BIND_RACE.test((err as Error).message)) continue;
       throw err;
     }
-  }
+  });
 }

@@ -1,6 +1,6 @@
 /**
- * TCP port helpers for the managed InfluxDB: loopback only, never a packet
- * off the machine.
+ * TCP port helpers for the servers Merezha runs itself (the managed InfluxDB,
+ * the demo's NATS cluster): loopback only, never a packet off the machine.
  */
 import { createServer, type Server } from 'node:net';
 
@@ -45,5 +45,28 @@ export async function freeTcpPorts(count: number, host = LOOPBACK): Promise<numb
     return servers.map(boundPort);
   } finally {
     await Promise.all(servers.map(close));
+  }
+}
+
+/** How many times a server is started on ports chosen anew when one was taken between choosing and binding it. */
+const PORT_ATTEMPTS = 3;
+const BIND_RACE = /bind: address already in use/;
+
+/**
+ * Runs `start`, which chooses free ports and starts a server on them, again
+ * while it fails because a port was taken before the server bound it (its
+ * error says so in the server's words): a port free when chosen may be taken
+ * meanwhile, and the kernel also hands such ports out as the local ends of
+ * outgoing connections. Choosing again skips a port still busy. `start` must
+ * stop what it started before it fails.
+ */
+export async function startOnFreePorts<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt < PORT_ATTEMPTS && BIND_RACE.test((err as Error).message)) continue;
+      throw err;
+    }
   }
 }
