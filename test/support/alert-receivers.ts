@@ -6,7 +6,9 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { isTcpPortFree } from '../../storage/ports.ts';
 import { SMTPServer } from 'smtp-server';
 import type { WebhookPayload } from '../../alerting/channels/webhook.ts';
 
@@ -158,11 +160,7 @@ export async function startAlertReceivers(options: { webhookSecret?: string } = 
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   const smtpPort = (smtp.server.address() as AddressInfo).port;
 
-  // A port that was free a moment ago: connections to it are refused.
-  const dead = createServer();
-  await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
-  const deadPort = (dead.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => dead.close(() => resolve()));
+  const deadPort = await unusedPortBelowEphemeral();
 
   return {
     webhookUrl: `http://127.0.0.1:${httpPort}/hook`,
@@ -181,4 +179,20 @@ export async function startAlertReceivers(options: { webhookSecret?: string } = 
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A port nothing listens on, where connections are refused: free now, and
+ * below the kernel's ephemeral range, so that no server of another test that
+ * asks for any free port (listen on 0) is given it meanwhile, as happened
+ * with a port taken free from that range and closed again.
+ */
+async function unusedPortBelowEphemeral(): Promise<number> {
+  const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768');
+  const low = Number(range.trim().split(/\s+/)[0]) || 32768;
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * Math.max(1, low - 20_000));
+    if (await isTcpPortFree(port)) return port;
+  }
+  throw new Error('no free port below the ephemeral range');
 }
