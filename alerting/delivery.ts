@@ -7,6 +7,7 @@
  * overtakes its outage). Every attempt is reported, with secrets removed
  * from its error, to be kept in the alert log.
  */
+import { deadline } from '../common/deadline.ts';
 import type { Logger } from '../common/log.ts';
 import type { Channel } from './channels/types.ts';
 import { DeliveryError } from './channels/types.ts';
@@ -143,21 +144,20 @@ export class Delivery {
     channel: Channel,
     alert: AlertRecord,
   ): Promise<{ ok: boolean; error?: string; permanent?: boolean; retryAfterMs?: number } | 'stopped'> {
-    const timeout = AbortSignal.timeout(this.options.policy.timeoutMs);
-    const signal = AbortSignal.any([timeout, this.stopping.signal]);
+    const limit = deadline(this.options.policy.timeoutMs, [this.stopping.signal]);
     let timer: NodeJS.Timeout | undefined;
     try {
       // A channel that ignores its signal still cannot hold the queue past the timeout.
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new DeliveryError('timed out')), this.options.policy.timeoutMs + 100);
       });
-      const sending = channel.send(alert, signal);
+      const sending = channel.send(alert, limit.signal);
       sending.catch(() => undefined); // settled after the deadline: nobody waits for it any more
       await Promise.race([sending, deadline]);
       return { ok: true };
     } catch (err) {
       if (this.stopping.signal.aborted) return 'stopped';
-      const message = timeout.aborted ? 'timed out' : err instanceof Error ? err.message : String(err);
+      const message = limit.timedOut() ? 'timed out' : err instanceof Error ? err.message : String(err);
       const options = err instanceof DeliveryError ? err.options : {};
       return {
         ok: false,
@@ -167,6 +167,7 @@ export class Delivery {
       };
     } finally {
       clearTimeout(timer);
+      limit.clear();
     }
   }
 

@@ -20,6 +20,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { deadline } from '../../common/deadline.ts';
 import type { Logger } from '../../common/log.ts';
 import { networkErrorWords } from '../../common/network-errors.ts';
 import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
@@ -320,7 +321,8 @@ export async function fetchScheduleText(
   url: string,
   options: { timeoutMs: number; maxBytes: number; signal?: AbortSignal },
 ): Promise<string> {
-  const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])]);
+  const limit = deadline(options.timeoutMs, options.signal ? [options.signal] : []);
+  const { signal } = limit;
   const tooLarge = () => new Error(`the answer is larger than ${options.maxBytes} bytes, which no schedule is`);
   // fetch refuses a URL with a user and password in it: they go as HTTP Basic authentication.
   const target = new URL(url);
@@ -350,9 +352,11 @@ export async function fetchScheduleText(
     }
     return new TextDecoder().decode(Buffer.concat(chunks));
   } catch (err) {
-    if ((err as Error).name === 'TimeoutError') throw new Error(`no answer within ${options.timeoutMs / 1000} s`);
+    if (limit.timedOut()) throw new Error(`no answer within ${options.timeoutMs / 1000} s`);
     const words = networkErrorWords(err);
     throw words ? new Error(words) : err;
+  } finally {
+    limit.clear();
   }
 }
 
