@@ -148,12 +148,12 @@ export class Delivery {
     let timer: NodeJS.Timeout | undefined;
     try {
       // A channel that ignores its signal still cannot hold the queue past the timeout.
-      const deadline = new Promise<never>((_, reject) => {
+      const backstop = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new DeliveryError('timed out')), this.options.policy.timeoutMs + 100);
       });
       const sending = channel.send(alert, limit.signal);
       sending.catch(() => undefined); // settled after the deadline: nobody waits for it any more
-      await Promise.race([sending, deadline]);
+      await Promise.race([sending, backstop]);
       return { ok: true };
     } catch (err) {
       if (this.stopping.signal.aborted) return 'stopped';
