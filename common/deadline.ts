@@ -24,9 +24,8 @@ export function deadline(ms: number, signals: readonly AbortSignal[] = []): Dead
   }, ms);
   // Whatever waits on the signal keeps the process alive; the timer alone need not.
   timer.unref();
-  const follow = (source: AbortSignal) => () => controller.abort(source.reason);
   const followers = signals.map((source) => {
-    const onAbort = follow(source);
+    const onAbort = () => controller.abort(source.reason);
     if (source.aborted) onAbort();
     else source.addEventListener('abort', onAbort, { once: true });
     return () => source.removeEventListener('abort', onAbort);
