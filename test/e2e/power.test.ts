@@ -56,6 +56,8 @@ let stack: Stack;
 let browser: Browser | undefined;
 let admin: BrowserContext;
 let page: Page;
+/** The slots of queue 3.1 tomorrow once the schedule is imported, as the card shows them. */
+let tomorrow: string;
 const pageErrors: string[] = [];
 const external: string[] = [];
 
@@ -87,8 +89,11 @@ function withPoints(config: Config): Config {
   };
 }
 
-/** Queue 3.1 dark from the start of this hour for two hours, and tomorrow 14:00–18:00 and 22:00–24:00, Kyiv time. */
-function scheduleCsv(now: number, timezone: string): string {
+/**
+ * Queue 3.1 dark from the start of this hour for two hours, and tomorrow 14:00–18:00 and 22:00–24:00, Kyiv time;
+ * with the slots tomorrow has, as the card shows them (from 23:00 the first block goes on past midnight).
+ */
+function schedule(now: number, timezone: string): { csv: string; tomorrow: string } {
   const today = localTime(now, timezone);
   const at = (dayOffset: number, hour: number) => {
     const day = new Date(Date.UTC(today.year, today.month - 1, today.day + dayOffset));
@@ -96,12 +101,16 @@ function scheduleCsv(now: number, timezone: string): string {
   };
   const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
   const hourStart = zonedTimeToUtc({ ...today, minute: 0, second: 0 }, timezone);
-  return [
-    'group,start,end',
-    `3.1,${iso(hourStart)},${iso(hourStart + 2 * 3_600_000)}`,
-    `3.1,${iso(at(1, 14))},${iso(at(1, 18))}`,
-    `3.1,${iso(at(1, 22))},${iso(at(2, 0))}`,
-  ].join('\n');
+  const pastMidnight = today.hour + 2 - 24;
+  return {
+    csv: [
+      'group,start,end',
+      `3.1,${iso(hourStart)},${iso(hourStart + 2 * 3_600_000)}`,
+      `3.1,${iso(at(1, 14))},${iso(at(1, 18))}`,
+      `3.1,${iso(at(1, 22))},${iso(at(2, 0))}`,
+    ].join('\n'),
+    tomorrow: `${pastMidnight > 0 ? `00:00–0${pastMidnight}:00, ` : ''}14:00–18:00, 22:00–24:00`,
+  };
 }
 
 suite('power on the dashboard in chromium', () => {
@@ -147,13 +156,15 @@ suite('power on the dashboard in chromium', () => {
     for (const id of silent) expect(await page.locator(`[data-testid="village-power-${id}"]`).count(), id).toBe(0);
 
     const now = Date.now();
-    const parsed = parseScheduleText(scheduleCsv(now, config.hromada.timezone), { timezone: config.hromada.timezone, now });
+    const made = schedule(now, config.hromada.timezone);
+    tomorrow = made.tomorrow;
+    const parsed = parseScheduleText(made.csv, { timezone: config.hromada.timezone, now });
     if ('problems' in parsed) throw new Error(parsed.problems.join('\n'));
     const importedAt = Date.now();
     await importSchedule(scheduleFile(config.server.data_dir), parsed, 'grafik.csv', { now, timezone: config.hromada.timezone });
 
     // The server reads the file again within its poll (10 s); the card reads the power every 15 s.
-    await expect.poll(() => slots.innerText(), { timeout: 45_000, interval: 500 }).toContain('завтра 14:00–18:00, 22:00–24:00');
+    await expect.poll(() => slots.innerText(), { timeout: 45_000, interval: 500 }).toContain(`завтра ${tomorrow}`);
     console.log(`schedule imported → slots on the never-reloaded card in ${Date.now() - importedAt} ms`);
     await shot('power-overview');
     expect(await slots.innerText()).toMatch(/^Черга 3\.1: сьогодні (\d\d:\d\d–\d\d:\d\d)(, \d\d:\d\d–\d\d:\d\d)*; завтра /);
@@ -164,9 +175,7 @@ suite('power on the dashboard in chromium', () => {
     const section = page.locator('[data-testid="village-power"]');
     await section.waitFor();
     expect(await section.locator('h2').textContent()).toBe('Живлення');
-    await expect
-      .poll(() => section.locator('[data-testid="power-slots-dmytrivka"]').innerText())
-      .toContain('завтра 14:00–18:00, 22:00–24:00');
+    await expect.poll(() => section.locator('[data-testid="power-slots-dmytrivka"]').innerText()).toContain(`завтра ${tomorrow}`);
     expect(await section.innerText()).toContain('Графік відключень: csv.');
     await shot('power-village');
   });
@@ -215,9 +224,7 @@ suite('power on the dashboard in chromium', () => {
     await expect.poll(() => page.locator('h1').textContent()).toBe('Invincibility Points');
     expect(await page.locator(`[data-testid="point-row-${KEEPS}"]`).innerText()).toContain('keeps internet without mains');
     await page.goto(stack.url);
-    await expect
-      .poll(() => page.locator('[data-testid="power-slots-dmytrivka"]').innerText())
-      .toContain('tomorrow 14:00–18:00, 22:00–24:00');
+    await expect.poll(() => page.locator('[data-testid="power-slots-dmytrivka"]').innerText()).toContain(`tomorrow ${tomorrow}`);
     await page.locator('[data-testid="lang-switch"]').click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Огляд громади');
   });
