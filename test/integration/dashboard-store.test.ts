@@ -13,7 +13,7 @@ import * as api from '../../common/api.ts';
 import { ROLLUP_MEASUREMENTS, rollupSelect } from '../../storage/influx-setup.ts';
 import type { Point } from '../../storage/point.ts';
 import { openInfluxWriter, type InfluxWriter } from '../../storage/writer.ts';
-import { uptimeSetOf } from '../../server/live/availability.ts';
+import { uptimeSetOf, windowsAt } from '../../server/live/availability.ts';
 import { changePoints } from '../../server/state/history.ts';
 import type { Change } from '../../server/state/types.ts';
 import { influxQuery } from '../../storage/influx-query.ts';
@@ -24,11 +24,13 @@ const DB = 'merezha_dashboard';
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
+const THIS_HOUR = Math.floor(Date.now() / HOUR) * HOUR;
 /**
  * On an hour boundary, so that monitored time is whole 5-minute buckets and no chart bucket straddles an outage's edge;
- * recent, since InfluxDB drops raw points past their 30-day retention.
+ * recent, since InfluxDB drops raw points past their 30-day retention; and two hours into the Kyiv year, so that the
+ * year's uptime holds both of Ясне's watched hours (in the year's first two hours, two hours earlier).
  */
-const NOW = Math.floor(Date.now() / HOUR) * HOUR;
+const NOW = THIS_HOUR - 2 * HOUR < windowsAt(THIS_HOUR, 'Europe/Kyiv').year.from ? THIS_HOUR - 2 * HOUR : THIS_HOUR;
 const START = NOW - 3 * DAY;
 
 const OUTAGES: Record<string, { from: number; to: number | null }[]> = {
