@@ -19,6 +19,7 @@ import { createInfluxClient, createLineWriter } from '../../storage/influx-clien
 import { setupInflux } from '../../storage/influx-setup.ts';
 import { readCsv } from '../../common/csv.ts';
 import { parseIsoTime } from '../../common/iso-time.ts';
+import { localTime } from '../../common/timezone.ts';
 import { silentLogger } from '../../common/log.ts';
 import { reportData, type ReportData } from '../../common/report.ts';
 import type { OutageCause } from '../../common/words/power.ts';
@@ -44,8 +45,8 @@ const TZ = 'Europe/Kyiv';
 const DB = 'report_year';
 const H = 3_600_000;
 const BUCKET = 300_000;
-/** Last year: inside the retention of the rollups and events, and wholly past. */
-const YEAR = new Date().getUTCFullYear() - 1;
+/** Last year in Kyiv (the server's year too, even in the hours the UTC year lags): inside the retention of the rollups and events, and wholly past. */
+const YEAR = localTime(Date.now(), TZ).year - 1;
 const t = (text: string) => parseIsoTime(`${YEAR}-${text}`, TZ)!;
 const FROM = t('01-01');
 const TO = parseIsoTime(`${YEAR + 1}-01-01`, TZ)!;
