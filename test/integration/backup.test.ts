@@ -360,7 +360,14 @@ describe.skipIf(noNft)('backup drill: collect, back up online, destroy, restore,
     // The drill's archive and the new one; both of 2020 deleted.
     expect(kept).toHaveLength(2);
     expect(kept.some((n) => older.includes(n))).toBe(false);
-    expect(schedule.nextAt).toBe(target + 86_400_000);
+    // Tomorrow's 03:30: 23 or 25 hours on when the clocks change overnight.
+    const tomorrow = new Date(Date.UTC(today.year, today.month - 1, today.day + 1));
+    expect(schedule.nextAt).toBe(
+      zonedTimeToUtc(
+        { year: tomorrow.getUTCFullYear(), month: tomorrow.getUTCMonth() + 1, day: tomorrow.getUTCDate(), hour: 3, minute: 30 },
+        'Europe/Kyiv',
+      ),
+    );
   }, 120_000);
 });
 
