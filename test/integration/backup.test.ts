@@ -206,7 +206,7 @@ describe.skipIf(noNft)('backup drill: collect, back up online, destroy, restore,
     await waitFor('everything written', () => running.writer.stats().pending === 0, 10_000);
 
     const admin = await signIn('admin', ADMIN_PASSWORD);
-    const year = new Date(cutoff).getUTCFullYear();
+    const year = localTime(cutoff, 'Europe/Kyiv').year;
     const config = running.config;
     const reportOf = async () =>
       buildReport({
@@ -267,7 +267,7 @@ describe.skipIf(noNft)('backup drill: collect, back up online, destroy, restore,
     expect(await pointCounts(await database(), cutoff)).toEqual(before.points);
     expect(await api(`/api/outages?${range}`, admin.cookie)).toEqual(before.outages);
     expect(await api(`/api/alerts?${range}`, admin.cookie)).toEqual(before.alerts);
-    const year = new Date(cutoff).getUTCFullYear();
+    const year = localTime(cutoff, 'Europe/Kyiv').year;
     const config = running.config;
     const report = await buildReport({
       query: await database(),
