@@ -15,7 +15,13 @@ import { freeTcpPorts, startOnFreePorts } from '../storage/ports.ts';
 import { clientUrl, writeNatsConfig, type NatsPlan } from './nats-config.ts';
 
 export const NATS_SERVER = process.env.MEREZHA_NATS_SERVER ?? 'nats-server';
-const READY_TIMEOUT_MS = 30_000;
+/*
+ * A whole cluster started again (every node stopped, then started) took
+ * 5.6–7.4 s to be healthy here, idle: its nodes elect a meta leader and catch
+ * up before /healthz says OK. Under the test suite's load it once took over
+ * 30 s.
+ */
+const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export interface NatsCluster {
@@ -38,14 +44,19 @@ export interface NatsClusterOptions {
   hromadas: readonly string[];
   nodes?: number;
   log: Logger;
+  /** How long a node started may take to be healthy (/healthz OK): 60 s unless given. */
+  readyTimeoutMs?: number;
 }
 
-async function healthy(url: string): Promise<boolean> {
+/** Why a node's /healthz is not OK (its `error`, e.g. "JetStream is not current with the meta leader"), or undefined when it is. */
+async function unhealthy(url: string): Promise<string | undefined> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-    return response.ok;
-  } catch {
-    return false;
+    if (response.ok) return undefined;
+    const body = (await response.json().catch(() => ({}))) as { error?: unknown };
+    return typeof body.error === 'string' ? body.error : `HTTP ${response.status}`;
+  } catch (err) {
+    return (err as Error).message;
   }
 }
 
@@ -92,18 +103,23 @@ async function startOnPorts(options: NatsClusterOptions): Promise<NatsCluster> {
     processes[i] = child;
   };
   const waitReady = async (indexes: number[]) => {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
+    const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+    const deadline = Date.now() + readyTimeoutMs;
     for (const i of indexes) {
       const node = written.plan.nodes[i]!;
-      while (!(await healthy(`http://${node.host}:${node.monitorPort}/healthz`))) {
+      let why: string | undefined;
+      while ((why = await unhealthy(`http://${node.host}:${node.monitorPort}/healthz`)) !== undefined) {
         const child = processes[i];
         if (child === undefined || exited(child)) {
           // Its last words say why (a port taken meanwhile, which startOnFreePorts tries again, or a bad config).
           await Promise.race([outputs[i]?.closed, sleep(1_000)]);
-          const why = outputs[i]?.tail.trim().split('\n').at(-1) ?? '';
-          throw new Error(`nats-server ${node.name} exited at start${why ? `: ${why}` : ''}; see ${join(logs, `${node.name}.log`)}`);
+          const last = outputs[i]?.tail.trim().split('\n').at(-1) ?? '';
+          throw new Error(`nats-server ${node.name} exited at start${last ? `: ${last}` : ''}; see ${join(logs, `${node.name}.log`)}`);
         }
-        if (Date.now() > deadline) throw new Error(`nats-server ${node.name} not ready after ${READY_TIMEOUT_MS / 1000} s`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `nats-server ${node.name} not ready after ${readyTimeoutMs / 1000} s (/healthz: ${why}); see ${join(logs, `${node.name}.log`)}`,
+          );
         await sleep(100);
       }
     }

@@ -6,6 +6,7 @@
  * that the test can take the port) or plays a failing start, as a file in the
  * wrapper's folder says; each start is counted there.
  */
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ here=$(dirname "$0")
 echo start >> "$here/calls"
 case "$(cat "$here/mode")" in
   wait) sleep 0.5; exec nats-server "$@" ;;
+  alone) case "$2" in *node-1.conf) exec nats-server "$@" ;; *) exec sleep 600 ;; esac ;;
   race) echo '[FTL] Error listening on port: 127.0.0.1:1, "listen tcp 127.0.0.1:1: bind: address already in use"' >&2; exit 1 ;;
   *) echo '[FTL] the configuration file is broken' >&2; exit 1 ;;
 esac
@@ -46,7 +48,7 @@ beforeAll(async () => {
 
 afterAll(() => rm(wrapperDir, { recursive: true, force: true }));
 
-async function play(mode: 'wait' | 'race' | 'broken'): Promise<{ dir: string; starts: () => Promise<number> }> {
+async function play(mode: 'wait' | 'race' | 'broken' | 'alone'): Promise<{ dir: string; starts: () => Promise<number> }> {
   await writeFile(join(wrapperDir, 'mode'), mode);
   await writeFile(join(wrapperDir, 'calls'), '');
   const dir = await mkdtemp(join(tmpdir(), 'merezha-nats-cluster-'));
@@ -93,6 +95,21 @@ describe('a NATS cluster of its own', () => {
     try {
       await expect(startNatsCluster({ dir, hromadas: ['alpha'], nodes: 1, log: silentLogger() })).rejects.toThrow(message);
       expect(await starts()).toBe(attempts);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says what /healthz answered when a node is not ready in time, and stops what it started', async () => {
+    // Node 1 is a real nats-server; the other two never start, so its JetStream finds no meta leader.
+    const { dir, starts } = await play('alone');
+    try {
+      await expect(startNatsCluster({ dir, hromadas: ['alpha'], log: silentLogger(), readyTimeoutMs: 3_000 })).rejects.toThrow(
+        /^nats-server merezha-1 not ready after 3 s \(\/healthz: JetStream .+\); see .*merezha-1\.log$/,
+      );
+      expect(await starts()).toBe(3);
+      const running = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+      expect(running).not.toContain(join(dir, 'config'));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
