@@ -204,7 +204,8 @@ describe('forwarder to a NATS JetStream cluster', () => {
     await delivered(forwarder, forward.spool_dir);
     await expectExactlyOnce('alpha', [...before, ...during, ...cut]);
     expect(forwarder.stats()).toMatchObject({ linkUp: true, backlog: { dropped: 0 } });
-  });
+    // Room for the cluster's start again (its nodes may take a minute to be healthy, central/nats-cluster.ts).
+  }, 150_000);
 
   it('removes no segment while JetStream acknowledges nothing (no quorum), and delivers once the quorum is back', async () => {
     const forward = config();
@@ -227,7 +228,7 @@ describe('forwarder to a NATS JetStream cluster', () => {
     await Promise.all([cluster.start(1), cluster.start(2)]);
     await delivered(forwarder, forward.spool_dir);
     await expectExactlyOnce('alpha', [...points(40_000, 100), ...unacked]);
-  });
+  }, 150_000);
 
   it('sends what an earlier run left in its spool, and a segment sent twice lands once', async () => {
     // An edge whose NATS never answered: everything stays in the spool when it stops.
