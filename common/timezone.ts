@@ -78,3 +78,20 @@ export function zonedTimeToUtc(
   t = asUtc - utcOffsetMinutes(t, timeZone) * 60_000;
   return t;
 }
+
+/**
+ * The instant of `hour:minute` in `timeZone` on the calendar day `days` after
+ * `date`'s: 23 or 25 hours after the same time the day before when the
+ * clocks change between them.
+ */
+export function localDayAt(
+  date: { year: number; month: number; day: number },
+  days: number,
+  hour: number,
+  minute: number,
+  timeZone: string,
+): number {
+  // Date.UTC rolls the day over a month's or a year's end; only the calendar date is taken from it.
+  const day = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+  return zonedTimeToUtc({ year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate(), hour, minute }, timeZone);
+}

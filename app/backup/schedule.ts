@@ -8,7 +8,7 @@
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../common/log.ts';
-import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
+import { localDayAt, localTime } from '../../common/timezone.ts';
 import type { Config } from '../../config/schema.ts';
 import { archiveName, BackupLedger } from '../../server/backups.ts';
 import { makeBackup, pruneArchives, type BackupDatabase } from './backup.ts';
@@ -24,12 +24,7 @@ export function nextBackupAt(now: number, time: string, timeZone: string): numbe
   const [hour, minute] = time.split(':').map(Number) as [number, number];
   const today = localTime(now, timeZone);
   for (let days = 0; ; days++) {
-    // Date.UTC normalises the day past the month's end; only the calendar date is taken from it.
-    const date = new Date(Date.UTC(today.year, today.month - 1, today.day + days));
-    const at = zonedTimeToUtc(
-      { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), hour, minute },
-      timeZone,
-    );
+    const at = localDayAt(today, days, hour, minute, timeZone);
     if (at > now) return at;
   }
 }

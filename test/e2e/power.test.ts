@@ -23,7 +23,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../../app/stack.ts';
 import type { InvincibilityResponse, PowerResponse } from '../../common/api.ts';
-import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
+import { localDayAt, localTime, zonedTimeToUtc } from '../../common/timezone.ts';
 import type { Config } from '../../config/schema.ts';
 import { importSchedule, parseScheduleText, scheduleFile } from '../../server/power/schedule-store.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.ts';
@@ -95,10 +95,7 @@ function withPoints(config: Config): Config {
  */
 function schedule(now: number, timezone: string): { csv: string; tomorrow: string } {
   const today = localTime(now, timezone);
-  const at = (dayOffset: number, hour: number) => {
-    const day = new Date(Date.UTC(today.year, today.month - 1, today.day + dayOffset));
-    return zonedTimeToUtc({ year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate(), hour, minute: 0 }, timezone);
-  };
+  const at = (days: number, hour: number) => localDayAt(today, days, hour, 0, timezone);
   const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
   const hourStart = zonedTimeToUtc({ ...today, minute: 0, second: 0 }, timezone);
   const pastMidnight = today.hour + 2 - 24;

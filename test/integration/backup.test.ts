@@ -28,7 +28,7 @@ import type { Config } from '../../config/schema.ts';
 import { BackupLedger, listArchives } from '../../server/backups.ts';
 import { buildInventory } from '../../server/inventory.ts';
 import { buildReport, yearRange } from '../../server/report/index.ts';
-import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
+import { localDayAt, localTime, zonedTimeToUtc } from '../../common/timezone.ts';
 import { influxQuery, type Query } from '../../storage/influx-query.ts';
 import { ROLLUP_MS } from '../../storage/influx-setup.ts';
 import { readManagedLogin, readRememberedPorts } from '../../storage/managed-influxd.ts';
@@ -361,13 +361,7 @@ describe.skipIf(noNft)('backup drill: collect, back up online, destroy, restore,
     expect(kept).toHaveLength(2);
     expect(kept.some((n) => older.includes(n))).toBe(false);
     // Tomorrow's 03:30: 23 or 25 hours on when the clocks change overnight.
-    const tomorrow = new Date(Date.UTC(today.year, today.month - 1, today.day + 1));
-    expect(schedule.nextAt).toBe(
-      zonedTimeToUtc(
-        { year: tomorrow.getUTCFullYear(), month: tomorrow.getUTCMonth() + 1, day: tomorrow.getUTCDate(), hour: 3, minute: 30 },
-        'Europe/Kyiv',
-      ),
-    );
+    expect(schedule.nextAt).toBe(localDayAt(today, 1, 3, 30, 'Europe/Kyiv'));
   }, 120_000);
 });
 

@@ -1,6 +1,6 @@
 /** Maintenance windows and quiet hours in the hromada's local time, across midnight and daylight-saving changes. */
 import { describe, expect, it } from 'vitest';
-import { localTime, zonedTimeToUtc } from '../../common/timezone.ts';
+import { localDayAt, localTime, zonedTimeToUtc } from '../../common/timezone.ts';
 import { inDailyRange, instantOf, inWeekly, parseLocalDateTime, parseWeekly, type WeeklyWindow } from '../../common/windows.ts';
 
 const KYIV = 'Europe/Kyiv';
@@ -19,6 +19,17 @@ describe('time zone', () => {
 
   it('knows the weekday (Tuesday 3 June 2025 = 1)', () => {
     expect(localTime(kyiv(2025, 6, 3, 0, 5), KYIV).weekday).toBe(1);
+  });
+
+  it.each([
+    ['an ordinary day: 24 h', { year: 2025, month: 6, day: 3 }, kyiv(2025, 6, 4, 12), 24],
+    ['over a year end', { year: 2025, month: 12, day: 31 }, kyiv(2026, 1, 1, 12), 24],
+    ['into the spring change (29 March 2026): 23 h', { year: 2026, month: 3, day: 28 }, Date.UTC(2026, 2, 29, 9), 23],
+    ['into the autumn change (25 October 2026): 25 h', { year: 2026, month: 10, day: 24 }, Date.UTC(2026, 9, 25, 10), 25],
+  ])('puts a local time a calendar day on, %s', (_, date, want, hours) => {
+    const got = localDayAt(date, 1, 12, 0, KYIV);
+    expect(got).toBe(want);
+    expect(got - localDayAt(date, 0, 12, 0, KYIV)).toBe(hours * 3_600_000);
   });
 });
 
